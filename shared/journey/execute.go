@@ -1,0 +1,246 @@
+package journey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
+)
+
+// Options configures one execution of a journey.
+type Options struct {
+	// RunID identifies the run; it correlates requests and notifications.
+	RunID string
+	// Environment names the target environment.
+	Environment string
+	// Attempt is the 1-based attempt number (1 unless retried).
+	Attempt int
+	// Targets maps target names to base URLs.
+	Targets map[string]string
+	// Settings are free-form environment settings.
+	Settings map[string]string
+	// HTTPClient is used for target calls; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Sink is where notifications from the system under test arrive; nil
+	// means steps that await notifications fail with an error.
+	Sink SinkReader
+	// Logger receives debug lines; nil discards them.
+	Logger *slog.Logger
+	// Observe receives progress events; nil ignores them.
+	Observe func(Event)
+	// MaxBody bounds the bytes read from an HTTP response (default 1 MiB).
+	MaxBody int64
+	// Excerpt bounds the bytes of a body kept as evidence (default 2 KiB).
+	Excerpt int
+	// AbandonAfter is how long past its SLA a step that ignores its context
+	// is waited for before it is abandoned (default 2 s).
+	AbandonAfter time.Duration
+	// CleanupTimeout bounds each cleanup action (default 15 s).
+	CleanupTimeout time.Duration
+	// Poll shapes Eventually, Never and sink waits (default poll.DefaultBackoff).
+	Poll poll.Backoff
+}
+
+func (o *Options) excerptLimit() int {
+	if o.Excerpt <= 0 {
+		return DefaultExcerpt
+	}
+	return o.Excerpt
+}
+
+func (o *Options) maxBody() int64 {
+	if o.MaxBody <= 0 {
+		return 1 << 20
+	}
+	return o.MaxBody
+}
+
+// EventKind says what happened in an Event.
+type EventKind int
+
+const (
+	// JourneyStarted: the journey began.
+	JourneyStarted EventKind = iota
+	// StepStarted: a step began.
+	StepStarted
+	// StepFinished: a step ended; Event.Step holds its result.
+	StepFinished
+	// JourneyFinished: the journey and its cleanup ended; Event.Result is set.
+	JourneyFinished
+)
+
+// Event reports progress of one journey.
+type Event struct {
+	Kind      EventKind
+	Journey   string
+	Index     int // 0-based step index
+	StepCount int
+	StepName  string
+	Step      *StepResult
+	Result    *Result
+}
+
+// Execute runs a journey's steps in order, each under its SLA, then its
+// cleanup, and returns the result. It never panics and never returns an
+// error: every fault is part of the result.
+func Execute(ctx context.Context, j Journey, opts Options) Result {
+	if opts.Attempt == 0 {
+		opts.Attempt = 1
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	observe := opts.Observe
+	if observe == nil {
+		observe = func(Event) {}
+	}
+	t := &T{journey: &j, opts: &opts, logger: opts.Logger.With("journey", j.Name, "run", opts.RunID)}
+	t.sink = &SinkClient{t: t, reader: opts.Sink}
+
+	res := Result{
+		RunID: opts.RunID, Journey: j.Name, Environment: opts.Environment,
+		Tier: j.Tier, Owner: j.Owner, Mode: j.Mode, Attempt: opts.Attempt,
+		StartedAt: time.Now().UTC(), Outcome: Passed,
+	}
+	observe(Event{Kind: JourneyStarted, Journey: j.Name, StepCount: len(j.Steps)})
+	start := time.Now()
+	for i, s := range j.Steps {
+		if res.Outcome != Passed {
+			res.Steps = append(res.Steps, StepResult{Name: s.Name, SLA: s.SLA, Outcome: Skipped})
+			continue
+		}
+		observe(Event{Kind: StepStarted, Journey: j.Name, Index: i, StepCount: len(j.Steps), StepName: s.Name})
+		sr := runStep(ctx, t, s)
+		res.Steps = append(res.Steps, sr)
+		observe(Event{Kind: StepFinished, Journey: j.Name, Index: i, StepCount: len(j.Steps), StepName: s.Name, Step: &sr})
+		if sr.Outcome != Passed {
+			res.Outcome = sr.Outcome
+			res.Message = fmt.Sprintf("step %d/%d (%s): %s", i+1, len(j.Steps), s.Name, sr.Message)
+		}
+	}
+	res.Cleanup = runCleanups(ctx, t)
+	res.Elapsed = time.Since(start)
+	observe(Event{Kind: JourneyFinished, Journey: j.Name, StepCount: len(j.Steps), Result: &res})
+	return res
+}
+
+// errAbandoned marks a step that ignored its context past the grace period.
+var errAbandoned = errors.New("step ignored its deadline and was abandoned")
+
+func runStep(ctx context.Context, t *T, s Step) StepResult {
+	grace := t.opts.AbandonAfter
+	if grace <= 0 {
+		grace = 2 * time.Second
+	}
+	sr := StepResult{Name: s.Name, SLA: s.SLA, StartedAt: time.Now().UTC()}
+	start := time.Now()
+	sctx, cancel := context.WithTimeout(ctx, s.SLA)
+	defer cancel()
+
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- &PanicError{Value: v, Stack: string(debug.Stack())}
+			}
+		}()
+		done <- s.Do(sctx, t)
+	}()
+	var err error
+	abandon := time.NewTimer(s.SLA + grace)
+	defer abandon.Stop()
+	select {
+	case err = <-done:
+	case <-abandon.C:
+		err = errAbandoned
+	}
+	sr.Elapsed = time.Since(start)
+	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, ctx.Err())
+	sr.Evidence = t.takeEvidence()
+	var te *poll.TimeoutError
+	if errors.As(err, &te) && te.Last != nil {
+		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: excerpt([]byte(te.Last.Error()), t.opts.excerptLimit())})
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		sr.Evidence = append(sr.Evidence, Evidence{Label: "panic stack", Detail: excerpt([]byte(pe.Stack), t.opts.excerptLimit())})
+	}
+	return sr
+}
+
+// Classify turns what a step returned into its outcome and message.
+// runErr is the error of the run's own context (cancellation of the whole
+// run is a runner fault, not the step's).
+func Classify(err error, elapsed, sla time.Duration, runErr error) (Outcome, string) {
+	over := func() string {
+		return fmt.Sprintf("took %s, over its SLA of %s", elapsed.Round(time.Millisecond), sla)
+	}
+	var pe *PanicError
+	var te *poll.TimeoutError
+	switch {
+	case errors.As(err, &pe):
+		return Errored, err.Error()
+	case runErr != nil:
+		msg := "run cancelled: " + runErr.Error()
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		return Errored, msg
+	case err == nil && elapsed > sla:
+		return SLABreach, over()
+	case err == nil:
+		return Passed, ""
+	case IsFailure(err):
+		return Failed, err.Error()
+	case errors.Is(err, errAbandoned):
+		return SLABreach, over() + ": " + err.Error()
+	case errors.As(err, &te) && te.Last != nil && IsInfrastructure(te.Last):
+		// The deadline passed, but only because the target never answered.
+		return Errored, fmt.Sprintf("%s: %v", over(), err)
+	case errors.Is(err, context.DeadlineExceeded) || elapsed >= sla:
+		return SLABreach, fmt.Sprintf("%s: %v", over(), err)
+	default:
+		return Errored, err.Error()
+	}
+}
+
+func runCleanups(ctx context.Context, t *T) []CleanupResult {
+	t.mu.Lock()
+	cleanups := t.cleanups
+	t.cleanups = nil
+	t.mu.Unlock()
+	timeout := t.opts.CleanupTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	// Cleanup must run even when the run was cancelled.
+	base := context.WithoutCancel(ctx)
+	var out []CleanupResult
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		c := cleanups[i]
+		start := time.Now()
+		cctx, cancel := context.WithTimeout(base, timeout)
+		err := func() (err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					err = &PanicError{Value: v, Stack: string(debug.Stack())}
+				}
+			}()
+			return c.fn(cctx)
+		}()
+		cancel()
+		r := CleanupResult{Name: c.name, Elapsed: time.Since(start)}
+		if err != nil {
+			r.Error = err.Error()
+			t.logger.Warn("cleanup failed", "cleanup", c.name, "err", err)
+		}
+		out = append(out, r)
+	}
+	t.takeEvidence()
+	return out
+}

@@ -1,0 +1,167 @@
+package journey
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// RunHeader carries the run ID on every request, so the system under test's
+// logs and traces can be correlated with a journey run.
+const RunHeader = "X-Journeygate-Run"
+
+// HTTPClient calls one target of the run's environment. Every exchange is
+// kept (bounded) as evidence of the current step.
+type HTTPClient struct {
+	t      *T
+	target string
+	base   string
+	known  bool
+	client *http.Client
+}
+
+// Response is a bounded HTTP response.
+type Response struct {
+	Method    string
+	URL       string
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Truncated bool
+	Elapsed   time.Duration
+}
+
+// BaseURL returns the target's base URL in this environment.
+func (c *HTTPClient) BaseURL() string { return c.base }
+
+// Get sends a GET to path (relative to the target's base URL).
+func (c *HTTPClient) Get(ctx context.Context, path string) (*Response, error) {
+	return c.Do(ctx, http.MethodGet, path, nil)
+}
+
+// Post sends body as JSON (or as is, for []byte and string) to path.
+func (c *HTTPClient) Post(ctx context.Context, path string, body any) (*Response, error) {
+	return c.Do(ctx, http.MethodPost, path, body)
+}
+
+// Delete sends a DELETE to path.
+func (c *HTTPClient) Delete(ctx context.Context, path string) (*Response, error) {
+	return c.Do(ctx, http.MethodDelete, path, nil)
+}
+
+// Do sends a request. body may be nil, []byte, string, or a value encoded as
+// JSON. A transport fault returns an infrastructure error; any HTTP status
+// returns a Response (see Response.Expect).
+func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Response, error) {
+	if !c.known {
+		return nil, fmt.Errorf("target %q is not defined in environment %q", c.target, c.t.Environment())
+	}
+	var payload []byte
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		payload = b
+	case string:
+		payload = []byte(b)
+	default:
+		var err error
+		if payload, err = json.Marshal(b); err != nil {
+			return nil, fmt.Errorf("encode request body: %w", err)
+		}
+		contentType = "application/json"
+	}
+	url := strings.TrimRight(c.base, "/") + "/" + strings.TrimLeft(path, "/")
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", method, url, err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set(RunHeader, c.t.RunID())
+	limit := c.t.opts.excerptLimit()
+	label := method + " " + url
+	start := time.Now()
+	resp, err := c.client.Do(req)
+	if err != nil {
+		c.t.addExchange(Evidence{Label: label, Detail: requestDetail(payload, limit) + "→ " + err.Error()})
+		return nil, Infra(fmt.Errorf("%s %s: %w", method, url, err))
+	}
+	defer resp.Body.Close()
+	max := c.t.opts.maxBody()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	r := &Response{Method: method, URL: url, Status: resp.StatusCode, Header: resp.Header, Elapsed: time.Since(start)}
+	if int64(len(data)) > max {
+		data, r.Truncated = data[:max], true
+	}
+	r.Body = data
+	detail := requestDetail(payload, limit) + fmt.Sprintf("→ %d in %s\n%s", resp.StatusCode, r.Elapsed.Round(time.Millisecond), excerpt(data, limit))
+	if r.Truncated {
+		detail += fmt.Sprintf("\n(body cut at %d bytes)", max)
+	}
+	c.t.addExchange(Evidence{Label: label, Detail: detail})
+	if err != nil {
+		return r, Infra(fmt.Errorf("%s %s: reading body: %w", method, url, err))
+	}
+	return r, nil
+}
+
+func requestDetail(payload []byte, limit int) string {
+	if len(payload) == 0 {
+		return ""
+	}
+	return excerpt(payload, limit) + "\n"
+}
+
+// Expect returns nil when the status is one of codes (any 2xx when codes is
+// empty), else a *StatusError: a 5xx is an infrastructure fault, anything
+// else a failed assertion.
+func (r *Response) Expect(codes ...int) error {
+	ok := false
+	want := "2xx"
+	if len(codes) == 0 {
+		ok = r.Status >= 200 && r.Status < 300
+	} else {
+		parts := make([]string, len(codes))
+		for i, c := range codes {
+			parts[i] = fmt.Sprint(c)
+			ok = ok || r.Status == c
+		}
+		want = strings.Join(parts, " or ")
+	}
+	if ok {
+		return nil
+	}
+	se := &StatusError{Method: r.Method, URL: r.URL, Status: r.Status, Want: want, Excerpt: excerpt(r.Body, 256)}
+	if r.Status >= 500 {
+		return se
+	}
+	return &Failure{Msg: se.Error()}
+}
+
+// JSON decodes the body into v; a body that is not valid JSON (or was cut
+// at the size bound) is a failed assertion.
+func (r *Response) JSON(v any) error {
+	if r.Truncated {
+		return Failf("%s %s: body exceeds %d bytes, not decoded", r.Method, r.URL, len(r.Body))
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return Failf("%s %s: response is not the expected JSON: %v: %s", r.Method, r.URL, err, excerpt(r.Body, 256))
+	}
+	return nil
+}
+
+// Doc decodes the body as a JSON document for assertions.
+func (r *Response) Doc() (Doc, error) {
+	var v any
+	if err := r.JSON(&v); err != nil {
+		return Doc{}, err
+	}
+	return Doc{v: v}, nil
+}

@@ -1,0 +1,84 @@
+package journey
+
+import (
+	"context"
+	"time"
+)
+
+// Tier says when a journey runs in the deploy path.
+type Tier string
+
+const (
+	// TierGlobal journeys are tier-1: they run for every deployment.
+	TierGlobal Tier = "global"
+	// TierDomain journeys run when a deployment touches a service they cover.
+	TierDomain Tier = "domain"
+)
+
+// Mode says whether a journey's failure blocks a deployment.
+type Mode string
+
+const (
+	// ModeEnforce journeys block a deployment when they fail.
+	ModeEnforce Mode = "enforce"
+	// ModeObserve journeys are reported but never block.
+	ModeObserve Mode = "observe"
+)
+
+// StepFunc performs one step. ctx carries the step's SLA as its deadline.
+// Return nil when the step holds, a Failure (see Failf) when the system
+// answered wrongly, and any other error for an infrastructure fault.
+type StepFunc func(ctx context.Context, t *T) error
+
+// Step is one stage of a journey with its SLA.
+type Step struct {
+	// Name says what the step establishes, e.g. "incident created".
+	Name string
+	// SLA is the longest the step may take; overrunning it is a hard failure.
+	SLA time.Duration
+	// Do performs the step.
+	Do StepFunc
+}
+
+// Journey is an end-to-end flow across services.
+type Journey struct {
+	// Name is unique across the registry, e.g. "alert-to-notification".
+	Name string
+	// Description says in one line what a customer would notice if it broke.
+	Description string
+	// Tier is global (always in the deploy path) or domain.
+	Tier Tier
+	// Owner is the team that answers for the journey.
+	Owner string
+	// Covers lists the services the journey exercises; domain journeys run
+	// when a deployment touches one of them.
+	Covers []string
+	// Mode is enforce (blocks) or observe (reported, never blocks).
+	Mode Mode
+	// Targets lists the environment targets (base URLs) the journey calls;
+	// every environment must define them.
+	Targets []string
+	// Steps run in order; the first that does not pass ends the journey.
+	Steps []Step
+}
+
+// TotalSLA is the sum of the step SLAs: the longest a healthy run may take.
+func (j Journey) TotalSLA() time.Duration {
+	var d time.Duration
+	for _, s := range j.Steps {
+		d += s.SLA
+	}
+	return d
+}
+
+// CoversAny reports whether the journey covers one of services.
+func (j Journey) CoversAny(services []string) bool {
+	for _, c := range j.Covers {
+		for _, s := range services {
+			if c == s {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,77 @@
+package journey
+
+import "time"
+
+// Outcome classifies a step or journey result.
+type Outcome string
+
+const (
+	// Passed: the step held within its SLA.
+	Passed Outcome = "passed"
+	// Failed: an assertion did not hold (the system answered wrongly).
+	Failed Outcome = "failed"
+	// SLABreach: the step did not complete within its SLA.
+	SLABreach Outcome = "sla-breach"
+	// Errored: an infrastructure or runner fault (unreachable target, a
+	// dependency's 5xx, a panic, a cancelled run).
+	Errored Outcome = "error"
+	// Skipped: the step did not run because an earlier step did not pass.
+	Skipped Outcome = "skipped"
+)
+
+// OK reports whether the outcome counts as a pass.
+func (o Outcome) OK() bool { return o == Passed }
+
+// Evidence is one piece of what a step saw, kept to explain a failure.
+type Evidence struct {
+	// Label names the evidence, e.g. "GET /api/v2/alerts" or "last observation".
+	Label string `json:"label"`
+	// Detail is a bounded text excerpt.
+	Detail string `json:"detail"`
+}
+
+// StepResult records one step of one journey run.
+type StepResult struct {
+	Name      string        `json:"name"`
+	SLA       time.Duration `json:"sla"`
+	StartedAt time.Time     `json:"startedAt"`
+	Elapsed   time.Duration `json:"elapsed"`
+	Outcome   Outcome       `json:"outcome"`
+	Message   string        `json:"message,omitempty"`
+	Evidence  []Evidence    `json:"evidence,omitempty"`
+}
+
+// CleanupResult records one cleanup action; its failure never changes the
+// journey's outcome.
+type CleanupResult struct {
+	Name    string        `json:"name"`
+	Elapsed time.Duration `json:"elapsed"`
+	Error   string        `json:"error,omitempty"`
+}
+
+// Result is the outcome of one journey in one run.
+type Result struct {
+	RunID       string          `json:"runId"`
+	Journey     string          `json:"journey"`
+	Environment string          `json:"environment"`
+	Tier        Tier            `json:"tier"`
+	Owner       string          `json:"owner"`
+	Mode        Mode            `json:"mode"`
+	Attempt     int             `json:"attempt"`
+	StartedAt   time.Time       `json:"startedAt"`
+	Elapsed     time.Duration   `json:"elapsed"`
+	Outcome     Outcome         `json:"outcome"`
+	Message     string          `json:"message,omitempty"`
+	Steps       []StepResult    `json:"steps"`
+	Cleanup     []CleanupResult `json:"cleanup,omitempty"`
+}
+
+// FailedStep returns the index of the first step that did not pass, or -1.
+func (r Result) FailedStep() int {
+	for i, s := range r.Steps {
+		if s.Outcome != Passed && s.Outcome != Skipped {
+			return i
+		}
+	}
+	return -1
+}

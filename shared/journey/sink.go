@@ -1,0 +1,168 @@
+package journey
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
+)
+
+// Delivery is one notification the system under test sent to the sink.
+type Delivery struct {
+	ID         string      `json:"id"`
+	RunID      string      `json:"runId"`
+	ReceivedAt time.Time   `json:"receivedAt"`
+	Header     http.Header `json:"header,omitempty"`
+	Body       []byte      `json:"body"`
+}
+
+// Doc decodes the delivery body as JSON.
+func (d Delivery) Doc() (Doc, error) { return ParseJSON(d.Body) }
+
+// JSON decodes the delivery body into v; invalid JSON is a failed assertion.
+func (d Delivery) JSON(v any) error {
+	if err := json.Unmarshal(d.Body, v); err != nil {
+		return Failf("delivery %s is not the expected JSON: %v: %s", d.ID, err, excerpt(d.Body, 256))
+	}
+	return nil
+}
+
+// SinkReader is where a run's deliveries are read from: an in-process sink
+// locally, the sink table in the cloud.
+type SinkReader interface {
+	// URL is the endpoint the system under test should deliver to for runID.
+	URL(runID string) string
+	// Next returns the run's deliveries after cursor ("" = from the start)
+	// and the cursor to continue from. It blocks until at least one new
+	// delivery exists or ctx ends (then it returns ctx's error).
+	Next(ctx context.Context, runID, cursor string) ([]Delivery, string, error)
+}
+
+// SinkClient awaits the run's deliveries. A delivery returned by Await is
+// claimed: later Await and Never calls of the same journey skip it.
+type SinkClient struct {
+	t       *T
+	reader  SinkReader
+	mu      sync.Mutex
+	cursor  string
+	seen    []Delivery
+	claimed map[string]bool
+}
+
+// Match returns nil when a delivery is the one awaited, or an error saying
+// why not (kept as the last observation).
+type Match func(d Delivery) error
+
+var errNoSink = errors.New("no notification sink configured for this run")
+
+// URL is the endpoint for this run, for systems that accept a per-run URL.
+func (s *SinkClient) URL() string {
+	if s.reader == nil {
+		return ""
+	}
+	return s.reader.URL(s.t.RunID())
+}
+
+// Await returns the first unclaimed delivery of the run that match accepts,
+// waiting until the step's deadline. On timeout the error carries why the
+// last delivery seen did not match.
+func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Delivery, error) {
+	if s.reader == nil {
+		return Delivery{}, errNoSink
+	}
+	var found Delivery
+	start := time.Now()
+	err := poll.Until(ctx, s.t.opts.Poll, func(ctx context.Context) error {
+		d, err := s.scan(ctx, match)
+		if err == nil {
+			found = d
+		}
+		return err
+	})
+	if err != nil {
+		s.t.Evidence("sink", "awaited %s for %s; %d deliveries for this run seen", what, time.Since(start).Round(time.Millisecond), s.count())
+		return Delivery{}, fmt.Errorf("awaiting %s: %w", what, err)
+	}
+	s.t.Evidence("sink delivery", "%s arrived after %s (received %s): %s", what, time.Since(start).Round(time.Millisecond), found.ReceivedAt.Format(time.RFC3339Nano), excerpt(found.Body, s.t.opts.excerptLimit()))
+	return found, nil
+}
+
+// Never asserts that no unclaimed delivery match accepts arrives within
+// window (which must fit in the step's SLA). A match is a failed assertion.
+func (s *SinkClient) Never(ctx context.Context, window time.Duration, what string, match Match) error {
+	if s.reader == nil {
+		return errNoSink
+	}
+	var found Delivery
+	err := poll.Never(ctx, window, s.t.opts.Poll, func(ctx context.Context) error {
+		d, err := s.scan(ctx, match)
+		if err == nil {
+			found = d
+		}
+		return err
+	})
+	var held *poll.HeldError
+	if errors.As(err, &held) {
+		s.t.Evidence("unexpected delivery", "%s", excerpt(found.Body, s.t.opts.excerptLimit()))
+		return Failf("expected no %s, but one arrived %s into the %s window", what, held.After.Round(time.Millisecond), window)
+	}
+	return err
+}
+
+// scan checks seen deliveries, then waits briefly for new ones. It returns
+// nil with the claimed delivery, or an error describing the latest mismatch.
+func (s *SinkClient) scan(ctx context.Context, match Match) (Delivery, error) {
+	if d, err := s.claim(match); err == nil {
+		return d, nil
+	}
+	// Block for new deliveries until the next poll would run anyway; the
+	// reader wakes us at once when one arrives.
+	wctx, cancel := context.WithTimeout(ctx, s.t.opts.Poll.Max+100*time.Millisecond)
+	defer cancel()
+	s.mu.Lock()
+	cursor := s.cursor
+	s.mu.Unlock()
+	ds, next, err := s.reader.Next(wctx, s.t.RunID(), cursor)
+	if err != nil && wctx.Err() == nil {
+		return Delivery{}, Infra(fmt.Errorf("reading sink: %w", err))
+	}
+	if len(ds) > 0 {
+		s.mu.Lock()
+		s.seen = append(s.seen, ds...)
+		s.cursor = next
+		s.mu.Unlock()
+	}
+	return s.claim(match)
+}
+
+func (s *SinkClient) claim(match Match) (Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last error = errors.New("no delivery for this run yet")
+	for _, d := range s.seen {
+		if s.claimed[d.ID] {
+			continue
+		}
+		err := match(d)
+		if err == nil {
+			if s.claimed == nil {
+				s.claimed = map[string]bool{}
+			}
+			s.claimed[d.ID] = true
+			return d, nil
+		}
+		last = fmt.Errorf("delivery %s did not match: %w", d.ID, err)
+	}
+	return Delivery{}, last
+}
+
+func (s *SinkClient) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}

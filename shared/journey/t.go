@@ -1,0 +1,152 @@
+package journey
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// T is the handle a step receives: the run's identity, shared state,
+// clients bound to the run, cleanup registration and evidence capture.
+// Steps of one journey run in order, but a step may use T from several
+// goroutines.
+type T struct {
+	journey  *Journey
+	opts     *Options
+	sink     *SinkClient
+	logger   *slog.Logger
+	mu       sync.Mutex
+	state    map[string]any
+	evidence []Evidence
+	exchange []Evidence // recent HTTP exchanges of the current step
+	cleanups []cleanup
+}
+
+type cleanup struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+// maxExchanges bounds the HTTP exchanges kept per step: a polling step may
+// make hundreds of calls; the last few explain a failure.
+const maxExchanges = 4
+
+// maxEvidence bounds the other evidence items kept per step.
+const maxEvidence = 32
+
+// RunID identifies the whole run this journey is part of.
+func (t *T) RunID() string { return t.opts.RunID }
+
+// Environment names the environment the run targets.
+func (t *T) Environment() string { return t.opts.Environment }
+
+// Attempt is the 1-based attempt number of this journey in the run.
+func (t *T) Attempt() int { return t.opts.Attempt }
+
+// Journey is the name of the running journey.
+func (t *T) Journey() string { return t.journey.Name }
+
+// Unique returns a value unique to this attempt of this journey in this run,
+// for labels and names that must never collide with another run's.
+func (t *T) Unique() string {
+	return t.opts.RunID + "." + t.journey.Name + "." + strconv.Itoa(t.opts.Attempt)
+}
+
+// Setting returns an environment setting, or "" when it is not set.
+func (t *T) Setting(key string) string { return t.opts.Settings[key] }
+
+// Set stores a value for later steps.
+func (t *T) Set(key string, v any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state == nil {
+		t.state = map[string]any{}
+	}
+	t.state[key] = v
+}
+
+// Get returns a value an earlier step stored.
+func (t *T) Get(key string) (any, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.state[key]
+	return v, ok
+}
+
+// Value returns the state value under key as V. A missing key or a value of
+// another type is a fault of the journey itself, reported as an error.
+func Value[V any](t *T, key string) (V, error) {
+	var zero V
+	v, ok := t.Get(key)
+	if !ok {
+		return zero, fmt.Errorf("run state has no %q: an earlier step must Set it", key)
+	}
+	typed, ok := v.(V)
+	if !ok {
+		return zero, fmt.Errorf("run state %q holds %T, not %T", key, v, zero)
+	}
+	return typed, nil
+}
+
+// Cleanup registers an action that runs after the journey's steps, also
+// after a failure, in reverse order of registration. Its failure is recorded
+// but never changes the journey's outcome.
+func (t *T) Cleanup(name string, fn func(ctx context.Context) error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.cleanups = append(t.cleanups, cleanup{name: name, fn: fn})
+}
+
+// Evidence records what the current step saw, to explain a failure.
+func (t *T) Evidence(label, format string, args ...any) {
+	t.addEvidence(Evidence{Label: label, Detail: excerpt([]byte(fmt.Sprintf(format, args...)), t.opts.excerptLimit())})
+}
+
+func (t *T) addEvidence(e Evidence) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.evidence) >= maxEvidence {
+		t.evidence = t.evidence[1:]
+	}
+	t.evidence = append(t.evidence, e)
+}
+
+func (t *T) addExchange(e Evidence) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.exchange) >= maxExchanges {
+		t.exchange = t.exchange[1:]
+	}
+	t.exchange = append(t.exchange, e)
+}
+
+// takeEvidence returns and clears the current step's evidence.
+func (t *T) takeEvidence() []Evidence {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := append(t.exchange, t.evidence...)
+	t.exchange, t.evidence = nil, nil
+	return out
+}
+
+// Logf writes a debug line to the run's log.
+func (t *T) Logf(format string, args ...any) {
+	t.logger.Debug(fmt.Sprintf(format, args...))
+}
+
+// HTTP returns a client bound to the named target's base URL in the run's
+// environment. An unknown target is reported when the client is used.
+func (t *T) HTTP(target string) *HTTPClient {
+	base, ok := t.opts.Targets[target]
+	client := t.opts.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return &HTTPClient{t: t, target: target, base: base, known: ok, client: client}
+}
+
+// Sink returns the run's notification sink.
+func (t *T) Sink() *SinkClient { return t.sink }

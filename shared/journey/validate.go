@@ -1,0 +1,97 @@
+package journey
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ValidationError names the journey, the field and what is wrong with it.
+type ValidationError struct {
+	Journey string
+	Field   string
+	Problem string
+}
+
+func (e *ValidationError) Error() string {
+	name := e.Journey
+	if name == "" {
+		name = "(unnamed)"
+	}
+	return fmt.Sprintf("journey %q: %s: %s", name, e.Field, e.Problem)
+}
+
+// Validate checks journey definitions up front and returns every problem
+// found, joined, or nil.
+func Validate(journeys []Journey) error {
+	var errs []error
+	add := func(j, field, format string, args ...any) {
+		errs = append(errs, &ValidationError{Journey: j, Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	seen := map[string]bool{}
+	for i, j := range journeys {
+		if strings.TrimSpace(j.Name) == "" {
+			add("", fmt.Sprintf("name (journey #%d)", i+1), "is required")
+		} else if !validName(j.Name) {
+			add(j.Name, "name", "must be lowercase letters, digits and dashes")
+		}
+		if j.Name != "" {
+			if seen[j.Name] {
+				add(j.Name, "name", "duplicate: another journey has this name")
+			}
+			seen[j.Name] = true
+		}
+		switch j.Tier {
+		case TierGlobal, TierDomain:
+		case "":
+			add(j.Name, "tier", "is required (global or domain)")
+		default:
+			add(j.Name, "tier", "unknown tier %q (want global or domain)", j.Tier)
+		}
+		switch j.Mode {
+		case ModeEnforce, ModeObserve:
+		case "":
+			add(j.Name, "mode", "is required (enforce or observe)")
+		default:
+			add(j.Name, "mode", "unknown mode %q (want enforce or observe)", j.Mode)
+		}
+		if strings.TrimSpace(j.Owner) == "" {
+			add(j.Name, "owner", "is required (the team that answers for it)")
+		}
+		if j.Tier == TierDomain && len(j.Covers) == 0 {
+			add(j.Name, "covers", "a domain journey must cover at least one service")
+		}
+		if len(j.Steps) == 0 {
+			add(j.Name, "steps", "no steps")
+		}
+		stepNames := map[string]bool{}
+		for k, s := range j.Steps {
+			field := fmt.Sprintf("step %d/%d (%s)", k+1, len(j.Steps), s.Name)
+			if strings.TrimSpace(s.Name) == "" {
+				add(j.Name, fmt.Sprintf("step %d/%d name", k+1, len(j.Steps)), "is required")
+			} else if stepNames[s.Name] {
+				add(j.Name, field, "duplicate step name")
+			}
+			stepNames[s.Name] = true
+			switch {
+			case s.SLA == 0:
+				add(j.Name, field+" sla", "is missing")
+			case s.SLA < 0:
+				add(j.Name, field+" sla", "must be positive, got %s", s.SLA)
+			}
+			if s.Do == nil {
+				add(j.Name, field+" do", "is missing (the step has nothing to run)")
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
