@@ -1,0 +1,47 @@
+# journeygate — two commands matter: `make run` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+FAULT ?=
+TOOLS := $(CURDIR)/.tools
+ALERTMANAGER_VERSION := v0.28.1
+ALERTMANAGER := $(TOOLS)/alertmanager-$(ALERTMANAGER_VERSION)/alertmanager
+export JOURNEYGATE_ALERTMANAGER := $(ALERTMANAGER)
+
+.PHONY: run test build cli tools unit integration vet fmt-check bench clean help
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved breaks it)
+	@$(GO) run ./test/cmd/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT))
+
+test: tools fmt-check vet ## everything: format, vet, unit and integration tests
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+cli: ## build the CLI into bin/
+	$(GO) build -o bin/journeygate ./cmd/journeygate
+
+tools: $(ALERTMANAGER) ## build pinned tools into .tools/
+
+$(ALERTMANAGER):
+	@echo "building Alertmanager $(ALERTMANAGER_VERSION) from the Go module proxy into $(@D)"
+	GOBIN=$(@D) CGO_ENABLED=0 $(GO) install github.com/prometheus/alertmanager/cmd/alertmanager@$(ALERTMANAGER_VERSION)
+
+unit: ## unit tests only (no Alertmanager)
+	$(GO) test -race -count=1 ./shared/... ./journeys/... ./cmd/...
+
+integration: tools ## integration tests against a real Alertmanager
+	$(GO) test -race -count=1 -timeout 10m ./test/...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench: ## benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+clean:
+	rm -rf bin dist .journeygate

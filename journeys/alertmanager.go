@@ -1,0 +1,168 @@
+package journeys
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// target is the environment target every example calls.
+const target = "alertmanager"
+
+// covers is the service the examples cover; domain journeys run when a
+// deployment touches it.
+var covers = []string{"alertmanager"}
+
+// alert is an Alertmanager v2 API alert as posted.
+type alert struct {
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	StartsAt     *time.Time        `json:"startsAt,omitempty"`
+	EndsAt       *time.Time        `json:"endsAt,omitempty"`
+	GeneratorURL string            `json:"generatorURL,omitempty"`
+}
+
+// listedAlert is an alert as GET /api/v2/alerts lists it.
+type listedAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Fingerprint string            `json:"fingerprint"`
+	Status      struct {
+		State       string   `json:"state"`
+		SilencedBy  []string `json:"silencedBy"`
+		InhibitedBy []string `json:"inhibitedBy"`
+	} `json:"status"`
+}
+
+// notification is Alertmanager's webhook payload (version 4).
+type notification struct {
+	Status       string            `json:"status"`
+	Receiver     string            `json:"receiver"`
+	GroupLabels  map[string]string `json:"groupLabels"`
+	CommonLabels map[string]string `json:"commonLabels"`
+	Alerts       []struct {
+		Status string            `json:"status"`
+		Labels map[string]string `json:"labels"`
+	} `json:"alerts"`
+}
+
+// labels returns the run-unique labels of one journey attempt's alerts.
+func labels(t *journey.T, alertname string, extra ...string) map[string]string {
+	l := map[string]string{
+		"alertname":  alertname,
+		"jg_run":     t.RunID(),
+		"jg_key":     t.Unique(),
+		"jg_journey": t.Journey(),
+		"severity":   "page",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		l[extra[i]] = extra[i+1]
+	}
+	return l
+}
+
+// postAlerts sends alerts through the v2 API.
+func postAlerts(ctx context.Context, t *journey.T, alerts ...alert) error {
+	resp, err := t.HTTP(target).Post(ctx, "/api/v2/alerts", alerts)
+	if err != nil {
+		return err
+	}
+	return resp.Expect(200)
+}
+
+// resolveAlerts ends alerts now, which Alertmanager notifies as resolved.
+func resolveAlerts(ctx context.Context, t *journey.T, alerts ...alert) error {
+	now := time.Now().UTC()
+	ended := make([]alert, len(alerts))
+	for i, a := range alerts {
+		a.EndsAt = &now
+		ended[i] = a
+	}
+	return postAlerts(ctx, t, ended...)
+}
+
+// fireAndCleanUp posts alerts and registers their resolution as cleanup.
+func fireAndCleanUp(ctx context.Context, t *journey.T, alerts ...alert) error {
+	if err := postAlerts(ctx, t, alerts...); err != nil {
+		return err
+	}
+	t.Cleanup("resolve alerts", func(ctx context.Context) error { return resolveAlerts(ctx, t, alerts...) })
+	return nil
+}
+
+// listAlerts returns the alerts carrying this attempt's jg_key.
+func listAlerts(ctx context.Context, t *journey.T) ([]listedAlert, error) {
+	q := url.Values{"filter": {fmt.Sprintf("jg_key=%q", t.Unique())}}
+	resp, err := t.HTTP(target).Get(ctx, "/api/v2/alerts?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	if err := resp.Expect(200); err != nil {
+		return nil, err
+	}
+	var out []listedAlert
+	return out, resp.JSON(&out)
+}
+
+// notificationFor matches a webhook notification of this attempt's group
+// with the given status ("firing" or "resolved").
+func notificationFor(t *journey.T, status string, into *notification) journey.Match {
+	key := t.Unique()
+	return func(d journey.Delivery) error {
+		var n notification
+		if err := d.JSON(&n); err != nil {
+			return err
+		}
+		if n.GroupLabels["jg_key"] != key {
+			return fmt.Errorf("group %v is another journey's", n.GroupLabels)
+		}
+		if n.Status != status {
+			return fmt.Errorf("status %q, waiting for %q", n.Status, status)
+		}
+		*into = n
+		return nil
+	}
+}
+
+// alertLabelValues lists the values of label across a notification's alerts.
+func alertLabelValues(n notification, label string) []string {
+	var vs []string
+	for _, a := range n.Alerts {
+		vs = append(vs, a.Labels[label])
+	}
+	sort.Strings(vs)
+	return vs
+}
+
+// settingDuration reads a duration setting with a default.
+func settingDuration(t *journey.T, key string, def time.Duration) (time.Duration, error) {
+	s := t.Setting(key)
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("setting %s=%q in environment %q is not a positive duration", key, s, t.Environment())
+	}
+	return d, nil
+}
+
+// expectStates asserts every listed alert is in state.
+func expectStates(alerts []listedAlert, n int, state string) error {
+	if len(alerts) != n {
+		return fmt.Errorf("listed %d alerts, want %d", len(alerts), n)
+	}
+	var states []string
+	for _, a := range alerts {
+		states = append(states, a.Status.State)
+	}
+	if slices.ContainsFunc(states, func(s string) bool { return s != state }) {
+		return fmt.Errorf("states %s, want all %q", strings.Join(states, ","), state)
+	}
+	return nil
+}

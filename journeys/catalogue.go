@@ -1,0 +1,31 @@
+package journeys
+
+import (
+	_ "embed"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// EnvironmentsFile is the environments configuration shipped with the
+// catalogue; `journeygate --config FILE` overrides it.
+//
+//go:embed environments.yaml
+var EnvironmentsFile []byte
+
+// EnvironmentsPath names the shipped file in error messages.
+const EnvironmentsPath = "journeys/environments.yaml"
+
+// All lists every journey in the catalogue. Add a journey here to register it.
+func All() []journey.Journey {
+	return []journey.Journey{
+		AlertToNotification(),
+		ResolveLifecycle(),
+		AlertGrouping(),
+		SilenceSuppresses(),
+	}
+}
+
+// Registry returns the validated registry of the catalogue.
+func Registry() (*journey.Registry, error) {
+	return journey.NewRegistry(All()...)
+}

@@ -1,0 +1,102 @@
+package journeys
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// SilenceSuppresses: a silence created through the API keeps a matching alert
+// from being notified; the silence is expired in cleanup.
+func SilenceSuppresses() journey.Journey {
+	return journey.Journey{
+		Name:        "silence-suppresses",
+		Description: "a maintenance silence keeps responders from being paged",
+		Tier:        journey.TierDomain,
+		Owner:       "incident-pipeline",
+		Covers:      covers,
+		Mode:        journey.ModeEnforce,
+		Targets:     []string{target},
+		Steps: []journey.Step{
+			{Name: "silence created", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+				now := time.Now().UTC()
+				resp, err := t.HTTP(target).Post(ctx, "/api/v2/silences", map[string]any{
+					"matchers":  []map[string]any{{"name": "jg_key", "value": t.Unique(), "isRegex": false, "isEqual": true}},
+					"startsAt":  now,
+					"endsAt":    now.Add(15 * time.Minute),
+					"createdBy": "journeygate",
+					"comment":   "journeygate silence-suppresses, run " + t.RunID(),
+				})
+				if err != nil {
+					return err
+				}
+				if err := resp.Expect(200); err != nil {
+					return err
+				}
+				var created struct {
+					SilenceID string `json:"silenceID"`
+				}
+				if err := resp.JSON(&created); err != nil {
+					return err
+				}
+				if created.SilenceID == "" {
+					return journey.Failf("silence created without an ID: %s", resp.Body)
+				}
+				t.Set("silence", created.SilenceID)
+				t.Cleanup("expire silence", func(ctx context.Context) error {
+					resp, err := t.HTTP(target).Delete(ctx, "/api/v2/silence/"+url.PathEscape(created.SilenceID))
+					if err != nil {
+						return err
+					}
+					return resp.Expect(200)
+				})
+				return nil
+			}},
+			{Name: "alert accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+				return fireAndCleanUp(ctx, t, alert{Labels: labels(t, "JourneySilenceSuppresses")})
+			}},
+			{Name: "alert suppressed by the silence", SLA: 5 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+				silence, err := journey.Value[string](t, "silence")
+				if err != nil {
+					return err
+				}
+				return journey.Eventually(ctx, t, "the alert to be suppressed by the silence", func(ctx context.Context) error {
+					alerts, err := listAlerts(ctx, t)
+					if err != nil {
+						return err
+					}
+					if err := expectStates(alerts, 1, "suppressed"); err != nil {
+						return err
+					}
+					if !slices.Contains(alerts[0].Status.SilencedBy, silence) {
+						return fmt.Errorf("silenced by %v, not by silence %s", alerts[0].Status.SilencedBy, silence)
+					}
+					return nil
+				})
+			}},
+			{Name: "no notification sent", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+				window, err := settingDuration(t, "quiet_window", 2*time.Second)
+				if err != nil {
+					return err
+				}
+				key := t.Unique()
+				return t.Sink().Never(ctx, window, "notification for the silenced alert", func(d journey.Delivery) error {
+					var n notification
+					if err := d.JSON(&n); err != nil {
+						return err
+					}
+					for _, a := range n.Alerts {
+						if a.Labels["jg_key"] == key {
+							return nil
+						}
+					}
+					return fmt.Errorf("not for the silenced alert")
+				})
+			}},
+		},
+	}
+}

@@ -1,0 +1,5 @@
+// Package envconfig loads the environments journeys run against (target
+// base URLs, settings, the local sink) from a YAML file, and checks them up
+// front against the journeys that will use them. Every error names the file,
+// the line and the field.
+package envconfig

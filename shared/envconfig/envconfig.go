@@ -1,0 +1,263 @@
+package envconfig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// Environment is one place journeys run against.
+type Environment struct {
+	// Name is the environment's key in the file, e.g. "local" or "staging".
+	Name string
+	// Targets maps a target name to its base URL.
+	Targets map[string]string
+	// Settings are free-form values journeys read with T.Setting.
+	Settings map[string]string
+	// Sink configures the in-process sink `journeygate run` starts.
+	Sink Sink
+}
+
+// Sink configures where the system under test delivers notifications.
+type Sink struct {
+	// Listen is the loopback address the local sink binds, e.g. 127.0.0.1:9097.
+	Listen string
+	// Token, when set, must accompany every delivery.
+	Token string
+	// Correlate lists JSON Pointers that find the run ID in a delivery body.
+	Correlate []string
+}
+
+// Config is a parsed environments file.
+type Config struct {
+	// File is where the configuration came from, for error messages.
+	File         string
+	Environments map[string]Environment
+}
+
+type fileFormat struct {
+	Environments map[string]struct {
+		Targets  map[string]string `yaml:"targets"`
+		Settings map[string]string `yaml:"settings"`
+		Sink     struct {
+			Listen    string   `yaml:"listen"`
+			Token     string   `yaml:"token"`
+			Correlate []string `yaml:"correlate"`
+		} `yaml:"sink"`
+	} `yaml:"environments"`
+}
+
+// Load reads and parses the file at path, expanding ${VAR} and
+// ${VAR:-default} in values from the process environment.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("environments file: %w", err)
+	}
+	return Parse(path, data, os.Getenv)
+}
+
+// Parse parses data read from file, expanding variables with getenv.
+func Parse(file string, data []byte, getenv func(string) string) (*Config, error) {
+	var raw fileFormat
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root) // decoded above; this only finds line numbers
+	p := &problems{file: file, root: &root}
+
+	cfg := &Config{File: file, Environments: map[string]Environment{}}
+	if len(raw.Environments) == 0 {
+		p.add([]string{"environments"}, "no environments defined")
+	}
+	for name, e := range raw.Environments {
+		path := []string{"environments", name}
+		if !validName(name) {
+			p.add(path, "environment name %q must be lowercase letters, digits and dashes", name)
+		}
+		env := Environment{Name: name, Targets: map[string]string{}, Settings: map[string]string{}}
+		for t, v := range e.Targets {
+			v, err := expand(v, getenv)
+			if err != nil {
+				p.add(append(path, "targets", t), "%v", err)
+				continue
+			}
+			if err := checkURL(v); err != nil {
+				p.add(append(path, "targets", t), "%v", err)
+			}
+			env.Targets[t] = strings.TrimRight(v, "/")
+		}
+		for k, v := range e.Settings {
+			v, err := expand(v, getenv)
+			if err != nil {
+				p.add(append(path, "settings", k), "%v", err)
+			}
+			env.Settings[k] = v
+		}
+		listen, err := expand(e.Sink.Listen, getenv)
+		if err != nil {
+			p.add(append(path, "sink", "listen"), "%v", err)
+		}
+		token, err := expand(e.Sink.Token, getenv)
+		if err != nil {
+			p.add(append(path, "sink", "token"), "%v", err)
+		}
+		env.Sink = Sink{Listen: listen, Token: token, Correlate: e.Sink.Correlate}
+		for i, ptr := range e.Sink.Correlate {
+			if !strings.HasPrefix(ptr, "/") {
+				p.add(append(path, "sink", "correlate"), "entry %d %q is not a JSON Pointer (must start with /)", i+1, ptr)
+			}
+		}
+		cfg.Environments[name] = env
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Names returns the environment names, sorted.
+func (c *Config) Names() []string {
+	names := make([]string, 0, len(c.Environments))
+	for n := range c.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get returns the named environment.
+func (c *Config) Get(name string) (Environment, error) {
+	e, ok := c.Environments[name]
+	if !ok {
+		return Environment{}, fmt.Errorf("%s: no environment %q (defined: %s)", c.File, name, strings.Join(c.Names(), ", "))
+	}
+	return e, nil
+}
+
+// Check verifies every environment defines every target the journeys call,
+// so a missing URL is found before a run, not in the middle of one.
+func (c *Config) Check(journeys []journey.Journey) error {
+	var errs []error
+	for _, name := range c.Names() {
+		env := c.Environments[name]
+		for _, j := range journeys {
+			for _, t := range j.Targets {
+				if _, ok := env.Targets[t]; !ok {
+					errs = append(errs, fmt.Errorf("%s: environments.%s.targets: missing target %q used by journey %q", c.File, name, t, j.Name))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var varPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// expand replaces ${VAR} and ${VAR:-default}. An unset variable without a
+// default is an error rather than an empty string that fails later.
+func expand(s string, getenv func(string) string) (string, error) {
+	var missing []string
+	out := varPattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := varPattern.FindStringSubmatch(m)
+		if v := getenv(sub[1]); v != "" {
+			return v
+		}
+		if sub[2] != "" {
+			return sub[3]
+		}
+		missing = append(missing, sub[1])
+		return ""
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("variable %s is not set and has no default (write ${%s:-default})", missing[0], missing[0])
+	}
+	return out, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// problems collects validation errors with file and line.
+type problems struct {
+	file string
+	root *yaml.Node
+	list []string
+}
+
+func (p *problems) add(path []string, format string, args ...any) {
+	loc := p.file
+	if line := lineOf(p.root, path); line > 0 {
+		loc = fmt.Sprintf("%s:%d", p.file, line)
+	}
+	p.list = append(p.list, fmt.Sprintf("%s: %s: %s", loc, strings.Join(path, "."), fmt.Sprintf(format, args...)))
+}
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	sort.Strings(p.list)
+	return errors.New(strings.Join(p.list, "\n"))
+}
+
+// lineOf finds the line of the deepest existing key along path.
+func lineOf(n *yaml.Node, path []string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}

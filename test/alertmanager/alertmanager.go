@@ -1,0 +1,262 @@
+package alertmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Version is the pinned Alertmanager release the examples run against.
+const Version = "v0.28.1"
+
+// Module is the Go package Alertmanager's binary is built from.
+const Module = "github.com/prometheus/alertmanager/cmd/alertmanager"
+
+// Faults lists the broken setups Start can configure, with what each breaks.
+var Faults = map[string]string{
+	"drop-notifications": "alerts route to a receiver that never delivers",
+	"slow-group-wait":    "group_wait of 5 minutes, far beyond the notification SLA",
+	"no-resolved":        "resolved notifications are not sent",
+}
+
+// Options configures one Alertmanager.
+type Options struct {
+	// Binary is the alertmanager executable; empty means EnsureBinary.
+	Binary string
+	// Webhooks are the sink URLs every notification is delivered to.
+	Webhooks []string
+	// Fault names a broken setup from Faults; empty is healthy.
+	Fault string
+	// Stderr receives Alertmanager's log; nil discards it.
+	Stderr *os.File
+}
+
+// Instance is a running Alertmanager.
+type Instance struct {
+	URL  string
+	cmd  *exec.Cmd
+	dir  string
+	done chan struct{}
+	once sync.Once
+}
+
+// Config renders the Alertmanager configuration for opts.
+func Config(opts Options) (string, error) {
+	if opts.Fault != "" {
+		if _, ok := Faults[opts.Fault]; !ok {
+			return "", fmt.Errorf("unknown fault %q (known: %s)", opts.Fault, strings.Join(FaultNames(), ", "))
+		}
+	}
+	groupWait, receiver, sendResolved := "500ms", "journeygate-sink", true
+	switch opts.Fault {
+	case "drop-notifications":
+		receiver = "blackhole"
+	case "slow-group-wait":
+		groupWait = "5m"
+	case "no-resolved":
+		sendResolved = false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `route:
+  receiver: %s
+  group_by: [alertname, jg_run, jg_key]
+  group_wait: %s
+  group_interval: 1s
+  repeat_interval: 4h
+receivers:
+  - name: blackhole
+  - name: journeygate-sink
+    webhook_configs:
+`, receiver, groupWait)
+	for _, u := range opts.Webhooks {
+		fmt.Fprintf(&b, "      - url: %q\n        send_resolved: %t\n", u, sendResolved)
+	}
+	if len(opts.Webhooks) == 0 {
+		return "", errors.New("no webhook URLs: Alertmanager must deliver to a sink")
+	}
+	return b.String(), nil
+}
+
+// FaultNames returns the known fault names, sorted.
+func FaultNames() []string {
+	names := make([]string, 0, len(Faults))
+	for n := range Faults {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Start writes the configuration, starts Alertmanager on a free loopback
+// port with clustering off, and waits until it is ready.
+func Start(ctx context.Context, opts Options) (*Instance, error) {
+	cfg, err := Config(opts)
+	if err != nil {
+		return nil, err
+	}
+	bin := opts.Binary
+	if bin == "" {
+		if bin, err = EnsureBinary(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		inst, err := start(ctx, bin, cfg, opts)
+		if err == nil {
+			return inst, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func start(ctx context.Context, bin, cfg string, opts Options) (*Instance, error) {
+	dir, err := os.MkdirTemp("", "journeygate-alertmanager-")
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	addr, err := FreeAddr()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cmd := exec.Command(bin,
+		"--config.file="+cfgPath,
+		"--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--cluster.listen-address=", // no HA peers: nothing waits on gossip
+		"--log.level=warn",
+	)
+	cmd.Stdout = opts.Stderr
+	cmd.Stderr = opts.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start alertmanager: %w", err)
+	}
+	inst := &Instance{URL: "http://" + addr, cmd: cmd, dir: dir, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(inst.done) }()
+	if err := inst.waitReady(ctx, 20*time.Second); err != nil {
+		inst.Stop()
+		return nil, err
+	}
+	return inst, nil
+}
+
+func (i *Instance) waitReady(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, i.URL+"/-/ready", nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-i.done:
+			return fmt.Errorf("alertmanager exited before it was ready (%s)", i.cmd.ProcessState)
+		case <-ctx.Done():
+			return fmt.Errorf("alertmanager at %s not ready after %s", i.URL, limit)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Stop terminates Alertmanager and removes its files.
+func (i *Instance) Stop() {
+	i.once.Do(func() {
+		_ = i.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-i.done:
+		case <-time.After(5 * time.Second):
+			_ = i.cmd.Process.Kill()
+			<-i.done
+		}
+		os.RemoveAll(i.dir)
+	})
+}
+
+// FreeAddr returns a loopback address with a port that was free just now.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// RepoRoot finds the directory holding go.mod, walking up from the working
+// directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// BinaryPath is where the pinned Alertmanager is cached: the
+// JOURNEYGATE_ALERTMANAGER variable, or .tools/alertmanager-VERSION/ in the
+// repository (git-ignored).
+func BinaryPath() (string, error) {
+	if p := os.Getenv("JOURNEYGATE_ALERTMANAGER"); p != "" {
+		return p, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, ".tools", "alertmanager-"+Version, "alertmanager"), nil
+}
+
+var buildMu sync.Mutex
+
+// EnsureBinary returns the cached Alertmanager, building it from the Go
+// module proxy first if it is missing.
+func EnsureBinary(ctx context.Context) (string, error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	path, err := BinaryPath()
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	cmd := exec.CommandContext(ctx, "go", "install", Module+"@"+Version)
+	cmd.Env = append(os.Environ(), "GOBIN="+filepath.Dir(path), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build alertmanager %s: %w\n%s", Version, err, out)
+	}
+	return path, nil
+}
