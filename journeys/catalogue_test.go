@@ -1,0 +1,47 @@
+package journeys
+
+import (
+	"testing"
+
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+func TestCatalogueIsValid(t *testing.T) {
+	reg, err := Registry()
+	if err != nil {
+		t.Fatalf("catalogue invalid: %v", err)
+	}
+	want := map[string]journey.Tier{
+		"alert-to-notification": journey.TierGlobal,
+		"resolve-lifecycle":     journey.TierGlobal,
+		"alert-grouping":        journey.TierDomain,
+		"silence-suppresses":    journey.TierDomain,
+	}
+	for name, tier := range want {
+		j, ok := reg.Get(name)
+		if !ok {
+			t.Errorf("journey %s missing", name)
+			continue
+		}
+		if j.Tier != tier {
+			t.Errorf("%s tier %s, want %s", name, j.Tier, tier)
+		}
+	}
+	if len(reg.All()) != len(want) {
+		t.Errorf("catalogue has %d journeys, want %d", len(reg.All()), len(want))
+	}
+}
+
+func TestShippedEnvironmentsDefineEveryTarget(t *testing.T) {
+	cfg, err := envconfig.Parse(EnvironmentsPath, EnvironmentsFile, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Get("local"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Check(All()); err != nil {
+		t.Fatal(err)
+	}
+}
