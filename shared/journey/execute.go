@@ -53,6 +53,13 @@ func (o *Options) excerptLimit() int {
 	return o.Excerpt
 }
 
+func (o *Options) abandonAfter() time.Duration {
+	if o.AbandonAfter <= 0 {
+		return 2 * time.Second
+	}
+	return o.AbandonAfter
+}
+
 func (o *Options) maxBody() int64 {
 	if o.MaxBody <= 0 {
 		return 1 << 20
@@ -95,6 +102,10 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Poll == (poll.Backoff{}) {
+		// A zero Backoff would otherwise poll every 5 ms without backing off.
+		opts.Poll = poll.DefaultBackoff
+	}
 	observe := opts.Observe
 	if observe == nil {
 		observe = func(Event) {}
@@ -133,10 +144,7 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 var errAbandoned = errors.New("step ignored its deadline and was abandoned")
 
 func runStep(ctx context.Context, t *T, s Step) StepResult {
-	grace := t.opts.AbandonAfter
-	if grace <= 0 {
-		grace = 2 * time.Second
-	}
+	grace := t.opts.abandonAfter()
 	sr := StepResult{Name: s.Name, SLA: s.SLA, StartedAt: time.Now().UTC()}
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, s.SLA)
@@ -224,16 +232,7 @@ func runCleanups(ctx context.Context, t *T) []CleanupResult {
 	for i := len(cleanups) - 1; i >= 0; i-- {
 		c := cleanups[i]
 		start := time.Now()
-		cctx, cancel := context.WithTimeout(base, timeout)
-		err := func() (err error) {
-			defer func() {
-				if v := recover(); v != nil {
-					err = &PanicError{Value: v, Stack: string(debug.Stack())}
-				}
-			}()
-			return c.fn(cctx)
-		}()
-		cancel()
+		err := runCleanup(base, c, timeout, t.opts.abandonAfter())
 		r := CleanupResult{Name: c.name, Elapsed: time.Since(start)}
 		if err != nil {
 			r.Error = err.Error()
@@ -243,4 +242,28 @@ func runCleanups(ctx context.Context, t *T) []CleanupResult {
 	}
 	t.takeEvidence()
 	return out
+}
+
+// runCleanup runs one cleanup under timeout. A cleanup that ignores its
+// context is abandoned grace after the timeout, so it cannot hang the run.
+func runCleanup(base context.Context, c cleanup, timeout, grace time.Duration) error {
+	cctx, cancel := context.WithTimeout(base, timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- &PanicError{Value: v, Stack: string(debug.Stack())}
+			}
+		}()
+		done <- c.fn(cctx)
+	}()
+	abandon := time.NewTimer(timeout + grace)
+	defer abandon.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-abandon.C:
+		return fmt.Errorf("abandoned: cleanup ignored its %s deadline", timeout)
+	}
 }

@@ -91,7 +91,13 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	resp, err := c.client.Do(req)
 	if err != nil {
 		c.t.addExchange(Evidence{Label: label, Detail: requestDetail(payload, limit) + "→ " + err.Error()})
-		return nil, Infra(fmt.Errorf("%s %s: %w", method, url, err))
+		err = fmt.Errorf("%s %s: %w", method, url, err)
+		if ctx.Err() != nil {
+			// The step's deadline (or the run) ended the call: the target was
+			// too slow, which is the SLA's business, not an infrastructure fault.
+			return nil, err
+		}
+		return nil, Infra(err)
 	}
 	defer resp.Body.Close()
 	max := c.t.opts.maxBody()
@@ -107,7 +113,11 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	}
 	c.t.addExchange(Evidence{Label: label, Detail: detail})
 	if err != nil {
-		return r, Infra(fmt.Errorf("%s %s: reading body: %w", method, url, err))
+		err = fmt.Errorf("%s %s: reading body: %w", method, url, err)
+		if ctx.Err() != nil {
+			return r, err
+		}
+		return r, Infra(err)
 	}
 	return r, nil
 }

@@ -1,0 +1,329 @@
+package poll_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
+)
+
+// recorder is a condition that fails until check number holds (0: never),
+// recording when each check started and ended.
+type recorder struct {
+	holds      int
+	start, end []time.Time
+}
+
+func (r *recorder) cond(ctx context.Context) error {
+	r.start = append(r.start, time.Now())
+	defer func() { r.end = append(r.end, time.Now()) }()
+	if len(r.start) == r.holds {
+		return nil
+	}
+	return fmt.Errorf("check %d: pending", len(r.start))
+}
+
+func (r *recorder) gaps() []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(r.start); i++ {
+		out = append(out, r.start[i].Sub(r.end[i-1]))
+	}
+	return out
+}
+
+func TestUntil(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		cond    func(calls int) error // calls is 1-based
+		block   bool                  // checks after the first wait for the deadline
+		check   func(t *testing.T, err error, calls int)
+	}{
+		{
+			name:    "holds at once",
+			timeout: time.Second,
+			cond:    func(int) error { return nil },
+			check: func(t *testing.T, err error, calls int) {
+				if err != nil || calls != 1 {
+					t.Errorf("err = %v after %d checks, want nil after 1", err, calls)
+				}
+			},
+		},
+		{
+			name:    "holds at the third check",
+			timeout: 5 * time.Second,
+			cond: func(n int) error {
+				if n == 3 {
+					return nil
+				}
+				return errors.New("pending")
+			},
+			check: func(t *testing.T, err error, calls int) {
+				if err != nil || calls != 3 {
+					t.Errorf("err = %v after %d checks, want nil after 3", err, calls)
+				}
+			},
+		},
+		{
+			name:    "times out with the last observation",
+			timeout: 60 * time.Millisecond,
+			cond:    func(n int) error { return errors.New("state is pending") },
+			check: func(t *testing.T, err error, calls int) {
+				var te *poll.TimeoutError
+				if !errors.As(err, &te) {
+					t.Fatalf("err = %v, want a *TimeoutError", err)
+				}
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
+				}
+				if te.Last == nil || te.Last.Error() != "state is pending" {
+					t.Errorf("Last = %v, want the last observation", te.Last)
+				}
+				if te.Attempts != calls || calls < 2 {
+					t.Errorf("Attempts = %d, calls = %d; want equal and at least 2", te.Attempts, calls)
+				}
+				if te.Elapsed < 60*time.Millisecond {
+					t.Errorf("Elapsed = %s, before the deadline", te.Elapsed)
+				}
+				want := "last observation: state is pending"
+				if got := err.Error(); !strings.Contains(got, want) {
+					t.Errorf("Error() = %q, want it to contain %q", got, want)
+				}
+			},
+		},
+		{
+			name:    "Stop returns its error at once",
+			timeout: 5 * time.Second,
+			cond: func(n int) error {
+				if n == 2 {
+					return poll.Stop(errors.New("gone for good"))
+				}
+				return errors.New("pending")
+			},
+			check: func(t *testing.T, err error, calls int) {
+				if err == nil || err.Error() != "gone for good" || calls != 2 {
+					t.Errorf("err = %v after %d checks, want the stopped error after 2", err, calls)
+				}
+				var te *poll.TimeoutError
+				if errors.As(err, &te) {
+					t.Error("a stopped poll returned a TimeoutError")
+				}
+			},
+		},
+		{
+			name:    "a check cut short by the deadline keeps the previous observation",
+			timeout: 60 * time.Millisecond,
+			block:   true,
+			cond: func(n int) error {
+				if n == 1 {
+					return errors.New("first: pending")
+				}
+				return errors.New("interrupted") // returned after the deadline
+			},
+			check: func(t *testing.T, err error, calls int) {
+				var te *poll.TimeoutError
+				if !errors.As(err, &te) || te.Last == nil || te.Last.Error() != "first: pending" {
+					t.Errorf("err = %v, want a timeout whose last observation is the first check's", err)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			calls := 0
+			err := poll.Until(ctx, poll.DefaultBackoff, func(ctx context.Context) error {
+				calls++
+				if tc.block && calls > 1 {
+					<-ctx.Done()
+				}
+				return tc.cond(calls)
+			})
+			tc.check(t, err, calls)
+		})
+	}
+}
+
+func TestUntilContextAlreadyDone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	err := poll.Until(ctx, poll.DefaultBackoff, func(context.Context) error { calls++; return nil })
+	var te *poll.TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Errorf("err = %v after %d checks, want a cancelled TimeoutError without checking", err, calls)
+	}
+}
+
+// The first re-check comes after First; later waits grow by Factor up to
+// Max. Timers never fire early, so the lower bounds hold on a busy machine.
+func TestUntilBackoff(t *testing.T) {
+	tests := []struct {
+		name string
+		b    poll.Backoff
+		want []time.Duration
+	}{
+		{"default", poll.DefaultBackoff, []time.Duration{5, 10, 20, 40, 80, 100}},
+		{"capped", poll.Backoff{First: 2 * time.Millisecond, Max: 8 * time.Millisecond, Factor: 2}, []time.Duration{2, 4, 8, 8, 8}},
+		{"constant", poll.Backoff{First: 3 * time.Millisecond, Max: time.Second, Factor: 1}, []time.Duration{3, 3, 3}},
+		{"factor below 1 is constant", poll.Backoff{First: 3 * time.Millisecond, Max: time.Second, Factor: 0.5}, []time.Duration{3, 3, 3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &recorder{holds: len(tc.want) + 1}
+			if err := poll.Until(context.Background(), tc.b, r.cond); err != nil {
+				t.Fatal(err)
+			}
+			got := r.gaps()
+			if len(got) != len(tc.want) {
+				t.Fatalf("gaps = %v, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if got[i] < w*time.Millisecond {
+					t.Errorf("gap %d = %s, want at least %s (gaps %v)", i+1, got[i], w*time.Millisecond, got)
+				}
+			}
+			// Upper bound only on the largest wait, with generous slack: a
+			// factor below 1 must not shrink the interval to nothing, and it
+			// must not grow without bound either.
+			if m := slices.Max(got); m > slices.Max(tc.want)*time.Millisecond+500*time.Millisecond {
+				t.Errorf("largest gap %s is far past Max", m)
+			}
+		})
+	}
+}
+
+// The first re-check comes within 10 ms of the first failed check (median of
+// several runs, as a noisy machine may fire one timer late).
+func TestUntilFirstRecheck(t *testing.T) {
+	var firsts []time.Duration
+	for range 7 {
+		r := &recorder{holds: 2}
+		if err := poll.Until(context.Background(), poll.DefaultBackoff, r.cond); err != nil {
+			t.Fatal(err)
+		}
+		firsts = append(firsts, r.gaps()[0])
+	}
+	slices.Sort(firsts)
+	if m := firsts[len(firsts)/2]; m >= 10*time.Millisecond {
+		t.Errorf("median first re-check gap = %s (all %v), want < 10ms", m, firsts)
+	}
+}
+
+func TestNever(t *testing.T) {
+	const window = 100 * time.Millisecond
+	tests := []struct {
+		name    string
+		parent  time.Duration // parent deadline; 0: none
+		cancel  bool          // cancel the parent at once
+		holds   int
+		check   func(t *testing.T, err error, elapsed time.Duration)
+		minTime time.Duration
+	}{
+		{
+			name:    "returns nil after its window, not before",
+			minTime: window,
+			check: func(t *testing.T, err error, elapsed time.Duration) {
+				if err != nil {
+					t.Errorf("err = %v, want nil", err)
+				}
+			},
+		},
+		{
+			name:  "returns HeldError as soon as the condition holds",
+			holds: 2,
+			check: func(t *testing.T, err error, elapsed time.Duration) {
+				var held *poll.HeldError
+				if !errors.As(err, &held) {
+					t.Fatalf("err = %v, want a *HeldError", err)
+				}
+				if held.Window != window || held.After <= 0 || held.After > elapsed {
+					t.Errorf("HeldError = %+v, want Window %s and After within %s", held, window, elapsed)
+				}
+				if elapsed >= window {
+					t.Errorf("returned after %s, want before the window ended", elapsed)
+				}
+			},
+		},
+		{
+			name:   "parent deadline before the window is a timeout",
+			parent: 30 * time.Millisecond,
+			check: func(t *testing.T, err error, elapsed time.Duration) {
+				var te *poll.TimeoutError
+				if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v, want a TimeoutError wrapping DeadlineExceeded", err)
+				}
+				if te != nil && te.Last == nil {
+					t.Error("timeout without the last observation")
+				}
+			},
+		},
+		{
+			name:   "parent cancelled is a cancelled timeout",
+			cancel: true,
+			check: func(t *testing.T, err error, elapsed time.Duration) {
+				var te *poll.TimeoutError
+				if !errors.As(err, &te) || !errors.Is(err, context.Canceled) {
+					t.Errorf("err = %v, want a TimeoutError wrapping Canceled", err)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.parent > 0 {
+				ctx, cancel = context.WithTimeout(ctx, tc.parent)
+				defer cancel()
+			}
+			if tc.cancel {
+				cancel()
+			}
+			r := &recorder{holds: tc.holds}
+			start := time.Now()
+			err := poll.Never(ctx, window, poll.DefaultBackoff, r.cond)
+			elapsed := time.Since(start)
+			tc.check(t, err, elapsed)
+			if elapsed < tc.minTime {
+				t.Errorf("returned after %s, want at least %s", elapsed, tc.minTime)
+			}
+		})
+	}
+}
+
+func TestNeverStop(t *testing.T) {
+	err := poll.Never(context.Background(), time.Second, poll.DefaultBackoff, func(context.Context) error {
+		return poll.Stop(errors.New("cannot observe"))
+	})
+	if err == nil || err.Error() != "cannot observe" {
+		t.Errorf("err = %v, want the stopped error", err)
+	}
+	if poll.Stop(nil) != nil {
+		t.Error("Stop(nil) != nil")
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&poll.TimeoutError{Attempts: 3, Elapsed: 1500 * time.Millisecond, Err: context.DeadlineExceeded}, "condition not met after 1.5s (3 checks)"},
+		{&poll.TimeoutError{Attempts: 2, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (2 checks); last observation: x"},
+		{&poll.HeldError{After: 250 * time.Millisecond, Window: time.Second}, "happened after 250ms, within the 1s window"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

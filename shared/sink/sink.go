@@ -1,0 +1,394 @@
+package sink
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// TokenHeader carries the sink token for senders that cannot set
+// Authorization.
+const TokenHeader = "X-Journeygate-Token"
+
+// DefaultMaxBody bounds a delivery body when Config.MaxBody is zero.
+const DefaultMaxBody = 1 << 20
+
+// DefaultMaxPerRun bounds the deliveries kept per run when
+// Config.MaxPerRun is zero.
+const DefaultMaxPerRun = 1000
+
+// CloseGrace bounds how long Close waits for deliveries in flight.
+const CloseGrace = 2 * time.Second
+
+// maxRunID bounds the length of a run ID, so a sender cannot make the sink
+// keep arbitrarily large keys.
+const maxRunID = 256
+
+// ErrClosed is returned by Next once the sink is closed.
+var ErrClosed = errors.New("sink closed")
+
+// secretHeaders are never stored with a delivery.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", TokenHeader}
+
+// Config configures a Sink.
+type Config struct {
+	// Token, when set, must accompany every delivery as
+	// "Authorization: Bearer <token>" or in the X-Journeygate-Token header.
+	Token string
+	// MaxBody bounds a delivery body in bytes (default 1 MiB); larger is 413.
+	MaxBody int64
+	// Correlate lists JSON Pointers (RFC 6901) tried in order on a JSON body
+	// to find the run ID, e.g. "/groupLabels/jg_run".
+	Correlate []string
+	// MaxPerRun bounds the deliveries kept per run (default 1000); the
+	// oldest are dropped first.
+	MaxPerRun int
+}
+
+// Sink receives notifications over HTTP and serves them to journeys; it
+// implements journey.SinkReader.
+type Sink struct {
+	cfg Config
+
+	mu           sync.Mutex
+	runs         map[string]*run
+	unattributed int
+	closing      bool
+	closed       bool
+	done         chan struct{}
+	srv          *http.Server
+	base         string
+}
+
+// run holds one run's retained deliveries. first is the absolute index of
+// deliveries[0]; total counts every delivery ever received.
+type run struct {
+	deliveries []journey.Delivery
+	first      int
+	total      int
+	wake       chan struct{} // closed and replaced on every arrival
+}
+
+var _ journey.SinkReader = (*Sink)(nil)
+
+// New returns a sink configured by cfg.
+func New(cfg Config) *Sink {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxPerRun <= 0 {
+		cfg.MaxPerRun = DefaultMaxPerRun
+	}
+	cfg.Correlate = slices.Clone(cfg.Correlate)
+	return &Sink{cfg: cfg, runs: map[string]*run{}, done: make(chan struct{})}
+}
+
+// Handler returns the HTTP handler that receives deliveries.
+func (s *Sink) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Listen starts serving on addr (e.g. "127.0.0.1:0") and returns the base
+// URL deliveries are sent to.
+func (s *Sink) Listen(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.closing {
+		return "", ErrClosed
+	}
+	if s.srv != nil {
+		return "", fmt.Errorf("sink already listening on %s", s.base)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sink listen on %s: %w", addr, err)
+	}
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.base = "http://" + ln.Addr().String()
+	go s.srv.Serve(ln) //nolint:errcheck // Serve always returns ErrServerClosed after Close.
+	return s.base, nil
+}
+
+// Close stops the server (if listening), letting deliveries in flight
+// finish for up to CloseGrace, and wakes every Next with ErrClosed.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	if s.closed || s.closing {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closing = true
+	srv := s.srv
+	s.mu.Unlock()
+	var err error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), CloseGrace)
+		if err = srv.Shutdown(ctx); err != nil {
+			err = srv.Close()
+		}
+		cancel()
+	}
+	s.mu.Lock()
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	return err
+}
+
+// URL returns the endpoint the system under test delivers to for runID.
+func (s *Sink) URL(runID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.base + "/run/" + url.PathEscape(runID)
+}
+
+// Unattributed returns how many deliveries could not be attributed to a run.
+func (s *Sink) Unattributed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unattributed
+}
+
+// Next returns runID's deliveries after cursor ("" = from the start) and
+// the cursor to continue from, blocking until at least one exists or ctx
+// ends. Deliveries dropped by the MaxPerRun bound are skipped.
+func (s *Sink) Next(ctx context.Context, runID, cursor string) ([]journey.Delivery, string, error) {
+	pos := 0
+	if cursor != "" {
+		n, err := strconv.Atoi(cursor)
+		if err != nil || n < 0 {
+			return nil, cursor, fmt.Errorf("invalid sink cursor %q: want a non-negative decimal index", cursor)
+		}
+		pos = n
+	}
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, cursor, ErrClosed
+		}
+		r := s.run(runID)
+		if pos > r.total {
+			s.mu.Unlock()
+			return nil, cursor, fmt.Errorf("sink cursor %d is ahead of run %q's %d deliveries", pos, runID, r.total)
+		}
+		if pos < r.total {
+			from := max(pos, r.first) - r.first
+			out := make([]journey.Delivery, 0, len(r.deliveries)-from)
+			for _, d := range r.deliveries[from:] {
+				out = append(out, clone(d))
+			}
+			next := strconv.Itoa(r.total)
+			s.mu.Unlock()
+			return out, next, nil
+		}
+		wake := r.wake
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, cursor, ctx.Err()
+		case <-s.done:
+		case <-wake:
+		}
+	}
+}
+
+// run returns runID's entry, creating it; s.mu must be held.
+func (s *Sink) run(runID string) *run {
+	r, ok := s.runs[runID]
+	if !ok {
+		r = &run{wake: make(chan struct{})}
+		s.runs[runID] = r
+	}
+	return r
+}
+
+// store appends d to runID's deliveries, drops the oldest past the bound
+// and wakes the run's readers.
+func (s *Sink) store(runID string, header http.Header, body []byte) (journey.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return journey.Delivery{}, ErrClosed
+	}
+	r := s.run(runID)
+	d := journey.Delivery{
+		ID:         runID + "#" + strconv.Itoa(r.total+1),
+		RunID:      runID,
+		ReceivedAt: time.Now().UTC(),
+		Header:     header,
+		Body:       body,
+	}
+	if len(r.deliveries) >= s.cfg.MaxPerRun {
+		drop := len(r.deliveries) - s.cfg.MaxPerRun + 1
+		n := copy(r.deliveries, r.deliveries[drop:])
+		clear(r.deliveries[n:])
+		r.deliveries = r.deliveries[:n]
+		r.first += drop
+	}
+	r.deliveries = append(r.deliveries, d)
+	r.total++
+	close(r.wake)
+	r.wake = make(chan struct{})
+	return d, nil
+}
+
+func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	if path == "/healthz" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			reject(w, http.StatusMethodNotAllowed, "method %s not allowed on /healthz: use GET", r.Method)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n") //nolint:errcheck
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reject(w, http.StatusMethodNotAllowed, "method %s not allowed: the sink accepts deliveries by POST", r.Method)
+		return
+	}
+	if s.cfg.Token != "" && !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="journeygate-sink"`)
+		reject(w, http.StatusUnauthorized, "missing or wrong sink token: send \"Authorization: Bearer <token>\" or the %s header", TokenHeader)
+		return
+	}
+	runID, fromPath, err := pathRunID(path)
+	if err != nil {
+		reject(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if r.ContentLength > s.cfg.MaxBody {
+		reject(w, http.StatusRequestEntityTooLarge, "body of %d bytes exceeds the sink's limit of %d bytes", r.ContentLength, s.cfg.MaxBody)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			reject(w, http.StatusRequestEntityTooLarge, "body exceeds the sink's limit of %d bytes", s.cfg.MaxBody)
+			return
+		}
+		reject(w, http.StatusBadRequest, "reading body: %v", err)
+		return
+	}
+	how := "path"
+	if !fromPath {
+		runID, how = strings.TrimSpace(r.Header.Get(journey.RunHeader)), "header"
+		if runID == "" {
+			runID, how = s.correlate(body), "body"
+		}
+	}
+	if runID == "" {
+		s.mu.Lock()
+		s.unattributed++
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, "accepted but not attributed to any run (no /run/{runID} path, no %s header, %s); not stored\n", journey.RunHeader, pointers(s.cfg.Correlate)) //nolint:errcheck
+		return
+	}
+	if len(runID) > maxRunID {
+		reject(w, http.StatusBadRequest, "run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
+		return
+	}
+	d, err := s.store(runID, storedHeader(r.Header), body)
+	if err != nil {
+		reject(w, http.StatusServiceUnavailable, "%v", err)
+		return
+	}
+	w.Header().Set("X-Journeygate-Delivery", d.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// authorized reports whether r carries the sink token.
+func (s *Sink) authorized(r *http.Request) bool {
+	want := []byte(s.cfg.Token)
+	if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) == 1 {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(r.Header.Get(TokenHeader)), want) == 1
+}
+
+// correlate returns the first non-empty string the Correlate pointers find
+// in body, or "".
+func (s *Sink) correlate(body []byte) string {
+	if len(s.cfg.Correlate) == 0 {
+		return ""
+	}
+	doc, err := journey.ParseJSON(body)
+	if err != nil {
+		return ""
+	}
+	for _, p := range s.cfg.Correlate {
+		if id := strings.TrimSpace(doc.String(p)); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// pathRunID extracts the run ID from an escaped path /run/{runID}.
+func pathRunID(escaped string) (runID string, ok bool, err error) {
+	rest, found := strings.CutPrefix(escaped, "/run/")
+	if !found {
+		return "", false, nil
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	if rest == "" {
+		return "", false, errors.New("empty run ID in path: deliver to /run/{runID}")
+	}
+	if strings.Contains(rest, "/") {
+		return "", false, fmt.Errorf("path /run/%s has extra segments: deliver to /run/{runID} (escape a / in the ID as %%2F)", rest)
+	}
+	id, err := url.PathUnescape(rest)
+	if err != nil {
+		return "", false, fmt.Errorf("run ID in path: %v", err)
+	}
+	if strings.TrimSpace(id) == "" {
+		return "", false, errors.New("empty run ID in path: deliver to /run/{runID}")
+	}
+	return id, true, nil
+}
+
+// storedHeader copies h without credentials.
+func storedHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for _, k := range secretHeaders {
+		out.Del(k)
+	}
+	return out
+}
+
+func clone(d journey.Delivery) journey.Delivery {
+	d.Header = d.Header.Clone()
+	d.Body = slices.Clone(d.Body)
+	return d
+}
+
+func pointers(ps []string) string {
+	if len(ps) == 0 {
+		return "no correlate pointers configured"
+	}
+	return "no run ID at " + strings.Join(ps, ", ")
+}
+
+func reject(w http.ResponseWriter, status int, format string, args ...any) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, format+"\n", args...) //nolint:errcheck
+}
