@@ -13,7 +13,9 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
 run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved breaks it)
-	@$(GO) run ./test/cmd/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT))
+	@$(GO) build -o bin/demo ./test/cmd/demo
+	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
+	echo "journeygate exit code: $$code"; exit $$code
 
 test: tools fmt-check vet ## everything: format, vet, unit and integration tests
 	$(GO) test -race -count=1 -timeout 12m ./...

@@ -205,7 +205,7 @@ func describe(r Reason) string {
 	b.WriteString(string(r.Outcome))
 	msg := r.Message
 	if r.Outcome == journey.SLABreach && r.SLA > 0 {
-		fmt.Fprintf(&b, ", took %s over SLA %s", FormatDuration(r.Elapsed), FormatDuration(r.SLA))
+		fmt.Fprintf(&b, ", took %s over SLA %s", journey.FormatOverrun(r.Elapsed, r.SLA), FormatDuration(r.SLA))
 		msg = trimBreachPrefix(msg, r.Elapsed, r.SLA)
 	}
 	if msg != "" {
@@ -218,8 +218,7 @@ func describe(r Reason) string {
 // trimBreachPrefix drops the "took X, over its SLA of Y" that journey.Classify
 // puts at the start of an SLA-breach message, since describe already says it.
 func trimBreachPrefix(msg string, elapsed, sla time.Duration) string {
-	prefix := fmt.Sprintf("took %s, over its SLA of %s", elapsed.Round(time.Millisecond), sla)
-	rest, ok := strings.CutPrefix(msg, prefix)
+	rest, ok := strings.CutPrefix(msg, journey.BreachMessage(elapsed, sla))
 	if !ok {
 		return msg
 	}

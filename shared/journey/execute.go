@@ -185,9 +185,7 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 // runErr is the error of the run's own context (cancellation of the whole
 // run is a runner fault, not the step's).
 func Classify(err error, elapsed, sla time.Duration, runErr error) (Outcome, string) {
-	over := func() string {
-		return fmt.Sprintf("took %s, over its SLA of %s", elapsed.Round(time.Millisecond), sla)
-	}
+	over := func() string { return BreachMessage(elapsed, sla) }
 	var pe *PanicError
 	var te *poll.TimeoutError
 	switch {
@@ -266,4 +264,22 @@ func runCleanup(base context.Context, c cleanup, timeout, grace time.Duration) e
 	case <-abandon.C:
 		return fmt.Errorf("abandoned: cleanup ignored its %s deadline", timeout)
 	}
+}
+
+// BreachMessage says how far a step overran its SLA, e.g. "took 10.2s, over
+// its SLA of 10s". The elapsed time is shown precisely enough to differ
+// from the SLA: "took 10s, over its SLA of 10s" would explain nothing.
+func BreachMessage(elapsed, sla time.Duration) string {
+	return fmt.Sprintf("took %s, over its SLA of %s", FormatOverrun(elapsed, sla), sla)
+}
+
+// FormatOverrun renders elapsed rounded to milliseconds, or finer when that
+// rounding would make it look no longer than sla.
+func FormatOverrun(elapsed, sla time.Duration) string {
+	for _, unit := range []time.Duration{time.Millisecond, time.Microsecond} {
+		if r := elapsed.Round(unit); r > sla || elapsed <= sla {
+			return r.String()
+		}
+	}
+	return elapsed.String()
 }

@@ -456,3 +456,19 @@ func TestRunIdentityOnT(t *testing.T) {
 		t.Errorf("T accessors = %q, want %q", got, want)
 	}
 }
+
+func TestBreachMessageShowsTheOverrun(t *testing.T) {
+	cases := []struct {
+		elapsed, sla time.Duration
+		want         string
+	}{
+		{10*time.Second + 200*time.Millisecond, 10 * time.Second, "took 10.2s, over its SLA of 10s"},
+		{10*time.Second + 300*time.Microsecond, 10 * time.Second, "took 10.0003s, over its SLA of 10s"},
+		{10*time.Second + 2, 10 * time.Second, "took 10.000000002s, over its SLA of 10s"},
+	}
+	for _, tc := range cases {
+		if got := journey.BreachMessage(tc.elapsed, tc.sla); got != tc.want {
+			t.Errorf("BreachMessage(%v, %v) = %q, want %q", tc.elapsed, tc.sla, got, tc.want)
+		}
+	}
+}
