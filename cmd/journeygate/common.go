@@ -1,0 +1,89 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// common holds the flags every command accepts.
+type common struct {
+	config    string
+	storePath string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "environments file (default: the shipped "+journeys.EnvironmentsPath+")")
+	fs.StringVar(&c.storePath, "store", store.DefaultPath, "embedded result store `path`")
+}
+
+// newFlagSet returns a flag set whose errors are usage errors, not exits.
+func newFlagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("journeygate "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+// parse parses args and turns flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// registry loads the journey catalogue; an invalid definition is a
+// configuration error.
+func registry() (*journey.Registry, error) {
+	reg, err := journeys.Registry()
+	if err != nil {
+		return nil, usagef("invalid journey definitions:\n%v", err)
+	}
+	return reg, nil
+}
+
+// loadConfig reads the environments file named by --config, or the shipped one.
+func (c *common) loadConfig(getenv func(string) string) (*envconfig.Config, error) {
+	name, data := journeys.EnvironmentsPath, journeys.EnvironmentsFile
+	if c.config != "" {
+		var err error
+		if data, err = os.ReadFile(c.config); err != nil {
+			return nil, usagef("environments file: %v", err)
+		}
+		name = c.config
+	}
+	cfg, err := envconfig.Parse(name, data, getenv)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return cfg, nil
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return fmt.Errorf("empty name in %q", v)
+		}
+		*s = append(*s, part)
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes: the contract with CI systems.
+const (
+	exitSucceeded = 0
+	exitFailed    = 1
+	exitUsage     = 2
+)
+
+// usageError is bad input: a flag, a name, a configuration file.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// failedError is a run that ended Failed; its explanation is already printed.
+var errFailed = errors.New("verdict: Failed")
+
+const usage = `journeygate runs critical customer journeys and turns them into a deployment verdict.
+
+Usage:
+  journeygate list    [--json]
+  journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
+                      [--concurrency N] [--junit FILE] [--json]
+  journeygate history [--journey NAME] [--env NAME] [--since 720h]
+
+Common flags:
+  --config FILE   environments file (default: the shipped journeys/environments.yaml)
+  --store PATH    embedded result store (default .journeygate/journeygate.db)
+
+Exit codes: 0 Succeeded, 1 Failed, 2 usage or configuration error.
+Run "journeygate COMMAND -h" for a command's flags.
+`
+
+// env is the process's outside world, passed in so tests can drive it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	isTTY          bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTTY: isTerminal(os.Stdout)})
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "list":
+		err = cmdList(args[1:], e)
+	case "run":
+		err = cmdRun(ctx, args[1:], e)
+	case "history":
+		err = cmdHistory(ctx, args[1:], e)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitSucceeded
+	default:
+		fmt.Fprintf(e.stderr, "journeygate: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitSucceeded
+	case errors.Is(err, flag.ErrHelp):
+		return exitSucceeded
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "journeygate %s: %s\n", args[0], ue.msg)
+		return exitUsage
+	case errors.Is(err, errFailed):
+		return exitFailed
+	default:
+		fmt.Fprintf(e.stderr, "journeygate %s: %v\n", args[0], err)
+		return exitFailed
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

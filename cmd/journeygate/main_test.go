@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsageAndConfigErrorsExit2(t *testing.T) {
+	badConfig := filepath.Join(t.TempDir(), "envs.yaml")
+	if err := os.WriteFile(badConfig, []byte("environments:\n  local:\n    targets:\n      alertmanager: not-a-url\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "s.db")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "Usage"},
+		{"unknown command", []string{"deploy"}, `unknown command "deploy"`},
+		{"unknown flag", []string{"run", "--nope"}, "nope"},
+		{"unknown journey", []string{"run", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
+		{"unknown tier", []string{"run", "--tier", "gold", "--store", store}, `unknown tier "gold"`},
+		{"zero concurrency", []string{"run", "--concurrency", "0", "--store", store}, "--concurrency"},
+		{"unknown environment", []string{"run", "--env", "prod", "--store", store}, `no environment "prod"`},
+		{"missing config file", []string{"run", "--config", "/nonexistent/envs.yaml", "--store", store}, "/nonexistent/envs.yaml"},
+		{"bad config file", []string{"run", "--config", badConfig, "--store", store}, badConfig + ":4"},
+		{"stray argument", []string{"list", "extra"}, `unexpected argument "extra"`},
+		{"bad window", []string{"history", "--since", "a while", "--store", store}, "--since"},
+		{"history unknown journey", []string{"history", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
+
+func TestListShowsEveryJourneyWithSLAs(t *testing.T) {
+	code, out, stderr := runCLI(t, "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"alert-to-notification", "global", "incident-pipeline", "enforce", "notification delivered", "SLA 10s", "silence-suppresses", "domain"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A target nobody listens on: the run must end Failed (exit 1), not pass
+// and not be mistaken for a usage error.
+func TestRunAgainstUnreachableTargetFails(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	vars := map[string]string{"JOURNEYGATE_ALERTMANAGER_URL": "http://127.0.0.1:1", "JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
+	code := run(context.Background(), []string{"run", "--journey", "alert-to-notification", "--store", filepath.Join(dir, "s.db"), "--junit", filepath.Join(dir, "j.xml")},
+		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"Failed", "alert-to-notification", "alert accepted", "error"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "j.xml")); err != nil {
+		t.Errorf("JUnit report not written: %v", err)
+	}
+}
+
+func TestParseWindow(t *testing.T) {
+	cases := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"720h", 720 * time.Hour, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"90m", 90 * time.Minute, true},
+		{"0s", 0, false},
+		{"-1h", 0, false},
+		{"0d", 0, false},
+		{"xd", 0, false},
+		{"forever", 0, false},
+	}
+	for _, tc := range cases {
+		got, err := parseWindow(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseWindow(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

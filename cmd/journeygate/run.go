@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/report"
+	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/sink"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+func cmdRun(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("run", e.stderr)
+	var c common
+	c.register(fs)
+	envName := fs.String("env", "local", "environment to run against")
+	var names stringList
+	fs.Var(&names, "journey", "run only this journey (repeatable, or comma-separated)")
+	tier := fs.String("tier", "", "run only this tier: global or domain")
+	concurrency := fs.Int("concurrency", 4, "journeys run at once")
+	junitPath := fs.String("junit", "", "write a JUnit XML report to `FILE`")
+	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
+	sinkListen := fs.String("sink-listen", "", "address the notification sink binds (overrides the environment's sink.listen)")
+	verbose := fs.Bool("v", false, "log debug lines to stderr")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *concurrency < 1 {
+		return usagef("--concurrency must be at least 1, got %d", *concurrency)
+	}
+	if *tier != "" && *tier != string(journey.TierGlobal) && *tier != string(journey.TierDomain) {
+		return usagef("--tier: unknown tier %q (want global or domain)", *tier)
+	}
+	reg, err := registry()
+	if err != nil {
+		return err
+	}
+	selected, err := reg.Select(journey.Selector{Names: names, Tier: journey.Tier(*tier)})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(selected) == 0 {
+		return usagef("no journeys match --journey %v --tier %q", []string(names), *tier)
+	}
+	cfg, err := c.loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	environment, err := cfg.Get(*envName)
+	if err != nil {
+		return usagef("--env: %v", err)
+	}
+	if err := cfg.Check(selected); err != nil {
+		return usagef("%v", err)
+	}
+
+	listen := environment.Sink.Listen
+	if *sinkListen != "" {
+		listen = *sinkListen
+	}
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	sk := sink.New(sink.Config{Token: environment.Sink.Token, Correlate: environment.Sink.Correlate})
+	sinkURL, err := sk.Listen(listen)
+	if err != nil {
+		return usagef("notification sink cannot listen on %s: %v (set sink.listen in %s or --sink-listen)", listen, err, cfg.File)
+	}
+	defer sk.Close()
+
+	st, err := store.OpenEmbedded(c.storePath)
+	if err != nil {
+		return usagef("open store %s: %v", c.storePath, err)
+	}
+	defer st.Close()
+
+	progressOut := e.stdout
+	if *asJSON {
+		progressOut = e.stderr
+	}
+	progress := report.NewProgress(progressOut, e.isTTY && !*asJSON)
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+
+	runID := runner.NewRunID(time.Now())
+	if !*asJSON {
+		fmt.Fprintf(progressOut, "journeygate run %s: %d journeys against %s (sink %s)\n", runID, len(selected), *envName, sinkURL)
+	}
+	start := time.Now()
+	out := runner.Run(ctx, runner.Plan{
+		RunID: runID, Environment: *envName,
+		Targets: environment.Targets, Settings: environment.Settings,
+		Journeys: selected, Concurrency: *concurrency, Trigger: "cli",
+	}, runner.Deps{Store: st, Sink: sk, Observe: progress.Observe, Logger: logger})
+	progress.Stop()
+
+	rep := report.Run{RunID: runID, Environment: *envName, StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}
+	if *junitPath != "" {
+		if err := writeFileWith(*junitPath, func(f *os.File) error { return report.WriteJUnit(f, rep) }); err != nil {
+			fmt.Fprintf(e.stderr, "journeygate run: writing JUnit report: %v\n", err)
+			return errFailed // a gate whose report is lost fails closed
+		}
+	}
+	if *asJSON {
+		if err := report.WriteJSON(e.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(e.stdout)
+		report.WriteSummary(e.stdout, rep)
+	}
+	if out.Verdict.Status != gate.Succeeded {
+		return errFailed
+	}
+	return nil
+}
+
+func writeFileWith(path string, write func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

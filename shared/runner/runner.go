@@ -1,0 +1,152 @@
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// Plan says what one run executes and where.
+type Plan struct {
+	// RunID identifies the run; NewRunID makes one.
+	RunID string
+	// Environment names the target environment.
+	Environment string
+	// Targets and Settings come from the environment's configuration.
+	Targets  map[string]string
+	Settings map[string]string
+	// Journeys are the selected journeys, already validated.
+	Journeys []journey.Journey
+	// Concurrency bounds how many journeys run at once (default 4).
+	Concurrency int
+	// Trigger says what started the run ("cli", "codedeploy", ...).
+	Trigger string
+	// Deployment is the deployment or job ID for deployment-triggered runs.
+	Deployment string
+}
+
+// Deps are the runner's collaborators.
+type Deps struct {
+	// Store records the run, its results and its verdict. Required.
+	Store store.Store
+	// Sink is where the run's notifications arrive; nil disables sink steps.
+	Sink journey.SinkReader
+	// HTTPClient calls targets; nil uses a client with sane limits.
+	HTTPClient *http.Client
+	// Observe receives progress events from every journey; may be nil.
+	Observe func(journey.Event)
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Outcome is a finished run.
+type Outcome struct {
+	Run     store.RunRecord
+	Results []journey.Result
+	Verdict gate.Verdict
+}
+
+// NewRunID returns a sortable, unique run ID such as
+// 20261121T101500Z-3f9a1c.
+func NewRunID(now time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run executes plan and returns its outcome. It does not return an error:
+// any fault is part of a Failed verdict, which is also recorded when the
+// store allows it.
+func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = DefaultHTTPClient()
+	}
+	if plan.Concurrency <= 0 {
+		plan.Concurrency = 4
+	}
+	log := deps.Logger.With("run", plan.RunID, "environment", plan.Environment)
+	planned := make([]gate.Planned, len(plan.Journeys))
+	for i, j := range plan.Journeys {
+		planned[i] = gate.Planned{Name: j.Name, Mode: j.Mode}
+	}
+	rec := store.RunRecord{
+		ID: plan.RunID, Environment: plan.Environment, Trigger: plan.Trigger,
+		Deployment: plan.Deployment, StartedAt: time.Now().UTC(), Planned: planned,
+	}
+	var faults []error
+	if deps.Store == nil {
+		faults = append(faults, errors.New("no store configured"))
+	} else if err := deps.Store.CreateRun(ctx, rec); err != nil {
+		faults = append(faults, fmt.Errorf("recording the run: %w", err))
+	}
+
+	results := make([]journey.Result, len(plan.Journeys))
+	var mu sync.Mutex
+	sem := make(chan struct{}, plan.Concurrency)
+	var wg sync.WaitGroup
+	for i, j := range plan.Journeys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := journey.Execute(ctx, j, journey.Options{
+				RunID: plan.RunID, Environment: plan.Environment, Attempt: 1,
+				Targets: plan.Targets, Settings: plan.Settings,
+				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
+				Logger: deps.Logger, Observe: deps.Observe,
+			})
+			results[i] = res
+			log.Info("journey finished", "journey", j.Name, "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
+			if deps.Store != nil {
+				if err := deps.Store.PutResult(context.WithoutCancel(ctx), res); err != nil {
+					mu.Lock()
+					faults = append(faults, fmt.Errorf("recording result of %s: %w", j.Name, err))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	in := gate.Input{Planned: planned, Results: results}
+	if len(faults) > 0 {
+		in.Fault = errors.Join(faults...).Error()
+	}
+	verdict := gate.Decide(in)
+	rec.FinishedAt = time.Now().UTC()
+	rec.Verdict = &verdict
+	if deps.Store != nil && len(faults) == 0 {
+		if err := deps.Store.PutVerdict(context.WithoutCancel(ctx), plan.RunID, verdict, rec.FinishedAt); err != nil {
+			// The verdict could not be recorded: a gate that cannot keep
+			// its record fails closed.
+			in.Fault = fmt.Sprintf("recording the verdict: %v", err)
+			verdict = gate.Decide(in)
+			rec.Verdict = &verdict
+		}
+	}
+	log.Info("run finished", "verdict", verdict.Status, "summary", verdict.Summary)
+	return Outcome{Run: rec, Results: results, Verdict: verdict}
+}
+
+// DefaultHTTPClient returns a client for target calls: no overall timeout
+// (each step's deadline bounds its calls) and bounded connection pools.
+func DefaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	tr.ResponseHeaderTimeout = 0
+	return &http.Client{Transport: tr}
+}

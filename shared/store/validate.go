@@ -1,0 +1,131 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// MaxNameLen bounds run IDs, journey names and environment names in bytes, so they fit any backend's keys.
+const MaxNameLen = 256
+
+// MaxAttempt is the highest attempt number a result may carry.
+const MaxAttempt = 999_999
+
+func invalid(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s %s", ErrInvalid, field, fmt.Sprintf(format, args...))
+}
+
+// checkName rejects names that are empty, too long, or contain NUL (the key separator).
+func checkName(field, v string, required bool) error {
+	switch {
+	case v == "" && required:
+		return invalid(field, "is empty")
+	case len(v) > MaxNameLen:
+		return invalid(field, "is %d bytes, must be at most %d", len(v), MaxNameLen)
+	case strings.ContainsRune(v, 0):
+		return invalid(field, "%q contains a NUL byte", v)
+	}
+	return nil
+}
+
+// checkTime rejects times that cannot be keyed: zero when required, or outside years 1-9999.
+func checkTime(field string, t time.Time, required bool) error {
+	if t.IsZero() {
+		if required {
+			return invalid(field, "is zero")
+		}
+		return nil
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return invalid(field, "%s is outside years 1-9999", t.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// Validate reports whether the run can be stored.
+func (r RunRecord) Validate() error {
+	if err := checkName("RunRecord.ID", r.ID, true); err != nil {
+		return err
+	}
+	if err := checkName("RunRecord.Environment", r.Environment, true); err != nil {
+		return err
+	}
+	if err := checkTime("RunRecord.StartedAt", r.StartedAt, true); err != nil {
+		return err
+	}
+	return checkTime("RunRecord.FinishedAt", r.FinishedAt, false)
+}
+
+// ValidateRunID reports whether id can name a run.
+func ValidateRunID(id string) error { return checkName("runID", id, true) }
+
+// ValidateResult reports whether the result can be stored.
+func ValidateResult(r journey.Result) error {
+	if err := checkName("Result.RunID", r.RunID, true); err != nil {
+		return err
+	}
+	if err := checkName("Result.Journey", r.Journey, true); err != nil {
+		return err
+	}
+	if err := checkName("Result.Environment", r.Environment, true); err != nil {
+		return err
+	}
+	if r.Attempt < 1 || r.Attempt > MaxAttempt {
+		return invalid("Result.Attempt", "is %d, must be between 1 and %d", r.Attempt, MaxAttempt)
+	}
+	return checkTime("Result.StartedAt", r.StartedAt, true)
+}
+
+// ValidateVerdict reports whether the verdict can be recorded for runID.
+func ValidateVerdict(runID string, v gate.Verdict, finishedAt time.Time) error {
+	if err := ValidateRunID(runID); err != nil {
+		return err
+	}
+	if v.Status != gate.Succeeded && v.Status != gate.Failed {
+		return invalid("Verdict.Status", "is %q, must be %q or %q", v.Status, gate.Succeeded, gate.Failed)
+	}
+	return checkTime("finishedAt", finishedAt, true)
+}
+
+// CheckResultEnvironment rejects a result whose environment differs from its run's.
+func CheckResultEnvironment(r journey.Result, run RunRecord) error {
+	if r.Environment != run.Environment {
+		return invalid("Result.Environment", "is %q, but run %q targets %q", r.Environment, run.ID, run.Environment)
+	}
+	return nil
+}
+
+// Validate reports whether the query is well formed.
+func (q HistoryQuery) Validate() error {
+	if err := checkName("HistoryQuery.Journey", q.Journey, false); err != nil {
+		return err
+	}
+	if err := checkName("HistoryQuery.Environment", q.Environment, false); err != nil {
+		return err
+	}
+	if err := checkTime("HistoryQuery.Since", q.Since, false); err != nil {
+		return err
+	}
+	if q.Limit < 0 {
+		return invalid("HistoryQuery.Limit", "is %d, must be >= 0", q.Limit)
+	}
+	return nil
+}
+
+// Validate reports whether the query is well formed.
+func (q RunQuery) Validate() error {
+	if err := checkName("RunQuery.Environment", q.Environment, false); err != nil {
+		return err
+	}
+	if err := checkTime("RunQuery.Since", q.Since, false); err != nil {
+		return err
+	}
+	if q.Limit < 0 {
+		return invalid("RunQuery.Limit", "is %d, must be >= 0", q.Limit)
+	}
+	return nil
+}

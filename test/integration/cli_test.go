@@ -1,0 +1,136 @@
+package integration
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+type procResult struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+func runProc(t *testing.T, env []string, name string, args ...string) procResult {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return procResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// Two `journeygate run` processes at once against one Alertmanager, sharing
+// one store file: run-unique labels keep them apart and both pass; history
+// then shows both runs.
+func TestTwoConcurrentRunsShareOneAlertmanager(t *testing.T) {
+	t.Parallel()
+	cli, _ := binaries(t)
+	sinkA, sinkB := freeAddr(t), freeAddr(t)
+	am := startAlertmanager(t, "", "http://"+sinkA+"/", "http://"+sinkB+"/")
+	dir := t.TempDir()
+	storePath := filepath.Join(dir, "shared.db")
+
+	var wg sync.WaitGroup
+	results := make([]procResult, 2)
+	for i, sinkAddr := range []string{sinkA, sinkB} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = runProc(t, []string{"JOURNEYGATE_ALERTMANAGER_URL=" + am.URL},
+				cli, "run", "--env", "local", "--sink-listen", sinkAddr, "--store", storePath,
+				"--junit", filepath.Join(dir, "junit-"+string(rune('a'+i))+".xml"))
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("process %d exited %d\nstdout:\n%s\nstderr:\n%s", i, r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "Succeeded") {
+			t.Errorf("process %d did not print the verdict:\n%s", i, r.stdout)
+		}
+		junit, err := os.ReadFile(filepath.Join(dir, "junit-"+string(rune('a'+i))+".xml"))
+		if err != nil || !bytes.Contains(junit, []byte("<testcase")) {
+			t.Errorf("process %d: JUnit report missing or empty: %v", i, err)
+		}
+	}
+
+	h := runProc(t, nil, cli, "history", "--store", storePath)
+	if h.code != 0 {
+		t.Fatalf("history exited %d: %s", h.code, h.stderr)
+	}
+	runIDs := 0
+	for _, line := range strings.Split(h.stdout, "\n") {
+		if strings.Contains(line, "Succeeded") && strings.Contains(line, "local") {
+			runIDs++
+		}
+	}
+	if runIDs != 2 {
+		t.Errorf("history lists %d succeeded runs, want 2:\n%s", runIDs, h.stdout)
+	}
+	for _, name := range []string{"alert-to-notification", "alert-grouping", "silence-suppresses", "resolve-lifecycle"} {
+		if !lineHas(h.stdout, name, "100.0%") {
+			t.Errorf("history shows no 100.0%% success for %s:\n%s", name, h.stdout)
+		}
+	}
+}
+
+// The demo `make run` runs: Succeeded and exit 0 on a healthy setup; Failed
+// and exit 1 naming the journey and step under a fault.
+func TestMakeRunDemo(t *testing.T) {
+	t.Parallel()
+	cli, demo := binaries(t)
+	cases := []struct {
+		name, fault string
+		code        int
+		want        []string
+	}{
+		{"healthy", "", 0, []string{"VERDICT: Succeeded"}},
+		{"drop-notifications", "drop-notifications", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"-journeygate", cli}
+			if tc.fault != "" {
+				args = append(args, "-fault", tc.fault)
+			}
+			args = append(args, "--", "--store", filepath.Join(t.TempDir(), "demo.db"))
+			r := runProc(t, nil, demo, args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func lineHas(text string, parts ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,85 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/journeygate/journeygate/test/alertmanager"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// binaries builds the CLI and the demo once per test process.
+func binaries(t *testing.T) (cli, demo string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := alertmanager.RepoRoot()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir, buildErr = os.MkdirTemp("", "journeygate-bin-")
+		if buildErr != nil {
+			return
+		}
+		for _, pkg := range []string{"./cmd/journeygate", "./test/cmd/demo"} {
+			cmd := exec.Command("go", "build", "-o", binDir+"/", pkg)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = &buildError{pkg: pkg, out: string(out), err: err}
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build binaries: %v", buildErr)
+	}
+	return filepath.Join(binDir, "journeygate"), filepath.Join(binDir, "demo")
+}
+
+type buildError struct {
+	pkg, out string
+	err      error
+}
+
+func (e *buildError) Error() string { return e.pkg + ": " + e.err.Error() + "\n" + e.out }
+
+// startAlertmanager starts a real Alertmanager delivering to webhooks.
+func startAlertmanager(t *testing.T, fault string, webhooks ...string) *alertmanager.Instance {
+	t.Helper()
+	bin, err := alertmanager.EnsureBinary(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := alertmanager.Start(context.Background(), alertmanager.Options{Binary: bin, Webhooks: webhooks, Fault: fault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(am.Stop)
+	return am
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	a, err := alertmanager.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,151 @@
+package integration
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/sink"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// runAgainst runs every example journey in-process against a fresh
+// Alertmanager with the given fault, through the real sink and store.
+func runAgainst(t *testing.T, fault string) runner.Outcome {
+	t.Helper()
+	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := cfg.Get("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk := sink.New(sink.Config{Correlate: local.Sink.Correlate})
+	sinkURL, err := sk.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sk.Close() })
+	am := startAlertmanager(t, fault, sinkURL+"/")
+
+	reg, err := journeys.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "results.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	targets := map[string]string{"alertmanager": am.URL}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := runner.Run(ctx, runner.Plan{
+		RunID: runner.NewRunID(time.Now()), Environment: "local",
+		Targets: targets, Settings: local.Settings,
+		Journeys: reg.All(), Concurrency: 4, Trigger: "test",
+	}, runner.Deps{Store: st, Sink: sk})
+
+	// What the runner returned is what the store holds.
+	stored, err := st.Results(context.Background(), out.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != len(reg.All()) {
+		t.Fatalf("store holds %d results, want %d", len(stored), len(reg.All()))
+	}
+	rec, err := st.GetRun(context.Background(), out.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Verdict == nil || rec.Verdict.Status != out.Verdict.Status {
+		t.Fatalf("stored verdict %+v, returned %s", rec.Verdict, out.Verdict.Status)
+	}
+	return out
+}
+
+func TestExampleJourneysPassAgainstHealthyAlertmanager(t *testing.T) {
+	t.Parallel()
+	out := runAgainst(t, "")
+	for _, r := range out.Results {
+		if r.Outcome != journey.Passed {
+			t.Errorf("%s: %s: %s", r.Journey, r.Outcome, r.Message)
+			for _, s := range r.Steps {
+				for _, e := range s.Evidence {
+					t.Logf("  %s / %s: %s", s.Name, e.Label, e.Detail)
+				}
+			}
+		}
+		for _, c := range r.Cleanup {
+			if c.Error != "" {
+				t.Errorf("%s: cleanup %q failed: %s", r.Journey, c.Name, c.Error)
+			}
+		}
+	}
+	if out.Verdict.Status != gate.Succeeded {
+		t.Fatalf("verdict %s: %s", out.Verdict.Status, out.Verdict.Summary)
+	}
+}
+
+// Each fault is a really broken Alertmanager setup; the gate must fail and
+// name the journey and step that caught it.
+func TestFaultsFailTheGateNamingTheStep(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		fault string
+		// caught maps journey → the step that must fail, and its class.
+		caught  map[string]string
+		outcome journey.Outcome
+	}{
+		{"drop-notifications", map[string]string{
+			"alert-to-notification": "notification delivered",
+			"resolve-lifecycle":     "firing notification delivered",
+			"alert-grouping":        "one notification with all three",
+		}, journey.SLABreach},
+		{"slow-group-wait", map[string]string{
+			"alert-to-notification": "notification delivered",
+			"resolve-lifecycle":     "firing notification delivered",
+			"alert-grouping":        "one notification with all three",
+		}, journey.SLABreach},
+		{"no-resolved", map[string]string{
+			"resolve-lifecycle": "resolved notification delivered",
+		}, journey.SLABreach},
+	}
+	for _, tc := range cases {
+		t.Run(tc.fault, func(t *testing.T) {
+			t.Parallel()
+			out := runAgainst(t, tc.fault)
+			if out.Verdict.Status != gate.Failed {
+				t.Fatalf("verdict %s under fault %s, want Failed", out.Verdict.Status, tc.fault)
+			}
+			for _, r := range out.Results {
+				step, want := tc.caught[r.Journey]
+				if !want {
+					if r.Outcome != journey.Passed {
+						t.Errorf("%s should be unaffected by %s, got %s: %s", r.Journey, tc.fault, r.Outcome, r.Message)
+					}
+					continue
+				}
+				i := r.FailedStep()
+				if i < 0 {
+					t.Errorf("%s passed under fault %s", r.Journey, tc.fault)
+					continue
+				}
+				if r.Steps[i].Name != step || r.Steps[i].Outcome != tc.outcome {
+					t.Errorf("%s failed at %q (%s), want %q (%s)", r.Journey, r.Steps[i].Name, r.Steps[i].Outcome, step, tc.outcome)
+				}
+			}
+			if !strings.Contains(out.Verdict.Summary, "step") {
+				t.Errorf("summary does not name a step: %s", out.Verdict.Summary)
+			}
+		})
+	}
+}
