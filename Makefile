@@ -17,13 +17,17 @@ run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertm
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code
 
-test: tools fmt-check vet ## everything: format, vet, unit and integration tests
+test: tools test/node_modules/.installed fmt-check vet ## everything: format, vet, unit and integration tests
 	$(GO) test -race -count=1 -timeout 12m ./...
 
 cli: ## build the CLI into bin/
 	$(GO) build -o bin/journeygate ./cmd/journeygate
 
-tools: $(ALERTMANAGER) ## build pinned tools into .tools/
+tools: $(ALERTMANAGER) test/node_modules/.installed ## build pinned tools into .tools/ and install test/node_modules
+
+test/node_modules/.installed: test/package.json test/package-lock.json
+	cd test && npm ci --no-audit --no-fund
+	touch $@
 
 $(ALERTMANAGER):
 	@echo "building Alertmanager $(ALERTMANAGER_VERSION) from the Go module proxy into $(@D)"

@@ -148,7 +148,7 @@ func TestEmbeddedTwoProcesses(t *testing.T) {
 	if err := s.CreateRun(t.Context(), runRecord("run-1")); err != nil {
 		t.Fatal(err)
 	}
-	const n = 40
+	const n = 60
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestEmbeddedHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path, helperEnv+"_N="+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
