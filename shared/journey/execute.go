@@ -147,24 +147,8 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 	grace := t.opts.abandonAfter()
 	sr := StepResult{Name: s.Name, SLA: s.SLA, StartedAt: time.Now().UTC()}
 	start := time.Now()
-	sctx, cancel := context.WithTimeout(ctx, s.SLA)
-	defer cancel()
-
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- &PanicError{Value: v, Stack: string(debug.Stack())}
-			}
-		}()
-		done <- s.Do(sctx, t)
-	}()
-	var err error
-	abandon := time.NewTimer(s.SLA + grace)
-	defer abandon.Stop()
-	select {
-	case err = <-done:
-	case <-abandon.C:
+	err := guarded(ctx, s.SLA, grace, func(ctx context.Context) error { return s.Do(ctx, t) })
+	if errors.Is(err, errGuardAbandoned) {
 		err = errAbandoned
 	}
 	sr.Elapsed = time.Since(start)
@@ -242,10 +226,24 @@ func runCleanups(ctx context.Context, t *T) []CleanupResult {
 	return out
 }
 
-// runCleanup runs one cleanup under timeout. A cleanup that ignores its
-// context is abandoned grace after the timeout, so it cannot hang the run.
+// runCleanup runs one cleanup under timeout.
 func runCleanup(base context.Context, c cleanup, timeout, grace time.Duration) error {
-	cctx, cancel := context.WithTimeout(base, timeout)
+	err := guarded(base, timeout, grace, c.fn)
+	if errors.Is(err, errGuardAbandoned) {
+		return fmt.Errorf("abandoned: cleanup ignored its %s deadline", timeout)
+	}
+	return err
+}
+
+// errGuardAbandoned is what guarded returns for a function that outlived
+// its deadline by more than the grace period.
+var errGuardAbandoned = errors.New("abandoned")
+
+// guarded calls fn under a deadline of limit, turning a panic into a
+// *PanicError and abandoning fn (left to finish in the background) if it
+// ignores its context for grace past the deadline, so neither can hang a run.
+func guarded(ctx context.Context, limit, grace time.Duration, fn func(context.Context) error) error {
+	fctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
@@ -254,15 +252,15 @@ func runCleanup(base context.Context, c cleanup, timeout, grace time.Duration) e
 				done <- &PanicError{Value: v, Stack: string(debug.Stack())}
 			}
 		}()
-		done <- c.fn(cctx)
+		done <- fn(fctx)
 	}()
-	abandon := time.NewTimer(timeout + grace)
+	abandon := time.NewTimer(limit + grace)
 	defer abandon.Stop()
 	select {
 	case err := <-done:
 		return err
 	case <-abandon.C:
-		return fmt.Errorf("abandoned: cleanup ignored its %s deadline", timeout)
+		return errGuardAbandoned
 	}
 }
 
