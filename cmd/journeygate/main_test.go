@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,38 @@ func TestParseWindow(t *testing.T) {
 		got, err := parseWindow(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("parseWindow(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestRunJSONIsMachineReadable(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	vars := map[string]string{"JOURNEYGATE_ALERTMANAGER_URL": "http://127.0.0.1:1", "JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
+	code := run(context.Background(), []string{"run", "--json", "--tier", "global", "--store", filepath.Join(dir, "s.db")},
+		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailed, stderr.String())
+	}
+	var got struct {
+		RunID   string `json:"runId"`
+		Results []struct {
+			Journey string `json:"journey"`
+			Outcome string `json:"outcome"`
+		} `json:"results"`
+		Verdict struct {
+			Status string `json:"status"`
+		} `json:"verdict"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout.String())
+	}
+	if got.Verdict.Status != "Failed" || got.RunID == "" || len(got.Results) != 2 {
+		t.Errorf("unexpected report: %+v", got)
+	}
+	for _, r := range got.Results {
+		if r.Outcome != "error" {
+			t.Errorf("%s: outcome %s against an unreachable target, want error", r.Journey, r.Outcome)
 		}
 	}
 }
