@@ -20,6 +20,16 @@ run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertm
 test: tools test/node_modules/.installed fmt-check vet ## everything: format, vet, unit and integration tests
 	$(GO) test -race -count=1 -timeout 12m ./...
 
+FUNCTIONS := hook runner gate sink
+DIST      ?= dist
+
+build: ## build the Lambda functions into dist/NAME/bootstrap (provided.al2023, linux/arm64)
+	@for fn in $(FUNCTIONS); do \
+		echo "building $(DIST)/$$fn/bootstrap"; \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
+			-o $(DIST)/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
 cli: ## build the CLI into bin/
 	$(GO) build -o bin/journeygate ./cmd/journeygate
 
@@ -33,7 +43,7 @@ $(ALERTMANAGER):
 	@echo "building Alertmanager $(ALERTMANAGER_VERSION) from the Go module proxy into $(@D)"
 	GOBIN=$(@D) CGO_ENABLED=0 $(GO) install github.com/prometheus/alertmanager/cmd/alertmanager@$(ALERTMANAGER_VERSION)
 
-unit: ## unit tests only (no Alertmanager)
+unit: test/node_modules/.installed ## unit tests only (no Alertmanager; the store tests start dynalite)
 	$(GO) test -race -count=1 ./shared/... ./journeys/... ./cmd/...
 
 integration: tools ## integration tests against a real Alertmanager

@@ -21,7 +21,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "environments file (default: the shipped "+journeys.EnvironmentsPath+")")
-	fs.StringVar(&c.storePath, "store", store.DefaultPath, "embedded result store `path`")
+	fs.StringVar(&c.storePath, "store", store.DefaultPath, store.SpecHelp)
 }
 
 // newFlagSet returns a flag set whose errors are usage errors, not exits.

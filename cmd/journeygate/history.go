@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -37,7 +38,10 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 			return usagef("--journey: unknown journey %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
 		}
 	}
-	st, err := store.OpenEmbedded(c.storePath)
+	st, err := store.Open(ctx, c.storePath)
+	if errors.Is(err, store.ErrInvalid) {
+		return usagef("--store: %v", err)
+	}
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -40,7 +40,8 @@ Usage:
 
 Common flags:
   --config FILE   environments file (default: the shipped journeys/environments.yaml)
-  --store PATH    embedded result store (default .journeygate/journeygate.db)
+  --store SPEC    result store: a file path (default .journeygate/journeygate.db)
+                  or dynamodb://TABLE[?endpoint=URL&region=REGION&create=true]
 
 Exit codes: 0 Succeeded, 1 Failed, 2 usage or configuration error.
 Run "journeygate COMMAND -h" for a command's flags.

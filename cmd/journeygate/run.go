@@ -74,7 +74,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	}
 	defer sk.Close()
 
-	st, err := store.OpenEmbedded(c.storePath)
+	st, err := store.Open(ctx, c.storePath)
 	if err != nil {
 		return usagef("open store %s: %v", c.storePath, err)
 	}

@@ -24,6 +24,15 @@
 //     filters match names exactly, never by prefix.
 //   - Times round-trip to the nanosecond; errors wrap the context's error
 //     when ctx ends.
+//   - Names are UTF-8 (DynamoDB keys are UTF-8 strings) and may contain any
+//     separator a key scheme uses ('#', '/'): no two names may be confused.
+//
+// Open picks a backend from a spec: a file path (Embedded, the default) or
+// dynamodb://TABLE?endpoint=URL&region=R&ttl=D&create=true (Dynamo). LoadRun
+// reads a run with its results, in one request where the store is a
+// RunReader. Sink deliveries have their own interface, DeliveryStore, which
+// both backends implement (storetest.RunDeliveries), and NewSinkReader turns
+// one into the journey SDK's SinkReader.
 //
 // # Embedded key scheme (bbolt)
 //
@@ -49,6 +58,12 @@
 // never change: StartedAt is immutable, and PutVerdict rewrites only the
 // runs record.
 //
+// The deliveries bucket (added later, without a schema bump: OpenEmbedded
+// creates it in older files) keys runID, then the delivery's position, so a
+// run's deliveries are one prefix scan in position order:
+//
+//	deliveries              runID position                   journey.Delivery
+//
 // # Sharing the file between processes
 //
 // bbolt locks its file exclusively while it is open, and two `journeygate
@@ -56,4 +71,78 @@
 // for each operation (read-only, with a shared lock, for reads) and closes it
 // afterwards; a process that finds it locked retries with short waits until
 // the lock timeout (ErrLockTimeout) or its context ends.
+//
+// # DynamoDB key scheme (one table)
+//
+// One table holds runs with their verdicts, journey results with their
+// steps, and sink deliveries. T is the fixed-width UTC time above, A the
+// six-digit attempt, L the environment's length in bytes in decimal.
+//
+//	item       PK          SK                    GSI1PK             GSI2PK       GSI3PK          GSI4PK  GSISK
+//	run        RUN#<run>   RUN                   -                  RUNS#<env>   -               RUNS    T#<run>
+//	result     RUN#<run>   RESULT#<journey>#A    HIST#L#<env>#<jn>  HIST#<env>   HIST#<journey>  HIST    T#<run>#<journey>#A
+//	delivery   SINK#<run>  T#<delivery id>       -                  -            -               -       -
+//
+// Every item also has "kind" (run, result, delivery) and, when a TTL
+// applies, "expiresAt" (epoch seconds; the table's TTL setting names it).
+// The record's own fields are flattened beside the keys with attributevalue,
+// under their JSON names; the verdict is the run item's "verdict" map.
+//
+// Requests. CreateRun is one PutItem, conditional on attribute_not_exists(PK).
+// PutResult is one PutItem with the same condition; it first needs the run's
+// environment (to check the result's), read with one consistent GetItem and
+// then cached per process (run environments never change). PutVerdict is
+// one UpdateItem of the run item, conditional on attribute_exists(PK) AND
+// attribute_not_exists(verdict); a lost condition is ErrExists when
+// DynamoDB returns the old item (ReturnValuesOnConditionCheckFailure) and
+// otherwise (local stand-ins) one GetItem tells ErrExists from ErrNotFound.
+// Results (and RunResults) is one consistent Query of PK=RUN#<run>: the run
+// item proves the run exists and the result items come with it; results are
+// sorted by journey and attempt in the client, so names containing '#' sort
+// bytewise as in Embedded. More pages are read only past 1 MB. No request is
+// a transaction (the local stand-in has none) and no write touches two items.
+//
+// Indexes. GSI keys are written on the item itself, so a result is one write
+// however many indexes list it. An item has one key per index, so the four
+// History filter combinations need four indexes (all project ALL, keyed on
+// GSInPK and the shared GSISK):
+//
+//	index  serves                                           partitions
+//	GSI1   History(journey, environment)                    HIST#L#<env>#<journey>
+//	GSI2   History(environment), RecentRuns(environment)    HIST#<env>, RUNS#<env>
+//	GSI3   History(journey)                                 HIST#<journey>
+//	GSI4   History(), RecentRuns()                          HIST, RUNS
+//
+// The alternatives were rejected: a fan-out over "known environments" needs
+// a list that can go stale and several queries per call; filtering one broad
+// partition reads every other journey's results. GSI4's two partitions take
+// every write of the table: journeygate writes a few items per journey run,
+// orders of magnitude below a partition's 1,000 writes per second, and GSIs
+// have no partition size limit. L makes GSI1 unambiguous although names may
+// contain '#'; RESULT#<journey>#A is unambiguous because A is fixed-width.
+// Every query reads newest first (ScanIndexForward=false) with
+// "GSISK >= T(Since)" as its key condition, follows LastEvaluatedKey, and
+// asks for no more than the items Limit still allows. Index reads are
+// eventually consistent (usually well under a second); GetRun, Results and
+// Deliveries read the base table strongly consistently.
+//
+// Sizes. An item may not exceed 400 KB. A result's evidence is already an
+// excerpt, so real results fit; when one would not, PutResult cuts every
+// free-text field (evidence, messages, cleanup errors) to 64 KB, then 16 KB,
+// 4 KB, 1 KB, 256 and 64 bytes until the item fits 350 KB, keeping the head
+// of each text and appending "… [truncated by the journeygate store: N of M
+// bytes kept]". A verdict is bounded to 200 KB the same way. A delivery
+// body that does not fit is stored gzipped ("bodyGzip"); one too large even
+// then is ErrInvalid, which the sink answers with 413.
+//
+// Deliveries. Each is one conditional PutItem into SINK#<run>; Deliveries
+// is a consistent Query of that partition with "SK > after". They expire
+// after DefaultDeliveryTTL unless WithDeliveryTTL (or WithTTL) says
+// otherwise. A delivery can become visible after a later-stamped one (two
+// sink instances racing), so NewSinkReader's cursor trails the newest
+// delivery it returned by ReorderWindow and remembers the IDs it returned
+// since then, instead of resuming strictly after the last position.
+//
+// Overrides (recorded decisions to bypass a gate) are not stored yet; the
+// partition prefix OVERRIDE#<env> is reserved for them.
 package store

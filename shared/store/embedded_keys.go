@@ -23,9 +23,12 @@ var (
 	bHistoryByJourney    = []byte("history_by_journey")
 	bHistoryByEnv        = []byte("history_by_env")
 	bHistoryByEnvJourney = []byte("history_by_env_journey")
+	// bDeliveries was added without a schema bump: OpenEmbedded creates it
+	// in older files, and older binaries ignore it.
+	bDeliveries = []byte("deliveries")
 
 	allBuckets = [][]byte{bMeta, bRuns, bRunsByTime, bRunsByEnv, bResults,
-		bHistory, bHistoryByJourney, bHistoryByEnv, bHistoryByEnvJourney}
+		bHistory, bHistoryByJourney, bHistoryByEnv, bHistoryByEnvJourney, bDeliveries}
 )
 
 // timeLayout is fixed-width, so keys sort by time as bytes (always UTC).

@@ -106,12 +106,19 @@ func (e *Embedded) GetRun(ctx context.Context, runID string) (RunRecord, error) 
 
 // Results returns the run's results sorted by journey, then attempt; ErrNotFound if the run does not exist.
 func (e *Embedded) Results(ctx context.Context, runID string) ([]journey.Result, error) {
+	_, out, err := e.RunResults(ctx, runID)
+	return out, err
+}
+
+// RunResults returns the run and its results in one read transaction; ErrNotFound if the run does not exist.
+func (e *Embedded) RunResults(ctx context.Context, runID string) (RunRecord, []journey.Result, error) {
 	if err := ValidateRunID(runID); err != nil {
-		return nil, err
+		return RunRecord{}, nil, err
 	}
+	var run RunRecord
 	var out []journey.Result
-	err := e.view(ctx, func(tx *bolt.Tx) error {
-		if _, err := getRun(tx, runID); err != nil {
+	err := e.view(ctx, func(tx *bolt.Tx) (err error) {
+		if run, err = getRun(tx, runID); err != nil {
 			return err
 		}
 		results, err := bucket(tx, bResults)
@@ -129,7 +136,10 @@ func (e *Embedded) Results(ctx context.Context, runID string) ([]journey.Result,
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return RunRecord{}, nil, err
+	}
+	return run, out, nil
 }
 
 // History returns matching results newest first, scanning only the index that fits the query.

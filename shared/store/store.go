@@ -85,3 +85,25 @@ type Store interface {
 	// Close releases the store; it is safe to call more than once.
 	Close() error
 }
+
+// RunReader is implemented by stores that read a run with its results in one request (one DynamoDB Query), as a gate decision needs.
+type RunReader interface {
+	// RunResults returns the run and its results sorted as Results sorts them; ErrNotFound if the run does not exist.
+	RunResults(ctx context.Context, runID string) (RunRecord, []journey.Result, error)
+}
+
+// LoadRun returns the run and its results: in one request when s is a RunReader, else with GetRun and Results.
+func LoadRun(ctx context.Context, s Store, runID string) (RunRecord, []journey.Result, error) {
+	if rr, ok := s.(RunReader); ok {
+		return rr.RunResults(ctx, runID)
+	}
+	run, err := s.GetRun(ctx, runID)
+	if err != nil {
+		return RunRecord{}, nil, err
+	}
+	results, err := s.Results(ctx, runID)
+	if err != nil {
+		return RunRecord{}, nil, err
+	}
+	return run, results, nil
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -19,15 +20,22 @@ func invalid(field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s %s", ErrInvalid, field, fmt.Sprintf(format, args...))
 }
 
-// checkName rejects names that are empty, too long, or contain NUL (the key separator).
+// checkName rejects names that are empty, too long, contain NUL (the
+// embedded key separator) or are not UTF-8 (DynamoDB keys are UTF-8 strings).
 func checkName(field, v string, required bool) error {
+	return checkKeyString(field, v, required, MaxNameLen)
+}
+
+func checkKeyString(field, v string, required bool, maxLen int) error {
 	switch {
 	case v == "" && required:
 		return invalid(field, "is empty")
-	case len(v) > MaxNameLen:
-		return invalid(field, "is %d bytes, must be at most %d", len(v), MaxNameLen)
+	case len(v) > maxLen:
+		return invalid(field, "is %d bytes, must be at most %d", len(v), maxLen)
 	case strings.ContainsRune(v, 0):
 		return invalid(field, "%q contains a NUL byte", v)
+	case !utf8.ValidString(v):
+		return invalid(field, "%q is not valid UTF-8", v)
 	}
 	return nil
 }
@@ -126,6 +134,37 @@ func (q RunQuery) Validate() error {
 	}
 	if q.Limit < 0 {
 		return invalid("RunQuery.Limit", "is %d, must be >= 0", q.Limit)
+	}
+	return nil
+}
+
+// MaxDeliveryIDLen bounds a delivery ID in bytes: room for a run ID and a sequence.
+const MaxDeliveryIDLen = 2 * MaxNameLen
+
+// MaxDeliveryBody bounds a delivery body in bytes, as the local sink does by default.
+const MaxDeliveryBody = 1 << 20
+
+// ValidateDelivery reports whether the delivery can be stored.
+func ValidateDelivery(d journey.Delivery) error {
+	if err := checkName("Delivery.RunID", d.RunID, true); err != nil {
+		return err
+	}
+	if err := checkKeyString("Delivery.ID", d.ID, true, MaxDeliveryIDLen); err != nil {
+		return err
+	}
+	if len(d.Body) > MaxDeliveryBody {
+		return invalid("Delivery.Body", "is %d bytes, must be at most %d", len(d.Body), MaxDeliveryBody)
+	}
+	return checkTime("Delivery.ReceivedAt", d.ReceivedAt, true)
+}
+
+// validateDeliveryQuery reports whether a Deliveries call is well formed.
+func validateDeliveryQuery(runID string, limit int) error {
+	if err := ValidateRunID(runID); err != nil {
+		return err
+	}
+	if limit < 0 {
+		return invalid("limit", "is %d, must be >= 0", limit)
 	}
 	return nil
 }

@@ -38,6 +38,9 @@ func testValidation(t *testing.T, s store.Store) {
 		{"result without run ID", withResult(func(r *journey.Result) { r.RunID = "" }), "Result.RunID"},
 		{"result without journey", withResult(func(r *journey.Result) { r.Journey = "" }), "Result.Journey"},
 		{"journey with NUL", withResult(func(r *journey.Result) { r.Journey = "check\x00out" }), "Result.Journey"},
+		{"journey not UTF-8", withResult(func(r *journey.Result) { r.Journey = "check\xffout" }), "Result.Journey"},
+		{"run ID not UTF-8", withRun(func(r *store.RunRecord) { r.ID = "run-\xc3" }), "RunRecord.ID"},
+		{"environment not UTF-8", withRun(func(r *store.RunRecord) { r.Environment = "\xfe" }), "RunRecord.Environment"},
 		{"attempt 0", withResult(func(r *journey.Result) { r.Attempt = 0 }), "Result.Attempt"},
 		{"attempt -1", withResult(func(r *journey.Result) { r.Attempt = -1 }), "Result.Attempt"},
 		{"attempt too high", withResult(func(r *journey.Result) { r.Attempt = store.MaxAttempt + 1 }), "Result.Attempt"},
@@ -52,6 +55,10 @@ func testValidation(t *testing.T, s store.Store) {
 		{"verdict without finish", func(ctx context.Context) error { return s.PutVerdict(ctx, "run-1", newVerdict("x"), time.Time{}) }, "finishedAt"},
 		{"get run without ID", func(ctx context.Context) error { _, err := s.GetRun(ctx, ""); return err }, "runID"},
 		{"results without run ID", func(ctx context.Context) error { _, err := s.Results(ctx, ""); return err }, "runID"},
+		{"history journey not UTF-8", func(ctx context.Context) error {
+			_, err := s.History(ctx, store.HistoryQuery{Journey: "\xff"})
+			return err
+		}, "HistoryQuery.Journey"},
 		{"history negative limit", func(ctx context.Context) error {
 			_, err := s.History(ctx, store.HistoryQuery{Limit: -1})
 			return err

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentConflicts", testConcurrentConflicts},
 		{"Validation", testValidation},
 		{"CancelledContext", testCancelledContext},
+		{"NamesWithSeparators", testNamesWithSeparators},
+		{"LoadRun", testLoadRun},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
