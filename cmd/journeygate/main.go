@@ -37,6 +37,7 @@ Usage:
   journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
                       [--concurrency N] [--junit FILE] [--json]
   journeygate history [--journey NAME] [--env NAME] [--since 720h]
+  journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
 
 Common flags:
   --config FILE   environments file (default: the shipped journeys/environments.yaml)
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdRun(ctx, args[1:], e)
 	case "history":
 		err = cmdHistory(ctx, args[1:], e)
+	case "invoke":
+		err = cmdInvoke(ctx, args[1:], e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitSucceeded

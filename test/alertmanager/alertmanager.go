@@ -39,6 +39,9 @@ type Options struct {
 	Fault string
 	// Stderr receives Alertmanager's log; nil discards it.
 	Stderr *os.File
+	// BearerToken, when set, is sent with every webhook delivery, as a sink
+	// that rejects anonymous deliveries requires.
+	BearerToken string
 }
 
 // Instance is a running Alertmanager.
@@ -80,6 +83,9 @@ receivers:
 `, receiver, groupWait)
 	for _, u := range opts.Webhooks {
 		fmt.Fprintf(&b, "      - url: %q\n        send_resolved: %t\n", u, sendResolved)
+		if opts.BearerToken != "" {
+			fmt.Fprintf(&b, "        http_config:\n          authorization:\n            type: Bearer\n            credentials: %q\n", opts.BearerToken)
+		}
 	}
 	if len(opts.Webhooks) == 0 {
 		return "", errors.New("no webhook URLs: Alertmanager must deliver to a sink")

@@ -1,0 +1,33 @@
+// Package handler is the gate Lambda: the state machine's last Task. It
+// reads the run's results, applies the shared gate decision, records the
+// verdict and reports it to the deployment, then publishes a run-completed
+// event.
+//
+// Fail closed: a fault anywhere (a ForcedFailure input, a Map item whose
+// runner crashed or timed out, an unreadable store, a verdict that cannot
+// be recorded) becomes part of a Failed verdict, which is still reported.
+// The store is read under a deadline that keeps ReportReserve of the
+// invocation's time for reporting, and a deferred guard turns a panic into
+// a Failed report. The gate returns an error only when it could not report
+// (ReportError), when the request names no deployment it could report to
+// (InvalidRequestError), or after a panic (PanicError).
+//
+// Exactly once: the verdict is recorded with a conditional write
+// (PutVerdict). When one is already recorded (a retried invocation), the
+// recorded verdict is the one reported, never a new decision. It is sent
+// again, because the earlier invocation may have died before reporting;
+// CodeDeploy answers a second report with
+// LifecycleEventAlreadyCompletedException and CodePipeline with
+// InvalidJobStateException, both of which count as done, so a deployment
+// never receives two different answers. Throttling is retried with
+// bounded exponential backoff.
+//
+// Where the verdict goes: CodeDeploy runs get
+// PutLifecycleEventHookExecutionStatus (Succeeded or Failed); CodePipeline
+// runs get PutJobSuccessResult or PutJobFailureResult, whose message names
+// the failing journey and step, bounded to MaxPipelineMessage characters;
+// schedule and manual runs report nowhere. Every run publishes an
+// EventBridge event (Source "journeygate", DetailType "Run Completed")
+// when an events client is configured; a failed publish is logged and
+// never changes the verdict.
+package handler

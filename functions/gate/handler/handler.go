@@ -1,0 +1,234 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// ReportReserve is the part of the invocation's time kept for reporting:
+// the store is read and written under a deadline this much earlier (or a
+// third of the time left, when that is less).
+const ReportReserve = 15 * time.Second
+
+// Where a verdict is reported, as GateResponse.Reported says.
+const (
+	ReportedCodeDeploy   = "codedeploy"
+	ReportedCodePipeline = "codepipeline"
+	ReportedNone         = "none"
+)
+
+// Handler is the gate Lambda's handler.
+type Handler struct {
+	store    store.Store
+	reporter *reporter
+	events   EventsAPI
+	bus      string
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// Option configures optional dependencies of a Handler.
+type Option func(*Handler)
+
+// WithEvents publishes a run-completed event to bus ("" = "default")
+// through api after every verdict.
+func WithEvents(api EventsAPI, bus string) Option {
+	return func(h *Handler) { h.events, h.bus = api, bus }
+}
+
+// WithLogger sets the structured logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithClock sets the clock for the verdict's finish time (default time.Now).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithRetry sets how reports are retried on throttling: attempts in all,
+// the first wait base, doubling; sleep waits (tests pass a fake).
+func WithRetry(attempts int, base time.Duration, sleep func(context.Context, time.Duration) error) Option {
+	return func(h *Handler) {
+		h.reporter.attempts, h.reporter.base = attempts, base
+		if sleep != nil {
+			h.reporter.sleep = sleep
+		}
+	}
+}
+
+// New returns a gate over the store reporting through the CodeDeploy and
+// CodePipeline clients; all three are required.
+func New(st store.Store, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (*Handler, error) {
+	var errs []error
+	if st == nil {
+		errs = append(errs, errors.New("no store"))
+	}
+	if cd == nil {
+		errs = append(errs, errors.New("no CodeDeploy client"))
+	}
+	if cp == nil {
+		errs = append(errs, errors.New("no CodePipeline client"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("gate handler: %w", err)
+	}
+	h := &Handler{
+		store:    st,
+		reporter: &reporter{cd: cd, cp: cp, attempts: DefaultReportAttempts, base: DefaultReportBackoff, sleep: sleepCtx},
+		now:      time.Now,
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.bus == "" {
+		h.bus = "default"
+	}
+	if h.reporter.attempts < 1 {
+		return nil, fmt.Errorf("gate handler: report attempts %d must be at least 1", h.reporter.attempts)
+	}
+	h.reporter.log = h.log
+	return h, nil
+}
+
+// Handle decides the run's verdict, records it, reports it and publishes
+// it. A panic is reported as Failed and returned as a *PanicError.
+func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.GateResponse, err error) {
+	in := req.Input
+	log := h.log.With("run", in.RunID, "environment", in.Environment, "trigger", in.Trigger.Type)
+	target, terr := reportTarget(in.Trigger)
+	reported := false
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		perr := &PanicError{Value: fmt.Sprint(v), Stack: string(debug.Stack())}
+		log.Error("gate panicked", "panic", perr.Value, "stack", perr.Stack)
+		if !reported && terr == nil {
+			verdict := gate.Decide(gate.Input{Fault: "the gate itself failed: panic: " + perr.Value})
+			if _, rerr := h.reporter.report(context.WithoutCancel(ctx), in, verdict); rerr != nil {
+				log.Error("reporting Failed after a panic", "err", rerr)
+			} else {
+				perr.Reported = target != ReportedNone
+			}
+		}
+		resp, err = flow.GateResponse{}, perr
+	}()
+	if terr != nil {
+		return flow.GateResponse{}, terr
+	}
+
+	dctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		// Keep ReportReserve, or a third of a short invocation, for reporting.
+		reserve := min(ReportReserve, time.Until(dl)/3)
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithDeadline(ctx, dl.Add(-reserve))
+		defer cancel()
+	}
+	verdict, decided := h.decide(dctx, req, log)
+
+	resp = flow.GateResponse{
+		RunID: in.RunID, Status: string(verdict.Status), Summary: verdict.Summary,
+		Reported: target, AlreadyDecided: decided,
+	}
+	already, rerr := h.reporter.report(ctx, in, verdict)
+	reported = rerr == nil
+	resp.AlreadyReported = already
+	h.publish(ctx, in, verdict, resp, rerr, log)
+	if rerr != nil {
+		log.Error("verdict not reported", "status", verdict.Status, "err", rerr)
+		return flow.GateResponse{}, rerr
+	}
+	log.Info("verdict reported", "status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", already, "alreadyDecided", decided)
+	return resp, nil
+}
+
+// decide returns the run's verdict and whether it had been recorded
+// before. Every fault fails the verdict; none is returned.
+func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Logger) (gate.Verdict, bool) {
+	in := req.Input
+	var faults []string
+	if req.Fault != nil {
+		faults = append(faults, "orchestration failed before the gate: "+req.Fault.String())
+	}
+	for _, it := range req.Items {
+		if it.Error != nil {
+			faults = append(faults, fmt.Sprintf("runner for journey %s failed: %s", it.Journey, it.Error.String()))
+		}
+	}
+	var planned []gate.Planned
+	if req.Plan != nil {
+		for _, j := range req.Plan.Journeys {
+			planned = append(planned, gate.Planned{Name: j.Name, Mode: j.Mode})
+		}
+	}
+
+	if err := flow.ValidateRunID(in.RunID); err != nil {
+		faults = append(faults, "cannot read the run: "+err.Error())
+		return gate.Decide(gate.Input{Planned: planned, Fault: strings.Join(faults, "; ")}), false
+	}
+	rec, results, err := store.LoadRun(ctx, h.store, in.RunID)
+	switch {
+	case err == nil:
+		planned = rec.Planned // the store's record of the plan is authoritative
+	case errors.Is(err, store.ErrNotFound):
+		faults = append(faults, fmt.Sprintf("run %s was never recorded", in.RunID))
+		rec = store.RunRecord{
+			ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
+			Deployment: in.Trigger.Deployment(), StartedAt: h.now().UTC(), Planned: planned,
+		}
+		if cerr := h.store.CreateRun(ctx, rec); cerr != nil && !errors.Is(cerr, store.ErrExists) {
+			log.Warn("cannot record the run for its verdict", "err", cerr)
+		}
+	default:
+		faults = append(faults, "reading the run's results: "+err.Error())
+	}
+
+	verdict := gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; ")})
+	err = h.store.PutVerdict(ctx, in.RunID, verdict, h.now().UTC())
+	switch {
+	case err == nil:
+		return verdict, false
+	case errors.Is(err, store.ErrExists):
+		prev, gerr := h.store.GetRun(ctx, in.RunID)
+		if gerr == nil && prev.Verdict != nil {
+			log.Info("verdict already recorded; reporting it again", "status", prev.Verdict.Status)
+			return *prev.Verdict, true
+		}
+		faults = append(faults, fmt.Sprintf("a verdict is recorded but unreadable: %v", gerr))
+	default:
+		faults = append(faults, "recording the verdict: "+err.Error())
+	}
+	// A gate that cannot keep its record fails closed.
+	return gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; ")}), false
+}
+
+// reportTarget says where a trigger's verdict goes, or why it cannot go.
+func reportTarget(t flow.Trigger) (string, error) {
+	switch t.Type {
+	case flow.TriggerCodeDeploy:
+		if t.DeploymentID == "" || t.LifecycleEventHookExecutionID == "" {
+			return "", &InvalidRequestError{Reason: "codedeploy trigger without deploymentId and lifecycleEventHookExecutionId: nowhere to report"}
+		}
+		return ReportedCodeDeploy, nil
+	case flow.TriggerCodePipeline:
+		if t.JobID == "" {
+			return "", &InvalidRequestError{Reason: "codepipeline trigger without jobId: nowhere to report"}
+		}
+		return ReportedCodePipeline, nil
+	case flow.TriggerSchedule, flow.TriggerManual:
+		return ReportedNone, nil
+	default:
+		return "", &InvalidRequestError{Reason: fmt.Sprintf("trigger type %q is not codedeploy, codepipeline, schedule or manual", t.Type)}
+	}
+}

@@ -1,0 +1,54 @@
+// Command gate is the gate Lambda: it decides, records and reports a run's
+// verdict (see package handler).
+//
+// Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
+// JOURNEYGATE_EVENT_BUS (the EventBridge bus for run-completed events,
+// default "default").
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/journeygate/journeygate/functions/gate/handler"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := build(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("gate cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// build reads the configuration and wires the handler.
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
+	table := getenv("JOURNEYGATE_TABLE")
+	if table == "" {
+		return nil, errors.New("JOURNEYGATE_TABLE is not set")
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return handler.New(
+		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
+		codedeploy.NewFromConfig(awsCfg),
+		codepipeline.NewFromConfig(awsCfg),
+		handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")),
+		handler.WithLogger(log),
+	)
+}

@@ -1,0 +1,153 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// CodeDeployHookEvent is what CodeDeploy sends a lifecycle hook function
+// (aws-lambda-go has no type for it).
+type CodeDeployHookEvent struct {
+	DeploymentID                  string `json:"DeploymentId"`
+	LifecycleEventHookExecutionID string `json:"LifecycleEventHookExecutionId"`
+}
+
+// PipelineParameters is what a CodePipeline action's UserParameters may
+// hold, as a JSON object; every field is optional.
+type PipelineParameters struct {
+	Environment string       `json:"environment"`
+	Services    []string     `json:"services"`
+	Tier        journey.Tier `json:"tier"`
+	Journeys    []string     `json:"journeys"`
+}
+
+// Request is a journeygate request: what an EventBridge Scheduler target
+// or a person sends, wrapped as {"journeygate": Request}.
+type Request struct {
+	// Trigger is "schedule" or "manual".
+	Trigger string `json:"trigger"`
+	// Environment defaults to Config.Environment.
+	Environment string       `json:"environment"`
+	Tier        journey.Tier `json:"tier"`
+	Journeys    []string     `json:"journeys"`
+	Services    []string     `json:"services"`
+	// Schedule names the schedule (its ARN or name); schedules only.
+	Schedule string `json:"schedule"`
+	// ScheduledTime is the Scheduler's <aws.scheduler.scheduled-time>; a
+	// schedule needs it so a retried delivery starts no second run.
+	ScheduledTime string `json:"scheduledTime"`
+	// RequestID makes a manual request idempotent (optional).
+	RequestID string `json:"requestId"`
+	// RequestedBy says who asked, for the record (optional).
+	RequestedBy string `json:"requestedBy"`
+}
+
+// kind is a recognised event shape.
+type kind int
+
+const (
+	kindCodeDeploy kind = iota + 1
+	kindCodePipeline
+	kindRequest
+)
+
+// parsed is a recognised event.
+type parsed struct {
+	kind     kind
+	deploy   CodeDeployHookEvent
+	pipeline pipelineJob
+	request  Request
+}
+
+// accepted lists the shapes the hook accepts, for error messages.
+const accepted = `a CodeDeploy lifecycle hook {"DeploymentId","LifecycleEventHookExecutionId"}, ` +
+	`a CodePipeline job {"CodePipeline.job"}, or a journeygate request {"journeygate": {"trigger": "schedule"|"manual", ...}}`
+
+// parse recognises raw by its top-level keys.
+func parse(raw json.RawMessage) (parsed, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return parsed{}, &InvalidEventError{Reason: fmt.Sprintf("not a JSON object (%v); want %s", err, accepted)}
+	}
+	_, hasDeploy := top["DeploymentId"]
+	_, hasHook := top["LifecycleEventHookExecutionId"]
+	switch {
+	case hasDeploy || hasHook:
+		var ev CodeDeployHookEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return parsed{}, &InvalidEventError{Reason: "CodeDeploy hook event: " + err.Error()}
+		}
+		var missing []string
+		if ev.DeploymentID == "" {
+			missing = append(missing, "DeploymentId")
+		}
+		if ev.LifecycleEventHookExecutionID == "" {
+			missing = append(missing, "LifecycleEventHookExecutionId")
+		}
+		if len(missing) > 0 {
+			return parsed{}, &InvalidEventError{Reason: "CodeDeploy hook event without " + strings.Join(missing, " and ")}
+		}
+		return parsed{kind: kindCodeDeploy, deploy: ev}, nil
+	case top["CodePipeline.job"] != nil:
+		var ev events.CodePipelineJobEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return parsed{}, &InvalidEventError{Reason: "CodePipeline job event: " + err.Error()}
+		}
+		if ev.CodePipelineJob.ID == "" {
+			return parsed{}, &InvalidEventError{Reason: `CodePipeline job event without "CodePipeline.job".id`}
+		}
+		return parsed{kind: kindCodePipeline, pipeline: ev.CodePipelineJob}, nil
+	case top["journeygate"] != nil:
+		var ev struct {
+			Journeygate Request `json:"journeygate"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ev); err != nil {
+			return parsed{}, &InvalidEventError{Reason: "journeygate request: " + err.Error()}
+		}
+		switch flow.TriggerType(ev.Journeygate.Trigger) {
+		case flow.TriggerSchedule:
+			if ev.Journeygate.ScheduledTime == "" {
+				return parsed{}, &InvalidEventError{Reason: `schedule request without "scheduledTime" (template it from <aws.scheduler.scheduled-time>), so a retried delivery cannot start a second run`}
+			}
+		case flow.TriggerManual:
+		case "":
+			return parsed{}, &InvalidEventError{Reason: `journeygate request without "trigger": want "schedule" or "manual"`}
+		default:
+			return parsed{}, &InvalidEventError{Reason: fmt.Sprintf(`journeygate request trigger %q: want "schedule" or "manual"`, ev.Journeygate.Trigger)}
+		}
+		return parsed{kind: kindRequest, request: ev.Journeygate}, nil
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return parsed{}, &InvalidEventError{Reason: fmt.Sprintf("unrecognised event with keys %v; want %s", keys, accepted)}
+}
+
+// pipelineParameters decodes a job's UserParameters; empty is no parameters.
+func pipelineParameters(s string) (PipelineParameters, error) {
+	var p PipelineParameters
+	if strings.TrimSpace(s) == "" {
+		return p, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("UserParameters is not a JSON object of environment, services, tier and journeys: %v", err)
+	}
+	return p, nil
+}
+
+// pipelineJob is the job inside a CodePipeline job event.
+type pipelineJob = events.CodePipelineJob

@@ -1,0 +1,374 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
+	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/runner"
+)
+
+// CodeDeployAPI is the part of the CodeDeploy client the hook uses.
+type CodeDeployAPI interface {
+	// GetDeployment describes a deployment.
+	GetDeployment(ctx context.Context, in *codedeploy.GetDeploymentInput, optFns ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error)
+	// PutLifecycleEventHookExecutionStatus reports a hook's status.
+	PutLifecycleEventHookExecutionStatus(ctx context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, optFns ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error)
+}
+
+// CodePipelineAPI is the part of the CodePipeline client the hook uses.
+type CodePipelineAPI interface {
+	// PutJobFailureResult reports a job failed.
+	PutJobFailureResult(ctx context.Context, in *codepipeline.PutJobFailureResultInput, optFns ...func(*codepipeline.Options)) (*codepipeline.PutJobFailureResultOutput, error)
+}
+
+// StepFunctionsAPI is the part of the Step Functions client the hook uses.
+type StepFunctionsAPI interface {
+	// StartExecution starts an execution of a state machine.
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+}
+
+var (
+	_ CodeDeployAPI    = (*codedeploy.Client)(nil)
+	_ CodePipelineAPI  = (*codepipeline.Client)(nil)
+	_ StepFunctionsAPI = (*sfn.Client)(nil)
+)
+
+// Config is the hook's deployment-specific configuration.
+type Config struct {
+	// StateMachineArn is the state machine every run starts. Required.
+	StateMachineArn string
+	// Environment is what deployments through this hook are tested against,
+	// and the default for requests that name none. Required.
+	Environment string
+	// Services are added to every deployment's services (optional).
+	Services []string
+}
+
+// Response says which run the event started.
+type Response struct {
+	RunID        string           `json:"runId"`
+	Trigger      flow.TriggerType `json:"trigger"`
+	ExecutionArn string           `json:"executionArn"`
+	// AlreadyStarted is true when the event was a redelivery: the run's
+	// execution already existed.
+	AlreadyStarted bool `json:"alreadyStarted"`
+}
+
+// maxFailureMessage bounds a CodePipeline failure message.
+const maxFailureMessage = 5000
+
+// Handler is the hook Lambda's handler.
+type Handler struct {
+	cfg   Config
+	sfn   StepFunctionsAPI
+	cd    CodeDeployAPI
+	cp    CodePipelineAPI
+	log   *slog.Logger
+	newID func() string
+}
+
+// Option configures optional dependencies of a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the structured logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithNewID sets how a manual request without requestId gets a fresh ID
+// (default runner.NewRunID at the current time).
+func WithNewID(f func() string) Option { return func(h *Handler) { h.newID = f } }
+
+// New returns a hook starting cfg.StateMachineArn; the three clients are
+// required.
+func New(cfg Config, sf StepFunctionsAPI, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (*Handler, error) {
+	var errs []error
+	if cfg.StateMachineArn == "" {
+		errs = append(errs, errors.New("no state machine ARN"))
+	}
+	if cfg.Environment == "" {
+		errs = append(errs, errors.New("no environment"))
+	}
+	if sf == nil {
+		errs = append(errs, errors.New("no Step Functions client"))
+	}
+	if cd == nil {
+		errs = append(errs, errors.New("no CodeDeploy client"))
+	}
+	if cp == nil {
+		errs = append(errs, errors.New("no CodePipeline client"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("hook handler: %w", err)
+	}
+	h := &Handler{cfg: cfg, sfn: sf, cd: cd, cp: cp, newID: func() string { return runner.NewRunID(time.Now()) }}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h, nil
+}
+
+// Handle recognises the event, starts its run and reports Failed to a
+// deployment whose run cannot start.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Response, err error) {
+	ev, err := parse(raw)
+	if err != nil {
+		h.log.Warn("event rejected", "err", err)
+		return Response{}, err
+	}
+	started := false
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		perr := &PanicError{Value: fmt.Sprint(v), Stack: string(debug.Stack())}
+		h.log.Error("hook panicked", "panic", perr.Value, "stack", perr.Stack)
+		if !started {
+			perr.Reported = h.failClosed(context.WithoutCancel(ctx), ev, "hook panicked: "+perr.Value)
+		}
+		resp, err = Response{}, perr
+	}()
+
+	switch ev.kind {
+	case kindCodeDeploy:
+		in, err := h.codeDeployInput(ctx, ev.deploy)
+		if err != nil {
+			return Response{}, &LookupError{DeploymentID: ev.deploy.DeploymentID, Err: err, Reported: h.failClosed(ctx, ev, err.Error())}
+		}
+		return h.start(ctx, ev, in, &started)
+	case kindCodePipeline:
+		in, err := h.codePipelineInput(ev.pipeline)
+		if err != nil {
+			// A job that cannot start must not wait out its timeout.
+			return Response{}, &InvalidEventError{Reason: fmt.Sprintf("%v (Failed reported: %t)", err, h.failClosed(ctx, ev, err.Error()))}
+		}
+		return h.start(ctx, ev, in, &started)
+	default:
+		in, err := h.requestInput(ev.request)
+		if err != nil {
+			return Response{}, err
+		}
+		return h.start(ctx, ev, in, &started)
+	}
+}
+
+// start validates in and starts its execution, named after the run.
+func (h *Handler) start(ctx context.Context, ev parsed, in flow.Input, started *bool) (Response, error) {
+	log := h.log.With("run", in.RunID, "trigger", in.Trigger.Type, "environment", in.Environment)
+	resp := Response{RunID: in.RunID, Trigger: in.Trigger.Type, ExecutionArn: executionArn(h.cfg.StateMachineArn, in.RunID)}
+	fail := func(err error) (Response, error) {
+		serr := &StartError{RunID: in.RunID, Err: err}
+		serr.Reported = h.failClosed(ctx, ev, serr.Error())
+		log.Error("run not started", "err", err, "failedReported", serr.Reported)
+		return Response{}, serr
+	}
+	if err := in.Validate(); err != nil {
+		return fail(err)
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fail(fmt.Errorf("encoding execution input: %w", err))
+	}
+	out, err := h.sfn.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(h.cfg.StateMachineArn),
+		Name:            aws.String(in.RunID),
+		Input:           aws.String(string(body)),
+	})
+	var exists *sfntypes.ExecutionAlreadyExists
+	switch {
+	case errors.As(err, &exists):
+		*started = true
+		resp.AlreadyStarted = true
+		log.Info("run already started; redelivered event ignored")
+		return resp, nil
+	case err != nil:
+		return fail(err)
+	}
+	*started = true
+	if arn := aws.ToString(out.ExecutionArn); arn != "" {
+		resp.ExecutionArn = arn
+	}
+	log.Info("run started", "execution", resp.ExecutionArn, "services", in.Services, "targetVersion", in.Trigger.TargetVersion)
+	return resp, nil
+}
+
+// codeDeployInput looks the deployment up and builds the run's input.
+func (h *Handler) codeDeployInput(ctx context.Context, ev CodeDeployHookEvent) (flow.Input, error) {
+	out, err := h.cd.GetDeployment(ctx, &codedeploy.GetDeploymentInput{DeploymentId: aws.String(ev.DeploymentID)})
+	if err != nil {
+		return flow.Input{}, err
+	}
+	d := out.DeploymentInfo
+	if d == nil {
+		return flow.Input{}, errors.New("GetDeployment returned no deployment")
+	}
+	trig := flow.Trigger{
+		Type: flow.TriggerCodeDeploy, DeploymentID: ev.DeploymentID,
+		LifecycleEventHookExecutionID: ev.LifecycleEventHookExecutionID,
+		Application:                   aws.ToString(d.ApplicationName),
+		DeploymentGroup:               aws.ToString(d.DeploymentGroupName),
+	}
+	services := []string{trig.Application, trig.DeploymentGroup}
+	if content := appSpecContent(d.Revision); content != "" {
+		info, err := parseAppSpec(content)
+		if err != nil {
+			// The revision is not ours to judge; run without its details.
+			h.log.Warn("revision AppSpec unreadable; target version unknown", "deployment", ev.DeploymentID, "err", err)
+		}
+		trig.TargetVersion = info.TargetVersion
+		services = append(services, info.Functions...)
+	}
+	return flow.Input{
+		RunID: codeDeployRunID(ev), Environment: h.cfg.Environment, Trigger: trig,
+		Services: unique(append(services, h.cfg.Services...)),
+	}, nil
+}
+
+// appSpecContent returns a revision's inline AppSpec, or "".
+func appSpecContent(r *cdtypes.RevisionLocation) string {
+	if r == nil {
+		return ""
+	}
+	if r.AppSpecContent != nil {
+		return aws.ToString(r.AppSpecContent.Content)
+	}
+	if r.String_ != nil {
+		return aws.ToString(r.String_.Content)
+	}
+	return ""
+}
+
+// codePipelineInput builds the run's input from a job.
+func (h *Handler) codePipelineInput(job pipelineJob) (flow.Input, error) {
+	p, err := pipelineParameters(job.Data.ActionConfiguration.Configuration.UserParameters)
+	if err != nil {
+		return flow.Input{}, err
+	}
+	env := p.Environment
+	if env == "" {
+		env = h.cfg.Environment
+	}
+	trig := flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job.ID}
+	for _, a := range job.Data.InputArtifacts {
+		if a.Revision != nil && *a.Revision != "" {
+			trig.TargetVersion = *a.Revision
+			break
+		}
+	}
+	return flow.Input{
+		RunID: codePipelineRunID(job.ID), Environment: env, Trigger: trig,
+		Services: unique(append(p.Services, h.cfg.Services...)), Tier: p.Tier, Journeys: p.Journeys,
+	}, nil
+}
+
+// requestInput builds the run's input from a schedule or manual request.
+func (h *Handler) requestInput(r Request) (flow.Input, error) {
+	env := r.Environment
+	if env == "" {
+		env = h.cfg.Environment
+	}
+	in := flow.Input{
+		Environment: env, Services: unique(r.Services), Tier: r.Tier, Journeys: r.Journeys,
+		Trigger: flow.Trigger{Type: flow.TriggerType(r.Trigger)},
+	}
+	switch in.Trigger.Type {
+	case flow.TriggerSchedule:
+		in.RunID = scheduleRunID(env, r)
+		in.Trigger.Source = r.Schedule
+	default:
+		id := r.RequestID
+		if id == "" {
+			id = h.newID()
+		}
+		in.RunID = RunID("manual", id)
+		in.Trigger.Source = r.RequestedBy
+	}
+	if err := in.Validate(); err != nil {
+		return flow.Input{}, &InvalidEventError{Reason: err.Error()}
+	}
+	return in, nil
+}
+
+// failClosed reports Failed to the deployment ev came from, if any, and
+// says whether it did.
+func (h *Handler) failClosed(ctx context.Context, ev parsed, why string) bool {
+	var err error
+	switch ev.kind {
+	case kindCodeDeploy:
+		_, err = h.cd.PutLifecycleEventHookExecutionStatus(ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
+			DeploymentId:                  aws.String(ev.deploy.DeploymentID),
+			LifecycleEventHookExecutionId: aws.String(ev.deploy.LifecycleEventHookExecutionID),
+			Status:                        cdtypes.LifecycleEventStatusFailed,
+		})
+		var done *cdtypes.LifecycleEventAlreadyCompletedException
+		if errors.As(err, &done) {
+			err = nil
+		}
+	case kindCodePipeline:
+		_, err = h.cp.PutJobFailureResult(ctx, &codepipeline.PutJobFailureResultInput{
+			JobId: aws.String(ev.pipeline.ID),
+			FailureDetails: &cptypes.FailureDetails{
+				Type:    cptypes.FailureTypeJobFailed,
+				Message: aws.String(bounded("journeygate could not start its run: "+why, maxFailureMessage)),
+			},
+		})
+		var done *cptypes.InvalidJobStateException
+		if errors.As(err, &done) {
+			err = nil
+		}
+	default:
+		return false
+	}
+	if err != nil {
+		h.log.Error("cannot report Failed; the deployment waits for its timeout", "err", err)
+		return false
+	}
+	h.log.Warn("reported Failed: the run could not start", "why", why)
+	return true
+}
+
+// executionArn derives an execution's ARN from its state machine's.
+func executionArn(stateMachineArn, name string) string {
+	if i := strings.Index(stateMachineArn, ":stateMachine:"); i >= 0 {
+		return stateMachineArn[:i] + ":execution:" + stateMachineArn[i+len(":stateMachine:"):] + ":" + name
+	}
+	return ""
+}
+
+// unique drops empty and repeated names, keeping the first position.
+func unique(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// bounded cuts s to limit runes, marking the cut.
+func bounded(s string, limit int) string {
+	r := []rune(s)
+	if len(r) <= limit {
+		return s
+	}
+	return string(r[:limit-1]) + "…"
+}

@@ -1,0 +1,26 @@
+// Package handler is the runner Lambda: it plans a run and runs exactly one
+// journey per invocation.
+//
+// The state machine calls it with a flow.RunnerRequest:
+//
+//   - action "plan" (the Plan Task) validates the execution input, selects
+//     the journeys (deployments: every global journey plus the domain
+//     journeys covering one of the input's services; schedules and manual
+//     runs: by tier and names, every journey when neither is given),
+//     checks the environment defines their targets, records the run
+//     (CreateRun; a replayed plan with the same journeys is accepted) and
+//     returns a flow.Plan whose journeys the Map iterates.
+//   - action "run" (each Map item) runs one planned journey with
+//     journey.Execute against the environment, records its result under the
+//     next free attempt number and returns a flow.JourneySummary. A journey
+//     that fails is a result, never an error.
+//
+// Faults are returned as named error types (InvalidRequestError,
+// ConfigError, UnknownJourneyError, StoreError) and never wrapped, so Step
+// Functions sees their names; the state machine catches them per journey
+// and the gate fails the run naming the journey.
+//
+// Deployment runs pass what they know to the journey as settings, next to
+// the environment's own: deploy.trigger, deploy.id, deploy.application,
+// deploy.group and deploy.target_version (set only when known).
+package handler

@@ -1,0 +1,294 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// DefaultTimeoutMargin is added to a journey's summed SLAs for its runner
+// Task's timeout: room for cleanup, abandoned steps and recording.
+const DefaultTimeoutMargin = 30 * time.Second
+
+// stepGrace is how long journey.Execute waits past a step's SLA for a step
+// that ignores its context (journey.Options.AbandonAfter's default).
+const stepGrace = 2 * time.Second
+
+// writeReserve is kept from the Lambda deadline for recording the result.
+const writeReserve = 3 * time.Second
+
+// maxAttemptTries bounds how often a result is re-numbered when another
+// invocation took its attempt number.
+const maxAttemptTries = 5
+
+// Handler is the runner Lambda's handler.
+type Handler struct {
+	reg    *journey.Registry
+	envs   *envconfig.Config
+	store  store.Store
+	sink   journey.SinkReader
+	client *http.Client
+	log    *slog.Logger
+	margin time.Duration
+	now    func() time.Time
+}
+
+// Option configures optional dependencies of a Handler.
+type Option func(*Handler)
+
+// WithSink sets where the journeys' notifications are read from; without
+// it, steps that await notifications fail with an error.
+func WithSink(s journey.SinkReader) Option { return func(h *Handler) { h.sink = s } }
+
+// WithHTTPClient sets the client journeys call targets with.
+func WithHTTPClient(c *http.Client) Option { return func(h *Handler) { h.client = c } }
+
+// WithLogger sets the structured logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithTimeoutMargin sets what is added to a journey's summed SLAs for its
+// runner Task's timeout (default DefaultTimeoutMargin).
+func WithTimeoutMargin(d time.Duration) Option { return func(h *Handler) { h.margin = d } }
+
+// WithClock sets the clock used for run records (default time.Now).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// New returns a runner handler over a validated registry, the parsed
+// environments and the store; all three are required.
+func New(reg *journey.Registry, envs *envconfig.Config, st store.Store, opts ...Option) (*Handler, error) {
+	var errs []error
+	if reg == nil {
+		errs = append(errs, errors.New("no journey registry"))
+	}
+	if envs == nil {
+		errs = append(errs, errors.New("no environments configuration"))
+	}
+	if st == nil {
+		errs = append(errs, errors.New("no store"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("runner handler: %w", err)
+	}
+	h := &Handler{reg: reg, envs: envs, store: st, margin: DefaultTimeoutMargin, now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.client == nil {
+		h.client = runner.DefaultHTTPClient()
+	}
+	if h.margin < 0 {
+		return nil, fmt.Errorf("runner handler: timeout margin %s is negative", h.margin)
+	}
+	return h, nil
+}
+
+// Handle dispatches a request on its action: a flow.Plan for "plan", a
+// flow.JourneySummary for "run".
+func (h *Handler) Handle(ctx context.Context, req flow.RunnerRequest) (any, error) {
+	switch req.Action {
+	case flow.ActionPlan:
+		if req.Input == nil {
+			return nil, &InvalidRequestError{Reason: `action "plan" needs "input"`}
+		}
+		return h.Plan(ctx, *req.Input)
+	case flow.ActionRun:
+		return h.Run(ctx, req.RunRequest)
+	case "":
+		return nil, &InvalidRequestError{Reason: `no "action": want "plan" or "run"`}
+	default:
+		return nil, &InvalidRequestError{Reason: fmt.Sprintf("unknown action %q: want \"plan\" or \"run\"", req.Action)}
+	}
+}
+
+// Plan selects the run's journeys, records the run and returns the plan.
+func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
+	if err := in.Validate(); err != nil {
+		return flow.Plan{}, &InvalidRequestError{Reason: err.Error()}
+	}
+	env, err := h.envs.Get(in.Environment)
+	if err != nil {
+		return flow.Plan{}, &ConfigError{Err: err}
+	}
+	selected, err := h.selectJourneys(in)
+	if err != nil {
+		return flow.Plan{}, err
+	}
+	only := &envconfig.Config{File: h.envs.File, Environments: map[string]envconfig.Environment{env.Name: env}}
+	if err := only.Check(selected); err != nil {
+		return flow.Plan{}, &ConfigError{Err: err}
+	}
+
+	plan := flow.Plan{RunID: in.RunID, Environment: in.Environment, Journeys: []flow.PlannedJourney{}}
+	planned := make([]gate.Planned, 0, len(selected))
+	for _, j := range selected {
+		plan.Journeys = append(plan.Journeys, h.planned(j))
+		planned = append(planned, gate.Planned{Name: j.Name, Mode: j.Mode})
+	}
+	rec := store.RunRecord{
+		ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
+		Deployment: in.Trigger.Deployment(), StartedAt: h.now().UTC(), Planned: planned,
+	}
+	if err := h.store.CreateRun(ctx, rec); err != nil {
+		if !errors.Is(err, store.ErrExists) {
+			return flow.Plan{}, &StoreError{Op: "recording run " + in.RunID, Err: err}
+		}
+		// A replayed Plan (a retried invocation) is fine if it planned the same.
+		prev, gerr := h.store.GetRun(ctx, in.RunID)
+		if gerr != nil {
+			return flow.Plan{}, &StoreError{Op: "reading existing run " + in.RunID, Err: gerr}
+		}
+		if !samePlan(prev, rec) {
+			return flow.Plan{}, &StoreError{Op: "recording run " + in.RunID, Err: fmt.Errorf("a different run with this ID exists (environment %q, %d journeys planned)", prev.Environment, len(prev.Planned))}
+		}
+	}
+	h.log.Info("run planned", "run", in.RunID, "environment", in.Environment, "trigger", in.Trigger.Type, "journeys", len(plan.Journeys))
+	return plan, nil
+}
+
+// selectJourneys applies the planning rules described in the package doc.
+func (h *Handler) selectJourneys(in flow.Input) ([]journey.Journey, error) {
+	for _, n := range in.Journeys {
+		if _, ok := h.reg.Get(n); !ok {
+			return nil, &UnknownJourneyError{Name: n, Known: h.reg.Names()}
+		}
+	}
+	all, err := h.reg.Select(journey.Selector{Names: in.Journeys, Tier: in.Tier})
+	if err != nil {
+		return nil, &InvalidRequestError{Reason: err.Error()}
+	}
+	byCoverage := in.Trigger.Type.Reports() || len(in.Services) > 0
+	var out []journey.Journey
+	for _, j := range all {
+		if byCoverage && j.Tier == journey.TierDomain && !j.CoversAny(in.Services) {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// planned describes j as a Map item, with its runner Task timeout.
+func (h *Handler) planned(j journey.Journey) flow.PlannedJourney {
+	sla := j.TotalSLA()
+	budget := sla + time.Duration(len(j.Steps))*stepGrace + h.margin
+	return flow.PlannedJourney{
+		Name: j.Name, Mode: j.Mode, Tier: j.Tier,
+		SLASeconds:     sla.Seconds(),
+		TimeoutSeconds: max(1, int(math.Ceil(budget.Seconds()))),
+	}
+}
+
+func samePlan(a, b store.RunRecord) bool {
+	return a.Environment == b.Environment && slices.Equal(a.Planned, b.Planned)
+}
+
+// Run runs one planned journey, records its result and summarizes it.
+func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySummary, error) {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"runId", req.RunID}, {"environment", req.Environment}, {"journey", req.Journey}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return flow.JourneySummary{}, &InvalidRequestError{Reason: fmt.Sprintf(`action "run" needs %v`, missing)}
+	}
+	j, ok := h.reg.Get(req.Journey)
+	if !ok {
+		return flow.JourneySummary{}, &UnknownJourneyError{Name: req.Journey, Known: h.reg.Names()}
+	}
+	env, err := h.envs.Get(req.Environment)
+	if err != nil {
+		return flow.JourneySummary{}, &ConfigError{Err: err}
+	}
+	rec, results, err := store.LoadRun(ctx, h.store, req.RunID)
+	if err != nil {
+		return flow.JourneySummary{}, &StoreError{Op: "reading run " + req.RunID, Err: err}
+	}
+	if rec.Environment != req.Environment {
+		return flow.JourneySummary{}, &InvalidRequestError{Reason: fmt.Sprintf("run %s is against environment %q, not %q", req.RunID, rec.Environment, req.Environment)}
+	}
+	if !slices.ContainsFunc(rec.Planned, func(p gate.Planned) bool { return p.Name == j.Name }) {
+		return flow.JourneySummary{}, &InvalidRequestError{Reason: fmt.Sprintf("journey %q is not planned for run %s", j.Name, req.RunID)}
+	}
+	attempt := 1
+	for _, r := range results {
+		if r.Journey == j.Name && r.Attempt >= attempt {
+			attempt = r.Attempt + 1
+		}
+	}
+
+	log := h.log.With("run", req.RunID, "journey", j.Name, "attempt", attempt)
+	runCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithDeadline(ctx, dl.Add(-min(writeReserve, time.Until(dl)/4)))
+		defer cancel()
+	}
+	res := journey.Execute(runCtx, j, journey.Options{
+		RunID: req.RunID, Environment: req.Environment, Attempt: attempt,
+		Targets: env.Targets, Settings: settings(env.Settings, req.Trigger),
+		HTTPClient: h.client, Sink: h.sink, Logger: log,
+	})
+	log.Info("journey finished", "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
+
+	wctx := context.WithoutCancel(ctx)
+	for try := 1; ; try++ {
+		err := h.store.PutResult(wctx, res)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrExists) || try == maxAttemptTries {
+			return flow.JourneySummary{}, &StoreError{Op: fmt.Sprintf("recording result of %s attempt %d", j.Name, res.Attempt), Err: err}
+		}
+		res.Attempt++ // another invocation recorded this attempt; this one is newer
+	}
+	return flow.JourneySummary{
+		Journey: j.Name, Outcome: res.Outcome, Attempt: res.Attempt,
+		Message: bounded(res.Message, flow.MaxSummaryMessage),
+	}, nil
+}
+
+// settings returns the environment's settings plus what the trigger knows.
+func settings(base map[string]string, t flow.Trigger) map[string]string {
+	out := make(map[string]string, len(base)+5)
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range map[string]string{
+		"deploy.trigger":        string(t.Type),
+		"deploy.id":             t.Deployment(),
+		"deploy.application":    t.Application,
+		"deploy.group":          t.DeploymentGroup,
+		"deploy.target_version": t.TargetVersion,
+	} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// bounded cuts s to limit runes, marking the cut.
+func bounded(s string, limit int) string {
+	r := []rune(s)
+	if len(r) <= limit {
+		return s
+	}
+	return string(r[:limit-1]) + "…"
+}

@@ -1,0 +1,369 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	runner "github.com/journeygate/journeygate/functions/runner/handler"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// target is a system under test: /login answers 200, /search 404, and
+// /pay records the version it was asked about.
+type target struct {
+	*httptest.Server
+	mu       sync.Mutex
+	versions []string
+}
+
+func newTarget(t *testing.T) *target {
+	tg := &target{}
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/login":
+			w.WriteHeader(http.StatusOK)
+		case "/pay":
+			tg.mu.Lock()
+			tg.versions = append(tg.versions, r.URL.Query().Get("v"))
+			tg.mu.Unlock()
+			w.WriteHeader(http.StatusOK)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+func get(path string) journey.StepFunc {
+	return func(ctx context.Context, t *journey.T) error {
+		if path == "/pay" {
+			path += "?v=" + t.Setting("deploy.target_version")
+		}
+		resp, err := t.HTTP("api").Get(ctx, path)
+		if err != nil {
+			return err
+		}
+		return resp.Expect(200)
+	}
+}
+
+func registry(t *testing.T) *journey.Registry {
+	t.Helper()
+	mk := func(name string, tier journey.Tier, covers []string, path string) journey.Journey {
+		return journey.Journey{
+			Name: name, Description: name + " works", Tier: tier, Owner: "team", Covers: covers,
+			Mode: journey.ModeEnforce, Targets: []string{"api"},
+			Steps: []journey.Step{{Name: name + " answers", SLA: 2 * time.Second, Do: get(path)}},
+		}
+	}
+	reg, err := journey.NewRegistry(
+		mk("login", journey.TierGlobal, []string{"auth"}, "/login"),
+		mk("pay", journey.TierDomain, []string{"payments"}, "/pay"),
+		mk("search", journey.TierDomain, []string{"search"}, "/search"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+type fixture struct {
+	h      *runner.Handler
+	lh     lambda.Handler
+	store  *store.Embedded
+	target *target
+}
+
+func newFixture(t *testing.T, opts ...runner.Option) *fixture {
+	t.Helper()
+	tg := newTarget(t)
+	envs, err := envconfig.Parse("envs.yaml", []byte(`
+environments:
+  staging:
+    targets:
+      api: ${API}
+  bare:
+    targets:
+      other: http://127.0.0.1:1
+`), func(string) string { return tg.URL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h, err := runner.New(registry(t), envs, st, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{h: h, lh: lambda.NewHandler(h.Handle), store: st, target: tg}
+}
+
+// invoke runs payload through aws-lambda-go's JSON path.
+func (f *fixture) invoke(t *testing.T, payload string, out any) error {
+	t.Helper()
+	b, err := f.lh.Invoke(context.Background(), []byte(payload))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("response %s: %v", b, err)
+	}
+	return nil
+}
+
+// errorType is the name Lambda reports for err, which Step Functions matches.
+func errorType(err error) string {
+	typ := reflect.TypeOf(err)
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	return typ.Name()
+}
+
+func planPayload(runID, env string, trigger flow.Trigger, services []string, tier journey.Tier, names []string) string {
+	b, _ := json.Marshal(flow.RunnerRequest{Action: flow.ActionPlan, Input: &flow.Input{
+		RunID: runID, Environment: env, Trigger: trigger, Services: services, Tier: tier, Journeys: names,
+	}})
+	return string(b)
+}
+
+var deploy = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1", TargetVersion: "42"}
+
+func TestPlan(t *testing.T) {
+	tests := []struct {
+		name     string
+		trigger  flow.Trigger
+		services []string
+		tier     journey.Tier
+		names    []string
+		want     []string
+	}{
+		{"deployment: global plus covering domain", deploy, []string{"payments"}, "", nil, []string{"login", "pay"}},
+		{"deployment without services: global only", deploy, nil, "", nil, []string{"login"}},
+		{"pipeline of search", flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "j-1"}, []string{"search", "x"}, "", nil, []string{"login", "search"}},
+		{"schedule by tier", flow.Trigger{Type: flow.TriggerSchedule}, nil, journey.TierDomain, nil, []string{"pay", "search"}},
+		{"schedule of everything", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil, []string{"login", "pay", "search"}},
+		{"manual by name", flow.Trigger{Type: flow.TriggerManual}, nil, "", []string{"search"}, []string{"search"}},
+		{"schedule of a tier with nothing in it for the services", flow.Trigger{Type: flow.TriggerSchedule}, []string{"nothing"}, journey.TierDomain, nil, []string{}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			runID := "run-" + string(rune('a'+i))
+			var plan flow.Plan
+			if err := f.invoke(t, planPayload(runID, "staging", tt.trigger, tt.services, tt.tier, tt.names), &plan); err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			var got []string
+			for _, j := range plan.Journeys {
+				got = append(got, j.Name)
+				if j.TimeoutSeconds != 34 || j.SLASeconds != 2 || j.Mode != journey.ModeEnforce {
+					t.Errorf("%s: timeout %ds sla %vs mode %s, want 34s (2s SLA + 2s grace + 30s margin), 2s, enforce", j.Name, j.TimeoutSeconds, j.SLASeconds, j.Mode)
+				}
+			}
+			if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+				t.Errorf("planned %v, want %v", got, tt.want)
+			}
+			rec, err := f.store.GetRun(context.Background(), runID)
+			if err != nil {
+				t.Fatalf("run not recorded: %v", err)
+			}
+			if len(rec.Planned) != len(tt.want) || rec.Trigger != string(tt.trigger.Type) || rec.Deployment != tt.trigger.Deployment() {
+				t.Errorf("recorded %+v", rec)
+			}
+		})
+	}
+}
+
+func TestEmptyPlanHasJourneysArray(t *testing.T) {
+	f := newFixture(t)
+	b, err := f.lh.Invoke(context.Background(), []byte(planPayload("r-empty", "staging", flow.Trigger{Type: flow.TriggerSchedule}, []string{"none"}, journey.TierDomain, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"journeys":[]`) {
+		t.Errorf("empty plan must carry journeys: [] for the Map's ItemsPath: %s", b)
+	}
+}
+
+func TestPlanReplay(t *testing.T) {
+	f := newFixture(t)
+	var plan flow.Plan
+	p := planPayload("r-1", "staging", deploy, []string{"payments"}, "", nil)
+	for i := range 2 {
+		if err := f.invoke(t, p, &plan); err != nil {
+			t.Fatalf("plan #%d: %v", i+1, err)
+		}
+	}
+	err := f.invoke(t, planPayload("r-1", "staging", deploy, nil, "", nil), &plan)
+	var se *runner.StoreError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "a different run") {
+		t.Fatalf("a different plan under the same run ID: err = %v, want StoreError", err)
+	}
+}
+
+func TestFaultsAreNamedErrors(t *testing.T) {
+	tests := []struct {
+		name, payload, wantType, wantMsg string
+	}{
+		{"no action", `{}`, "InvalidRequestError", `no "action"`},
+		{"unknown action", `{"action":"dance"}`, "InvalidRequestError", `unknown action "dance"`},
+		{"plan without input", `{"action":"plan"}`, "InvalidRequestError", `needs "input"`},
+		{"invalid input", planPayload("", "staging", deploy, nil, "", nil), "InvalidRequestError", "runId is empty"},
+		{"unknown environment", planPayload("r-2", "prod", deploy, nil, "", nil), "ConfigError", `no environment "prod"`},
+		{"environment lacks a target", planPayload("r-3", "bare", deploy, nil, "", nil), "ConfigError", `missing target "api"`},
+		{"unknown journey in plan", planPayload("r-4", "staging", flow.Trigger{Type: flow.TriggerManual}, nil, "", []string{"checkout"}), "UnknownJourneyError", `unknown journey "checkout"`},
+		{"run without fields", `{"action":"run"}`, "InvalidRequestError", "[runId environment journey]"},
+		{"run unknown journey", `{"action":"run","runId":"r-5","environment":"staging","journey":"checkout"}`, "UnknownJourneyError", `"checkout"`},
+		{"run of an unrecorded run", `{"action":"run","runId":"r-6","environment":"staging","journey":"login"}`, "StoreError", "reading run r-6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			var out any
+			err := f.invoke(t, tt.payload, &out)
+			if err == nil {
+				t.Fatalf("no error; response %v", out)
+			}
+			if got := errorType(err); got != tt.wantType {
+				t.Errorf("Lambda error type %q (%v), want %q", got, err, tt.wantType)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q lacks %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func runPayload(runID, name string, trigger flow.Trigger) string {
+	b, _ := json.Marshal(flow.RunnerRequest{Action: flow.ActionRun, RunRequest: flow.RunRequest{
+		RunID: runID, Environment: "staging", Journey: name, Trigger: trigger, TimeoutSeconds: 34,
+	}})
+	return string(b)
+}
+
+func TestRun(t *testing.T) {
+	f := newFixture(t)
+	var plan flow.Plan
+	if err := f.invoke(t, planPayload("r-run", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		journey     string
+		wantOutcome journey.Outcome
+		wantAttempt int
+		wantMsg     string
+	}{
+		{"login", journey.Passed, 1, ""},
+		{"pay", journey.Passed, 1, ""},
+		{"search", journey.Failed, 1, "step 1/1 (search answers)"},
+		{"login", journey.Passed, 2, ""}, // a second invocation is a new attempt
+	}
+	for _, tt := range tests {
+		t.Run(tt.journey, func(t *testing.T) {
+			var sum flow.JourneySummary
+			if err := f.invoke(t, runPayload("r-run", tt.journey, deploy), &sum); err != nil {
+				t.Fatalf("a journey's failure is a result, not an error: %v", err)
+			}
+			if sum.Journey != tt.journey || sum.Outcome != tt.wantOutcome || sum.Attempt != tt.wantAttempt || !strings.Contains(sum.Message, tt.wantMsg) {
+				t.Errorf("summary %+v, want %s attempt %d message containing %q", sum, tt.wantOutcome, tt.wantAttempt, tt.wantMsg)
+			}
+		})
+	}
+	results, err := f.store.Results(context.Background(), "r-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 {
+		t.Fatalf("recorded %d results, want 4", len(results))
+	}
+	f.target.mu.Lock()
+	defer f.target.mu.Unlock()
+	if !slices.Equal(f.target.versions, []string{"42"}) {
+		t.Errorf("pay asked for versions %v, want the deployment's target version 42 from deploy.target_version", f.target.versions)
+	}
+}
+
+func TestRunRejectsJourneyNotPlanned(t *testing.T) {
+	f := newFixture(t)
+	var plan flow.Plan
+	if err := f.invoke(t, planPayload("r-np", "staging", deploy, nil, "", nil), &plan); err != nil {
+		t.Fatal(err)
+	}
+	var sum flow.JourneySummary
+	err := f.invoke(t, runPayload("r-np", "search", deploy), &sum)
+	if err == nil || errorType(err) != "InvalidRequestError" || !strings.Contains(err.Error(), "not planned") {
+		t.Fatalf("err = %v, want InvalidRequestError naming the unplanned journey", err)
+	}
+}
+
+// brokenStore fails every result write.
+type brokenStore struct{ store.Store }
+
+func (brokenStore) PutResult(context.Context, journey.Result) error {
+	return errors.New("throughput exceeded")
+}
+
+func TestRunStoreFaultIsStoreError(t *testing.T) {
+	f := newFixture(t)
+	var plan flow.Plan
+	if err := f.invoke(t, planPayload("r-sf", "staging", deploy, nil, "", nil), &plan); err != nil {
+		t.Fatal(err)
+	}
+	envs, _ := envconfig.Parse("e.yaml", []byte("environments:\n  staging:\n    targets:\n      api: "+f.target.URL+"\n"), os.Getenv)
+	h, err := runner.New(registry(t), envs, brokenStore{f.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lambda.NewHandler(h.Handle).Invoke(context.Background(), []byte(runPayload("r-sf", "login", deploy)))
+	if err == nil || errorType(err) != "StoreError" || !strings.Contains(err.Error(), "throughput exceeded") {
+		t.Fatalf("err = %v, want StoreError", err)
+	}
+}
+
+func TestNewRequiresDependencies(t *testing.T) {
+	if _, err := runner.New(nil, nil, nil); err == nil || !strings.Contains(err.Error(), "no journey registry") || !strings.Contains(err.Error(), "no store") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestEventFiles feeds the sample runner events through the handler.
+func TestEventFiles(t *testing.T) {
+	f := newFixture(t)
+	for _, name := range []string{"runner-plan.json", "runner-run.json"} {
+		t.Run(name, func(t *testing.T) {
+			payload, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The sample events use the catalogue's environment "local";
+			// rewrite it to this fixture's.
+			p := strings.ReplaceAll(string(payload), `"local"`, `"staging"`)
+			p = strings.ReplaceAll(p, `"alert-to-notification"`, `"login"`)
+			var out map[string]any
+			if err := f.invoke(t, p, &out); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		})
+	}
+}

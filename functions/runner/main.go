@@ -1,0 +1,86 @@
+// Command runner is the runner Lambda: it plans a run and runs one journey
+// per invocation (see package handler).
+//
+// Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
+// JOURNEYGATE_SINK_URL (the sink's function URL; without it journeys that
+// await notifications fail), JOURNEYGATE_ENVIRONMENTS_FILE (default: the
+// catalogue's environments.yaml), JOURNEYGATE_TIMEOUT_MARGIN (a Go
+// duration added to each journey's SLAs for its Task timeout).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/journeygate/journeygate/functions/runner/handler"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := build(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("runner cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// build reads the configuration and wires the handler.
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
+	table := getenv("JOURNEYGATE_TABLE")
+	if table == "" {
+		return nil, errors.New("JOURNEYGATE_TABLE is not set")
+	}
+	name, data := journeys.EnvironmentsPath, journeys.EnvironmentsFile
+	if f := getenv("JOURNEYGATE_ENVIRONMENTS_FILE"); f != "" {
+		var err error
+		if data, err = os.ReadFile(f); err != nil {
+			return nil, fmt.Errorf("JOURNEYGATE_ENVIRONMENTS_FILE: %w", err)
+		}
+		name = f
+	}
+	envs, err := envconfig.Parse(name, data, getenv)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := journeys.Registry()
+	if err != nil {
+		return nil, err
+	}
+	opts := []handler.Option{handler.WithLogger(log)}
+	if m := getenv("JOURNEYGATE_TIMEOUT_MARGIN"); m != "" {
+		d, err := time.ParseDuration(m)
+		if err != nil {
+			return nil, fmt.Errorf("JOURNEYGATE_TIMEOUT_MARGIN: %w", err)
+		}
+		opts = append(opts, handler.WithTimeoutMargin(d))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	st := store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table)
+	if u := getenv("JOURNEYGATE_SINK_URL"); u != "" {
+		base, err := url.Parse(u)
+		if err != nil || base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {
+			return nil, fmt.Errorf("JOURNEYGATE_SINK_URL %q is not an absolute http(s) URL", u)
+		}
+		urlFor := func(runID string) string { return strings.TrimRight(u, "/") + "/run/" + url.PathEscape(runID) }
+		opts = append(opts, handler.WithSink(store.NewSinkReader(st, urlFor, poll.Backoff{})))
+	}
+	return handler.New(reg, envs, st, opts...)
+}

@@ -1,0 +1,20 @@
+// Package handler is the sink Lambda: a function URL that receives the
+// notifications (webhooks) the system under test sends during journeys and
+// stores them for run-scoped lookup, so the SDK's sink await works in the
+// cloud exactly as against the in-process sink locally.
+//
+// Every request but GET /healthz is authenticated: by the environment's
+// secret token ("Authorization: Bearer <token>" or the X-Journeygate-Token
+// header, compared in constant time) or by an HMAC-SHA256 signature of the
+// body ("X-Journeygate-Signature: sha256=<hex>"). A request without
+// credentials is answered 401, one with wrong credentials 403; neither is
+// stored. Bodies over Config.MaxBody are answered 413.
+//
+// A delivery is attributed to a run exactly as the in-process sink does it
+// (sink.Attribute: the path /run/{runID}, the X-Journeygate-Run header,
+// then the configured JSON Pointers); an unattributed one is answered 202
+// and not stored. Stored deliveries keep their headers without credentials
+// (sink.StoredHeader) and are keyed by the function URL's request ID; the
+// store's delivery TTL expires them. A store failure is answered 503 so
+// the sender retries.
+package handler

@@ -1,0 +1,45 @@
+// Package flow is the contract between the hook, runner and gate Lambdas
+// and the Step Functions state machine that connects them: the execution
+// input, each Task's payload and result, and Definition, which renders the
+// state machine in Amazon States Language. infra/ synthesizes the same
+// definition, so what the tests run is what AWS runs.
+//
+// # Shape
+//
+//	Start (Pass: {"input": <execution input>})
+//	  -> Plan (Task, runner: {"action":"plan","input":...} -> $.plan)
+//	  -> RunJourneys (Map over $.plan.journeys, MaxConcurrency N -> $.items)
+//	       item: RunJourney (Task, runner: RunRequest, TimeoutSecondsPath
+//	             $.timeoutSeconds) -> End
+//	             on any error: JourneyFaulted (Pass: {journey, outcome:
+//	             "error", error}) -> End
+//	  -> Decide (Task, gate: {"input","plan","items"}) -> End
+//	Plan or RunJourneys failing -> ForcedFailure (Pass: {"input","fault"})
+//	  -> Decide
+//
+// # Decisions
+//
+//   - JSONPath only, no JSONata: the definition must run unchanged under
+//     aws-local-stepfunctions, which ignores JSONata silently.
+//   - Tasks name the Lambda function ARN directly as their Resource (the
+//     form CDK's LambdaInvoke emits with payloadResponseOnly), so a Task's
+//     input is the function's payload and its result is the function's
+//     response, with no Payload envelope. aws-local-stepfunctions keys its
+//     taskResourceLocalHandlers override on the state name; the state names
+//     are the exported State* constants.
+//   - Retry lists only Lambda service errors (LambdaServiceErrors): a
+//     journey that fails is a result, and a runner fault must reach the gate
+//     at once, not be retried into the hook's one-hour timeout.
+//   - Paths in Parameters and ItemSelector read only fields that always
+//     exist (Input.RunID, Input.Environment, Input.Trigger, Plan.Journeys
+//     and each PlannedJourney's fields), because a JSONPath that matches
+//     nothing is a States.Runtime error that no Catch can catch. The Go
+//     types marshal those fields even when empty, and the hook validates
+//     the input before starting an execution.
+//   - There is no execution-level TimeoutSeconds: an execution that timed
+//     out would never reach the gate. Each runner Task is bounded by its
+//     journey's TimeoutSeconds (summed SLAs plus a margin), Plan by
+//     PlanTimeoutSeconds and Decide by GateTimeoutSeconds.
+//   - The gate reads the plan from the run record the Plan Task wrote, so
+//     ForcedFailure passes only the input and the error.
+package flow

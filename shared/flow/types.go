@@ -1,0 +1,270 @@
+package flow
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// TriggerType says what started a run; the values match the store's
+// Trigger constants.
+type TriggerType string
+
+const (
+	// TriggerCodeDeploy is a CodeDeploy lifecycle hook.
+	TriggerCodeDeploy TriggerType = "codedeploy"
+	// TriggerCodePipeline is a CodePipeline Lambda invoke action.
+	TriggerCodePipeline TriggerType = "codepipeline"
+	// TriggerSchedule is an EventBridge schedule.
+	TriggerSchedule TriggerType = "schedule"
+	// TriggerManual is a request by a person or a script.
+	TriggerManual TriggerType = "manual"
+)
+
+// Reports says whether a run of this trigger reports its verdict to a
+// deployment (CodeDeploy or CodePipeline).
+func (t TriggerType) Reports() bool {
+	return t == TriggerCodeDeploy || t == TriggerCodePipeline
+}
+
+// Trigger describes what started a run and where its verdict goes.
+type Trigger struct {
+	// Type is one of the Trigger* constants.
+	Type TriggerType `json:"type"`
+	// DeploymentID and LifecycleEventHookExecutionID identify a CodeDeploy
+	// hook; the gate reports to them.
+	DeploymentID                  string `json:"deploymentId,omitempty"`
+	LifecycleEventHookExecutionID string `json:"lifecycleEventHookExecutionId,omitempty"`
+	// JobID identifies a CodePipeline job; the gate reports to it.
+	JobID string `json:"jobId,omitempty"`
+	// Application and DeploymentGroup name the CodeDeploy deployment, or the
+	// pipeline and action for CodePipeline.
+	Application     string `json:"application,omitempty"`
+	DeploymentGroup string `json:"deploymentGroup,omitempty"`
+	// TargetVersion is the version being deployed, when known (for a Lambda
+	// deployment, the AppSpec's TargetVersion), so journeys can address it
+	// before traffic shifts.
+	TargetVersion string `json:"targetVersion,omitempty"`
+	// Source names the schedule or the requester of a manual run.
+	Source string `json:"source,omitempty"`
+}
+
+// Deployment returns the deployment or job ID the run belongs to, or "".
+func (t Trigger) Deployment() string {
+	switch t.Type {
+	case TriggerCodeDeploy:
+		return t.DeploymentID
+	case TriggerCodePipeline:
+		return t.JobID
+	}
+	return ""
+}
+
+// Input is the execution input the hook starts the state machine with.
+type Input struct {
+	// RunID identifies the run; it is also the execution name.
+	RunID string `json:"runId"`
+	// Environment names the environment the journeys run against.
+	Environment string `json:"environment"`
+	// Trigger says what started the run.
+	Trigger Trigger `json:"trigger"`
+	// Services are the services a deployment touches: global journeys plus
+	// domain journeys covering one of them are planned.
+	Services []string `json:"services,omitempty"`
+	// Tier restricts the plan to one tier ("" = any).
+	Tier journey.Tier `json:"tier,omitempty"`
+	// Journeys restricts the plan to these names (manual runs).
+	Journeys []string `json:"journeys,omitempty"`
+}
+
+// MaxRunIDLen is the longest run ID: Step Functions' limit on execution names.
+const MaxRunIDLen = 80
+
+// Validate checks the fields the state machine's paths read, so a bad input
+// is rejected before an execution starts rather than failing it with an
+// uncatchable States.Runtime error.
+func (in Input) Validate() error {
+	var errs []error
+	if err := ValidateRunID(in.RunID); err != nil {
+		errs = append(errs, err)
+	}
+	if in.Environment == "" {
+		errs = append(errs, errors.New("environment is empty"))
+	}
+	switch in.Trigger.Type {
+	case TriggerCodeDeploy:
+		if in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == "" {
+			errs = append(errs, errors.New("codedeploy trigger needs deploymentId and lifecycleEventHookExecutionId"))
+		}
+	case TriggerCodePipeline:
+		if in.Trigger.JobID == "" {
+			errs = append(errs, errors.New("codepipeline trigger needs jobId"))
+		}
+	case TriggerSchedule, TriggerManual:
+	default:
+		errs = append(errs, fmt.Errorf("trigger type %q is not codedeploy, codepipeline, schedule or manual", in.Trigger.Type))
+	}
+	switch in.Tier {
+	case "", journey.TierGlobal, journey.TierDomain:
+	default:
+		errs = append(errs, fmt.Errorf("tier %q is not global or domain", in.Tier))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid execution input: %w", err)
+	}
+	return nil
+}
+
+// ValidateRunID checks that id is a valid execution name: 1 to 80 of
+// [0-9A-Za-z_-].
+func ValidateRunID(id string) error {
+	if id == "" {
+		return errors.New("runId is empty")
+	}
+	if len(id) > MaxRunIDLen {
+		return fmt.Errorf("runId %q is %d characters long; at most %d allowed", id, len(id), MaxRunIDLen)
+	}
+	if i := strings.IndexFunc(id, func(r rune) bool { return !nameRune(r) }); i >= 0 {
+		return fmt.Errorf("runId %q has %q at %d; only letters, digits, - and _ allowed", id, id[i], i)
+	}
+	return nil
+}
+
+func nameRune(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_'
+}
+
+// Runner actions.
+const (
+	// ActionPlan selects the run's journeys and records the run.
+	ActionPlan = "plan"
+	// ActionRun runs one journey and records its result.
+	ActionRun = "run"
+)
+
+// RunnerRequest is the runner Lambda's payload: Action says which of the
+// other fields are set.
+type RunnerRequest struct {
+	// Action is ActionPlan or ActionRun.
+	Action string `json:"action"`
+	// Input is set for ActionPlan.
+	Input *Input `json:"input,omitempty"`
+	// RunRequest fields are set for ActionRun.
+	RunRequest
+}
+
+// RunRequest asks the runner to run one journey of a run; it is each Map
+// item's input, built by the Map's ItemSelector.
+type RunRequest struct {
+	RunID       string  `json:"runId,omitempty"`
+	Environment string  `json:"environment,omitempty"`
+	Journey     string  `json:"journey,omitempty"`
+	Trigger     Trigger `json:"trigger,omitzero"`
+	// TimeoutSeconds bounds the runner Task (TimeoutSecondsPath).
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+}
+
+// Plan is the runner's answer to ActionPlan.
+type Plan struct {
+	RunID       string `json:"runId"`
+	Environment string `json:"environment"`
+	// Journeys is never null in JSON: the Map's ItemsPath reads it.
+	Journeys []PlannedJourney `json:"journeys"`
+}
+
+// MarshalJSON writes Journeys as [] when empty, since a null ItemsPath
+// would fail the execution with an uncatchable States.Runtime error.
+func (p Plan) MarshalJSON() ([]byte, error) {
+	type plain Plan
+	if p.Journeys == nil {
+		p.Journeys = []PlannedJourney{}
+	}
+	return json.Marshal(plain(p))
+}
+
+// PlannedJourney is one Map item: a journey the run executes.
+type PlannedJourney struct {
+	Name string       `json:"name"`
+	Mode journey.Mode `json:"mode"`
+	Tier journey.Tier `json:"tier"`
+	// SLASeconds is the sum of the journey's step SLAs.
+	SLASeconds float64 `json:"slaSeconds"`
+	// TimeoutSeconds bounds the runner Task: SLASeconds plus a margin for
+	// cleanup and recording, rounded up; always at least 1.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+}
+
+// JourneySummary is a Map item's output: the runner's answer to ActionRun,
+// or, when the runner Task failed, the journey with outcome "error" and the
+// caught error.
+type JourneySummary struct {
+	Journey string          `json:"journey"`
+	Outcome journey.Outcome `json:"outcome"`
+	Attempt int             `json:"attempt,omitempty"`
+	// Message is the result's message, bounded to MaxSummaryMessage runes.
+	Message string `json:"message,omitempty"`
+	// Error is set when the runner Task failed (crashed, timed out, or
+	// returned a fault).
+	Error *TaskError `json:"error,omitempty"`
+}
+
+// MaxSummaryMessage bounds JourneySummary.Message, keeping the Map's
+// output far below Step Functions' 256 KiB state limit.
+const MaxSummaryMessage = 300
+
+// TaskError is what a Catch records: the error name and its cause.
+type TaskError struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// String renders the error for a verdict: the name and the cause, with a
+// Lambda error's JSON cause reduced to its errorMessage.
+func (e TaskError) String() string {
+	cause := strings.TrimSpace(e.Cause)
+	var lambdaErr struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
+	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		cause = lambdaErr.ErrorMessage
+	}
+	switch {
+	case e.Error == "" && cause == "":
+		return "unknown error"
+	case cause == "":
+		return e.Error
+	case e.Error == "":
+		return cause
+	}
+	return e.Error + ": " + cause
+}
+
+// GateRequest is the gate Lambda's payload: the state after the Map
+// (Input, Plan, Items) or after ForcedFailure (Input, Fault).
+type GateRequest struct {
+	Input Input            `json:"input"`
+	Plan  *Plan            `json:"plan,omitempty"`
+	Items []JourneySummary `json:"items,omitempty"`
+	// Fault is set on the ForcedFailure path: Plan or the Map failed.
+	Fault *TaskError `json:"fault,omitempty"`
+}
+
+// GateResponse is the gate's answer, and so the execution's output.
+type GateResponse struct {
+	RunID   string `json:"runId"`
+	Status  string `json:"status"`
+	Summary string `json:"summary"`
+	// Reported names where the verdict went: "codedeploy", "codepipeline"
+	// or "none" (schedule and manual runs).
+	Reported string `json:"reported"`
+	// AlreadyReported is true when the deployment already had a status
+	// (LifecycleEventAlreadyCompleted, or a job no longer in progress).
+	AlreadyReported bool `json:"alreadyReported,omitempty"`
+	// AlreadyDecided is true when the run's verdict was already recorded;
+	// the recorded verdict is the one reported.
+	AlreadyDecided bool `json:"alreadyDecided,omitempty"`
+}

@@ -1,0 +1,51 @@
+package sink
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// SignatureHeader carries an HMAC-SHA256 signature of a delivery's body,
+// "sha256=<hex>", for senders that sign instead of sending a token. Like
+// the token, it is never stored.
+const SignatureHeader = "X-Journeygate-Signature"
+
+// MaxRunIDLen bounds a delivery's run ID.
+const MaxRunIDLen = maxRunID
+
+// Attribute finds the run a delivery belongs to by the rules the sink
+// applies: the escaped path /run/{runID}, then the X-Journeygate-Run
+// header, then the first correlate JSON Pointer finding a string in body.
+// how is "path", "header" or "body"; runID "" means unattributed. err is a
+// malformed path or an over-long run ID, which the sink answers with 400.
+func Attribute(escapedPath string, header http.Header, body []byte, correlate []string) (runID, how string, err error) {
+	runID, fromPath, err := pathRunID(escapedPath)
+	if err != nil {
+		return "", "", err
+	}
+	how = "path"
+	if !fromPath {
+		runID, how = strings.TrimSpace(header.Get(journey.RunHeader)), "header"
+		if runID == "" {
+			runID, how = (&Sink{cfg: Config{Correlate: correlate}}).correlate(body), "body"
+		}
+	}
+	if runID == "" {
+		return "", "", nil
+	}
+	if len(runID) > maxRunID {
+		return "", how, fmt.Errorf("run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
+	}
+	return runID, how, nil
+}
+
+// StoredHeader returns a copy of h without credentials (Authorization,
+// the token and signature headers, cookies), as a delivery is stored.
+func StoredHeader(h http.Header) http.Header {
+	out := storedHeader(h)
+	out.Del(SignatureHeader)
+	return out
+}

@@ -1,0 +1,210 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/test/awslocal"
+	"github.com/journeygate/journeygate/test/sfnlocal"
+)
+
+const deploymentID = "d-CONTRACT01"
+
+func codeDeployEvent(t *testing.T, hookID string) []byte {
+	return event(t, "codedeploy-hook.json",
+		"d-7GW8E5HQ2", deploymentID,
+		"eyJlbmNyeXB0ZWREYXRhIjoiWjJ4dmRtVnVZMlZmYTJWNUxtbGtMbVY0WVcxd2JHVT0iLCJpdlBhcmFtZXRlclNwZWMiOiJtVDZ1dlZwQ1NGTnBHckZBIiwibWF0ZXJpYWxTZXRTZXJpYWwiOjF9", hookID)
+}
+
+func addDeployment(w *world, hookID string) {
+	w.cd.AddDeployment(deploymentID, awslocal.Deployment{
+		Application: "incident-pipeline", Group: "alertmanager-prod",
+		FunctionName: "alertmanager", Alias: "live", CurrentVersion: "41", TargetVersion: "42",
+		HookExecutionIDs: []string{hookID},
+	})
+}
+
+// gateOutput decodes the execution's output: the gate's response.
+func gateOutput(t *testing.T, r sfnlocal.Result) flow.GateResponse {
+	t.Helper()
+	if r.Status != sfnlocal.StatusSucceeded {
+		t.Fatalf("execution %s (%s: %s); the gate must always end the execution", r.Status, r.Error, r.Cause)
+	}
+	var out flow.GateResponse
+	if err := json.Unmarshal(r.Output, &out); err != nil {
+		t.Fatalf("execution output %s: %v", r.Output, err)
+	}
+	t.Logf("verdict %s after %d state transitions: %s", out.Status, r.Transitions, out.Summary)
+	return out
+}
+
+func expectOneHookReport(t *testing.T, w *world, hookID, status string) {
+	t.Helper()
+	reports := w.cd.Reports()
+	if len(reports) != 1 {
+		t.Fatalf("%d reports reached CodeDeploy, want exactly 1: %+v", len(reports), reports)
+	}
+	if r := reports[0]; r.DeploymentID != deploymentID || r.HookExecutionID != hookID || r.Status != status {
+		t.Fatalf("report %+v, want %s for hook %s", r, status, hookID)
+	}
+}
+
+func TestCodeDeployHealthyTargetSucceeds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, options{})
+	addDeployment(w, "hook-healthy")
+	resp, err := w.invokeHook(codeDeployEvent(t, "hook-healthy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := gateOutput(t, w.waitExecutions(1)[0])
+	if out.Status != "Succeeded" || out.RunID != resp.RunID {
+		t.Fatalf("gate: %+v (hook started %s)", out, resp.RunID)
+	}
+	expectOneHookReport(t, w, "hook-healthy", "Succeeded")
+	results, err := w.store.Results(context.Background(), resp.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 {
+		t.Errorf("%d results in DynamoDB, want all 4 journeys (2 global + 2 covering alertmanager)", len(results))
+	}
+}
+
+func TestCodeDeployBrokenTargetFailsNamingJourneyAndStep(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, options{fault: "no-resolved"})
+	addDeployment(w, "hook-broken")
+	if _, err := w.invokeHook(codeDeployEvent(t, "hook-broken")); err != nil {
+		t.Fatal(err)
+	}
+	out := gateOutput(t, w.waitExecutions(1)[0])
+	expectOneHookReport(t, w, "hook-broken", "Failed")
+	for _, want := range []string{"resolve-lifecycle", "resolved notification delivered", "sla-breach"} {
+		if !strings.Contains(out.Summary, want) {
+			t.Errorf("verdict summary lacks %q: %s", want, out.Summary)
+		}
+	}
+}
+
+// A runner Lambda that crashes or times out is a fault the gate reports
+// as Failed, never silence.
+func TestRunnerCrashOrTimeoutFails(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		wrap func(sfnlocal.Handler) sfnlocal.Handler
+		opts []sfnlocal.Option
+		want string
+	}{
+		{"panic", func(next sfnlocal.Handler) sfnlocal.Handler {
+			return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+				if strings.Contains(string(p), `"journey":"alert-to-notification"`) {
+					panic("runner crashed")
+				}
+				return next(ctx, p)
+			}
+		}, nil, "alert-to-notification"},
+		{"timeout", func(next sfnlocal.Handler) sfnlocal.Handler {
+			return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+				if strings.Contains(string(p), `"journey":"resolve-lifecycle"`) {
+					<-ctx.Done() // hangs until the Lambda timeout ends it
+					return nil, ctx.Err()
+				}
+				return next(ctx, p)
+			}
+		}, []sfnlocal.Option{sfnlocal.WithTimeout("runner", 3*time.Second)}, "resolve-lifecycle"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, options{wrapRunner: tc.wrap, sfnOpts: tc.opts})
+			hookID := "hook-" + tc.name
+			addDeployment(w, hookID)
+			if _, err := w.invokeHook(codeDeployEvent(t, hookID)); err != nil {
+				t.Fatal(err)
+			}
+			out := gateOutput(t, w.waitExecutions(1)[0])
+			expectOneHookReport(t, w, hookID, "Failed")
+			if !strings.Contains(out.Summary, tc.want) {
+				t.Errorf("verdict does not name %s: %s", tc.want, out.Summary)
+			}
+		})
+	}
+}
+
+// CodeDeploy may deliver a hook more than once; one run, one report.
+func TestRedeliveredHookStartsOneRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, options{})
+	addDeployment(w, "hook-twice")
+	ev := codeDeployEvent(t, "hook-twice")
+	var wg sync.WaitGroup
+	resps := make([]error, 3)
+	for i := range resps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, resps[i] = w.invokeHook(ev)
+		}()
+	}
+	wg.Wait()
+	for i, err := range resps {
+		if err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+	}
+	gateOutput(t, w.waitExecutions(1)[0])
+	if n := len(w.sf.Executions()); n != 1 {
+		t.Fatalf("%d executions started, want 1", n)
+	}
+	// A late redelivery after the run finished starts nothing either.
+	if _, err := w.invokeHook(ev); err != nil {
+		t.Fatalf("late redelivery: %v", err)
+	}
+	if n := len(w.sf.Executions()); n != 1 {
+		t.Fatalf("%d executions after a late redelivery, want 1", n)
+	}
+	expectOneHookReport(t, w, "hook-twice", "Succeeded")
+}
+
+func TestCodePipelineJobReportsOnce(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		fault   string
+		success bool
+	}{
+		{"healthy", "", true},
+		{"broken", "drop-notifications", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, options{fault: tc.fault})
+			jobID := "11111111-2222-3333-4444-" + map[bool]string{true: "000000000001", false: "000000000002"}[tc.success]
+			w.cp.AddJob(jobID, awslocal.Job{Pipeline: "incident-pipeline", Stage: "Gate", Action: "journeys", FunctionName: "journeygate-hook"})
+			ev := event(t, "codepipeline-job.json", "c0d5e8b2-4a7f-4e0b-9d41-6f1b2c3d4e5f", jobID, `\"environment\":\"staging\"`, `\"environment\":\"local\"`)
+			if _, err := w.invokeHook(ev); err != nil {
+				t.Fatal(err)
+			}
+			gateOutput(t, w.waitExecutions(1)[0])
+			reports := w.cp.Reports()
+			if len(reports) != 1 {
+				t.Fatalf("%d job results, want exactly 1: %+v", len(reports), reports)
+			}
+			r := reports[0]
+			if r.JobID != jobID || r.Success != tc.success {
+				t.Fatalf("job result %+v, want success=%v", r, tc.success)
+			}
+			if !tc.success && !strings.Contains(r.Message, "notification delivered") {
+				t.Errorf("failure message does not name the step: %s", r.Message)
+			}
+		})
+	}
+}

@@ -1,0 +1,246 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	gatehandler "github.com/journeygate/journeygate/functions/gate/handler"
+	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
+	runnerhandler "github.com/journeygate/journeygate/functions/runner/handler"
+	sinkhandler "github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/alertmanager"
+	"github.com/journeygate/journeygate/test/awslocal"
+	"github.com/journeygate/journeygate/test/dynalite"
+	"github.com/journeygate/journeygate/test/sfnlocal"
+)
+
+const (
+	stateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:journeygate"
+	sinkToken       = "contract-test-sink-token"
+)
+
+// world is one deployment of journeygate, run locally with real parts.
+type world struct {
+	t     *testing.T
+	store *store.Dynamo
+	cd    *awslocal.CodeDeploy
+	cp    *awslocal.CodePipeline
+	sf    *awslocal.StepFunctions
+	hook  lambda.Handler
+	def   string
+
+	mu        sync.Mutex
+	handlers  map[string]sfnlocal.Handler
+	sfnOpts   []sfnlocal.Option
+	finished  map[string]sfnlocal.Result
+	finishedC chan string
+}
+
+// options adjust a world before it starts.
+type options struct {
+	fault string
+	// wrapRunner replaces the runner's Lambda handler, e.g. to crash it.
+	wrapRunner func(sfnlocal.Handler) sfnlocal.Handler
+	sfnOpts    []sfnlocal.Option
+}
+
+func newWorld(t *testing.T, o options) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{t: t, finished: map[string]sfnlocal.Result{}, finishedC: make(chan string, 16), sfnOpts: o.sfnOpts}
+
+	// DynamoDB on dynalite.
+	db := dynalite.Start(t)
+	table := "journeygate"
+	if err := store.CreateTable(ctx, db.Client(), table); err != nil {
+		t.Fatal(err)
+	}
+	w.store = store.NewDynamo(db.Client(), table)
+
+	// The sink Lambda behind a function-URL-like loopback endpoint.
+	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := cfg.Get("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sinkH, err := sinkhandler.New(sinkhandler.Config{Token: sinkToken, Correlate: local.Sink.Correlate}, w.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sinkURL := serveFunctionURL(t, lambda.NewHandler(sinkH.Handle))
+
+	// The system under test, delivering to the sink Lambda.
+	bin, err := alertmanager.EnsureBinary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := alertmanager.Start(ctx, alertmanager.Options{Binary: bin, Webhooks: []string{sinkURL + "/"}, Fault: o.fault, BearerToken: sinkToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(am.Stop)
+
+	envs, err := envconfig.Parse("contract.yaml", []byte(fmt.Sprintf(`environments:
+  local:
+    targets:
+      alertmanager: %s
+    settings:
+      quiet_window: 2s
+    sink:
+      correlate: [/groupLabels/jg_run, /commonLabels/jg_run]
+`, am.URL)), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := journeys.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := store.NewSinkReader(w.store, func(run string) string { return sinkURL + "/run/" + run }, poll.DefaultBackoff)
+	runnerH, err := runnerhandler.New(reg, envs, w.store, runnerhandler.WithSink(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// CodeDeploy, CodePipeline and Step Functions endpoints for the real SDK clients.
+	w.cd = awslocal.StartCodeDeploy(t)
+	w.cp = awslocal.StartCodePipeline(t)
+	gateH, err := gatehandler.New(w.store, w.cd.Client(), w.cp.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := sfnlocal.LambdaHandler(runnerH.Handle)
+	if o.wrapRunner != nil {
+		runner = o.wrapRunner(runner)
+	}
+	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": sfnlocal.LambdaHandler(gateH.Handle)}
+	w.def, err = flow.Definition(flow.Options{RunnerArn: sfnlocal.FunctionARN("runner"), GateArn: sfnlocal.FunctionARN("gate")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sf = awslocal.StartStepFunctions(t, w.execute)
+
+	hookH, err := hookhandler.New(hookhandler.Config{StateMachineArn: stateMachineARN, Environment: "local", Services: []string{"alertmanager"}},
+		w.sf.Client(), w.cd.Client(), w.cp.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.hook = lambda.NewHandler(hookH.Handle)
+	return w
+}
+
+// execute runs a started execution's definition under aws-local-stepfunctions.
+func (w *world) execute(e awslocal.Execution) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	opts := append([]sfnlocal.Option{sfnlocal.WithContextObject(map[string]any{"Execution": map[string]any{"Name": e.Name, "Id": e.ARN}})}, w.sfnOpts...)
+	res, err := sfnlocal.Run(ctx, w.t, w.def, json.RawMessage(e.Input), w.handlers, opts...)
+	if err != nil {
+		w.t.Errorf("execution %s: harness: %v", e.Name, err)
+		res.Status = "HARNESS-ERROR"
+	}
+	w.sf.Finish(e.Name, res.Status)
+	w.mu.Lock()
+	w.finished[e.Name] = res
+	w.mu.Unlock()
+	w.finishedC <- e.Name
+}
+
+// invokeHook delivers an event to the hook through aws-lambda-go's JSON path.
+func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
+	out, err := w.hook.Invoke(context.Background(), event)
+	var resp hookhandler.Response
+	if err == nil {
+		err = json.Unmarshal(out, &resp)
+	}
+	return resp, err
+}
+
+// waitExecutions waits until n executions have finished.
+func (w *world) waitExecutions(n int) []sfnlocal.Result {
+	w.t.Helper()
+	deadline := time.After(4 * time.Minute)
+	var out []sfnlocal.Result
+	for len(out) < n {
+		select {
+		case name := <-w.finishedC:
+			w.mu.Lock()
+			out = append(out, w.finished[name])
+			w.mu.Unlock()
+		case <-deadline:
+			w.t.Fatalf("only %d of %d executions finished", len(out), n)
+		}
+	}
+	return out
+}
+
+// event reads a sample event from events/ and applies replacements.
+func event(t *testing.T, name string, replace ...string) []byte {
+	t.Helper()
+	root, err := alertmanager.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.NewReplacer(replace...).Replace(string(data)))
+}
+
+// serveFunctionURL exposes a Lambda function-URL handler on loopback,
+// translating HTTP requests into function URL events as AWS does.
+func serveFunctionURL(t *testing.T, h lambda.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		headers := map[string]string{}
+		for k, v := range r.Header {
+			headers[strings.ToLower(k)] = strings.Join(v, ",")
+		}
+		ev := events.LambdaFunctionURLRequest{
+			Version: "2.0", RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery, Headers: headers, Body: string(body),
+			RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path}},
+		}
+		payload, _ := json.Marshal(ev)
+		out, err := h.Invoke(r.Context(), payload)
+		if err != nil {
+			http.Error(rw, err.Error(), http.StatusBadGateway)
+			return
+		}
+		var resp events.LambdaFunctionURLResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for k, v := range resp.Headers {
+			rw.Header().Set(k, v)
+		}
+		rw.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(rw, bytes.NewReader([]byte(resp.Body)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
