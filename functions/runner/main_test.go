@@ -1,45 +1,17 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"strings"
 	"testing"
+
+	"github.com/journeygate/journeygate/functions/internal/buildtest"
 )
 
-// offline keeps the SDK's configuration local: static dummy credentials,
-// no shared files, no instance metadata. build makes no AWS request.
-func offline(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
 func TestBuild(t *testing.T) {
-	offline(t)
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string // "" = builds
-	}{
-		{"configured", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_URL": "https://x.lambda-url.us-east-1.on.aws/", "JOURNEYGATE_TIMEOUT_MARGIN": "10s"}, ""},
-		{"no table", nil, "JOURNEYGATE_TABLE is not set"},
-		{"bad sink URL", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_URL": "sink"}, "JOURNEYGATE_SINK_URL"},
-		{"bad margin", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_TIMEOUT_MARGIN": "soon"}, "JOURNEYGATE_TIMEOUT_MARGIN"},
-		{"missing environments file", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": "/nonexistent.yaml"}, "JOURNEYGATE_ENVIRONMENTS_FILE"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, err := build(context.Background(), func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
-			if tt.want == "" && (err != nil || h == nil) {
-				t.Fatalf("build: %v", err)
-			}
-			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-		})
-	}
+	buildtest.Run(t, build, []buildtest.Case{
+		{Name: "configured", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_URL": "https://x.lambda-url.us-east-1.on.aws/", "JOURNEYGATE_TIMEOUT_MARGIN": "10s"}, Want: ""},
+		{Name: "no table", Env: nil, Want: "JOURNEYGATE_TABLE is not set"},
+		{Name: "bad sink URL", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_URL": "sink"}, Want: "JOURNEYGATE_SINK_URL"},
+		{Name: "bad margin", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_TIMEOUT_MARGIN": "soon"}, Want: "JOURNEYGATE_TIMEOUT_MARGIN"},
+		{Name: "missing environments file", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": "/nonexistent.yaml"}, Want: "JOURNEYGATE_ENVIRONMENTS_FILE"},
+	})
 }

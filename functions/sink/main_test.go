@@ -1,45 +1,17 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"strings"
 	"testing"
+
+	"github.com/journeygate/journeygate/functions/internal/buildtest"
 )
 
-// offline keeps the SDK's configuration local: static dummy credentials,
-// no shared files, no instance metadata. build makes no AWS request.
-func offline(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
 func TestBuild(t *testing.T) {
-	offline(t)
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string // "" = builds
-	}{
-		{"configured", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "2048", "JOURNEYGATE_SINK_CORRELATE": "/groupLabels/jg_run, /commonLabels/jg_run", "JOURNEYGATE_DELIVERY_TTL": "24h"}, ""},
-		{"no table", nil, "JOURNEYGATE_TABLE is not set"},
-		{"no credentials", map[string]string{"JOURNEYGATE_TABLE": "jg"}, "anonymous"},
-		{"bad max body", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "1MB"}, "JOURNEYGATE_SINK_MAX_BODY"},
-		{"bad ttl", map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_DELIVERY_TTL": "a week"}, "JOURNEYGATE_DELIVERY_TTL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, err := build(context.Background(), func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
-			if tt.want == "" && (err != nil || h == nil) {
-				t.Fatalf("build: %v", err)
-			}
-			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Fatalf("err = %v, want %q", err, tt.want)
-			}
-		})
-	}
+	buildtest.Run(t, build, []buildtest.Case{
+		{Name: "configured", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "2048", "JOURNEYGATE_SINK_CORRELATE": "/groupLabels/jg_run, /commonLabels/jg_run", "JOURNEYGATE_DELIVERY_TTL": "24h"}, Want: ""},
+		{Name: "no table", Env: nil, Want: "JOURNEYGATE_TABLE is not set"},
+		{Name: "no credentials", Env: map[string]string{"JOURNEYGATE_TABLE": "jg"}, Want: "anonymous"},
+		{Name: "bad max body", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "1MB"}, Want: "JOURNEYGATE_SINK_MAX_BODY"},
+		{Name: "bad ttl", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_DELIVERY_TTL": "a week"}, Want: "JOURNEYGATE_DELIVERY_TTL"},
+	})
 }
