@@ -177,12 +177,15 @@ func (s *Server) Client() *dynamodb.Client {
 		Region:       Region,
 		BaseEndpoint: aws.String(s.Endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("dummy", "dummy", ""),
+		// Retries ride out a busy test machine (dynalite is one Node
+		// process sharing two cores with the race-enabled tests), as the
+		// SDK's default retryer does for DynamoDB in AWS.
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = 50 * time.Millisecond
+			o.MaxAttempts = 6
+			o.MaxBackoff = time.Second
 			o.RateLimiter = ratelimit.None
 		}),
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: transport()},
 	})
 }
 
@@ -221,4 +224,13 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.buf))
+}
+
+// transport drops idle connections well before Node's HTTP server does
+// (its keep-alive timeout is 5 s), so a request never goes out on a
+// connection the server is closing at that moment.
+func transport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.IdleConnTimeout = 2 * time.Second
+	return tr
 }
