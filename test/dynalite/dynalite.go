@@ -178,11 +178,11 @@ func (s *Server) Client() *dynamodb.Client {
 		BaseEndpoint: aws.String(s.Endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("dummy", "dummy", ""),
 		// Retries ride out a busy test machine (dynalite is one Node
-		// process sharing two cores with the race-enabled tests), as the
-		// SDK's default retryer does for DynamoDB in AWS.
+		// process sharing two cores with the race-enabled tests) for about
+		// a second, yet a stopped dynalite still fails a call within ~1.5 s.
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 6
-			o.MaxBackoff = time.Second
+			o.MaxAttempts = 5
+			o.MaxBackoff = 300 * time.Millisecond
 			o.RateLimiter = ratelimit.None
 		}),
 		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: transport()},
