@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // Version is the pinned Alertmanager release the examples run against.
@@ -211,25 +213,6 @@ func FreeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// RepoRoot finds the directory holding go.mod, walking up from the working
-// directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // BinaryPath is where the pinned Alertmanager is cached: the
 // JOURNEYGATE_ALERTMANAGER variable, or .tools/alertmanager-VERSION/ in the
 // repository (git-ignored).
@@ -237,7 +220,7 @@ func BinaryPath() (string, error) {
 	if p := os.Getenv("JOURNEYGATE_ALERTMANAGER"); p != "" {
 		return p, nil
 	}
-	root, err := RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}

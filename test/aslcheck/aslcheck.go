@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // ErrInvalid is wrapped by the error Validate returns for a definition
@@ -106,23 +108,5 @@ func isState(m map[string]any) bool {
 }
 
 func validatorCLI() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-	cli := filepath.Join(dir, "test", "node_modules", "asl-validator", "dist", "bin", "asl-validator.js")
-	if _, err := os.Stat(cli); err != nil {
-		return "", fmt.Errorf("asl-validator is not installed in %s: run make tools", filepath.Join(dir, "test", "node_modules"))
-	}
-	return cli, nil
+	return repo.NodeModule(filepath.Join("asl-validator", "dist", "bin", "asl-validator.js"))
 }

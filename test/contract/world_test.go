@@ -30,6 +30,7 @@ import (
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
+	"github.com/journeygate/journeygate/test/repo"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
 
@@ -199,7 +200,7 @@ func (w *world) waitExecutions(n int) []sfnlocal.Result {
 // event reads a sample event from events/ and applies replacements.
 func event(t *testing.T, name string, replace ...string) []byte {
 	t.Helper()
-	root, err := alertmanager.RepoRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,10 @@ package dynalite
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -22,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // Region is the region the client signs for; dynalite ignores it.
@@ -29,9 +29,6 @@ const Region = "us-east-1"
 
 // startTimeout bounds how long Start waits for dynalite to listen.
 const startTimeout = 20 * time.Second
-
-// cliPath is dynalite's CLI relative to the repository root.
-var cliPath = filepath.Join("test", "node_modules", "dynalite", "cli.js")
 
 // Server is one running dynalite process, in memory.
 type Server struct {
@@ -71,27 +68,9 @@ func Start(t testing.TB) *Server {
 	return nil
 }
 
-// findCLI walks up from the working directory to the module root (go.mod)
-// and returns dynalite's CLI under it.
+// findCLI returns dynalite's CLI under test/node_modules.
 func findCLI() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			cli := filepath.Join(dir, cliPath)
-			if _, err := os.Stat(cli); err != nil {
-				return "", fmt.Errorf("%s is missing: run make tools (npm ci in test/)", cli)
-			}
-			return cli, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory, so no repository root to find test/node_modules in")
-		}
-		dir = parent
-	}
+	return repo.NodeModule(filepath.Join("dynalite", "cli.js"))
 }
 
 func freePort() (int, error) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/journeygate/journeygate/test/alertmanager"
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 var (
@@ -21,7 +22,7 @@ var (
 func binaries(t *testing.T) (cli, demo string) {
 	t.Helper()
 	buildOnce.Do(func() {
-		root, err := alertmanager.RepoRoot()
+		root, err := repo.Root()
 		if err != nil {
 			buildErr = err
 			return

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // Execution statuses, as Step Functions names them.
@@ -350,13 +352,12 @@ func requestID() string {
 // tools finds node and run-sfn.mjs, and checks aws-local-stepfunctions is
 // installed under test/node_modules.
 func tools() (node, script string, err error) {
-	root, err := RepoRoot()
-	if err != nil {
+	if _, err := repo.NodeModule(filepath.Join("aws-local-stepfunctions", "package.json")); err != nil {
 		return "", "", err
 	}
-	lib := filepath.Join(root, "test", "node_modules", "aws-local-stepfunctions", "package.json")
-	if _, err := os.Stat(lib); err != nil {
-		return "", "", fmt.Errorf("aws-local-stepfunctions is not installed in %s: run make tools", filepath.Join(root, "test", "node_modules"))
+	root, err := repo.Root()
+	if err != nil {
+		return "", "", err
 	}
 	script = filepath.Join(root, "test", "sfnlocal", "run-sfn.mjs")
 	if _, err := os.Stat(script); err != nil {
@@ -367,23 +368,4 @@ func tools() (node, script string, err error) {
 		return "", "", fmt.Errorf("node not found on PATH (Node 20+ is needed for aws-local-stepfunctions): %w", err)
 	}
 	return node, script, nil
-}
-
-// RepoRoot walks up from the working directory to the directory holding
-// go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
