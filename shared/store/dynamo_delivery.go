@@ -23,19 +23,7 @@ func (d *Dynamo) PutDelivery(ctx context.Context, dl journey.Delivery) error {
 	if err != nil {
 		return fmt.Errorf("delivery %q of run %q: %w", dl.ID, dl.RunID, err)
 	}
-	_, err = d.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(d.table),
-		Item:                     item,
-		ConditionExpression:      aws.String(notExists),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-	})
-	if _, ok := conditionFailed(err); ok {
-		return fmt.Errorf("delivery %q of run %q: %w", dl.ID, dl.RunID, ErrExists)
-	}
-	if err != nil {
-		return d.fail(ctx, fmt.Sprintf("put delivery %q of run %q", dl.ID, dl.RunID), err)
-	}
-	return nil
+	return d.putNew(ctx, item, fmt.Sprintf("delivery %q of run %q", dl.ID, dl.RunID))
 }
 
 // Deliveries returns runID's deliveries positioned after after, oldest

@@ -31,17 +31,8 @@ func (d *Dynamo) CreateRun(ctx context.Context, r RunRecord) error {
 	if err != nil {
 		return fmt.Errorf("dynamodb %s: encode run %q: %w", d.table, r.ID, err)
 	}
-	_, err = d.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(d.table),
-		Item:                     item,
-		ConditionExpression:      aws.String(notExists),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-	})
-	if _, ok := conditionFailed(err); ok {
-		return fmt.Errorf("run %q: %w", r.ID, ErrExists)
-	}
-	if err != nil {
-		return d.fail(ctx, fmt.Sprintf("put run %q", r.ID), err)
+	if err := d.putNew(ctx, item, fmt.Sprintf("run %q", r.ID)); err != nil {
+		return err
 	}
 	d.cacheEnv(r.ID, r.Environment)
 	return nil
@@ -68,19 +59,7 @@ func (d *Dynamo) PutResult(ctx context.Context, r journey.Result) error {
 	if err != nil {
 		return fmt.Errorf("result %s/%s attempt %d: %w", r.RunID, r.Journey, r.Attempt, err)
 	}
-	_, err = d.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(d.table),
-		Item:                     item,
-		ConditionExpression:      aws.String(notExists),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-	})
-	if _, ok := conditionFailed(err); ok {
-		return fmt.Errorf("result %s/%s attempt %d: %w", r.RunID, r.Journey, r.Attempt, ErrExists)
-	}
-	if err != nil {
-		return d.fail(ctx, fmt.Sprintf("put result %s/%s attempt %d", r.RunID, r.Journey, r.Attempt), err)
-	}
-	return nil
+	return d.putNew(ctx, item, fmt.Sprintf("result %s/%s attempt %d", r.RunID, r.Journey, r.Attempt))
 }
 
 // runEnv returns the run's environment from the cache or a consistent GetItem; ErrNotFound without the run.
@@ -358,4 +337,22 @@ func (d *Dynamo) wrapQuery(ctx context.Context, what string, err error) error {
 		return d.fail(ctx, what, qe.err)
 	}
 	return err
+}
+
+// putNew writes item only if its key is free: one conditional PutItem. A
+// taken key is ErrExists; any other failure is wrapped as what failed.
+func (d *Dynamo) putNew(ctx context.Context, item map[string]types.AttributeValue, what string) error {
+	_, err := d.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(d.table),
+		Item:                     item,
+		ConditionExpression:      aws.String(notExists),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+	})
+	if _, ok := conditionFailed(err); ok {
+		return fmt.Errorf("%s: %w", what, ErrExists)
+	}
+	if err != nil {
+		return d.fail(ctx, "put "+what, err)
+	}
+	return nil
 }
