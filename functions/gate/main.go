@@ -4,6 +4,8 @@
 // Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for run-completed events,
 // default "default").
+//
+// Logs and EMF metrics (package metrics) go to standard output.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/journeygate/journeygate/functions/gate/handler"
+	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -50,5 +53,6 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		codepipeline.NewFromConfig(awsCfg),
 		handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")),
 		handler.WithLogger(log),
+		handler.WithMetrics(&metrics.Emitter{W: os.Stdout}),
 	)
 }

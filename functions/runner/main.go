@@ -6,6 +6,8 @@
 // await notifications fail), JOURNEYGATE_ENVIRONMENTS_FILE (default: the
 // catalogue's environments.yaml), JOURNEYGATE_TIMEOUT_MARGIN (a Go
 // duration added to each journey's SLAs for its Task timeout).
+//
+// Logs and EMF metrics (package metrics) go to standard output.
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/journeygate/journeygate/functions/runner/handler"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -61,7 +64,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	opts := []handler.Option{handler.WithLogger(log)}
+	opts := []handler.Option{handler.WithLogger(log), handler.WithMetrics(&metrics.Emitter{W: os.Stdout})}
 	if m := getenv("JOURNEYGATE_TIMEOUT_MARGIN"); m != "" {
 		d, err := time.ParseDuration(m)
 		if err != nil {

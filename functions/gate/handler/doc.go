@@ -30,4 +30,10 @@
 // EventBridge event (Source "journeygate", DetailType "Run Completed")
 // when an events client is configured; a failed publish is logged and
 // never changes the verdict.
+//
+// Metrics: each decided run writes one EMF record (WithMetrics; see package
+// metrics) right after the decision, before reporting: GateVerdicts,
+// GateFailed and GateOverridden by environment and trigger. A run already
+// decided by an earlier invocation writes none; a panic counts as the
+// Failed verdict it reports. A metrics write error is logged only.
 package handler

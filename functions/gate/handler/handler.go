@@ -11,6 +11,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -33,6 +34,7 @@ type Handler struct {
 	events   EventsAPI
 	bus      string
 	log      *slog.Logger
+	metrics  *metrics.Emitter
 	now      func() time.Time
 }
 
@@ -47,6 +49,10 @@ func WithEvents(api EventsAPI, bus string) Option {
 
 // WithLogger sets the structured logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithMetrics writes the EMF metrics of each decided run to m (default:
+// none). A metrics write error is logged, never returned.
+func WithMetrics(m *metrics.Emitter) Option { return func(h *Handler) { h.metrics = m } }
 
 // WithClock sets the clock for the verdict's finish time (default time.Now).
 func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
@@ -106,6 +112,7 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 	log := h.log.With("run", in.RunID, "environment", in.Environment, "trigger", in.Trigger.Type)
 	target, terr := reportTarget(in.Trigger)
 	reported := false
+	counted := false // the verdict's metrics are written, or were by an earlier invocation
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -113,12 +120,18 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		}
 		perr := &PanicError{Value: fmt.Sprint(v), Stack: string(debug.Stack())}
 		log.Error("gate panicked", "panic", perr.Value, "stack", perr.Stack)
-		if !reported && terr == nil {
+		if terr == nil {
 			verdict := gate.Decide(gate.Input{Fault: "the gate itself failed: panic: " + perr.Value})
-			if _, rerr := h.reporter.report(context.WithoutCancel(ctx), in, verdict); rerr != nil {
-				log.Error("reporting Failed after a panic", "err", rerr)
-			} else {
-				perr.Reported = target != ReportedNone
+			if !reported {
+				if _, rerr := h.reporter.report(context.WithoutCancel(ctx), in, verdict); rerr != nil {
+					log.Error("reporting Failed after a panic", "err", rerr)
+				} else {
+					perr.Reported = target != ReportedNone
+				}
+			}
+			if !counted {
+				counted = true
+				h.count(in, verdict, log)
 			}
 		}
 		resp, err = flow.GateResponse{}, perr
@@ -136,6 +149,10 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		defer cancel()
 	}
 	verdict, decided := h.decide(dctx, req, log)
+	counted = true
+	if !decided {
+		h.count(in, verdict, log)
+	}
 
 	resp = flow.GateResponse{
 		RunID: in.RunID, Status: string(verdict.Status), Summary: verdict.Summary,
@@ -151,6 +168,16 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 	}
 	log.Info("verdict reported", "status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", already, "alreadyDecided", decided)
 	return resp, nil
+}
+
+// count writes the metrics of a decided run; a write error is only logged.
+func (h *Handler) count(in flow.Input, v gate.Verdict, log *slog.Logger) {
+	err := h.metrics.Gate(metrics.GateRun{
+		RunID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type), Status: v.Status,
+	})
+	if err != nil {
+		log.Warn("gate metrics not written", "err", err)
+	}
 }
 
 // decide returns the run's verdict and whether it had been recorded

@@ -121,6 +121,7 @@ type fixture struct {
 	cp     *fakeCodePipeline
 	events *fakeEvents
 	sleeps []time.Duration
+	opts   []gatefn.Option // more options for handler
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -139,12 +140,14 @@ func (f *fixture) handler(t *testing.T, st store.Store) lambda.Handler {
 	if st == nil {
 		st = f.store
 	}
-	h, err := gatefn.New(st, f.cd, f.cp,
+	opts := append([]gatefn.Option{
 		gatefn.WithEvents(f.events, "journeygate-bus"),
 		gatefn.WithRetry(3, 100*time.Millisecond, func(_ context.Context, d time.Duration) error {
 			f.sleeps = append(f.sleeps, d)
 			return nil
-		}))
+		}),
+	}, f.opts...)
+	h, err := gatefn.New(st, f.cd, f.cp, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@
 //   - action "run" (each Map item) runs one planned journey with
 //     journey.Execute against the environment, records its result under the
 //     next free attempt number and returns a flow.JourneySummary. A journey
-//     that fails is a result, never an error.
+//     that fails is a result, never an error. Once the result is recorded,
+//     its EMF metrics are written (WithMetrics; see package metrics); a
+//     metrics write error is logged and changes nothing.
 //
 // Faults are returned as named error types (InvalidRequestError,
 // ConfigError, UnknownJourneyError, StoreError) and never wrapped, so Step

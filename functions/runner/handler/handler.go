@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -35,14 +36,15 @@ const maxAttemptTries = 5
 
 // Handler is the runner Lambda's handler.
 type Handler struct {
-	reg    *journey.Registry
-	envs   *envconfig.Config
-	store  store.Store
-	sink   journey.SinkReader
-	client *http.Client
-	log    *slog.Logger
-	margin time.Duration
-	now    func() time.Time
+	reg     *journey.Registry
+	envs    *envconfig.Config
+	store   store.Store
+	sink    journey.SinkReader
+	client  *http.Client
+	log     *slog.Logger
+	metrics *metrics.Emitter
+	margin  time.Duration
+	now     func() time.Time
 }
 
 // Option configures optional dependencies of a Handler.
@@ -57,6 +59,10 @@ func WithHTTPClient(c *http.Client) Option { return func(h *Handler) { h.client 
 
 // WithLogger sets the structured logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithMetrics writes a journey's EMF metrics to m once its result is
+// recorded (default: none). A metrics write error is logged, never returned.
+func WithMetrics(m *metrics.Emitter) Option { return func(h *Handler) { h.metrics = m } }
 
 // WithTimeoutMargin sets what is added to a journey's summed SLAs for its
 // runner Task's timeout (default DefaultTimeoutMargin).
@@ -257,6 +263,10 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 			return flow.JourneySummary{}, &StoreError{Op: fmt.Sprintf("recording result of %s attempt %d", j.Name, res.Attempt), Err: err}
 		}
 		res.Attempt++ // another invocation recorded this attempt; this one is newer
+	}
+	// One execution per invocation: retries within an invocation do not exist yet.
+	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: 1}); err != nil {
+		log.Warn("journey metrics not written", "err", err)
 	}
 	return flow.JourneySummary{
 		Journey: j.Name, Outcome: res.Outcome, Attempt: res.Attempt,

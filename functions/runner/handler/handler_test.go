@@ -93,6 +93,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...runner.Option) *fixture {
 	t.Helper()
+	return newFixtureWith(t, registry(t), opts...)
+}
+
+// newFixtureWith is newFixture over another registry.
+func newFixtureWith(t *testing.T, reg *journey.Registry, opts ...runner.Option) *fixture {
+	t.Helper()
 	tg := newTarget(t)
 	envs, err := envconfig.Parse("envs.yaml", []byte(`
 environments:
@@ -111,7 +117,7 @@ environments:
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h, err := runner.New(registry(t), envs, st, opts...)
+	h, err := runner.New(reg, envs, st, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
