@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/yamlerr"
 )
 
 // Environment is one place journeys run against.
@@ -74,55 +75,53 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root) // decoded above; this only finds line numbers
-	p := &problems{file: file, root: &root}
+	p := yamlerr.New(file, data)
 
 	cfg := &Config{File: file, Environments: map[string]Environment{}}
 	if len(raw.Environments) == 0 {
-		p.add([]string{"environments"}, "no environments defined")
+		p.Add([]string{"environments"}, "no environments defined")
 	}
 	for name, e := range raw.Environments {
 		path := []string{"environments", name}
 		if !validName(name) {
-			p.add(path, "environment name %q must be lowercase letters, digits and dashes", name)
+			p.Add(path, "environment name %q must be lowercase letters, digits and dashes", name)
 		}
 		env := Environment{Name: name, Targets: map[string]string{}, Settings: map[string]string{}}
 		for t, v := range e.Targets {
-			v, err := expand(v, getenv)
+			v, err := Expand(v, getenv)
 			if err != nil {
-				p.add(append(path, "targets", t), "%v", err)
+				p.Add(append(path, "targets", t), "%v", err)
 				continue
 			}
 			if err := checkURL(v); err != nil {
-				p.add(append(path, "targets", t), "%v", err)
+				p.Add(append(path, "targets", t), "%v", err)
 			}
 			env.Targets[t] = strings.TrimRight(v, "/")
 		}
 		for k, v := range e.Settings {
-			v, err := expand(v, getenv)
+			v, err := Expand(v, getenv)
 			if err != nil {
-				p.add(append(path, "settings", k), "%v", err)
+				p.Add(append(path, "settings", k), "%v", err)
 			}
 			env.Settings[k] = v
 		}
-		listen, err := expand(e.Sink.Listen, getenv)
+		listen, err := Expand(e.Sink.Listen, getenv)
 		if err != nil {
-			p.add(append(path, "sink", "listen"), "%v", err)
+			p.Add(append(path, "sink", "listen"), "%v", err)
 		}
-		token, err := expand(e.Sink.Token, getenv)
+		token, err := Expand(e.Sink.Token, getenv)
 		if err != nil {
-			p.add(append(path, "sink", "token"), "%v", err)
+			p.Add(append(path, "sink", "token"), "%v", err)
 		}
 		env.Sink = Sink{Listen: listen, Token: token, Correlate: e.Sink.Correlate}
 		for i, ptr := range e.Sink.Correlate {
 			if !strings.HasPrefix(ptr, "/") {
-				p.add(append(path, "sink", "correlate"), "entry %d %q is not a JSON Pointer (must start with /)", i+1, ptr)
+				p.Add(append(path, "sink", "correlate"), "entry %d %q is not a JSON Pointer (must start with /)", i+1, ptr)
 			}
 		}
 		cfg.Environments[name] = env
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -166,9 +165,9 @@ func (c *Config) Check(journeys []journey.Journey) error {
 
 var varPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
-// expand replaces ${VAR} and ${VAR:-default}. An unset variable without a
+// Expand replaces ${VAR} and ${VAR:-default}. An unset variable without a
 // default is an error rather than an empty string that fails later.
-func expand(s string, getenv func(string) string) (string, error) {
+func Expand(s string, getenv func(string) string) (string, error) {
 	var missing []string
 	out := varPattern.ReplaceAllStringFunc(s, func(m string) string {
 		sub := varPattern.FindStringSubmatch(m)
@@ -208,56 +207,4 @@ func validName(s string) bool {
 		}
 	}
 	return true
-}
-
-// problems collects validation errors with file and line.
-type problems struct {
-	file string
-	root *yaml.Node
-	list []string
-}
-
-func (p *problems) add(path []string, format string, args ...any) {
-	loc := p.file
-	if line := lineOf(p.root, path); line > 0 {
-		loc = fmt.Sprintf("%s:%d", p.file, line)
-	}
-	p.list = append(p.list, fmt.Sprintf("%s: %s: %s", loc, strings.Join(path, "."), fmt.Sprintf(format, args...)))
-}
-
-func (p *problems) err() error {
-	if len(p.list) == 0 {
-		return nil
-	}
-	sort.Strings(p.list)
-	return errors.New(strings.Join(p.list, "\n"))
-}
-
-// lineOf finds the line of the deepest existing key along path.
-func lineOf(n *yaml.Node, path []string) int {
-	if n == nil {
-		return 0
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, key := range path {
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				line = n.Content[i].Line
-				n = n.Content[i+1]
-				found = true
-				break
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	return line
 }

@@ -1,0 +1,74 @@
+// Package yamlerr collects validation problems in a YAML file and reports
+// each with the file, the line of the key it is about and the key's path,
+// so a person fixing the file goes straight to the line.
+package yamlerr
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Problems collects validation errors with file and line.
+type Problems struct {
+	file string
+	root yaml.Node
+	list []string
+}
+
+// New starts collecting problems with data, read from file.
+func New(file string, data []byte) *Problems {
+	p := &Problems{file: file}
+	_ = yaml.Unmarshal(data, &p.root) // a file that does not parse has no lines to point at
+	return p
+}
+
+// Add records a problem at the key path (e.g. environments, staging, region).
+func (p *Problems) Add(path []string, format string, args ...any) {
+	loc := p.file
+	if line := LineOf(&p.root, path); line > 0 {
+		loc = fmt.Sprintf("%s:%d", p.file, line)
+	}
+	p.list = append(p.list, fmt.Sprintf("%s: %s: %s", loc, strings.Join(path, "."), fmt.Sprintf(format, args...)))
+}
+
+// Err returns every problem, sorted, one per line; nil when there are none.
+func (p *Problems) Err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	sort.Strings(p.list)
+	return errors.New(strings.Join(p.list, "\n"))
+}
+
+// LineOf finds the line of the deepest existing key along path.
+func LineOf(n *yaml.Node, path []string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}
