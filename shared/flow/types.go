@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
 )
@@ -267,4 +268,19 @@ type GateResponse struct {
 	// AlreadyDecided is true when the run's verdict was already recorded;
 	// the recorded verdict is the one reported.
 	AlreadyDecided bool `json:"alreadyDecided,omitempty"`
+}
+
+// DefaultTimeoutMargin is added to a journey's summed SLAs for its runner
+// Task's timeout: room for cleanup, abandoned steps and recording.
+const DefaultTimeoutMargin = 30 * time.Second
+
+// StepGrace is how long journey.Execute waits past a step's SLA for a step
+// that ignores its context (journey.Options.AbandonAfter's default).
+const StepGrace = 2 * time.Second
+
+// JourneyTimeout is the longest one run of j may take in the runner: its
+// summed SLAs, a grace per step and margin. The runner Task's timeout is
+// this; the runner function's timeout must be at least the largest.
+func JourneyTimeout(j journey.Journey, margin time.Duration) time.Duration {
+	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace + margin
 }
