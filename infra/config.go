@@ -1,0 +1,149 @@
+package infra
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/yamlerr"
+)
+
+// ConfigPath is the app's deployment configuration, relative to the
+// repository root (where cdk.json is).
+const ConfigPath = "infra/deploy.yaml"
+
+// Deployment is one environment's stack as infra/deploy.yaml describes it.
+type Deployment struct {
+	// Account and Region pin the stack; empty leaves it
+	// environment-agnostic (the CLI's profile decides at deploy time).
+	Account, Region string
+	// Props are the construct's props (DistDir, Journeys and SinkCorrelate
+	// are filled in by the app).
+	Props Props
+}
+
+// StackName is the deployment's CloudFormation stack name.
+func (d Deployment) StackName() string { return "journeygate-" + d.Props.Environment }
+
+type deployFile struct {
+	Environments map[string]struct {
+		Account           string            `yaml:"account"`
+		Region            string            `yaml:"region"`
+		Production        bool              `yaml:"production"`
+		Services          []string          `yaml:"services"`
+		DeploymentGroups  []string          `yaml:"deployment_groups"`
+		CodePipeline      bool              `yaml:"codepipeline"`
+		Schedules         map[string]string `yaml:"schedules"`
+		PagerDutyURL      string            `yaml:"pagerduty_url"`
+		RunnerEnvironment map[string]string `yaml:"runner_environment"`
+		LogRetention      string            `yaml:"log_retention"`
+		AlarmPeriods      int               `yaml:"alarm_periods"`
+		MaxConcurrency    int               `yaml:"max_concurrency"`
+	} `yaml:"environments"`
+}
+
+// ParseConfig reads the deployments in data (read from file), expanding
+// ${VAR} and ${VAR:-default} with getenv. Each deployment's environment must
+// be in envs, the runner's environments file, whose variables it resolves
+// with the deployment's runner_environment; SinkCorrelate comes from there.
+// Every problem is reported at once, with its line.
+func ParseConfig(file string, data []byte, getenv func(string) string, envsFile string, envsData []byte) ([]Deployment, error) {
+	var raw deployFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	p := yamlerr.New(file, data)
+	if len(raw.Environments) == 0 {
+		p.Add([]string{"environments"}, "no environments defined")
+	}
+	names := make([]string, 0, len(raw.Environments))
+	for n := range raw.Environments {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []Deployment
+	for _, name := range names {
+		e := raw.Environments[name]
+		path := []string{"environments", name}
+		expand := func(field, v string) string {
+			s, err := envconfig.Expand(v, getenv)
+			if err != nil {
+				p.Add(append(path, field), "%v", err)
+			}
+			return s
+		}
+		d := Deployment{
+			Account: expand("account", e.Account),
+			Region:  expand("region", e.Region),
+			Props: Props{
+				Environment:       name,
+				Production:        e.Production,
+				Services:          e.Services,
+				DeploymentGroups:  e.DeploymentGroups,
+				CodePipeline:      e.CodePipeline,
+				PagerDutyURL:      expand("pagerduty_url", e.PagerDutyURL),
+				RunnerEnvironment: map[string]string{},
+				AlarmPeriods:      e.AlarmPeriods,
+				MaxConcurrency:    e.MaxConcurrency,
+				Schedules:         map[journey.Tier]time.Duration{},
+			},
+		}
+		for k, v := range e.RunnerEnvironment {
+			d.Props.RunnerEnvironment[k] = expand("runner_environment."+k, v)
+		}
+		for tier, v := range e.Schedules {
+			if v == "off" {
+				d.Props.Schedules[journey.Tier(tier)] = 0
+				continue
+			}
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				p.Add(append(path, "schedules", tier), "%q: want a duration such as 5m, or off", v)
+				continue
+			}
+			d.Props.Schedules[journey.Tier(tier)] = dur
+		}
+		if e.LogRetention != "" {
+			dur, err := time.ParseDuration(e.LogRetention)
+			if err != nil || dur <= 0 {
+				p.Add(append(path, "log_retention"), "%q: want a duration such as 720h", e.LogRetention)
+			}
+			d.Props.LogRetention = dur
+		}
+		// The runner resolves the environments file with its own
+		// environment: check that now rather than on the first run.
+		runnerEnv := func(k string) string { return d.Props.RunnerEnvironment[k] }
+		envs, err := envconfig.Parse(envsFile, envsData, runnerEnv)
+		if err != nil {
+			p.Add(path, "the runner's environments file does not resolve with this runner_environment: %v", err)
+		} else if env, err := envs.Get(name); err != nil {
+			p.Add(path, "%v: add it to %s", err, envsFile)
+		} else {
+			d.Props.SinkCorrelate = env.Sink.Correlate
+		}
+		out = append(out, d)
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LoadConfig reads ConfigPath under root with the process environment.
+func LoadConfig(root string, envsFile string, envsData []byte) ([]Deployment, error) {
+	path := root + "/" + ConfigPath
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("deployment configuration: %w", err)
+	}
+	return ParseConfig(ConfigPath, data, os.Getenv, envsFile, envsData)
+}

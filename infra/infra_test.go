@@ -1,0 +1,576 @@
+package infra_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/journeygate/journeygate/infra"
+	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/aslcheck"
+)
+
+// synths caches one synthesis per variant: each takes a few seconds.
+var synths sync.Map
+
+type cached struct {
+	once sync.Once
+	s    *infratest.Synth
+	err  error
+}
+
+func synth(t *testing.T, variant string) *infratest.Synth {
+	t.Helper()
+	v, _ := synths.LoadOrStore(variant, &cached{})
+	c := v.(*cached)
+	c.once.Do(func() {
+		dir, err := os.MkdirTemp("", "journeygate-infra-test-")
+		if err != nil {
+			c.err = err
+			return
+		}
+		env, adjust := "staging", func(*infra.Deployment) {}
+		switch variant {
+		case "production":
+			env = "production"
+		case "pagerduty":
+			adjust = func(d *infra.Deployment) {
+				d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
+				d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
+			}
+		}
+		c.s, c.err = infratest.Synthesize(dir, env, adjust)
+	})
+	if c.err != nil {
+		t.Fatalf("synth %s: %v", variant, c.err)
+	}
+	return c.s
+}
+
+// check runs a CDK assertion, which panics on a mismatch, as a test error.
+func check(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+func props(m map[string]any) *map[string]any { return &m }
+
+func TestNoUnsuppressedNagErrors(t *testing.T) {
+	for _, variant := range []string{"staging", "production", "pagerduty"} {
+		t.Run(variant, func(t *testing.T) {
+			s := synth(t, variant)
+			ann := assertions.Annotations_FromStack(s.Stack)
+			errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+			for _, e := range *errs {
+				t.Errorf("unsuppressed cdk-nag error at %s: %v", *e.Id, e.Entry.Data)
+			}
+			for _, w := range *ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+				t.Logf("cdk-nag warning at %s: %v", *w.Id, w.Entry.Data)
+			}
+		})
+	}
+}
+
+// TestNagChecksCatchAFinding shows the check above can fail: a topic
+// without encryption or TLS enforcement in the same kind of stack is
+// reported.
+func TestNagChecksCatchAFinding(t *testing.T) {
+	dir := t.TempDir()
+	s, err := infratest.Synthesize(dir, "staging", func(d *infra.Deployment) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awssns.NewTopic(s.Stack, jsii.String("CarelessTopic"), nil)
+	ann := assertions.Annotations_FromStack(s.Stack)
+	errs := ann.FindError(jsii.String("/journeygate-staging/CarelessTopic/Resource"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-SNS3.*")))
+	if len(*errs) == 0 {
+		t.Fatal("cdk-nag did not report an SNS topic without enforced TLS: the checks are not running")
+	}
+}
+
+// TestSuppressionsHaveReasonsAndScope reads every suppression in the
+// template: each names a rule, gives a specific reason and, for wildcard
+// findings, the resources it applies to.
+func TestSuppressionsHaveReasonsAndScope(t *testing.T) {
+	s := synth(t, "staging")
+	var tpl struct {
+		Resources map[string]struct {
+			Metadata struct {
+				Nag struct {
+					RulesToSuppress []struct {
+						ID        string `json:"id"`
+						Reason    string `json:"reason"`
+						AppliesTo []any  `json:"applies_to"`
+					} `json:"rules_to_suppress"`
+				} `json:"cdk_nag"`
+			} `json:"Metadata"`
+		} `json:"Resources"`
+	}
+	if err := json.Unmarshal(s.JSON, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for id, r := range tpl.Resources {
+		for _, sup := range r.Metadata.Nag.RulesToSuppress {
+			n++
+			if len(sup.Reason) < 40 {
+				t.Errorf("%s: suppression of %s has no specific reason: %q", id, sup.ID, sup.Reason)
+			}
+			if sup.ID == "AwsSolutions-IAM5" && len(sup.AppliesTo) == 0 {
+				t.Errorf("%s: IAM5 suppression without appliesTo would hide any future wildcard", id)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no suppressions found in the template metadata")
+	}
+}
+
+func TestTable(t *testing.T) {
+	in := store.TableInput("")
+	for _, tc := range []struct {
+		variant    string
+		protection bool
+		policy     string
+	}{{"staging", false, "Delete"}, {"production", true, "Retain"}} {
+		t.Run(tc.variant, func(t *testing.T) {
+			tpl := synth(t, tc.variant).Assert()
+			check(t, "table properties", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{
+					"BillingMode":                      "PAY_PER_REQUEST",
+					"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+					"TimeToLiveSpecification":          map[string]any{"AttributeName": store.TTLAttribute, "Enabled": true},
+					"SSESpecification":                 map[string]any{"SSEEnabled": true},
+					"DeletionProtectionEnabled":        tc.protection,
+					"KeySchema": []any{
+						map[string]any{"AttributeName": *in.KeySchema[0].AttributeName, "KeyType": "HASH"},
+						map[string]any{"AttributeName": *in.KeySchema[1].AttributeName, "KeyType": "RANGE"},
+					},
+				}))
+			})
+			check(t, "table deletion policy", func() {
+				tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{"DeletionPolicy": tc.policy}))
+			})
+			// The indexes are the store's: same names and keys.
+			gsis := assertions.NewCapture(nil)
+			check(t, "indexes", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{"GlobalSecondaryIndexes": gsis}))
+			})
+			var got []string
+			for _, g := range *gsis.AsArray() {
+				m := g.(map[string]any)
+				keys := m["KeySchema"].([]any)
+				got = append(got, fmt.Sprintf("%s(%s,%s)", m["IndexName"], keys[0].(map[string]any)["AttributeName"], keys[1].(map[string]any)["AttributeName"]))
+			}
+			var want []string
+			for _, ix := range in.GlobalSecondaryIndexes {
+				want = append(want, fmt.Sprintf("%s(%s,%s)", *ix.IndexName, *ix.KeySchema[0].AttributeName, *ix.KeySchema[1].AttributeName))
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("indexes = %v, want the store's %v", got, want)
+			}
+		})
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	check(t, "four functions", func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
+	fns := tpl.FindResources(jsii.String("AWS::Lambda::Function"), nil)
+	names := s.Gate.FunctionLogicalIDs()
+	for id, r := range *fns {
+		p := (*r)["Properties"].(map[string]any)
+		name := names[id]
+		if name == "" {
+			t.Errorf("function %s is not one of the construct's", id)
+			continue
+		}
+		if p["Runtime"] != "provided.al2023" || fmt.Sprint(p["Architectures"]) != "[arm64]" || p["Handler"] != "bootstrap" {
+			t.Errorf("%s: runtime %v, architectures %v, handler %v; want provided.al2023 on arm64 with bootstrap", name, p["Runtime"], p["Architectures"], p["Handler"])
+		}
+		if fmt.Sprint(p["TracingConfig"]) != "map[Mode:Active]" {
+			t.Errorf("%s: tracing %v, want Active", name, p["TracingConfig"])
+		}
+		if _, ok := p["Code"].(map[string]any)["S3Key"]; !ok {
+			t.Errorf("%s: code %v is not an asset", name, p["Code"])
+		}
+		if p["LoggingConfig"] == nil {
+			t.Errorf("%s: no log group of its own (with retention)", name)
+		}
+		env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if env["JOURNEYGATE_TABLE"] == nil {
+			t.Errorf("%s: no JOURNEYGATE_TABLE", name)
+		}
+		if name == infra.FunctionRunner {
+			timeout := time.Duration(p["Timeout"].(float64)) * time.Second
+			for _, j := range journeys.All() {
+				if need := flow.JourneyTimeout(j, flow.DefaultTimeoutMargin); timeout <= need || timeout <= j.TotalSLA() {
+					t.Errorf("runner timeout %s is not above journey %s's summed SLAs %s and budget %s", timeout, j.Name, j.TotalSLA(), need)
+				}
+			}
+			for _, k := range []string{"JOURNEYGATE_ENVIRONMENT", "JOURNEYGATE_SINK_URL", "JOURNEYGATE_EVENT_BUS", "STAGING_ALERTMANAGER_URL"} {
+				if env[k] == nil {
+					t.Errorf("runner: no %s", k)
+				}
+			}
+		}
+	}
+	check(t, "log retention", func() {
+		tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), props(map[string]any{"RetentionInDays": assertions.Match_AnyValue()}))
+	})
+}
+
+func TestStateMachineIsTheFlowDefinition(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	check(t, "state machine", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), props(map[string]any{
+			"StateMachineType":         "STANDARD",
+			"TracingConfiguration":     map[string]any{"Enabled": true},
+			"LoggingConfiguration":     map[string]any{"Level": "ALL", "IncludeExecutionData": true, "Destinations": assertions.Match_AnyValue()},
+			"DefinitionString":         assertions.Match_AnyValue(),
+			"RoleArn":                  assertions.Match_AnyValue(),
+			"StateMachineName":         assertions.Match_Absent(),
+			"EncryptionConfiguration":  assertions.Match_Absent(),
+			"DefinitionSubstitutions":  assertions.Match_Absent(),
+			"DefinitionS3Location":     assertions.Match_Absent(),
+			"StateMachineRevisionId":   assertions.Match_Absent(),
+			"TracingConfiguration.foo": assertions.Match_Absent(),
+		}))
+	})
+	def, err := s.Definition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := flow.Definition(flow.Options{
+		RunnerArn: infra.PlaceholderFunctionARN(infra.FunctionRunner),
+		GateArn:   infra.PlaceholderFunctionARN(infra.FunctionGate),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameJSON(t, def, want) {
+		t.Errorf("deployed definition differs from flow.Definition:\n%s\nwant\n%s", def, want)
+	}
+	if err := aslcheck.Validate(t, def); err != nil {
+		t.Errorf("asl-validator on the synthesized definition: %v", err)
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	sm := s.Template.OfType("AWS::StepFunctions::StateMachine")[0]
+	for tier, rate := range map[journey.Tier]string{journey.TierGlobal: "rate(5 minutes)", journey.TierDomain: "rate(15 minutes)"} {
+		input := assertions.NewCapture(nil)
+		check(t, string(tier)+" schedule", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), props(map[string]any{
+				"ScheduleExpression": rate,
+				"State":              "ENABLED",
+				"Target": map[string]any{
+					"Arn":   map[string]any{"Ref": sm},
+					"Input": input,
+				},
+			}))
+		})
+		if t.Failed() {
+			continue
+		}
+		// The Scheduler fills in its context attributes; after that the
+		// input must be a valid execution input for the tier.
+		raw := strings.NewReplacer("<aws.scheduler.execution-id>", "2b6d4c1e-8f0a-4b8e-9c3d-5e7f9a1b2c3d",
+			"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/x").Replace(*input.AsString())
+		var in flow.Input
+		if err := json.Unmarshal([]byte(raw), &in); err != nil {
+			t.Fatalf("%s schedule input: %v", tier, err)
+		}
+		if err := in.Validate(); err != nil {
+			t.Errorf("%s schedule input %s: %v", tier, raw, err)
+		}
+		if in.Tier != tier || in.Environment != "staging" || in.Trigger.Type != flow.TriggerSchedule {
+			t.Errorf("%s schedule input = %+v", tier, in)
+		}
+	}
+	// Scheduler's role may start this state machine and nothing else.
+	check(t, "scheduler role", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), props(map[string]any{
+			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action": "states:StartExecution", "Effect": "Allow", "Resource": map[string]any{"Ref": sm},
+			}}},
+		}))
+	})
+	// Switched off, a tier has neither schedule nor alarm.
+	pd := synth(t, "pagerduty").Assert()
+	check(t, "domain schedule off", func() { pd.ResourceCountIs(jsii.String("AWS::Scheduler::Schedule"), jsii.Number(1)) })
+}
+
+func TestSinkURLAndSecret(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	sink := idOf(t, s, infra.FunctionSink)
+	secrets := s.Template.OfType("AWS::SecretsManager::Secret")
+	if len(secrets) != 1 {
+		t.Fatalf("%d secrets, want 1", len(secrets))
+	}
+	check(t, "function URL", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Url"), props(map[string]any{
+			"AuthType": "NONE", "TargetFunctionArn": map[string]any{"Fn::GetAtt": []any{sink, "Arn"}},
+		}))
+	})
+	check(t, "generated secret", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), props(map[string]any{
+			"GenerateSecretString": map[string]any{"PasswordLength": 48, "ExcludePunctuation": true},
+		}))
+	})
+	check(t, "sink reads the secret", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), props(map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				"JOURNEYGATE_SINK_TOKEN_SECRET": map[string]any{"Ref": secrets[0]},
+			})},
+		}))
+	})
+}
+
+func TestEventRulesAndTopic(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	topic := s.Template.OfType("AWS::SNS::Topic")[0]
+	check(t, "topic encrypted", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SNS::Topic"), props(map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()}))
+	})
+	check(t, "no subscription without a PagerDuty URL", func() { tpl.ResourceCountIs(jsii.String("AWS::SNS::Subscription"), jsii.Number(0)) })
+	for detail, target := range map[string]any{
+		infra.DetailRunCompleted:  map[string]any{"Id": "VerdictLogs", "Arn": assertions.Match_AnyValue()},
+		infra.DetailJourneyFailed: assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}}),
+	} {
+		check(t, detail+" rule", func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), props(map[string]any{
+				"EventPattern": map[string]any{
+					"source": []any{infra.EventSource}, "detail-type": []any{detail},
+					"detail": map[string]any{"environment": []any{"staging"}},
+				},
+				"Targets": []any{target},
+			}))
+		})
+	}
+	pd := synth(t, "pagerduty").Assert()
+	check(t, "PagerDuty subscription", func() {
+		pd.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), props(map[string]any{
+			"Protocol": "https", "Endpoint": "https://events.pagerduty.com/integration/abc123/enqueue",
+		}))
+	})
+}
+
+func TestAlarmsAndOutputs(t *testing.T) {
+	s := synth(t, "staging")
+	tpl := s.Assert()
+	topic := s.Template.OfType("AWS::SNS::Topic")[0]
+	var want []string
+	for _, tier := range []string{"global", "domain"} {
+		want = append(want, "journeygate-staging-"+tier+"-journeys")
+	}
+	for _, j := range journeys.All() {
+		if j.Tier == journey.TierGlobal {
+			want = append(want, "journeygate-staging-"+j.Name)
+		}
+	}
+	for _, name := range want {
+		check(t, "alarm "+name, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), props(map[string]any{
+				"AlarmName":          name,
+				"Namespace":          metrics.Namespace,
+				"MetricName":         metrics.JourneySuccess,
+				"TreatMissingData":   "breaching",
+				"ComparisonOperator": "LessThanThreshold",
+				"AlarmActions":       []any{map[string]any{"Ref": topic}},
+			}))
+		})
+	}
+	check(t, "alarm count", func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(len(want)))) })
+	names := assertions.NewCapture(nil)
+	check(t, "alarm names output", func() {
+		tpl.HasOutput(jsii.String("JourneyGateAlarmNames"), props(map[string]any{"Value": names}))
+	})
+	if !t.Failed() {
+		got := strings.Split(*names.AsString(), ",")
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("AlarmNames output = %v, want %v", got, want)
+		}
+	}
+	for _, o := range []string{"JourneyGateAlarmArns", "JourneyGateHookFunctionArn", "JourneyGateSinkUrl", "JourneyGateStateMachineArn", "JourneyGateTableName"} {
+		check(t, "output "+o, func() { tpl.HasOutput(jsii.String(o), props(map[string]any{"Value": assertions.Match_AnyValue()})) })
+	}
+	body := assertions.NewCapture(nil)
+	check(t, "dashboard", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Dashboard"), props(map[string]any{"DashboardBody": body}))
+	})
+	if !t.Failed() {
+		b, _ := json.Marshal(body.AsObject())
+		for _, want := range []string{"success rate", "p50", "p99", "Recent verdicts", metrics.JourneyDuration} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("dashboard has no %q", want)
+			}
+		}
+	}
+}
+
+// TestLeastPrivilege reads every identity policy statement of the four
+// functions.
+func TestLeastPrivilege(t *testing.T) {
+	s := synth(t, "staging")
+	statements := map[string][]map[string]any{} // function name -> statements
+	roles := map[string]string{}                // role logical ID -> function name
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(s.JSON, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	for id, name := range s.Gate.FunctionLogicalIDs() {
+		role := tpl.Resources[id].Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		roles[role] = name
+	}
+	for _, r := range tpl.Resources {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, role := range r.Properties["Roles"].([]any) {
+			name := roles[role.(map[string]any)["Ref"].(string)]
+			for _, st := range r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				statements[name] = append(statements[name], st.(map[string]any))
+			}
+		}
+	}
+	actions := func(fn string) map[string]string { // action -> resource JSON
+		out := map[string]string{}
+		for _, st := range statements[fn] {
+			res, _ := json.Marshal(st["Resource"])
+			for _, a := range list(st["Action"]) {
+				if strings.HasSuffix(a, "*") {
+					t.Errorf("%s: wildcard action %s", fn, a)
+				}
+				out[a] = string(res)
+			}
+		}
+		return out
+	}
+	sm := s.Template.OfType("AWS::StepFunctions::StateMachine")[0]
+	hook := actions(infra.FunctionHook)
+	if hook["states:StartExecution"] != fmt.Sprintf(`{"Ref":%q}`, sm) {
+		t.Errorf("hook: states:StartExecution on %s, want this state machine only", hook["states:StartExecution"])
+	}
+	for _, fn := range []string{infra.FunctionHook, infra.FunctionGate} {
+		a := actions(fn)
+		r := a["codedeploy:PutLifecycleEventHookExecutionStatus"]
+		if !strings.Contains(r, "deploymentgroup:alertmanager/alertmanager-staging") || strings.Contains(r, `"*"`) {
+			t.Errorf("%s: codedeploy:PutLifecycleEventHookExecutionStatus on %s, want the configured deployment group only", fn, r)
+		}
+	}
+	for fn, want := range map[string][]string{
+		infra.FunctionRunner: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		infra.FunctionGate:   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		infra.FunctionSink:   {"dynamodb:GetItem", "dynamodb:PutItem"},
+		infra.FunctionHook:   nil,
+	} {
+		var got []string
+		for a, res := range actions(fn) {
+			if strings.HasPrefix(a, "dynamodb:") {
+				got = append(got, a)
+				if strings.Contains(res, "index/*") {
+					t.Errorf("%s: %s on %s: want named indexes", fn, a, res)
+				}
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: table actions %v, want %v", fn, got, want)
+		}
+	}
+	if _, ok := actions(infra.FunctionSink)["states:StartExecution"]; ok {
+		t.Error("sink may start executions")
+	}
+}
+
+func TestPropsErrorsNameTheProblem(t *testing.T) {
+	_, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) {
+		d.Props.DistDir = filepath.Join(t.TempDir(), "nothing-built")
+		d.Props.DeploymentGroups = []string{"no-slash"}
+		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierGlobal: 90 * time.Second}
+		d.Props.PagerDutyURL = "http://insecure"
+	})
+	if err == nil {
+		t.Fatal("bad props synthesized")
+	}
+	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "Schedules[global]: 1m30s", "PagerDutyURL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+func idOf(t *testing.T, s *infratest.Synth, fn string) string {
+	t.Helper()
+	for id, name := range s.Gate.FunctionLogicalIDs() {
+		if name == fn {
+			return id
+		}
+	}
+	t.Fatalf("no function %s", fn)
+	return ""
+}
+
+func list(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, len(v))
+		for i, x := range v {
+			out[i], _ = x.(string)
+		}
+		return out
+	}
+	return nil
+}
+
+func sameJSON(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
+}

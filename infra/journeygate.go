@@ -1,0 +1,478 @@
+package infra
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// JourneyGate is one journeygate deployment: table, functions, state
+// machine, schedules, sink, events, alarms and dashboard.
+type JourneyGate struct {
+	constructs.Construct
+	props Props
+
+	table        awsdynamodb.Table
+	functions    map[string]awslambda.Function
+	stateMachine awsstepfunctions.StateMachine
+	sinkURL      awslambda.FunctionUrl
+	sinkSecret   awssecretsmanager.Secret
+	topicKey     awskms.Key
+	topic        awssns.Topic
+	verdictLogs  awslogs.LogGroup
+
+	codePipelinePolicies []awsiam.Policy
+	schedules            map[journey.Tier]awsscheduler.Schedule
+	alarms               []awscloudwatch.Alarm
+	alarmNames           []string
+	dashboard            awscloudwatch.Dashboard
+}
+
+// NewJourneyGate adds journeygate to scope. It returns every problem with
+// props at once rather than a half-built construct.
+func NewJourneyGate(scope constructs.Construct, id string, props Props) (*JourneyGate, error) {
+	p, err := props.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	j := &JourneyGate{
+		Construct: constructs.NewConstruct(scope, jsii.String(id)),
+		props:     p,
+		functions: map[string]awslambda.Function{},
+		schedules: map[journey.Tier]awsscheduler.Schedule{},
+	}
+	j.addTable()
+	j.addTopic()
+	if err := j.addFunctions(); err != nil {
+		return nil, err
+	}
+	if err := j.addStateMachine(); err != nil {
+		return nil, err
+	}
+	j.addSink()
+	j.addEvents()
+	j.grant()
+	j.addSchedules()
+	j.addAlarms()
+	j.addDashboard()
+	j.addOutputs()
+	j.suppressFindings()
+	return j, nil
+}
+
+// Table is the store's DynamoDB table.
+func (j *JourneyGate) Table() awsdynamodb.Table { return j.table }
+
+// StateMachine runs the journeys of one run and decides its verdict.
+func (j *JourneyGate) StateMachine() awsstepfunctions.StateMachine { return j.stateMachine }
+
+// HookFunction is the function CodeDeploy hooks and CodePipeline invoke.
+func (j *JourneyGate) HookFunction() awslambda.Function { return j.functions[FunctionHook] }
+
+// RunnerFunction runs one journey (and plans runs).
+func (j *JourneyGate) RunnerFunction() awslambda.Function { return j.functions[FunctionRunner] }
+
+// GateFunction decides and reports verdicts.
+func (j *JourneyGate) GateFunction() awslambda.Function { return j.functions[FunctionGate] }
+
+// SinkFunction receives the target's notifications.
+func (j *JourneyGate) SinkFunction() awslambda.Function { return j.functions[FunctionSink] }
+
+// SinkURL is the sink's function URL, which the system under test
+// delivers notifications to.
+func (j *JourneyGate) SinkURL() awslambda.FunctionUrl { return j.sinkURL }
+
+// SinkSecret holds the bearer token the target must send to the sink.
+func (j *JourneyGate) SinkSecret() awssecretsmanager.Secret { return j.sinkSecret }
+
+// Topic receives alarms and failed-journey events.
+func (j *JourneyGate) Topic() awssns.Topic { return j.topic }
+
+// Alarms are the journey alarms, for a deployment group's automatic
+// rollback.
+func (j *JourneyGate) Alarms() []awscloudwatch.Alarm { return j.alarms }
+
+// Dashboard shows success rates, durations and recent verdicts.
+func (j *JourneyGate) Dashboard() awscloudwatch.Dashboard { return j.dashboard }
+
+// FunctionLogicalIDs maps each function's CloudFormation logical ID to its
+// name (FunctionHook and so on), for reading a synthesized template.
+func (j *JourneyGate) FunctionLogicalIDs() map[string]string {
+	stack := awscdk.Stack_Of(j.Construct)
+	out := map[string]string{}
+	for name, fn := range j.functions {
+		cfn := fn.Node().DefaultChild().(awscdk.CfnElement)
+		id, _ := stack.Resolve(stack.GetLogicalId(cfn)).(string)
+		out[id] = name
+	}
+	return out
+}
+
+// Schedule returns the tier's schedule, or nil when it is off.
+func (j *JourneyGate) Schedule(tier journey.Tier) awsscheduler.Schedule { return j.schedules[tier] }
+
+func (j *JourneyGate) addTable() {
+	in := store.TableInput("")
+	removal := awscdk.RemovalPolicy_DESTROY
+	if j.props.Production {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	attr := func(name *string) *awsdynamodb.Attribute {
+		return &awsdynamodb.Attribute{Name: name, Type: awsdynamodb.AttributeType_STRING}
+	}
+	j.table = awsdynamodb.NewTable(j.Construct, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: attr(in.KeySchema[0].AttributeName),
+		SortKey:      attr(in.KeySchema[1].AttributeName),
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		Encryption:   awsdynamodb.TableEncryption_AWS_MANAGED,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		TimeToLiveAttribute: jsii.String(store.TTLAttribute),
+		DeletionProtection:  jsii.Bool(j.props.Production),
+		RemovalPolicy:       removal,
+	})
+	for _, ix := range in.GlobalSecondaryIndexes {
+		j.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      ix.IndexName,
+			PartitionKey:   attr(ix.KeySchema[0].AttributeName),
+			SortKey:        attr(ix.KeySchema[1].AttributeName),
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
+}
+
+func (j *JourneyGate) addTopic() {
+	// A customer managed key: CloudWatch alarms and EventBridge can only
+	// publish to an encrypted topic whose key lets them.
+	j.topicKey = awskms.NewKey(j.Construct, jsii.String("TopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("journeygate alarm topic (" + j.props.Environment + ")"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+	})
+	for _, svc := range []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"} {
+		j.topicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("Publish from " + svc),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(svc), nil)},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+		}), nil)
+	}
+	j.topic = awssns.NewTopic(j.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("journeygate " + j.props.Environment),
+		MasterKey:   j.topicKey,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if j.props.PagerDutyURL != "" {
+		j.topic.AddSubscription(awssnssubscriptions.NewUrlSubscription(jsii.String(j.props.PagerDutyURL), &awssnssubscriptions.UrlSubscriptionProps{
+			Protocol: awssns.SubscriptionProtocol_HTTPS,
+		}))
+	}
+}
+
+// functionSpec is what differs between the four functions.
+type functionSpec struct {
+	name        string
+	description string
+	timeout     time.Duration
+	memory      float64
+	env         map[string]string
+}
+
+func (j *JourneyGate) addFunctions() error {
+	runnerTO, err := runnerTimeout(j.props.Journeys, j.props.TimeoutMargin)
+	if err != nil {
+		return err
+	}
+	runnerEnv := map[string]string{
+		"JOURNEYGATE_ENVIRONMENT":    j.props.Environment,
+		"JOURNEYGATE_TIMEOUT_MARGIN": j.props.TimeoutMargin.String(),
+	}
+	for k, v := range j.props.RunnerEnvironment {
+		runnerEnv[k] = v
+	}
+	specs := []functionSpec{
+		{FunctionHook, "Starts a journeygate run for a CodeDeploy hook, a CodePipeline job or a request", 30 * time.Second, 256, map[string]string{
+			"JOURNEYGATE_ENVIRONMENT": j.props.Environment,
+			"JOURNEYGATE_SERVICES":    strings.Join(j.props.Services, ","),
+		}},
+		{FunctionRunner, "Plans a journeygate run and runs one journey", runnerTO, 512, runnerEnv},
+		{FunctionGate, "Decides a journeygate run's verdict and reports it", 2 * time.Minute, 256, nil},
+		{FunctionSink, "Receives the system under test's notifications for journeys", 10 * time.Second, 256, map[string]string{
+			"JOURNEYGATE_SINK_CORRELATE": strings.Join(j.props.SinkCorrelate, ","),
+		}},
+	}
+	retention := retentionDays(j.props.LogRetention)
+	for _, s := range specs {
+		env := map[string]*string{"JOURNEYGATE_TABLE": j.table.TableName()}
+		for k, v := range s.env {
+			env[k] = jsii.String(v)
+		}
+		id := functionID(s.name)
+		logs := awslogs.NewLogGroup(j.Construct, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+			Retention:     retention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		// Its own role without AWSLambdaBasicExecutionRole: writing to its
+		// own log group only, not to every log group in the account.
+		role := awsiam.NewRole(j.Construct, jsii.String(id+"Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("journeygate " + s.name + " function (" + j.props.Environment + ")"),
+		})
+		logs.GrantWrite(role)
+		j.functions[s.name] = awslambda.NewFunction(j.Construct, jsii.String(id), &awslambda.FunctionProps{
+			Role:         role,
+			Description:  jsii.String(s.description + " (" + j.props.Environment + ")"),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(j.props.DistDir, s.name)), nil),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(s.timeout.Seconds())),
+			MemorySize:   jsii.Number(s.memory),
+			Tracing:      awslambda.Tracing_ACTIVE,
+			LogGroup:     logs,
+			Environment:  &env,
+		})
+	}
+	return nil
+}
+
+func (j *JourneyGate) addStateMachine() error {
+	def, err := flow.Definition(flow.Options{
+		RunnerArn:      *j.RunnerFunction().FunctionArn(),
+		GateArn:        *j.GateFunction().FunctionArn(),
+		MaxConcurrency: j.props.MaxConcurrency,
+	})
+	if err != nil {
+		return err
+	}
+	logs := awslogs.NewLogGroup(j.Construct, jsii.String("StateMachineLogs"), &awslogs.LogGroupProps{
+		Retention:     retentionDays(j.props.LogRetention),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	j.stateMachine = awsstepfunctions.NewStateMachine(j.Construct, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
+		Comment:          jsii.String("journeygate " + j.props.Environment + ": run the journeys, then decide and report the verdict"),
+		DefinitionBody:   awsstepfunctions.DefinitionBody_FromString(jsii.String(def)),
+		StateMachineType: awsstepfunctions.StateMachineType_STANDARD,
+		TracingEnabled:   jsii.Bool(true),
+		Logs: &awsstepfunctions.LogOptions{
+			Destination:          logs,
+			Level:                awsstepfunctions.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(true),
+		},
+	})
+	// The definition calls the functions by their unqualified ARNs:
+	// nothing else (GrantInvoke would add every version, ARN:*).
+	j.stateMachine.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn()},
+	}))
+	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_STATE_MACHINE_ARN"), j.stateMachine.StateMachineArn(), nil)
+	return nil
+}
+
+func (j *JourneyGate) addSink() {
+	removal := awscdk.RemovalPolicy_DESTROY
+	if j.props.Production {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	j.sinkSecret = awssecretsmanager.NewSecret(j.Construct, jsii.String("SinkToken"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Bearer token the system under test sends to the journeygate sink (" + j.props.Environment + ")"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(48),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+		RemovalPolicy: removal,
+	})
+	sink := j.SinkFunction()
+	j.sinkSecret.GrantRead(sink, nil)
+	sink.AddEnvironment(jsii.String("JOURNEYGATE_SINK_TOKEN_SECRET"), j.sinkSecret.SecretArn(), nil)
+	// The sink authenticates every request itself (bearer token or HMAC),
+	// as webhook senders cannot sign requests with SigV4.
+	j.sinkURL = sink.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
+	j.RunnerFunction().AddEnvironment(jsii.String("JOURNEYGATE_SINK_URL"), j.sinkURL.Url(), nil)
+}
+
+// Event detail types the rules match (published by the gate and runner).
+const (
+	DetailRunCompleted  = "Run Completed"
+	DetailJourneyFailed = "Journey Failed"
+	EventSource         = "journeygate"
+)
+
+func (j *JourneyGate) addEvents() {
+	bus := awsevents.EventBus_FromEventBusName(j.Construct, jsii.String("DefaultBus"), jsii.String("default"))
+	for _, fn := range []awslambda.Function{j.GateFunction(), j.RunnerFunction()} {
+		bus.GrantPutEventsTo(fn, nil)
+		fn.AddEnvironment(jsii.String("JOURNEYGATE_EVENT_BUS"), bus.EventBusName(), nil)
+	}
+	// Every verdict goes to a log group: an audit trail, and the
+	// dashboard's recent verdicts.
+	j.verdictLogs = awslogs.NewLogGroup(j.Construct, jsii.String("VerdictLogs"), &awslogs.LogGroupProps{
+		Retention:     retentionDays(max(j.props.LogRetention, 365*24*time.Hour)),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	j.addVerdictLogRule()
+	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
+		Description: jsii.String("journeygate " + j.props.Environment + ": a journey failed; tell on-call through the alarm topic"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(EventSource),
+			DetailType: jsii.Strings(DetailJourneyFailed),
+			Detail:     &map[string]any{"environment": []string{j.props.Environment}},
+		},
+	})
+	journeyFailed.AddTarget(newTopicTarget(j.topic))
+}
+
+func (j *JourneyGate) grant() {
+	// Exactly the calls shared/store makes (store.DynamoAPI), on the table
+	// and its named indexes, no wildcards.
+	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+	j.grantTable(j.SinkFunction(), "dynamodb:GetItem", "dynamodb:PutItem")
+	j.stateMachine.GrantStartExecution(j.HookFunction())
+	reporters := []awslambda.Function{j.HookFunction(), j.GateFunction()}
+	if len(j.props.DeploymentGroups) > 0 {
+		var arns []*string
+		for _, g := range j.props.DeploymentGroups {
+			arns = append(arns, awscdk.Stack_Of(j.Construct).FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("codedeploy"),
+				Resource:     jsii.String("deploymentgroup"),
+				ResourceName: jsii.String(g),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			}))
+		}
+		for _, fn := range reporters {
+			awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+				Grantee:      fn,
+				Actions:      jsii.Strings("codedeploy:PutLifecycleEventHookExecutionStatus", "codedeploy:GetDeployment"),
+				ResourceArns: &arns,
+			})
+		}
+	}
+	if j.props.CodePipeline {
+		// In a policy of its own, so its finding's suppression says why
+		// about this statement alone.
+		for _, fn := range reporters {
+			j.codePipelinePolicies = append(j.codePipelinePolicies, awsiam.NewPolicy(j.Construct, jsii.String(*fn.Node().Id()+"CodePipeline"), &awsiam.PolicyProps{
+				Roles: &[]awsiam.IRole{fn.Role()},
+				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("codepipeline:PutJobSuccessResult", "codepipeline:PutJobFailureResult"),
+					Resources: jsii.Strings("*"),
+				})},
+			}))
+		}
+	}
+}
+
+// grantTable lets fn make these calls on the table and its indexes.
+func (j *JourneyGate) grantTable(fn awslambda.Function, actions ...string) {
+	resources := []*string{j.table.TableArn()}
+	for _, ix := range store.TableInput("").GlobalSecondaryIndexes {
+		resources = append(resources, jsii.String(*j.table.TableArn()+"/index/"+*ix.IndexName))
+	}
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee: fn, Actions: jsii.Strings(actions...), ResourceArns: &resources,
+	})
+}
+
+// addVerdictLogRule sends every run-completed event to the verdict log
+// group. Written as the CloudFormation rule and a log resource policy, as
+// the L2 log-group target would add a custom-resource Lambda to do the same.
+func (j *JourneyGate) addVerdictLogRule() {
+	stack := awscdk.Stack_Of(j.Construct)
+	logArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+		ResourceName: j.verdictLogs.LogGroupName(), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	awslogs.NewResourcePolicy(j.Construct, jsii.String("VerdictLogsPolicy"), &awslogs.ResourcePolicyProps{
+		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{
+				awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
+				awsiam.NewServicePrincipal(jsii.String("delivery.logs.amazonaws.com"), nil),
+			},
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources: &[]*string{j.verdictLogs.LogGroupArn()},
+		})},
+	})
+	awsevents.NewCfnRule(j.Construct, jsii.String("RunCompletedRule"), &awsevents.CfnRuleProps{
+		Description: jsii.String("journeygate " + j.props.Environment + ": every run's verdict, kept in the verdict log group"),
+		EventPattern: map[string]any{
+			"source":      []string{EventSource},
+			"detail-type": []string{DetailRunCompleted},
+			"detail":      map[string]any{"environment": []string{j.props.Environment}},
+		},
+		State:   jsii.String("ENABLED"),
+		Targets: &[]any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("VerdictLogs"), Arn: logArn}},
+	})
+}
+
+func (j *JourneyGate) addOutputs() {
+	prefix := pascal(*j.Node().Id())
+	out := func(id string, value *string, desc string) {
+		o := awscdk.NewCfnOutput(j.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
+		// A stable name (no hash) that scripts can read: JourneyGateSinkUrl.
+		o.OverrideLogicalId(jsii.String(prefix + id))
+	}
+	out("HookFunctionArn", j.HookFunction().FunctionArn(), "Lambda for CodeDeploy lifecycle hooks (BeforeAllowTraffic, AfterAllowTraffic) and CodePipeline invoke actions")
+	out("StateMachineArn", j.stateMachine.StateMachineArn(), "state machine that runs the journeys")
+	out("TableName", j.table.TableName(), "DynamoDB table: runs, results, verdicts (journeygate history --store dynamodb://TABLE)")
+	out("SinkUrl", j.sinkURL.Url(), "where the system under test sends notifications")
+	out("SinkTokenSecretArn", j.sinkSecret.SecretArn(), "Secrets Manager secret with the sink's bearer token")
+	out("AlarmTopicArn", j.topic.TopicArn(), "SNS topic for journey alarms")
+	var arns []string
+	for _, a := range j.alarms {
+		arns = append(arns, *a.AlarmArn())
+	}
+	out("AlarmNames", jsii.String(strings.Join(j.alarmNames, ",")), "journey alarms for a CodeDeploy deployment group's automatic rollback")
+	out("AlarmArns", jsii.String(strings.Join(arns, ",")), "journey alarm ARNs")
+}
+
+// functionID is a function's construct ID: "hook" -> "HookFunction".
+func functionID(name string) string {
+	return strings.ToUpper(name[:1]) + name[1:] + "Function"
+}
+
+// retentionDays is the shortest CloudWatch Logs retention at least d.
+func retentionDays(d time.Duration) awslogs.RetentionDays {
+	days := int(d.Hours()/24 + 0.999)
+	for _, r := range []struct {
+		days int
+		v    awslogs.RetentionDays
+	}{
+		{1, awslogs.RetentionDays_ONE_DAY}, {3, awslogs.RetentionDays_THREE_DAYS}, {5, awslogs.RetentionDays_FIVE_DAYS},
+		{7, awslogs.RetentionDays_ONE_WEEK}, {14, awslogs.RetentionDays_TWO_WEEKS}, {30, awslogs.RetentionDays_ONE_MONTH},
+		{60, awslogs.RetentionDays_TWO_MONTHS}, {90, awslogs.RetentionDays_THREE_MONTHS}, {120, awslogs.RetentionDays_FOUR_MONTHS},
+		{150, awslogs.RetentionDays_FIVE_MONTHS}, {180, awslogs.RetentionDays_SIX_MONTHS}, {365, awslogs.RetentionDays_ONE_YEAR},
+		{400, awslogs.RetentionDays_THIRTEEN_MONTHS}, {545, awslogs.RetentionDays_EIGHTEEN_MONTHS}, {731, awslogs.RetentionDays_TWO_YEARS},
+		{1096, awslogs.RetentionDays_THREE_YEARS}, {1827, awslogs.RetentionDays_FIVE_YEARS}, {3653, awslogs.RetentionDays_TEN_YEARS},
+	} {
+		if days <= r.days {
+			return r.v
+		}
+	}
+	return awslogs.RetentionDays_INFINITE
+}
+
+var _ = fmt.Sprintf

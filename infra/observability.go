@@ -1,0 +1,226 @@
+package infra
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/metrics"
+)
+
+// tiers in a stable order (maps iterate randomly; templates must not).
+var tiers = []journey.Tier{journey.TierGlobal, journey.TierDomain}
+
+// ScheduleInput is the execution input a tier's schedule starts the state
+// machine with; the Scheduler fills in its context attributes
+// (<aws.scheduler.execution-id> makes each scheduled run's ID unique).
+func ScheduleInput(environment string, tier journey.Tier) map[string]any {
+	return map[string]any{
+		"runId":       scheduleRunIDPrefix(environment, tier) + *awsscheduler.ContextAttribute_ExecutionId(),
+		"environment": environment,
+		"tier":        string(tier),
+		"trigger": map[string]any{
+			"type":   string(flow.TriggerSchedule),
+			"source": *awsscheduler.ContextAttribute_ScheduleArn(),
+		},
+	}
+}
+
+func scheduleRunIDPrefix(environment string, tier journey.Tier) string {
+	return fmt.Sprintf("sched-%s-%s-", environment, tier)
+}
+
+func (j *JourneyGate) addSchedules() {
+	for _, tier := range j.scheduledTiers() {
+		every := j.props.Schedules[tier]
+		j.schedules[tier] = awsscheduler.NewSchedule(j.Construct, jsii.String(tierID(tier)+"Schedule"), &awsscheduler.ScheduleProps{
+			Description: jsii.String(fmt.Sprintf("journeygate %s: run the %s journeys every %s", j.props.Environment, tier, minutes(every))),
+			Schedule:    awsscheduler.ScheduleExpression_Rate(awscdk.Duration_Minutes(jsii.Number(every.Minutes()))),
+			Target: awsschedulertargets.NewStepFunctionsStartExecution(j.stateMachine, &awsschedulertargets.ScheduleTargetBaseProps{
+				Input:         awsscheduler.ScheduleTargetInput_FromObject(ScheduleInput(j.props.Environment, tier)),
+				RetryAttempts: jsii.Number(2),
+				MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(min(every.Minutes(), 60))),
+			}),
+		})
+	}
+}
+
+func (j *JourneyGate) journeyMetric(name, statistic string, period time.Duration, dims map[string]*string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &dims,
+		Statistic:     jsii.String(statistic),
+		Period:        awscdk.Duration_Seconds(jsii.Number(period.Seconds())),
+	})
+}
+
+// addAlarms adds one alarm per scheduled tier and one per global journey:
+// any failed journey in AlarmPeriods consecutive schedule periods, or none
+// reported at all (a schedule that stopped running is not healthy).
+func (j *JourneyGate) addAlarms() {
+	env := j.props.Environment
+	add := func(id, name, desc string, period time.Duration, dims map[string]*string) {
+		a := awscloudwatch.NewAlarm(j.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmName:          jsii.String(name),
+			AlarmDescription:   jsii.String(desc),
+			Metric:             j.journeyMetric(metrics.JourneySuccess, "Minimum", period, dims),
+			Threshold:          jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(float64(j.props.AlarmPeriods)),
+			DatapointsToAlarm:  jsii.Number(float64(j.props.AlarmPeriods)),
+			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+		})
+		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(j.topic))
+		a.AddOkAction(awscloudwatchactions.NewSnsAction(j.topic))
+		j.alarms = append(j.alarms, a)
+		j.alarmNames = append(j.alarmNames, name)
+	}
+	for _, tier := range j.scheduledTiers() {
+		period := j.props.Schedules[tier]
+		add(tierID(tier)+"TierAlarm", fmt.Sprintf("journeygate-%s-%s-journeys", env, tier),
+			fmt.Sprintf("A %s journey failed in %s (or none ran) in %d consecutive %s periods. Investigate: journeygate history; journeygate show RUN_ID.", tier, env, j.props.AlarmPeriods, minutes(period)),
+			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier))})
+	}
+	if period := j.props.Schedules[journey.TierGlobal]; period != 0 {
+		for _, name := range globalJourneys(j.props.Journeys) {
+			add("JourneyAlarm"+pascal(name), fmt.Sprintf("journeygate-%s-%s", env, name),
+				fmt.Sprintf("Global journey %s failed in %s (or did not run) in %d consecutive %s periods. Investigate: journeygate history --journey %s.", name, env, j.props.AlarmPeriods, minutes(period), name),
+				period, map[string]*string{
+					metrics.DimJourney: jsii.String(name), metrics.DimEnvironment: jsii.String(env),
+					metrics.DimTier: jsii.String(string(journey.TierGlobal)),
+				})
+		}
+	}
+}
+
+func (j *JourneyGate) addDashboard() {
+	env := j.props.Environment
+	period := 5 * time.Minute
+	var success, p50, p99 []awscloudwatch.IMetric
+	for i, jr := range j.props.Journeys {
+		dims := map[string]*string{
+			metrics.DimJourney: jsii.String(jr.Name), metrics.DimEnvironment: jsii.String(env),
+			metrics.DimTier: jsii.String(string(jr.Tier)),
+		}
+		ok := j.journeyMetric(metrics.JourneySuccess, "Average", period, dims)
+		success = append(success, awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String(fmt.Sprintf("100 * ok%d", i)),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{fmt.Sprintf("ok%d", i): ok},
+			Label:        jsii.String(jr.Name),
+			Period:       awscdk.Duration_Seconds(jsii.Number(period.Seconds())),
+		}))
+		p50 = append(p50, j.journeyMetric(metrics.JourneyDuration, "p50", period, dims).With(&awscloudwatch.MetricOptions{Label: jsii.String(jr.Name + " p50")}))
+		p99 = append(p99, j.journeyMetric(metrics.JourneyDuration, "p99", period, dims).With(&awscloudwatch.MetricOptions{Label: jsii.String(jr.Name + " p99")}))
+	}
+	j.dashboard = awscloudwatch.NewDashboard(j.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DashboardName: jsii.String("journeygate-" + env),
+	})
+	j.dashboard.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String("Journey success rate (%)"), Left: &success, Width: jsii.Number(24),
+			LeftYAxis: &awscloudwatch.YAxisProps{Min: jsii.Number(0), Max: jsii.Number(100)},
+		}),
+	)
+	j.dashboard.AddWidgets(
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String("Journey duration p50 (ms)"), Left: &p50, Width: jsii.Number(12)}),
+		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String("Journey duration p99 (ms)"), Left: &p99, Width: jsii.Number(12)}),
+	)
+	j.dashboard.AddWidgets(
+		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+			Title:         jsii.String("Recent verdicts"),
+			LogGroupNames: jsii.Strings(*j.verdictLogs.LogGroupName()),
+			QueryLines: jsii.Strings(
+				"fields @timestamp, detail.status as verdict, detail.trigger.type as trigger, detail.runId as run, detail.summary as summary",
+				"sort @timestamp desc",
+				"limit 20",
+			),
+			View:  awscloudwatch.LogQueryVisualizationType_TABLE,
+			Width: jsii.Number(24), Height: jsii.Number(8),
+		}),
+		awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+			Title: jsii.String("Journey alarms"), Alarms: alarmsOf(j.alarms), Width: jsii.Number(24),
+		}),
+	)
+}
+
+func alarmsOf(as []awscloudwatch.Alarm) *[]interfacesawscloudwatch.IAlarmRef {
+	out := make([]interfacesawscloudwatch.IAlarmRef, len(as))
+	for i, a := range as {
+		out[i] = a
+	}
+	return &out
+}
+
+// newTopicTarget tells on-call, in words, which journey failed and how to
+// look at the evidence.
+func newTopicTarget(topic awssns.ITopic) awsevents.IRuleTarget {
+	f := func(path string) string { return *awsevents.EventField_FromPath(jsii.String(path)) }
+	msg := fmt.Sprintf("journeygate %s: journey %s failed (%s) at step %s: %s. Trigger: %s. Evidence: journeygate show %s",
+		f("$.detail.environment"), f("$.detail.journey"), f("$.detail.outcome"), f("$.detail.step"), f("$.detail.message"),
+		f("$.detail.trigger.type"), f("$.detail.runId"))
+	return awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+		Message: awsevents.RuleTargetInput_FromText(jsii.String(msg)),
+	})
+}
+
+// scheduledTiers are the tiers that run on a schedule: switched on and with
+// at least one journey (an alarm on a tier without journeys would breach
+// for ever on missing data).
+func (j *JourneyGate) scheduledTiers() []journey.Tier {
+	var out []journey.Tier
+	for _, tier := range tiers {
+		if j.props.Schedules[tier] == 0 {
+			continue
+		}
+		for _, jr := range j.props.Journeys {
+			if jr.Tier == tier {
+				out = append(out, tier)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// minutes writes a whole number of minutes for people: "5 minutes".
+func minutes(d time.Duration) string {
+	if n := int(d.Minutes()); n != 1 {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return "1 minute"
+}
+
+// tierID is a tier's construct ID part: "global" -> "Global".
+func tierID(t journey.Tier) string { return pascal(string(t)) }
+
+// pascal turns "alert-to-notification" into "AlertToNotification".
+func pascal(s string) string {
+	out := make([]byte, 0, len(s))
+	up := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == ' ':
+			up = true
+			continue
+		case up && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		up = false
+		out = append(out, c)
+	}
+	return string(out)
+}

@@ -1,0 +1,204 @@
+package infra
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// Props configures one journeygate deployment (one environment).
+type Props struct {
+	// Environment names the environment the journeys run against; it must
+	// be one of the runner's environments file (journeys/environments.yaml).
+	Environment string
+	// Production turns on the table's deletion protection and retains the
+	// table and the sink secret when the stack is deleted.
+	Production bool
+	// DistDir holds the built functions, DIST/NAME/bootstrap (`make build`).
+	// Default "dist".
+	DistDir string
+	// Journeys are the catalogue the runner executes: they size the runner's
+	// timeout and get one alarm each when global.
+	Journeys []journey.Journey
+	// Services are the services a deployment touches when the CodeDeploy
+	// event does not say (the hook's JOURNEYGATE_SERVICES).
+	Services []string
+	// DeploymentGroups the hook and the gate may report to, as
+	// "APPLICATION/GROUP". Without any, CodeDeploy reporting is not granted.
+	DeploymentGroups []string
+	// CodePipeline grants reporting job results to CodePipeline. Those APIs
+	// have no resource-level permissions, so it is off unless asked for.
+	CodePipeline bool
+	// Schedules says how often each tier runs on its own (EventBridge
+	// Scheduler); a tier absent from the map gets DefaultSchedules' value,
+	// a zero duration turns that tier's schedule (and its alarms) off.
+	Schedules map[journey.Tier]time.Duration
+	// PagerDutyURL, when set, subscribes a PagerDuty Events API v2
+	// integration URL (https) to the alarm topic.
+	PagerDutyURL string
+	// RunnerEnvironment is extra environment for the runner, typically the
+	// variables the environments file expands (target URLs).
+	RunnerEnvironment map[string]string
+	// SinkCorrelate are the JSON Pointers to the run ID in the target's
+	// notifications (the environments file's sink.correlate).
+	SinkCorrelate []string
+	// LogRetention is how long the functions' and state machine's logs are
+	// kept. Default 30 days.
+	LogRetention time.Duration
+	// TimeoutMargin is added to each journey's SLAs for its runner Task
+	// timeout. Default flow.DefaultTimeoutMargin.
+	TimeoutMargin time.Duration
+	// MaxConcurrency bounds how many journeys of a run execute at once
+	// (default flow.DefaultMaxConcurrency).
+	MaxConcurrency int
+	// AlarmPeriods is how many consecutive scheduled periods must fail (or
+	// report nothing) before an alarm fires. Default 2.
+	AlarmPeriods int
+}
+
+// DefaultSchedules are the scheduled run intervals per tier.
+var DefaultSchedules = map[journey.Tier]time.Duration{
+	journey.TierGlobal: 5 * time.Minute,
+	journey.TierDomain: 15 * time.Minute,
+}
+
+// Function names within the construct.
+const (
+	FunctionHook   = "hook"
+	FunctionRunner = "runner"
+	FunctionGate   = "gate"
+	FunctionSink   = "sink"
+)
+
+// Functions are the four functions, in build order.
+var Functions = []string{FunctionHook, FunctionRunner, FunctionGate, FunctionSink}
+
+// Defaults.
+const (
+	DefaultLogRetention = 30 * 24 * time.Hour
+	DefaultAlarmPeriods = 2
+	// maxLambdaTimeout is Lambda's hard limit on a function's timeout.
+	maxLambdaTimeout = 15 * time.Minute
+	// runnerSlack keeps the function's timeout above the Task's, so the
+	// Task's own timeout (States.Timeout, caught per journey) fires first.
+	runnerSlack = 10 * time.Second
+)
+
+var (
+	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	groupPattern   = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,100}/[A-Za-z0-9_.+-]{1,100}$`)
+)
+
+// withDefaults returns a copy of p with defaults applied, or every problem
+// with p at once.
+func (p Props) withDefaults() (Props, error) {
+	var errs []error
+	if !envNamePattern.MatchString(p.Environment) {
+		errs = append(errs, fmt.Errorf("Environment %q: want 1-32 of a-z, 0-9 and -, starting with a letter", p.Environment))
+	}
+	if p.DistDir == "" {
+		p.DistDir = "dist"
+	}
+	for _, fn := range Functions {
+		path := filepath.Join(p.DistDir, fn, "bootstrap")
+		if _, err := os.Stat(path); err != nil {
+			errs = append(errs, fmt.Errorf("function %s: %s is missing: run `make build` first", fn, path))
+		}
+	}
+	if len(p.Journeys) == 0 {
+		errs = append(errs, errors.New("Journeys is empty: pass the catalogue (journeys.Registry().All())"))
+	}
+	for _, g := range p.DeploymentGroups {
+		if !groupPattern.MatchString(g) {
+			errs = append(errs, fmt.Errorf("DeploymentGroups: %q is not APPLICATION/GROUP", g))
+		}
+	}
+	schedules := map[journey.Tier]time.Duration{}
+	for tier, d := range DefaultSchedules {
+		schedules[tier] = d
+	}
+	for tier, d := range p.Schedules {
+		if _, ok := DefaultSchedules[tier]; !ok {
+			errs = append(errs, fmt.Errorf("Schedules: tier %q is not global or domain", tier))
+			continue
+		}
+		if d != 0 && (d < time.Minute || d%time.Minute != 0) {
+			errs = append(errs, fmt.Errorf("Schedules[%s]: %s is not a whole number of minutes (at least 1m; 0 turns it off)", tier, d))
+		}
+		schedules[tier] = d
+	}
+	p.Schedules = schedules
+	if p.PagerDutyURL != "" && !strings.HasPrefix(p.PagerDutyURL, "https://") {
+		errs = append(errs, fmt.Errorf("PagerDutyURL %q: an Events API v2 integration URL starts with https://", p.PagerDutyURL))
+	}
+	if p.LogRetention == 0 {
+		p.LogRetention = DefaultLogRetention
+	}
+	if p.TimeoutMargin == 0 {
+		p.TimeoutMargin = flow.DefaultTimeoutMargin
+	}
+	if p.TimeoutMargin < 0 {
+		errs = append(errs, fmt.Errorf("TimeoutMargin %s is negative", p.TimeoutMargin))
+	}
+	if p.MaxConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("MaxConcurrency %d is negative", p.MaxConcurrency))
+	}
+	if p.AlarmPeriods == 0 {
+		p.AlarmPeriods = DefaultAlarmPeriods
+	}
+	if p.AlarmPeriods < 0 {
+		errs = append(errs, fmt.Errorf("AlarmPeriods %d is negative", p.AlarmPeriods))
+	}
+	if _, err := runnerTimeout(p.Journeys, p.TimeoutMargin); err != nil && len(p.Journeys) > 0 {
+		errs = append(errs, err)
+	}
+	for k := range p.RunnerEnvironment {
+		if strings.HasPrefix(k, "JOURNEYGATE_") {
+			errs = append(errs, fmt.Errorf("RunnerEnvironment: %s is set by the construct itself", k))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return p, fmt.Errorf("journeygate props: %w", err)
+	}
+	return p, nil
+}
+
+// runnerTimeout is the runner function's timeout: above the longest
+// journey's budget (its summed SLAs plus grace and margin) and Plan's.
+func runnerTimeout(js []journey.Journey, margin time.Duration) (time.Duration, error) {
+	longest := time.Duration(flow.PlanTimeoutSeconds) * time.Second
+	name := "plan"
+	for _, j := range js {
+		if d := flow.JourneyTimeout(j, margin); d > longest {
+			longest, name = d, j.Name
+		}
+	}
+	d := (longest + runnerSlack).Round(time.Second)
+	if d < longest+runnerSlack {
+		d += time.Second
+	}
+	if d > maxLambdaTimeout {
+		return 0, fmt.Errorf("journey %s needs a runner timeout of %s, above Lambda's %s: shorten its SLAs", name, d, maxLambdaTimeout)
+	}
+	return d, nil
+}
+
+// globalJourneys returns the names of the global journeys, sorted.
+func globalJourneys(js []journey.Journey) []string {
+	var out []string
+	for _, j := range js {
+		if j.Tier == journey.TierGlobal {
+			out = append(out, j.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
