@@ -1,8 +1,9 @@
 // Package infratest synthesizes journeygate's stack for tests: the shipped
 // infra/deploy.yaml and the journey catalogue, with stand-in files for the
 // functions' code (the template does not depend on what the code is;
-// functions/build_test.go checks the real build). Definition gives the
-// state machine definition as deployed, for the contract test to execute.
+// functions/build_test.go checks the real build). StagingDeployment gives
+// the state machine definition and schedule inputs as deployed, for the
+// contract test to execute.
 package infratest
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/repo"
 )
 
@@ -46,8 +48,6 @@ func (s *Synth) Definition() (string, error) {
 // own, after adjust (if any) changes the deployment. dir receives the
 // stand-in function code and the cloud assembly.
 func Synthesize(dir, env string, adjust func(*infra.Deployment)) (*Synth, error) {
-	// Node 20 is past end of life for jsii; the warning is noise here.
-	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 	root, err := repo.Root()
 	if err != nil {
 		return nil, err
@@ -97,15 +97,26 @@ func Synthesize(dir, env string, adjust func(*infra.Deployment)) (*Synth, error)
 	return &Synth{Stack: stack, Gate: gate, Deployment: *d, JSON: data, Template: parsed}, nil
 }
 
+// Staging is the shipped staging deployment as the contract test runs it.
+type Staging struct {
+	// Definition is the deployed state machine definition, functions as
+	// infra.PlaceholderFunctionARN(name).
+	Definition string
+	// ScheduleInputs are the execution inputs of the tiers' schedules, as
+	// the Scheduler sends them before filling in its context attributes
+	// (<aws.scheduler.execution-id> and the like).
+	ScheduleInputs map[journey.Tier]string
+}
+
 var staging struct {
 	once sync.Once
-	def  string
+	s    Staging
 	err  error
 }
 
-// Definition returns the staging stack's deployed state machine
-// definition, synthesized once per process.
-func Definition() (string, error) {
+// StagingDeployment synthesizes the staging stack once per process and
+// returns what the contract test needs from its template.
+func StagingDeployment() (Staging, error) {
 	staging.once.Do(func() {
 		dir, err := os.MkdirTemp("", "journeygate-synth-")
 		if err != nil {
@@ -118,9 +129,34 @@ func Definition() (string, error) {
 			staging.err = err
 			return
 		}
-		staging.def, staging.err = s.Definition()
+		staging.s.Definition, err = s.Definition()
+		if err != nil {
+			staging.err = err
+			return
+		}
+		staging.s.ScheduleInputs, staging.err = s.ScheduleInputs()
 	})
-	return staging.def, staging.err
+	return staging.s, staging.err
+}
+
+// ScheduleInputs returns each scheduled tier's target input.
+func (s *Synth) ScheduleInputs() (map[journey.Tier]string, error) {
+	out := map[journey.Tier]string{}
+	for _, tier := range []journey.Tier{journey.TierGlobal, journey.TierDomain} {
+		sched := s.Gate.Schedule(tier)
+		if sched == nil {
+			continue
+		}
+		cfn := sched.Node().DefaultChild().(awscdk.CfnElement)
+		id, _ := s.Stack.Resolve(s.Stack.GetLogicalId(cfn)).(string)
+		target, _ := s.Template.Resources[id].Properties["Target"].(map[string]any)
+		input, ok := target["Input"].(string)
+		if !ok {
+			return nil, fmt.Errorf("schedule %s has no literal Target.Input", id)
+		}
+		out[tier] = input
+	}
+	return out, nil
 }
 
 func toAny(data []byte) *map[string]any {

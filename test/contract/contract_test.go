@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
@@ -206,5 +211,56 @@ func TestCodePipelineJobReportsOnce(t *testing.T) {
 				t.Errorf("failure message does not name the step: %s", r.Message)
 			}
 		})
+	}
+}
+
+// TestDeployedScheduleRunsGlobalJourneys starts an execution the way the
+// deployed global schedule does: no execution name, the template's input
+// with the Scheduler's context attributes filled in.
+func TestDeployedScheduleRunsGlobalJourneys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, options{})
+	tmpl, ok := w.schedules[journey.TierGlobal]
+	if !ok {
+		t.Fatal("the staging stack has no global schedule")
+	}
+	input := strings.NewReplacer(
+		"<aws.scheduler.execution-id>", "6f1c1d7e-3b9a-4c52-8e0f-2a4b6c8d0e1f",
+		"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-global",
+	).Replace(tmpl)
+	if strings.Contains(input, "<aws.scheduler.") {
+		t.Fatalf("schedule input uses a context attribute this test does not fill in: %s", input)
+	}
+	if _, err := w.sf.Client().StartExecution(context.Background(), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(stateMachineARN), Input: aws.String(input),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out := gateOutput(t, w.waitExecutions(1)[0])
+	if out.Status != "Succeeded" {
+		t.Fatalf("scheduled run: %+v", out)
+	}
+	if n := len(w.cd.Reports()) + len(w.cp.Reports()); n != 0 {
+		t.Errorf("a scheduled run reported %d times to a deployment", n)
+	}
+	results, err := w.store.Results(context.Background(), out.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := journeys.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	global, err := reg.Select(journey.Selector{Tier: journey.TierGlobal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(global) {
+		t.Errorf("%d results, want the %d global journeys", len(results), len(global))
+	}
+	for _, r := range results {
+		if r.Tier != journey.TierGlobal {
+			t.Errorf("scheduled global run ran %s journey %s", r.Tier, r.Journey)
+		}
 	}
 }

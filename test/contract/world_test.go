@@ -22,9 +22,11 @@ import (
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
 	runnerhandler "github.com/journeygate/journeygate/functions/runner/handler"
 	sinkhandler "github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/infra"
+	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/test/alertmanager"
@@ -47,7 +49,10 @@ type world struct {
 	cp    *awslocal.CodePipeline
 	sf    *awslocal.StepFunctions
 	hook  lambda.Handler
-	def   string
+	// def is the deployed state machine definition; schedules the deployed
+	// schedules' inputs per tier.
+	def       string
+	schedules map[journey.Tier]string
 
 	mu        sync.Mutex
 	handlers  map[string]sfnlocal.Handler
@@ -103,10 +108,18 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	t.Cleanup(am.Stop)
 
+	// local for hook-started runs; staging for the deployed schedules' inputs.
 	envs, err := envconfig.Parse("contract.yaml", []byte(fmt.Sprintf(`environments:
   local:
     targets:
-      alertmanager: %s
+      alertmanager: %[1]s
+    settings:
+      quiet_window: 2s
+    sink:
+      correlate: [/groupLabels/jg_run, /commonLabels/jg_run]
+  staging:
+    targets:
+      alertmanager: %[1]s
     settings:
       quiet_window: 2s
     sink:
@@ -137,9 +150,15 @@ func newWorld(t *testing.T, o options) *world {
 		runner = o.wrapRunner(runner)
 	}
 	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": sfnlocal.LambdaHandler(gateH.Handle)}
-	w.def, err = flow.Definition(flow.Options{RunnerArn: sfnlocal.FunctionARN("runner"), GateArn: sfnlocal.FunctionARN("gate")})
+	// What is deployed is what is tested: the definition from the
+	// synthesized staging stack, with the functions' placeholder ARNs.
+	deployed, err := infratest.StagingDeployment()
 	if err != nil {
 		t.Fatal(err)
+	}
+	w.def, w.schedules = deployed.Definition, deployed.ScheduleInputs
+	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") {
+		t.Fatal("the deployed definition's function ARNs do not name the handlers below")
 	}
 	w.sf = awslocal.StartStepFunctions(t, w.execute)
 
