@@ -6,8 +6,12 @@ TOOLS := $(CURDIR)/.tools
 ALERTMANAGER_VERSION := v0.28.1
 ALERTMANAGER := $(TOOLS)/alertmanager-$(ALERTMANAGER_VERSION)/alertmanager
 export JOURNEYGATE_ALERTMANAGER := $(ALERTMANAGER)
+# The CDK's jsii runtime warns on every start that Node 20 is past end of life.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+ENV   ?=
+CDK   := infra/_cli/node_modules/.bin/cdk
 
-.PHONY: run test build cli tools unit integration vet fmt-check bench clean help
+.PHONY: run test build cli tools unit integration vet fmt-check bench clean help synth deploy diff
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -29,6 +33,22 @@ build: ## build the Lambda functions into dist/NAME/bootstrap (provided.al2023, 
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(DIST)/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
+
+synth: build ## synthesize every environment's stack of infra/deploy.yaml into cdk.out (offline, no credentials)
+	$(GO) run ./infra/app
+	@echo "templates: $$(ls cdk.out/*.template.json | tr '\n' ' ')"
+
+$(CDK): infra/_cli/package.json infra/_cli/package-lock.json
+	cd infra/_cli && npm ci --no-audit --no-fund
+	touch $@
+
+deploy: build $(CDK) ## deploy one environment's stack with the CDK CLI: make deploy ENV=staging (needs AWS credentials)
+	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment of infra/deploy.yaml>"; exit 2; }
+	$(CDK) deploy journeygate-$(ENV) --require-approval broadening
+
+diff: build $(CDK) ## show what make deploy ENV=... would change
+	@test -n "$(ENV)" || { echo "usage: make diff ENV=<environment of infra/deploy.yaml>"; exit 2; }
+	$(CDK) diff journeygate-$(ENV)
 
 cli: ## build the CLI into bin/
 	$(GO) build -o bin/journeygate ./cmd/journeygate
@@ -60,4 +80,4 @@ bench: ## benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
 
 clean:
-	rm -rf bin dist .journeygate
+	rm -rf bin dist .journeygate cdk.out
