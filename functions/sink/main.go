@@ -2,10 +2,15 @@
 // notifications the system under test sends during journeys (see package
 // handler).
 //
-// Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
-// JOURNEYGATE_SINK_TOKEN and/or JOURNEYGATE_SINK_HMAC_SECRET (at least
-// one), JOURNEYGATE_SINK_MAX_BODY (bytes), JOURNEYGATE_SINK_CORRELATE
-// (comma-separated JSON Pointers), JOURNEYGATE_DELIVERY_TTL (a Go duration).
+// Environment: JOURNEYGATE_TABLE (required, the DynamoDB table); the
+// bearer token as JOURNEYGATE_SINK_TOKEN_SECRET (a Secrets Manager secret's
+// ARN or name, whose SecretString is the token, read once at cold start)
+// or JOURNEYGATE_SINK_TOKEN (the token itself), not both; and/or
+// JOURNEYGATE_SINK_HMAC_SECRET (at least one credential is required);
+// JOURNEYGATE_SINK_MAX_BODY (bytes), JOURNEYGATE_SINK_CORRELATE
+// (comma-separated JSON Pointers), JOURNEYGATE_DELIVERY_TTL (a Go
+// duration). An unreadable token secret stops the function from starting,
+// with an error naming the variable and the secret, never the value.
 package main
 
 import (
@@ -19,10 +24,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -36,13 +44,24 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-// build reads the configuration and wires the handler.
+// build reads the configuration and wires the handler with the default
+// AWS configuration.
 func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
+	return wire(ctx, getenv, log, func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) })
+}
+
+// wire reads the configuration, loads the AWS configuration with loadAWS,
+// reads the token secret and wires the handler.
+func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loadAWS func(context.Context) (aws.Config, error)) (*handler.Handler, error) {
 	table := getenv("JOURNEYGATE_TABLE")
 	if table == "" {
 		return nil, errors.New("JOURNEYGATE_TABLE is not set")
 	}
 	cfg := handler.Config{Token: getenv("JOURNEYGATE_SINK_TOKEN"), HMACSecret: getenv("JOURNEYGATE_SINK_HMAC_SECRET")}
+	tokenSecret := getenv("JOURNEYGATE_SINK_TOKEN_SECRET")
+	if tokenSecret != "" && cfg.Token != "" {
+		return nil, errors.New("JOURNEYGATE_SINK_TOKEN_SECRET and JOURNEYGATE_SINK_TOKEN are both set: set one")
+	}
 	if s := getenv("JOURNEYGATE_SINK_MAX_BODY"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -63,9 +82,15 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		}
 		opts = append(opts, store.WithDeliveryTTL(d))
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := loadAWS(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if tokenSecret != "" {
+		r := secrets.New(secrets.WithSecretsManager(secretsmanager.NewFromConfig(awsCfg)))
+		if cfg.Token, err = r.Resolve(ctx, "secretsmanager:"+tokenSecret); err != nil {
+			return nil, fmt.Errorf("JOURNEYGATE_SINK_TOKEN_SECRET: reading the sink token: %w", err)
+		}
 	}
 	return handler.New(cfg, store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table, opts...), handler.WithLogger(log))
 }

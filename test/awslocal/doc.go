@@ -1,9 +1,12 @@
 // Package awslocal serves local HTTP endpoints that speak the AWS JSON 1.1
-// protocol of CodeDeploy (GetDeployment, PutLifecycleEventHookExecutionStatus)
-// and CodePipeline (PutJobSuccessResult, PutJobFailureResult, GetJobDetails),
-// so the real aws-sdk-go-v2 clients, pointed at them with BaseEndpoint and
-// dummy static credentials in us-east-1, exercise their real serialisation,
-// error mapping and retries without an AWS account.
+// protocol of CodeDeploy (GetDeployment,
+// PutLifecycleEventHookExecutionStatus), CodePipeline (PutJobSuccessResult,
+// PutJobFailureResult, GetJobDetails), Step Functions (StartExecution,
+// DescribeExecution), Secrets Manager (GetSecretValue) and SSM Parameter
+// Store (GetParameter), the last two backed by in-memory maps, so the real
+// aws-sdk-go-v2 clients, pointed at them with BaseEndpoint and dummy static
+// credentials in us-east-1, exercise their real serialisation, error mapping
+// and retries without an AWS account.
 //
 // Each endpoint runs on a free loopback port and stops when the test ends.
 // Errors are answered the way the services answer them (HTTP 400,
@@ -11,8 +14,10 @@
 // its typed errors: *types.DeploymentDoesNotExistException,
 // *types.LifecycleEventAlreadyCompletedException (a second report for the
 // same hook execution), *types.InvalidJobStateException (a second result for
-// the same job), *types.JobNotFoundException, and so on. ThrottleNext answers
-// ThrottlingException, which the SDK's standard retryer retries as a
+// the same job), *types.JobNotFoundException,
+// *types.ResourceNotFoundException (an unknown secret),
+// *types.ParameterNotFound (an unknown parameter), and so on. ThrottleNext
+// answers ThrottlingException, which the SDK's standard retryer retries as a
 // throttle (aws/retry DefaultThrottleErrorCodes); FailNext injects any other
 // code. Every call is logged (Requests), rejected ones included, and every
 // accepted report recorded (Reports), so tests can assert exactly-once
