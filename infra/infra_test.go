@@ -224,6 +224,9 @@ func TestFunctions(t *testing.T) {
 		if env["JOURNEYGATE_TABLE"] == nil {
 			t.Errorf("%s: no JOURNEYGATE_TABLE", name)
 		}
+		if name == infra.FunctionHook && p["FunctionName"] != "CodeDeployHook_journeygate-staging" {
+			t.Errorf("hook function name %v: CodeDeploy's managed roles invoke CodeDeployHook_* only", p["FunctionName"])
+		}
 		if name == infra.FunctionRunner {
 			timeout := time.Duration(p["Timeout"].(float64)) * time.Second
 			for _, j := range journeys.All() {
@@ -362,17 +365,20 @@ func TestEventRulesAndTopic(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::SNS::Topic"), props(map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()}))
 	})
 	check(t, "no subscription without a PagerDuty URL", func() { tpl.ResourceCountIs(jsii.String("AWS::SNS::Subscription"), jsii.Number(0)) })
-	for detail, target := range map[string]any{
-		infra.DetailRunCompleted:  map[string]any{"Id": "VerdictLogs", "Arn": assertions.Match_AnyValue()},
-		infra.DetailJourneyFailed: assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}}),
+	for _, rule := range []struct {
+		detail string
+		match  map[string]any
+		target any
+	}{
+		{flow.DetailRunCompleted, map[string]any{"environment": []any{"staging"}}, map[string]any{"Id": "VerdictLogs", "Arn": assertions.Match_AnyValue()}},
+		{flow.DetailJourneyFailed, map[string]any{"environment": []any{"staging"}, "mode": []any{"enforce"}}, assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}})},
 	} {
-		check(t, detail+" rule", func() {
+		check(t, rule.detail+" rule", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), props(map[string]any{
 				"EventPattern": map[string]any{
-					"source": []any{infra.EventSource}, "detail-type": []any{detail},
-					"detail": map[string]any{"environment": []any{"staging"}},
+					"source": []any{flow.EventSource}, "detail-type": []any{rule.detail}, "detail": rule.match,
 				},
-				"Targets": []any{target},
+				"Targets": []any{rule.target},
 			}))
 		})
 	}
@@ -573,4 +579,54 @@ func sameJSON(t *testing.T, a, b string) bool {
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return string(xa) == string(ya)
+}
+
+// TestJourneyFailedMessageReadsTheDetail checks that every path the alarm
+// topic's message reads is a field of flow.JourneyFailed as the runner
+// marshals it, even when empty: a path that matches nothing would leave a
+// blank in the page on-call gets.
+func TestJourneyFailedMessageReadsTheDetail(t *testing.T) {
+	s := synth(t, "staging")
+	var paths map[string]any
+	for _, id := range s.Template.OfType("AWS::Events::Rule") {
+		p := s.Template.Resources[id].Properties
+		pattern, _ := p["EventPattern"].(map[string]any)
+		if dt, _ := pattern["detail-type"].([]any); !slices.Contains(dt, any(flow.DetailJourneyFailed)) {
+			continue
+		}
+		targets, _ := p["Targets"].([]any)
+		if len(targets) != 1 {
+			t.Fatalf("%s rule has %d targets, want the topic", flow.DetailJourneyFailed, len(targets))
+		}
+		tr, _ := targets[0].(map[string]any)["InputTransformer"].(map[string]any)
+		paths, _ = tr["InputPathsMap"].(map[string]any)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no %s rule with an input transformer", flow.DetailJourneyFailed)
+	}
+	b, err := json.Marshal(map[string]any{"detail": flow.JourneyFailed{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var event map[string]any
+	if err := json.Unmarshal(b, &event); err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range paths {
+		path, _ := p.(string)
+		var cur any = event
+		for _, key := range strings.Split(strings.TrimPrefix(path, "$."), ".") {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				cur = nil
+				break
+			}
+			if cur, ok = m[key]; !ok {
+				break
+			}
+		}
+		if _, isMap := cur.(map[string]any); cur == nil || isMap {
+			t.Errorf("message variable %s reads %s, which an empty flow.JourneyFailed does not have as a value", name, path)
+		}
+	}
 }

@@ -241,7 +241,14 @@ func (j *JourneyGate) addFunctions() error {
 			Description: jsii.String("journeygate " + s.name + " function (" + j.props.Environment + ")"),
 		})
 		logs.GrantWrite(role)
+		var name *string
+		if s.name == FunctionHook {
+			// CodeDeploy's managed service roles (AWSCodeDeployRoleForLambda,
+			// ...ForECS) may invoke functions named CodeDeployHook_* only.
+			name = jsii.String(HookFunctionName(j.props.Environment))
+		}
 		j.functions[s.name] = awslambda.NewFunction(j.Construct, jsii.String(id), &awslambda.FunctionProps{
+			FunctionName: name,
 			Role:         role,
 			Description:  jsii.String(s.description + " (" + j.props.Environment + ")"),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
@@ -314,13 +321,6 @@ func (j *JourneyGate) addSink() {
 	j.RunnerFunction().AddEnvironment(jsii.String("JOURNEYGATE_SINK_URL"), j.sinkURL.Url(), nil)
 }
 
-// Event detail types the rules match (published by the gate and runner).
-const (
-	DetailRunCompleted  = "Run Completed"
-	DetailJourneyFailed = "Journey Failed"
-	EventSource         = "journeygate"
-)
-
 func (j *JourneyGate) addEvents() {
 	bus := awsevents.EventBus_FromEventBusName(j.Construct, jsii.String("DefaultBus"), jsii.String("default"))
 	for _, fn := range []awslambda.Function{j.GateFunction(), j.RunnerFunction()} {
@@ -335,11 +335,13 @@ func (j *JourneyGate) addEvents() {
 	})
 	j.addVerdictLogRule()
 	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
-		Description: jsii.String("journeygate " + j.props.Environment + ": a journey failed; tell on-call through the alarm topic"),
+		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed; tell on-call through the alarm topic"),
 		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings(EventSource),
-			DetailType: jsii.Strings(DetailJourneyFailed),
-			Detail:     &map[string]any{"environment": []string{j.props.Environment}},
+			Source:     jsii.Strings(flow.EventSource),
+			DetailType: jsii.Strings(flow.DetailJourneyFailed),
+			// Observe-mode journeys are still proving themselves: their
+			// failures are on the dashboard and in history, not paged.
+			Detail: &map[string]any{"environment": []string{j.props.Environment}, "mode": []string{string(journey.ModeEnforce)}},
 		},
 	})
 	journeyFailed.AddTarget(newTopicTarget(j.topic))
@@ -419,8 +421,8 @@ func (j *JourneyGate) addVerdictLogRule() {
 	awsevents.NewCfnRule(j.Construct, jsii.String("RunCompletedRule"), &awsevents.CfnRuleProps{
 		Description: jsii.String("journeygate " + j.props.Environment + ": every run's verdict, kept in the verdict log group"),
 		EventPattern: map[string]any{
-			"source":      []string{EventSource},
-			"detail-type": []string{DetailRunCompleted},
+			"source":      []string{flow.EventSource},
+			"detail-type": []string{flow.DetailRunCompleted},
 			"detail":      map[string]any{"environment": []string{j.props.Environment}},
 		},
 		State:   jsii.String("ENABLED"),
@@ -447,6 +449,12 @@ func (j *JourneyGate) addOutputs() {
 	}
 	out("AlarmNames", jsii.String(strings.Join(j.alarmNames, ",")), "journey alarms for a CodeDeploy deployment group's automatic rollback")
 	out("AlarmArns", jsii.String(strings.Join(arns, ",")), "journey alarm ARNs")
+}
+
+// HookFunctionName is the hook function's name: CodeDeploy's managed
+// service roles may invoke hooks named CodeDeployHook_* without more IAM.
+func HookFunctionName(environment string) string {
+	return "CodeDeployHook_journeygate-" + environment
 }
 
 // functionID is a function's construct ID: "hook" -> "HookFunction".

@@ -181,7 +181,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		h, err := runnerfn.New(reg, cfg, st, runnerfn.WithSink(sk), runnerfn.WithLogger(logger))
+		h, err := runnerfn.New(reg, cfg, st, runnerfn.WithSink(sk), runnerfn.WithLogger(logger), runnerfn.WithEvents(clients.eventBridge(), ""))
 		if err != nil {
 			return err
 		}

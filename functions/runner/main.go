@@ -5,7 +5,9 @@
 // JOURNEYGATE_SINK_URL (the sink's function URL; without it journeys that
 // await notifications fail), JOURNEYGATE_ENVIRONMENTS_FILE (default: the
 // catalogue's environments.yaml), JOURNEYGATE_TIMEOUT_MARGIN (a Go
-// duration added to each journey's SLAs for its Task timeout).
+// duration added to each journey's SLAs for its Task timeout),
+// JOURNEYGATE_EVENT_BUS (the EventBridge bus for journey-failed events,
+// default "default").
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package main
@@ -23,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
 	"github.com/journeygate/journeygate/journeys"
@@ -77,6 +80,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	st := store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table)
+	opts = append(opts, handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")))
 	if u := getenv("JOURNEYGATE_SINK_URL"); u != "" {
 		base, err := url.Parse(u)
 		if err != nil || base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {

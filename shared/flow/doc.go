@@ -42,4 +42,13 @@
 //     PlanTimeoutSeconds and Decide by GateTimeoutSeconds.
 //   - The gate reads the plan from the run record the Plan Task wrote, so
 //     ForcedFailure passes only the input and the error.
+//
+// # Events
+//
+// The Lambdas publish to EventBridge with source EventSource: the gate a
+// DetailRunCompleted event (detail RunCompleted) after every verdict, the
+// runner a DetailJourneyFailed event (detail JourneyFailed) after every
+// recorded result that did not pass. infra/ matches its rules on these
+// constants and reads the details' JSON fields, so they are named here
+// once; package eventbus puts them on a bus.
 package flow

@@ -27,9 +27,9 @@
 // runs get PutJobSuccessResult or PutJobFailureResult, whose message names
 // the failing journey and step, bounded to MaxPipelineMessage characters;
 // schedule and manual runs report nowhere. Every run publishes an
-// EventBridge event (Source "journeygate", DetailType "Run Completed")
-// when an events client is configured; a failed publish is logged and
-// never changes the verdict.
+// EventBridge event (Source "journeygate", DetailType "Run Completed",
+// detail flow.RunCompleted) when an events client is configured; a failed
+// publish is logged and never changes the verdict.
 //
 // Metrics: each decided run writes one EMF record (WithMetrics; see package
 // metrics) right after the decision, before reporting: GateVerdicts,

@@ -2,56 +2,24 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
 )
 
 // EventsAPI is the part of the EventBridge client the gate uses.
-type EventsAPI interface {
-	// PutEvents publishes events.
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
+type EventsAPI = eventbus.API
 
-var _ EventsAPI = (*eventbridge.Client)(nil)
-
-// The run-completed event's source and detail type.
+// The run-completed event's source and detail type (flow's).
 const (
-	EventSource     = "journeygate"
-	EventDetailType = "Run Completed"
-)
-
-// maxEventReasons and maxEventMessage bound the event's detail, far below
-// EventBridge's 256 KiB entry limit.
-const (
-	maxEventReasons = 20
-	maxEventMessage = 500
+	EventSource     = flow.EventSource
+	EventDetailType = flow.DetailRunCompleted
 )
 
 // RunCompleted is the detail of the run-completed event.
-type RunCompleted struct {
-	RunID           string        `json:"runId"`
-	Environment     string        `json:"environment"`
-	Trigger         flow.Trigger  `json:"trigger"`
-	Status          string        `json:"status"`
-	Summary         string        `json:"summary"`
-	Passed          int           `json:"passed"`
-	Blocking        int           `json:"blocking"`
-	Observed        int           `json:"observed"`
-	Reasons         []gate.Reason `json:"reasons,omitempty"`
-	Reported        string        `json:"reported"`
-	AlreadyReported bool          `json:"alreadyReported,omitempty"`
-	AlreadyDecided  bool          `json:"alreadyDecided,omitempty"`
-	// ReportError says why the verdict could not be reported, if it could not.
-	ReportError string `json:"reportError,omitempty"`
-}
+type RunCompleted = flow.RunCompleted
 
 // publish sends the run-completed event; failures are logged only.
 func (h *Handler) publish(ctx context.Context, in flow.Input, v gate.Verdict, resp flow.GateResponse, reportErr error, log *slog.Logger) {
@@ -65,34 +33,16 @@ func (h *Handler) publish(ctx context.Context, in flow.Input, v gate.Verdict, re
 		Reported: resp.Reported, AlreadyReported: resp.AlreadyReported, AlreadyDecided: resp.AlreadyDecided,
 	}
 	for i, r := range v.Reasons {
-		if i == maxEventReasons {
+		if i == flow.MaxEventReasons {
 			break
 		}
-		r.Message = bounded(r.Message, maxEventMessage)
+		r.Message = flow.Bound(r.Message, flow.MaxEventMessage)
 		detail.Reasons = append(detail.Reasons, r)
 	}
 	if reportErr != nil {
-		detail.ReportError = bounded(reportErr.Error(), maxEventMessage)
+		detail.ReportError = flow.Bound(reportErr.Error(), flow.MaxEventMessage)
 	}
-	b, err := json.Marshal(detail)
-	if err != nil {
-		log.Error("run-completed event not published", "err", err)
-		return
-	}
-	out, err := h.events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		Source:       aws.String(EventSource),
-		DetailType:   aws.String(EventDetailType),
-		Detail:       aws.String(string(b)),
-		EventBusName: aws.String(h.bus),
-	}}})
-	if err == nil && out != nil && out.FailedEntryCount > 0 {
-		err = fmt.Errorf("%d entry rejected", out.FailedEntryCount)
-		if len(out.Entries) > 0 {
-			e := out.Entries[0]
-			err = fmt.Errorf("entry rejected: %s: %s", aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
-		}
-	}
-	if err != nil {
-		log.Error("run-completed event not published", "bus", h.bus, "err", err)
+	if err := h.events.Put(ctx, flow.DetailRunCompleted, detail); err != nil {
+		log.Error("run-completed event not published", "bus", h.events.Bus(), "err", err)
 	}
 }

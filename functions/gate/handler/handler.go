@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
@@ -31,8 +32,7 @@ const (
 type Handler struct {
 	store    store.Store
 	reporter *reporter
-	events   EventsAPI
-	bus      string
+	events   *eventbus.Publisher
 	log      *slog.Logger
 	metrics  *metrics.Emitter
 	now      func() time.Time
@@ -44,7 +44,7 @@ type Option func(*Handler)
 // WithEvents publishes a run-completed event to bus ("" = "default")
 // through api after every verdict.
 func WithEvents(api EventsAPI, bus string) Option {
-	return func(h *Handler) { h.events, h.bus = api, bus }
+	return func(h *Handler) { h.events = eventbus.New(api, bus) }
 }
 
 // WithLogger sets the structured logger (default: discard).
@@ -94,9 +94,6 @@ func New(st store.Store, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.bus == "" {
-		h.bus = "default"
 	}
 	if h.reporter.attempts < 1 {
 		return nil, fmt.Errorf("gate handler: report attempts %d must be at least 1", h.reporter.attempts)

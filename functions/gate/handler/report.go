@@ -106,14 +106,14 @@ func (r *reporter) report(ctx context.Context, in flow.Input, v gate.Verdict) (a
 		}
 		return false, nil
 	case flow.TriggerCodePipeline:
-		externalID := aws.String(bounded(in.RunID, maxExternalID))
+		externalID := aws.String(flow.Bound(in.RunID, maxExternalID))
 		err = r.retry(ctx, "CodePipeline", func() error {
 			if status == string(gate.Succeeded) {
 				_, err := r.cp.PutJobSuccessResult(ctx, &codepipeline.PutJobSuccessResultInput{
 					JobId: aws.String(t.JobID),
 					ExecutionDetails: &cptypes.ExecutionDetails{
 						ExternalExecutionId: externalID,
-						Summary:             aws.String(bounded(v.Summary, MaxPipelineSummary)),
+						Summary:             aws.String(flow.Bound(v.Summary, MaxPipelineSummary)),
 					},
 				})
 				return err
@@ -168,16 +168,7 @@ func throttled(err error) bool {
 // the verdict's explanation (journey, step, outcome, timing, message),
 // bounded to MaxPipelineMessage characters.
 func PipelineMessage(runID string, v gate.Verdict) string {
-	return bounded("journeygate run "+runID+": "+v.Explain(), MaxPipelineMessage)
-}
-
-// bounded cuts s to limit runes, marking the cut.
-func bounded(s string, limit int) string {
-	r := []rune(s)
-	if len(r) <= limit {
-		return s
-	}
-	return string(r[:limit-1]) + "…"
+	return flow.Bound("journeygate run "+runID+": "+v.Explain(), MaxPipelineMessage)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -15,7 +15,15 @@
 //     next free attempt number and returns a flow.JourneySummary. A journey
 //     that fails is a result, never an error. Once the result is recorded,
 //     its EMF metrics are written (WithMetrics; see package metrics); a
-//     metrics write error is logged and changes nothing.
+//     metrics write error is logged and changes nothing. A result that did
+//     not pass, in any mode, is then published as an EventBridge event
+//     (WithEvents: source "journeygate", detail type "Journey Failed",
+//     detail flow.JourneyFailed); a failed publish is logged and changes
+//     nothing either.
+//
+// Each planned journey's Task timeout is flow.JourneyTimeout with the
+// handler's margin (WithTimeoutMargin), the same budget infra/ sizes the
+// runner function's timeout by.
 //
 // Faults are returned as named error types (InvalidRequestError,
 // ConfigError, UnknownJourneyError, StoreError) and never wrapped, so Step

@@ -12,6 +12,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
@@ -19,13 +20,13 @@ import (
 	"github.com/journeygate/journeygate/shared/store"
 )
 
-// DefaultTimeoutMargin is added to a journey's summed SLAs for its runner
-// Task's timeout: room for cleanup, abandoned steps and recording.
-const DefaultTimeoutMargin = 30 * time.Second
+// DefaultTimeoutMargin is added to a journey's summed SLAs and step
+// graces for its runner Task's timeout (flow.JourneyTimeout's margin).
+const DefaultTimeoutMargin = flow.DefaultTimeoutMargin
 
-// stepGrace is how long journey.Execute waits past a step's SLA for a step
-// that ignores its context (journey.Options.AbandonAfter's default).
-const stepGrace = 2 * time.Second
+// eventTimeout bounds publishing a Journey Failed event, so a slow bus
+// cannot hold the invocation past its Task's timeout.
+const eventTimeout = 5 * time.Second
 
 // writeReserve is kept from the Lambda deadline for recording the result.
 const writeReserve = 3 * time.Second
@@ -43,6 +44,7 @@ type Handler struct {
 	client  *http.Client
 	log     *slog.Logger
 	metrics *metrics.Emitter
+	events  *eventbus.Publisher
 	margin  time.Duration
 	now     func() time.Time
 }
@@ -63,6 +65,16 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // WithMetrics writes a journey's EMF metrics to m once its result is
 // recorded (default: none). A metrics write error is logged, never returned.
 func WithMetrics(m *metrics.Emitter) Option { return func(h *Handler) { h.metrics = m } }
+
+// EventsAPI is the part of the EventBridge client the runner uses.
+type EventsAPI = eventbus.API
+
+// WithEvents publishes a Journey Failed event (flow.JourneyFailed) to bus
+// ("" = "default") through api once a result that did not pass is
+// recorded, in any mode. A publishing error is logged, never returned.
+func WithEvents(api EventsAPI, bus string) Option {
+	return func(h *Handler) { h.events = eventbus.New(api, bus) }
+}
 
 // WithTimeoutMargin sets what is added to a journey's summed SLAs for its
 // runner Task's timeout (default DefaultTimeoutMargin).
@@ -188,13 +200,13 @@ func (h *Handler) selectJourneys(in flow.Input) ([]journey.Journey, error) {
 	return out, nil
 }
 
-// planned describes j as a Map item, with its runner Task timeout.
+// planned describes j as a Map item, with its runner Task timeout
+// (flow.JourneyTimeout, the budget infra/ sizes the function by).
 func (h *Handler) planned(j journey.Journey) flow.PlannedJourney {
-	sla := j.TotalSLA()
-	budget := sla + time.Duration(len(j.Steps))*stepGrace + h.margin
+	budget := flow.JourneyTimeout(j, h.margin)
 	return flow.PlannedJourney{
 		Name: j.Name, Mode: j.Mode, Tier: j.Tier,
-		SLASeconds:     sla.Seconds(),
+		SLASeconds:     j.TotalSLA().Seconds(),
 		TimeoutSeconds: max(1, int(math.Ceil(budget.Seconds()))),
 	}
 }
@@ -268,10 +280,35 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: 1}); err != nil {
 		log.Warn("journey metrics not written", "err", err)
 	}
+	if !res.Outcome.OK() {
+		trigger := req.Trigger
+		if trigger.Type == "" {
+			trigger.Type = flow.TriggerType(rec.Trigger)
+		}
+		h.publishFailed(ctx, flow.NewJourneyFailed(res, trigger), log)
+	}
 	return flow.JourneySummary{
 		Journey: j.Name, Outcome: res.Outcome, Attempt: res.Attempt,
-		Message: bounded(res.Message, flow.MaxSummaryMessage),
+		Message: flow.Bound(res.Message, flow.MaxSummaryMessage),
 	}, nil
+}
+
+// publishFailed sends the Journey Failed event; failures are logged only.
+// Like the result it follows, it is sent even when ctx is cancelled, but
+// for at most eventTimeout and never past ctx's deadline.
+func (h *Handler) publishFailed(ctx context.Context, detail flow.JourneyFailed, log *slog.Logger) {
+	if h.events == nil {
+		return
+	}
+	d := eventTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl))
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	defer cancel()
+	if err := h.events.Put(pctx, flow.DetailJourneyFailed, detail); err != nil {
+		log.Error("journey-failed event not published", "bus", h.events.Bus(), "err", err)
+	}
 }
 
 // settings returns the environment's settings plus what the trigger knows.
@@ -292,13 +329,4 @@ func settings(base map[string]string, t flow.Trigger) map[string]string {
 		}
 	}
 	return out
-}
-
-// bounded cuts s to limit runes, marking the cut.
-func bounded(s string, limit int) string {
-	r := []rune(s)
-	if len(r) <= limit {
-		return s
-	}
-	return string(r[:limit-1]) + "…"
 }

@@ -373,3 +373,33 @@ func TestEventFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanTimeoutIsJourneyTimeout: each planned Task timeout is
+// flow.JourneyTimeout with the handler's margin, rounded up to seconds,
+// the budget infra/ sizes the runner function's timeout by.
+func TestPlanTimeoutIsJourneyTimeout(t *testing.T) {
+	for _, margin := range []time.Duration{0, 1500 * time.Millisecond, flow.DefaultTimeoutMargin} {
+		t.Run(margin.String(), func(t *testing.T) {
+			reg := metricsRegistry(t)
+			f := newFixtureWith(t, reg, runner.WithTimeoutMargin(margin))
+			var plan flow.Plan
+			if err := f.invoke(t, planPayload("r-timeout", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+				t.Fatal(err)
+			}
+			if len(plan.Journeys) != len(reg.Names()) {
+				t.Fatalf("planned %d journeys, want %d", len(plan.Journeys), len(reg.Names()))
+			}
+			for _, pj := range plan.Journeys {
+				j, _ := reg.Get(pj.Name)
+				budget := flow.JourneyTimeout(j, margin)
+				want := int((budget + time.Second - 1) / time.Second)
+				if pj.TimeoutSeconds != want || pj.SLASeconds != j.TotalSLA().Seconds() {
+					t.Errorf("%s: timeout %ds, SLA %vs; want %ds (flow.JourneyTimeout %s), %vs", pj.Name, pj.TimeoutSeconds, pj.SLASeconds, want, budget, j.TotalSLA().Seconds())
+				}
+			}
+		})
+	}
+	if runner.DefaultTimeoutMargin != flow.DefaultTimeoutMargin {
+		t.Errorf("DefaultTimeoutMargin %s, want flow's %s", runner.DefaultTimeoutMargin, flow.DefaultTimeoutMargin)
+	}
+}
