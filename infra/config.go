@@ -129,6 +129,7 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 			p.Add(path, "%v: add it to %s", err, envsFile)
 		} else {
 			d.Props.SinkCorrelate = env.Sink.Correlate
+			d.Props.PoolSecrets = env.Refs()
 		}
 		out = append(out, d)
 	}

@@ -353,6 +353,7 @@ func (j *JourneyGate) grant() {
 	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.SinkFunction(), "dynamodb:GetItem", "dynamodb:PutItem")
+	j.grantPoolSecrets(j.RunnerFunction())
 	j.stateMachine.GrantStartExecution(j.HookFunction())
 	reporters := []awslambda.Function{j.HookFunction(), j.GateFunction()}
 	if len(j.props.DeploymentGroups) > 0 {

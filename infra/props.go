@@ -12,6 +12,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // Props configures one journeygate deployment (one environment).
@@ -50,6 +51,11 @@ type Props struct {
 	// SinkCorrelate are the JSON Pointers to the run ID in the target's
 	// notifications (the environments file's sink.correlate).
 	SinkCorrelate []string
+	// PoolSecrets are the Secrets Manager secrets and SSM parameters the
+	// environment's pools of test resources reference (the environments
+	// file's pools, envconfig.Environment.Refs): the runner may read
+	// exactly these (pools.go).
+	PoolSecrets []secrets.Ref
 	// LogRetention is how long the functions' and state machine's logs are
 	// kept. Default 30 days.
 	LogRetention time.Duration
@@ -172,23 +178,40 @@ func (p Props) withDefaults() (Props, error) {
 }
 
 // runnerTimeout is the runner function's timeout: above the longest
-// journey's budget (its summed SLAs plus grace and margin) and Plan's.
+// journey's budget (flow.JourneyTimeout: the summed SLAs and graces of every
+// attempt its retry policy allows, plus margin) and Plan's.
 func runnerTimeout(js []journey.Journey, margin time.Duration) (time.Duration, error) {
 	longest := time.Duration(flow.PlanTimeoutSeconds) * time.Second
-	name := "plan"
-	for _, j := range js {
+	var worst *journey.Journey
+	for i, j := range js {
 		if d := flow.JourneyTimeout(j, margin); d > longest {
-			longest, name = d, j.Name
+			longest, worst = d, &js[i]
 		}
 	}
 	d := (longest + runnerSlack).Round(time.Second)
 	if d < longest+runnerSlack {
 		d += time.Second
 	}
+	if d > maxLambdaTimeout && worst == nil {
+		return 0, fmt.Errorf("the plan step needs a runner timeout of %s, above Lambda's %s", d, maxLambdaTimeout)
+	}
 	if d > maxLambdaTimeout {
-		return 0, fmt.Errorf("journey %s needs a runner timeout of %s, above Lambda's %s: shorten its SLAs", name, d, maxLambdaTimeout)
+		n := worst.Retry.Attempts()
+		fix := "shorten its SLAs"
+		if n > 1 {
+			fix += " or lower its Retry.MaxAttempts"
+		}
+		return 0, fmt.Errorf("journey %s needs a runner timeout of %s (%d %s of up to %s each, its retry policy allowing), above Lambda's %s: %s",
+			worst.Name, d, n, plural(n, "attempt", "attempts"), flow.AttemptTimeout(*worst), maxLambdaTimeout, fix)
 	}
 	return d, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // globalJourneys returns the names of the global journeys, sorted.

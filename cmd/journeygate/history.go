@@ -3,16 +3,24 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/readiness"
 	"github.com/journeygate/journeygate/shared/store"
 )
+
+// loadRegistry loads the journey registry `run` and `history` use: the
+// catalogue; tests put journeys of their own here.
+var loadRegistry = registry
+
+// defaultWindow is history's --window.
+const defaultWindow = "7d"
 
 func cmdHistory(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("history", e.stderr)
@@ -20,22 +28,46 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	c.register(fs)
 	name := fs.String("journey", "", "only this journey")
 	envName := fs.String("env", "", "only this environment")
-	sinceFlag := fs.String("since", "720h", "window to look back over (e.g. 24h, 30d)")
+	windowFlag := fs.String("window", defaultWindow, "window to look back over (e.g. 24h, 7d, 30d)")
+	sinceFlag := fs.String("since", "", "the same as --window (older name)")
 	runs := fs.Int("runs", 20, "how many recent runs to list")
+	minRuns := fs.Int("min-runs", readiness.DefaultMinRuns, "runs an observe-mode journey needs in the window before it is ready to enforce; its latest this many must all have passed")
+	maxFlake := fs.String("max-flake-rate", readiness.Percent(readiness.DefaultMaxFlakeRate), "highest flake rate (runs that passed only after a retry) of a journey ready to enforce, e.g. 5% or 0.05")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	since, err := parseWindow(*sinceFlag)
+	window, windowName := *windowFlag, "--window"
+	if *sinceFlag != "" {
+		if flagSet(fs, "window") {
+			return usagef("--since and --window are the same setting: give one")
+		}
+		window, windowName = *sinceFlag, "--since"
+	}
+	span, err := parseWindow(window)
 	if err != nil {
-		return usagef("--since: %v", err)
+		return usagef("%s: %v", windowName, err)
+	}
+	if *minRuns < 1 {
+		return usagef("--min-runs must be at least 1, got %d", *minRuns)
+	}
+	flakeRate, err := parseRate(*maxFlake)
+	if err != nil {
+		return usagef("--max-flake-rate: %v", err)
+	}
+	policy := readiness.Policy{MinRuns: *minRuns, MaxFlakeRate: flakeRate}
+	reg, err := loadRegistry()
+	if err != nil {
+		return err
 	}
 	if *name != "" {
-		reg, err := registry()
-		if err != nil {
-			return err
-		}
 		if _, ok := reg.Get(*name); !ok {
 			return usagef("--journey: unknown journey %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
+		}
+	}
+	modes := map[string]journey.Mode{}
+	for _, j := range reg.All() {
+		if *name == "" || j.Name == *name {
+			modes[j.Name] = j.Mode
 		}
 	}
 	st, err := store.Open(ctx, c.storePath)
@@ -46,7 +78,7 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	from := time.Now().Add(-since)
+	from := time.Now().Add(-span)
 
 	recent, err := st.RecentRuns(ctx, store.RunQuery{Environment: *envName, Since: from, Limit: *runs})
 	if err != nil {
@@ -57,73 +89,94 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("read history: %w", err)
 	}
 	if len(recent) == 0 && len(results) == 0 {
-		fmt.Fprintf(e.stdout, "No runs in the last %s in %s.\n", *sinceFlag, c.storePath)
+		fmt.Fprintf(e.stdout, "No runs in the last %s in %s.\n", window, c.storePath)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "Recent runs (last %s):\n", *sinceFlag)
+	fmt.Fprintf(e.stdout, "Recent runs (last %s):\n", window)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tENV\tSTARTED\tDURATION\tVERDICT\tJOURNEYS")
 	for _, r := range recent {
 		verdict, dur := "(unfinished)", "-"
 		if r.Verdict != nil {
 			verdict = string(r.Verdict.Status)
+			if r.Verdict.Flaky > 0 {
+				verdict += fmt.Sprintf(" (%d flaky)", r.Verdict.Flaky)
+			}
 			dur = fmtDuration(r.FinishedAt.Sub(r.StartedAt))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Environment, r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, verdict, len(r.Planned))
 	}
 	tw.Flush()
 
-	fmt.Fprintf(e.stdout, "\nSuccess rate per journey (last %s):\n", *sinceFlag)
+	stats := readiness.Compute(results, modes, policy)
+	fmt.Fprintf(e.stdout, "\nSuccess rate per journey (last %s; each run counted once, by its latest attempt):\n", window)
 	tw = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOURNEY\tRUNS\tPASSED\tSUCCESS\tP50\tLAST\tLAST FAILURE")
-	for _, s := range summarize(results) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t%s\t%s\n", s.name, s.runs, s.passed, 100*float64(s.passed)/float64(s.runs), fmtDuration(s.p50), s.last, s.lastFailure)
+	fmt.Fprintln(tw, "JOURNEY\tMODE\tRUNS\tPASSED\tSUCCESS\tFLAKY\tFLAKE RATE\tP50\tLAST\tLAST FAILURE")
+	var observed []readiness.Stats
+	for _, s := range stats {
+		if s.Mode == journey.ModeObserve {
+			observed = append(observed, s)
+		}
+		if len(s.Runs) == 0 {
+			continue
+		}
+		last, _ := s.Last()
+		lastFailure := "-"
+		if lf, ok := s.LastFailure(); ok {
+			lastFailure = lf.StartedAt.Local().Format("2006-01-02 15:04") + " " + string(lf.Class)
+		}
+		mode := string(s.Mode)
+		if mode == "" {
+			mode = "(not in catalogue)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Journey, mode, len(s.Runs), s.Passed,
+			readiness.Percent(s.SuccessRate()), s.Flaky, readiness.Percent(s.FlakeRate()), fmtDuration(s.P50), last.Class, lastFailure)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(e.stdout, "\nReady to enforce? Observe-mode journeys with at least %d runs in the window, a flake rate of at most %s, and their last %d runs all passed:\n",
+		policy.MinRuns, readiness.Percent(policy.MaxFlakeRate), policy.MinRuns)
+	if len(observed) == 0 {
+		fmt.Fprintln(e.stdout, "  (no observe-mode journeys: every journey is enforced)")
+		return nil
+	}
+	tw = tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOURNEY\tREADY\tWHY")
+	for _, s := range observed {
+		if s.Ready {
+			fmt.Fprintf(tw, "%s\tready to enforce\t%d runs, flake rate %s, the last %d passed\n", s.Journey, len(s.Runs), readiness.Percent(s.FlakeRate()), policy.MinRuns)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\tnot ready\t%s\n", s.Journey, strings.Join(s.NotReady, "; "))
 	}
 	return tw.Flush()
 }
 
-type journeyStats struct {
-	name        string
-	runs        int
-	passed      int
-	p50         time.Duration
-	last        journey.Outcome
-	lastFailure string
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
-// summarize counts each journey's latest attempt per run, newest first in.
-func summarize(results []journey.Result) []journeyStats {
-	type key struct{ run, journey string }
-	latest := map[key]journey.Result{}
-	for _, r := range results {
-		k := key{r.RunID, r.Journey}
-		if cur, ok := latest[k]; !ok || r.Attempt > cur.Attempt {
-			latest[k] = r
-		}
+// parseRate accepts a percentage ("5%", "2.5%") or a fraction ("0.05")
+// between 0 and 1.
+func parseRate(s string) (float64, error) {
+	v := strings.TrimSpace(s)
+	pct, isPct := strings.CutSuffix(v, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a rate: use e.g. 5%% or 0.05", s)
 	}
-	byJourney := map[string][]journey.Result{}
-	for _, r := range latest {
-		byJourney[r.Journey] = append(byJourney[r.Journey], r)
+	if isPct {
+		f /= 100
+	} else if f > 1 {
+		return 0, fmt.Errorf("%q is above 1: write a percentage with %%, e.g. %s%%", s, v)
 	}
-	var out []journeyStats
-	for name, rs := range byJourney {
-		sort.Slice(rs, func(i, j int) bool { return rs[i].StartedAt.After(rs[j].StartedAt) })
-		s := journeyStats{name: name, runs: len(rs), last: rs[0].Outcome, lastFailure: "-"}
-		var durs []time.Duration
-		for _, r := range rs {
-			if r.Outcome.OK() {
-				s.passed++
-			} else if s.lastFailure == "-" {
-				s.lastFailure = r.StartedAt.Local().Format("2006-01-02 15:04") + " " + string(r.Outcome)
-			}
-			durs = append(durs, r.Elapsed)
-		}
-		sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-		s.p50 = durs[(len(durs)-1)/2]
-		out = append(out, s)
+	if f < 0 || f > 1 {
+		return 0, fmt.Errorf("%q is not between 0%% and 100%%", s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
+	return f, nil
 }
 
 // parseWindow accepts Go durations plus a days suffix ("30d").

@@ -45,7 +45,9 @@ FUNCTION is one of:
           recording into --store. Journeys awaiting notifications get an
           in-process sink, as "journeygate run" starts. Run a plan event
           before a run event of the same run.
-  gate    decide, record and report a run's verdict from --store.
+  gate    decide, record and report a run's verdict from --store, with
+          the freeze configured by --config (as the Lambda reads its
+          environments file).
   hook    turn a CodeDeploy, CodePipeline, schedule or manual event into a
           run: prints the StartExecution it would send.
   sink    store a function URL request's delivery into --store; needs
@@ -181,17 +183,25 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		h, err := runnerfn.New(reg, cfg, st, runnerfn.WithSink(sk), runnerfn.WithLogger(logger), runnerfn.WithEvents(clients.eventBridge(), ""))
+		leases, err := newLeases(ctx, st, cfg, e.getenv, logger)
+		if err != nil {
+			return err
+		}
+		h, err := runnerfn.New(reg, cfg, st, runnerfn.WithSink(sk), runnerfn.WithLogger(logger), runnerfn.WithEvents(clients.eventBridge(), ""), runnerfn.WithLeases(leases))
 		if err != nil {
 			return err
 		}
 		handler = h.Handle
 	case "gate":
+		cfg, err := c.loadConfig(e.getenv)
+		if err != nil {
+			return err
+		}
 		st, err := openStore()
 		if err != nil {
 			return err
 		}
-		h, err := gatefn.New(st, clients.codeDeploy(), clients.codePipeline(), gatefn.WithEvents(clients.eventBridge(), ""), gatefn.WithLogger(logger))
+		h, err := gatefn.New(st, clients.codeDeploy(), clients.codePipeline(), gatefn.WithEvents(clients.eventBridge(), ""), gatefn.WithLogger(logger), gatefn.WithEnvironments(cfg))
 		if err != nil {
 			return err
 		}

@@ -35,8 +35,12 @@ const usage = `journeygate runs critical customer journeys and turns them into a
 Usage:
   journeygate list    [--json]
   journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
-                      [--concurrency N] [--junit FILE] [--json]
-  journeygate history [--journey NAME] [--env NAME] [--since 720h]
+                      [--concurrency N] [--junit FILE] [--json] [--deployment ID]
+  journeygate history [--journey NAME] [--env NAME] [--window 7d]
+                      [--min-runs 20] [--max-flake-rate 5%]
+  journeygate show    RUN_ID [--json]
+  journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h]
+  journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
   journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
 
 Common flags:
@@ -77,6 +81,12 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdHistory(ctx, args[1:], e)
 	case "invoke":
 		err = cmdInvoke(ctx, args[1:], e)
+	case "show":
+		err = cmdShow(ctx, args[1:], e)
+	case "override":
+		err = cmdOverride(ctx, args[1:], e)
+	case "decide":
+		err = cmdDecide(ctx, args[1:], e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitSucceeded

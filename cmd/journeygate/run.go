@@ -11,6 +11,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -26,6 +27,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	concurrency := fs.Int("concurrency", 4, "journeys run at once")
 	junitPath := fs.String("junit", "", "write a JUnit XML report to `FILE`")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
+	deployment := fs.String("deployment", "", "the deployment or job `ID` this run gates: overrides recorded for it apply, and so does the environment's freeze")
 	sinkListen := fs.String("sink-listen", "", "address the notification sink binds (overrides the environment's sink.listen)")
 	verbose := fs.Bool("v", false, "log debug lines to stderr")
 	if err := parse(fs, args); err != nil {
@@ -37,7 +39,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *tier != "" && *tier != string(journey.TierGlobal) && *tier != string(journey.TierDomain) {
 		return usagef("--tier: unknown tier %q (want global or domain)", *tier)
 	}
-	reg, err := registry()
+	reg, err := loadRegistry()
 	if err != nil {
 		return err
 	}
@@ -90,6 +92,11 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	leases, err := newLeases(ctx, st, cfg, e.getenv, logger)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	logger = secrets.NewLogger(logger, leases.Redactor())
 
 	runID := runner.NewRunID(time.Now())
 	if !*asJSON {
@@ -100,7 +107,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		RunID: runID, Environment: *envName,
 		Targets: environment.Targets, Settings: environment.Settings,
 		Journeys: selected, Concurrency: *concurrency, Trigger: "cli",
-	}, runner.Deps{Store: st, Sink: sk, Observe: progress.Observe, Logger: logger})
+		Deployment: *deployment, FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
+	}, runner.Deps{Store: st, Sink: sk, Observe: progress.Observe, Logger: logger, Leases: leases})
 	progress.Stop()
 
 	rep := report.Run{RunID: runID, Environment: *envName, StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}

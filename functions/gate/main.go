@@ -3,7 +3,9 @@
 //
 // Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for run-completed events,
-// default "default").
+// default "default"), JOURNEYGATE_ENVIRONMENTS_FILE (the environments file
+// whose gate.freeze settings the gate applies; default: the catalogue's
+// environments.yaml, the file the runner reads).
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package main
@@ -23,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/journeygate/journeygate/functions/gate/handler"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -43,6 +47,18 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if table == "" {
 		return nil, errors.New("JOURNEYGATE_TABLE is not set")
 	}
+	name, data := journeys.EnvironmentsPath, journeys.EnvironmentsFile
+	if f := getenv("JOURNEYGATE_ENVIRONMENTS_FILE"); f != "" {
+		var err error
+		if data, err = os.ReadFile(f); err != nil {
+			return nil, fmt.Errorf("JOURNEYGATE_ENVIRONMENTS_FILE: %w", err)
+		}
+		name = f
+	}
+	envs, err := envconfig.Parse(name, data, getenv)
+	if err != nil {
+		return nil, err
+	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -54,5 +70,6 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")),
 		handler.WithLogger(log),
 		handler.WithMetrics(&metrics.Emitter{W: os.Stdout}),
+		handler.WithEnvironments(envs),
 	)
 }

@@ -7,7 +7,9 @@
 // catalogue's environments.yaml), JOURNEYGATE_TIMEOUT_MARGIN (a Go
 // duration added to each journey's SLAs for its Task timeout),
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for journey-failed events,
-// default "default").
+// default "default"). The environments file's pools reference their
+// secrets in Secrets Manager or SSM Parameter Store (read once per
+// container and TTL) or in this process's environment (env:).
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package main
@@ -26,12 +28,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -80,6 +86,16 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	st := store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table)
+	resolver := secrets.New(
+		secrets.WithSecretsManager(secretsmanager.NewFromConfig(awsCfg)),
+		secrets.WithParameterStore(ssm.NewFromConfig(awsCfg)),
+		secrets.WithGetenv(getenv),
+	)
+	leases, err := lease.NewManager(st, envs, resolver, lease.WithLogger(secrets.NewLogger(log, resolver.Redactor())))
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, handler.WithLeases(leases))
 	opts = append(opts, handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")))
 	if u := getenv("JOURNEYGATE_SINK_URL"); u != "" {
 		base, err := url.Parse(u)

@@ -26,6 +26,11 @@ type Environment struct {
 	Settings map[string]string
 	// Sink configures the in-process sink `journeygate run` starts.
 	Sink Sink
+	// Gate configures the gate's policies (gate.go): the freeze.
+	Gate Gate
+	// Pools are the environment's pools of isolated test resources by
+	// name (pools.go).
+	Pools map[string]Pool
 }
 
 // Sink configures where the system under test delivers notifications.
@@ -54,6 +59,8 @@ type fileFormat struct {
 			Token     string   `yaml:"token"`
 			Correlate []string `yaml:"correlate"`
 		} `yaml:"sink"`
+		Gate  gateFormat            `yaml:"gate"`
+		Pools map[string]poolFormat `yaml:"pools"`
 	} `yaml:"environments"`
 }
 
@@ -119,6 +126,8 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 				p.Add(append(path, "sink", "correlate"), "entry %d %q is not a JSON Pointer (must start with /)", i+1, ptr)
 			}
 		}
+		env.Gate = parseGate(e.Gate, path, p)
+		env.Pools = parsePools(e.Pools, path, getenv, p)
 		cfg.Environments[name] = env
 	}
 	if err := p.Err(); err != nil {
@@ -146,12 +155,20 @@ func (c *Config) Get(name string) (Environment, error) {
 	return e, nil
 }
 
-// Check verifies every environment defines every target the journeys call,
-// so a missing URL is found before a run, not in the middle of one.
+// Check verifies every environment defines every target the journeys call
+// and every pool they need, so a missing URL or pool is found before a run,
+// not in the middle of one.
 func (c *Config) Check(journeys []journey.Journey) error {
 	var errs []error
+	needs := map[string][]string{}
+	for _, j := range journeys {
+		for _, p := range j.Needs {
+			needs[p] = append(needs[p], j.Name)
+		}
+	}
 	for _, name := range c.Names() {
 		env := c.Environments[name]
+		errs = append(errs, checkPools(c.File, env, needs)...)
 		for _, j := range journeys {
 			for _, t := range j.Targets {
 				if _, ok := env.Targets[t]; !ok {

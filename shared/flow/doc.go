@@ -38,7 +38,8 @@
 //     the input before starting an execution.
 //   - There is no execution-level TimeoutSeconds: an execution that timed
 //     out would never reach the gate. Each runner Task is bounded by its
-//     journey's TimeoutSeconds (summed SLAs plus a margin), Plan by
+//     journey's TimeoutSeconds (JourneyTimeout: the summed SLAs of every
+//     attempt its retry policy allows, plus a margin), Plan by
 //     PlanTimeoutSeconds and Decide by GateTimeoutSeconds.
 //   - The gate reads the plan from the run record the Plan Task wrote, so
 //     ForcedFailure passes only the input and the error.

@@ -43,7 +43,20 @@ type RunCompleted struct {
 	AlreadyDecided  bool          `json:"alreadyDecided,omitempty"`
 	// ReportError says why the verdict could not be reported, if it could not.
 	ReportError string `json:"reportError,omitempty"`
+	// Overridden is the audited override that turned a Failed verdict into
+	// Succeeded (who, why, when, until when); Reasons still lists what it
+	// overrode.
+	Overridden *gate.Override `json:"overridden,omitempty"`
+	// Redecided is true when the verdict replaced an earlier one
+	// (journeygate decide); the run's record keeps the earlier one.
+	Redecided bool `json:"redecided,omitempty"`
+	// Inspect is the command that prints the whole run with its evidence:
+	// "journeygate show RUN_ID".
+	Inspect string `json:"inspect,omitempty"`
 }
+
+// InspectCommand is the command that prints a run with its evidence.
+func InspectCommand(runID string) string { return "journeygate show " + runID }
 
 // JourneyFailed is the detail of a DetailJourneyFailed event: one recorded
 // journey result that did not pass. Every field the alarm topic's message

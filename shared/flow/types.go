@@ -193,8 +193,9 @@ type PlannedJourney struct {
 	Tier journey.Tier `json:"tier"`
 	// SLASeconds is the sum of the journey's step SLAs.
 	SLASeconds float64 `json:"slaSeconds"`
-	// TimeoutSeconds bounds the runner Task: SLASeconds plus a margin for
-	// cleanup and recording, rounded up; always at least 1.
+	// TimeoutSeconds bounds the runner Task: JourneyTimeout (every
+	// attempt's SLAs and step graces plus a margin for cleanup and
+	// recording), rounded up; always at least 1.
 	TimeoutSeconds int `json:"timeoutSeconds"`
 }
 
@@ -202,9 +203,14 @@ type PlannedJourney struct {
 // or, when the runner Task failed, the journey with outcome "error" and the
 // caught error.
 type JourneySummary struct {
-	Journey string          `json:"journey"`
+	Journey string `json:"journey"`
+	// Outcome is the journey's class: its latest attempt's outcome, or
+	// passed-flaky when that passed only after a retry (journey.Class).
 	Outcome journey.Outcome `json:"outcome"`
-	Attempt int             `json:"attempt,omitempty"`
+	// Attempt is the latest attempt's number; Attempts counts the
+	// attempts this invocation made.
+	Attempt  int `json:"attempt,omitempty"`
+	Attempts int `json:"attempts,omitempty"`
 	// Message is the result's message, bounded to MaxSummaryMessage runes.
 	Message string `json:"message,omitempty"`
 	// Error is set when the runner Task failed (crashed, timed out, or
@@ -278,9 +284,18 @@ const DefaultTimeoutMargin = 30 * time.Second
 // that ignores its context (journey.Options.AbandonAfter's default).
 const StepGrace = 2 * time.Second
 
-// JourneyTimeout is the longest one run of j may take in the runner: its
-// summed SLAs, a grace per step and margin. The runner Task's timeout is
-// this; the runner function's timeout must be at least the largest.
+// AttemptTimeout is the longest one attempt of j may take: its summed SLAs
+// and a grace per step.
+func AttemptTimeout(j journey.Journey) time.Duration {
+	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace
+}
+
+// JourneyTimeout is the longest one run of j may take in the runner, which
+// makes every attempt its retry policy allows within the one invocation:
+// j.Retry.Attempts() times AttemptTimeout, the delay before each retry,
+// and margin once. The runner Task's timeout is this; the runner
+// function's timeout must be at least the largest.
 func JourneyTimeout(j journey.Journey, margin time.Duration) time.Duration {
-	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace + margin
+	n := time.Duration(j.Retry.Attempts())
+	return n*AttemptTimeout(j) + (n-1)*j.Retry.Delay + margin
 }

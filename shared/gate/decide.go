@@ -21,11 +21,16 @@ const maxSummary = 400
 // the same input always gives the same verdict, wherever it runs.
 //
 // The rules: a fault or an empty plan fails the gate; each planned journey is
-// judged by its latest attempt (see LatestAttempts); an enforce-mode journey
+// judged by its latest attempt (see LatestAttempts), and one whose latest
+// attempt passed right after one that did not is passed-flaky: it passes,
+// counted in Flaky and explained in Flakes (flaky.go); an enforce-mode journey
 // that did not pass, or recorded no result, blocks; an observe-mode journey
 // that did not pass is reported but never blocks. A planned mode other than
 // observe counts as enforce, so a malformed plan errs on the side of blocking.
-// Results for journeys that were not planned are ignored.
+// Results for journeys that were not planned are ignored. Then the
+// policies of in.Policy apply (policy.go): the unhealthy-environment freeze
+// adds its own blocking reasons, and an active override turns a Failed
+// verdict into Succeeded while keeping the reasons it overrode.
 func Decide(in Input) Verdict {
 	var v Verdict
 	var blocking, nonBlocking []Reason
@@ -34,7 +39,7 @@ func Decide(in Input) Verdict {
 		blocking = append(blocking, Reason{
 			Outcome:  journey.Errored,
 			Blocking: true,
-			Message:  "run fault: " + in.Fault,
+			Message:  faultPrefix + in.Fault,
 		})
 	}
 	plan := dedupePlan(in.Planned)
@@ -62,6 +67,10 @@ func Decide(in Input) Verdict {
 			outcome, passed := judge(res)
 			if passed {
 				v.Passed++
+				if f, ok := flakeOf(p, in.Results); ok {
+					v.Flaky++
+					v.Flakes = append(v.Flakes, f)
+				}
 				continue
 			}
 			reason = explainResult(res, outcome)
@@ -81,18 +90,23 @@ func Decide(in Input) Verdict {
 		}
 	}
 
+	blocking = append(blocking, freezeReasons(in)...)
 	v.Reasons = append(blocking, nonBlocking...)
 	if len(blocking) > 0 {
 		v.Status = Failed
 		v.Summary = failedSummary(blocking)
-		return v
+		return applyOverride(in, v)
 	}
 	v.Status = Succeeded
 	v.Summary = fmt.Sprintf("Succeeded: %d/%d %s passed", v.Passed, len(plan), plural(len(plan), "journey", "journeys"))
+	if v.Flaky > 0 {
+		v.Summary += " (" + flakySummary(v.Flakes) + ")"
+	}
 	if observeFailed > 0 {
 		v.Summary += fmt.Sprintf("; %d observe-mode %s failed (not blocking)",
 			observeFailed, plural(observeFailed, "journey", "journeys"))
 	}
+	v.Summary = oneLine(v.Summary, maxSummary)
 	return v
 }
 
@@ -156,6 +170,9 @@ func judge(r journey.Result) (journey.Outcome, bool) {
 // its first step that neither passed nor was skipped.
 func explainResult(r journey.Result, outcome journey.Outcome) Reason {
 	reason := Reason{Journey: r.Journey, Outcome: outcome, Message: r.Message}
+	if r.Attempt > 1 {
+		reason.Attempt = r.Attempt
+	}
 	if outcome != r.Outcome && r.Outcome != journey.Passed {
 		reason.Message = fmt.Sprintf("unrecognised outcome %q", r.Outcome)
 		if r.Message != "" {
@@ -203,6 +220,9 @@ func describe(r Reason) string {
 	}
 	b.WriteString(": ")
 	b.WriteString(string(r.Outcome))
+	if r.Attempt > 1 {
+		fmt.Fprintf(&b, " on attempt %d", r.Attempt)
+	}
 	msg := r.Message
 	if r.Outcome == journey.SLABreach && r.SLA > 0 {
 		fmt.Fprintf(&b, ", took %s over SLA %s", journey.FormatOverrun(r.Elapsed, r.SLA), FormatDuration(r.SLA))
@@ -258,14 +278,16 @@ func (v Verdict) Explain() string {
 	var b strings.Builder
 	b.WriteString(v.Summary)
 	b.WriteString("\n")
-	fmt.Fprintf(&b, "status %s: %d passed, %d blocking, %d observe-mode not passed\n",
+	fmt.Fprintf(&b, "status %s: %d passed, %d blocking, %d observe-mode not passed",
 		v.Status, v.Passed, v.Blocking, v.Observed)
+	if v.Flaky > 0 {
+		fmt.Fprintf(&b, ", %d passed only after a retry", v.Flaky)
+	}
+	b.WriteString("\n")
+	b.WriteString(v.overrideLine())
 	for _, r := range v.Reasons {
 		b.WriteString("\n")
-		name := r.Journey
-		if name == "" {
-			name = "(run)"
-		}
+		name := reasonName(r)
 		block := "not blocking"
 		if r.Blocking {
 			block = "BLOCKING"
@@ -279,11 +301,15 @@ func (v Verdict) Explain() string {
 			fmt.Fprintf(&b, "  step:    %d/%d (%s)\n", r.StepIndex, r.StepCount, r.Step)
 		}
 		fmt.Fprintf(&b, "  outcome: %s\n", r.Outcome)
+		if r.Attempt > 1 {
+			fmt.Fprintf(&b, "  attempt: %d\n", r.Attempt)
+		}
 		if r.StepIndex > 0 {
 			fmt.Fprintf(&b, "  elapsed: %s (SLA %s)\n", FormatDuration(r.Elapsed), FormatDuration(r.SLA))
 		}
 		fmt.Fprintf(&b, "  message: %s\n", indentRest(r.Message, "           "))
 	}
+	b.WriteString(explainFlakes(v.Flakes))
 	return b.String()
 }
 

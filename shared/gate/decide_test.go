@@ -262,7 +262,7 @@ func TestDecide(t *testing.T) {
 				Planned: enforce("a"),
 				Results: []journey.Result{attempt(passed("a"), 2), attempt(failedAt("a", journey.Errored, "flake"), 1)},
 			},
-			want: want{status: Succeeded, summary: "Succeeded: 1/1 journey passed", passed: 1},
+			want: want{status: Succeeded, summary: "Succeeded: 1/1 journey passed (1 flaky: a passed on attempt 2 after error at step 2/3 (incident created))", passed: 1},
 		},
 		{
 			name: "latest attempt wins: retry failed after an earlier pass",
@@ -272,8 +272,8 @@ func TestDecide(t *testing.T) {
 			},
 			want: want{
 				status:   Failed,
-				summary:  "Failed: a step 2/3 (incident created): failed: second try",
-				reasons:  []Reason{{Journey: "a", Mode: journey.ModeEnforce, Outcome: journey.Failed, Blocking: true, Step: "incident created", StepIndex: 2, StepCount: 3, SLA: 5 * time.Second, Elapsed: 1500 * time.Millisecond, Message: "second try"}},
+				summary:  "Failed: a step 2/3 (incident created): failed on attempt 2: second try",
+				reasons:  []Reason{{Journey: "a", Mode: journey.ModeEnforce, Outcome: journey.Failed, Blocking: true, Step: "incident created", StepIndex: 2, StepCount: 3, SLA: 5 * time.Second, Elapsed: 1500 * time.Millisecond, Message: "second try", Attempt: 2}},
 				blocking: 1,
 			},
 		},

@@ -33,6 +33,9 @@ type Input struct {
 	// Fault, when set, forces Failed: the run itself broke (a crashed
 	// orchestration, an unreadable store) and says how.
 	Fault string `json:"fault,omitempty"`
+	// Policy carries the decision's context and the freeze and override
+	// inputs (policy.go); the zero value applies neither.
+	Policy Policy `json:"policy,omitzero"`
 }
 
 // Reason explains one journey that did not pass.
@@ -50,6 +53,14 @@ type Reason struct {
 	SLA       time.Duration `json:"sla,omitempty"`
 	Elapsed   time.Duration `json:"elapsed,omitempty"`
 	Message   string        `json:"message"`
+	// Attempt is the attempt the reason is about, when it is not the
+	// first (0 otherwise).
+	Attempt int `json:"attempt,omitempty"`
+	// Policy names the policy that gave this reason (PolicyFreeze), or ""
+	// for the run's own journeys and faults; Run is the other run it
+	// points at (the failing scheduled run).
+	Policy string `json:"policy,omitempty"`
+	Run    string `json:"run,omitempty"`
 }
 
 // Verdict is the gate's decision and why.
@@ -64,4 +75,12 @@ type Verdict struct {
 	Passed   int `json:"passed"`
 	Blocking int `json:"blocking"`
 	Observed int `json:"observed"` // observe-mode journeys that did not pass
+	// Flaky counts the planned journeys that passed only after a retry
+	// (class passed-flaky; Passed counts them too); Flakes says what
+	// their earlier attempts saw.
+	Flaky  int     `json:"flaky,omitempty"`
+	Flakes []Flake `json:"flakes,omitempty"`
+	// Overridden is the override that turned a Failed verdict into
+	// Succeeded; Reasons still lists what it overrode.
+	Overridden *Override `json:"overridden,omitempty"`
 }

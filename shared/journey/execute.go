@@ -44,6 +44,13 @@ type Options struct {
 	CleanupTimeout time.Duration
 	// Poll shapes Eventually, Never and sink waits (default poll.DefaultBackoff).
 	Poll poll.Backoff
+	// Leaser leases the resources the journey needs (Journey.Needs) before
+	// its first step and releases them after its cleanup; nil fails a
+	// journey that needs any with class error.
+	Leaser Leaser
+	// Redactor removes secret values from the result, its evidence and the
+	// progress events before anyone sees them; nil keeps text as is.
+	Redactor Redactor
 }
 
 func (o *Options) excerptLimit() int {
@@ -83,8 +90,10 @@ const (
 
 // Event reports progress of one journey.
 type Event struct {
-	Kind      EventKind
-	Journey   string
+	Kind    EventKind
+	Journey string
+	// Attempt is the 1-based attempt the event belongs to (see Retry).
+	Attempt   int
 	Index     int // 0-based step index
 	StepCount int
 	StepName  string
@@ -118,25 +127,32 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 		Tier: j.Tier, Owner: j.Owner, Mode: j.Mode, Attempt: opts.Attempt,
 		StartedAt: time.Now().UTC(), Outcome: Passed,
 	}
-	observe(Event{Kind: JourneyStarted, Journey: j.Name, StepCount: len(j.Steps)})
+	observe(Event{Kind: JourneyStarted, Journey: j.Name, Attempt: opts.Attempt, StepCount: len(j.Steps)})
 	start := time.Now()
+	release, err := t.lease(ctx)
+	if err != nil {
+		// Every step is skipped; the message names the pool.
+		res.Outcome, res.Message = Errored, t.redact(err.Error())
+	}
 	for i, s := range j.Steps {
 		if res.Outcome != Passed {
 			res.Steps = append(res.Steps, StepResult{Name: s.Name, SLA: s.SLA, Outcome: Skipped})
 			continue
 		}
-		observe(Event{Kind: StepStarted, Journey: j.Name, Index: i, StepCount: len(j.Steps), StepName: s.Name})
+		observe(Event{Kind: StepStarted, Journey: j.Name, Attempt: opts.Attempt, Index: i, StepCount: len(j.Steps), StepName: s.Name})
 		sr := runStep(ctx, t, s)
 		res.Steps = append(res.Steps, sr)
-		observe(Event{Kind: StepFinished, Journey: j.Name, Index: i, StepCount: len(j.Steps), StepName: s.Name, Step: &sr})
+		observe(Event{Kind: StepFinished, Journey: j.Name, Attempt: opts.Attempt, Index: i, StepCount: len(j.Steps), StepName: s.Name, Step: &sr})
 		if sr.Outcome != Passed {
 			res.Outcome = sr.Outcome
 			res.Message = fmt.Sprintf("step %d/%d (%s): %s", i+1, len(j.Steps), s.Name, sr.Message)
 		}
 	}
 	res.Cleanup = runCleanups(ctx, t)
+	res.Cleanup = append(res.Cleanup, t.releaseLeases(ctx, release)...)
 	res.Elapsed = time.Since(start)
-	observe(Event{Kind: JourneyFinished, Journey: j.Name, StepCount: len(j.Steps), Result: &res})
+	res = t.redactResult(res)
+	observe(Event{Kind: JourneyFinished, Journey: j.Name, Attempt: opts.Attempt, StepCount: len(j.Steps), Result: &res})
 	return res
 }
 
@@ -156,13 +172,13 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 	sr.Evidence = t.takeEvidence()
 	var te *poll.TimeoutError
 	if errors.As(err, &te) && te.Last != nil {
-		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: excerpt([]byte(te.Last.Error()), t.opts.excerptLimit())})
+		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: t.excerpt([]byte(te.Last.Error()), t.opts.excerptLimit())})
 	}
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		sr.Evidence = append(sr.Evidence, Evidence{Label: "panic stack", Detail: excerpt([]byte(pe.Stack), t.opts.excerptLimit())})
+		sr.Evidence = append(sr.Evidence, Evidence{Label: "panic stack", Detail: t.excerpt([]byte(pe.Stack), t.opts.excerptLimit())})
 	}
-	return sr
+	return t.redactStep(sr)
 }
 
 // Classify turns what a step returned into its outcome and message.

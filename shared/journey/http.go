@@ -23,6 +23,7 @@ type HTTPClient struct {
 	base   string
 	known  bool
 	client *http.Client
+	header http.Header
 }
 
 // Response is a bounded HTTP response.
@@ -34,6 +35,22 @@ type Response struct {
 	Body      []byte
 	Truncated bool
 	Elapsed   time.Duration
+	// t redacts the excerpts assertions quote; nil for a Response built
+	// outside a journey.
+	t *T
+}
+
+// WithHeader returns a client that also sends the header key: value on
+// every request, e.g. an API key from a leased resource. Headers are not
+// kept as evidence.
+func (c *HTTPClient) WithHeader(key, value string) *HTTPClient {
+	out := *c
+	out.header = c.header.Clone()
+	if out.header == nil {
+		out.header = http.Header{}
+	}
+	out.header.Set(key, value)
+	return &out
 }
 
 // BaseURL returns the target's base URL in this environment.
@@ -81,16 +98,19 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("build request %s %s: %w", method, url, err)
 	}
+	for k, vs := range c.header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set(RunHeader, c.t.RunID())
 	limit := c.t.opts.excerptLimit()
-	label := method + " " + url
+	label := c.t.redact(method + " " + url)
 	start := time.Now()
 	resp, err := c.client.Do(req)
 	if err != nil {
-		c.t.addExchange(Evidence{Label: label, Detail: requestDetail(payload, limit) + "→ " + err.Error()})
+		c.t.addExchange(Evidence{Label: label, Detail: c.t.requestDetail(payload, limit) + "→ " + c.t.redact(err.Error())})
 		err = fmt.Errorf("%s %s: %w", method, url, err)
 		if ctx.Err() != nil {
 			// The step's deadline (or the run) ended the call: the target was
@@ -102,12 +122,12 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	defer resp.Body.Close()
 	max := c.t.opts.maxBody()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	r := &Response{Method: method, URL: url, Status: resp.StatusCode, Header: resp.Header, Elapsed: time.Since(start)}
+	r := &Response{Method: method, URL: url, Status: resp.StatusCode, Header: resp.Header, Elapsed: time.Since(start), t: c.t}
 	if int64(len(data)) > max {
 		data, r.Truncated = data[:max], true
 	}
 	r.Body = data
-	detail := requestDetail(payload, limit) + fmt.Sprintf("→ %d in %s\n%s", resp.StatusCode, r.Elapsed.Round(time.Millisecond), excerpt(data, limit))
+	detail := c.t.requestDetail(payload, limit) + fmt.Sprintf("→ %d in %s\n%s", resp.StatusCode, r.Elapsed.Round(time.Millisecond), c.t.excerpt(data, limit))
 	if r.Truncated {
 		detail += fmt.Sprintf("\n(body cut at %d bytes)", max)
 	}
@@ -122,11 +142,19 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	return r, nil
 }
 
-func requestDetail(payload []byte, limit int) string {
+func (t *T) requestDetail(payload []byte, limit int) string {
 	if len(payload) == 0 {
 		return ""
 	}
-	return excerpt(payload, limit) + "\n"
+	return t.excerpt(payload, limit) + "\n"
+}
+
+// cut is excerpt, redacting first when the response came from a journey.
+func (r *Response) cut(b []byte, limit int) string {
+	if r.t == nil {
+		return excerpt(b, limit)
+	}
+	return r.t.excerpt(b, limit)
 }
 
 // Expect returns nil when the status is one of codes (any 2xx when codes is
@@ -148,7 +176,7 @@ func (r *Response) Expect(codes ...int) error {
 	if ok {
 		return nil
 	}
-	se := &StatusError{Method: r.Method, URL: r.URL, Status: r.Status, Want: want, Excerpt: excerpt(r.Body, 256)}
+	se := &StatusError{Method: r.Method, URL: r.URL, Status: r.Status, Want: want, Excerpt: r.cut(r.Body, 256)}
 	if r.Status >= 500 {
 		return se
 	}
@@ -162,7 +190,7 @@ func (r *Response) JSON(v any) error {
 		return Failf("%s %s: body exceeds %d bytes, not decoded", r.Method, r.URL, len(r.Body))
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return Failf("%s %s: response is not the expected JSON: %v: %s", r.Method, r.URL, err, excerpt(r.Body, 256))
+		return Failf("%s %s: response is not the expected JSON: %v: %s", r.Method, r.URL, err, r.cut(r.Body, 256))
 	}
 	return nil
 }

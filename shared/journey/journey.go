@@ -58,8 +58,17 @@ type Journey struct {
 	// Targets lists the environment targets (base URLs) the journey calls;
 	// every environment must define them.
 	Targets []string
+	// Needs lists the pools of isolated test resources the journey uses
+	// (tenants, test accounts, API keys; the environments file's pools).
+	// Each attempt leases one resource of each exclusively before its first
+	// step and releases them after its cleanup; steps read them with
+	// T.Resource. Every environment must define the pools.
+	Needs []string
 	// Steps run in order; the first that does not pass ends the journey.
 	Steps []Step
+	// Retry says when the journey runs again within the same run after it
+	// did not pass; the zero value retries class error once.
+	Retry Retry
 }
 
 // TotalSLA is the sum of the step SLAs: the longest a healthy run may take.

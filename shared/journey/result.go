@@ -17,10 +17,15 @@ const (
 	Errored Outcome = "error"
 	// Skipped: the step did not run because an earlier step did not pass.
 	Skipped Outcome = "skipped"
+	// PassedFlaky: the journey passed, but only after a retry (see Retry):
+	// its attempt right before the passing one did not pass. It is a class
+	// of a journey in a run, derived from its attempts by Class; no single
+	// attempt or step is ever recorded as flaky.
+	PassedFlaky Outcome = "passed-flaky"
 )
 
-// OK reports whether the outcome counts as a pass.
-func (o Outcome) OK() bool { return o == Passed }
+// OK reports whether the outcome counts as a pass: passed or passed-flaky.
+func (o Outcome) OK() bool { return o == Passed || o == PassedFlaky }
 
 // Evidence is one piece of what a step saw, kept to explain a failure.
 type Evidence struct {

@@ -23,6 +23,9 @@ type T struct {
 	evidence []Evidence
 	exchange []Evidence // recent HTTP exchanges of the current step
 	cleanups []cleanup
+	// resources are the attempt's leased resources by pool, set before
+	// the first step and read-only afterwards.
+	resources map[string]*Resource
 }
 
 type cleanup struct {
@@ -102,7 +105,7 @@ func (t *T) Cleanup(name string, fn func(ctx context.Context) error) {
 
 // Evidence records what the current step saw, to explain a failure.
 func (t *T) Evidence(label, format string, args ...any) {
-	t.addEvidence(Evidence{Label: label, Detail: excerpt([]byte(fmt.Sprintf(format, args...)), t.opts.excerptLimit())})
+	t.addEvidence(Evidence{Label: t.redact(label), Detail: t.excerpt([]byte(fmt.Sprintf(format, args...)), t.opts.excerptLimit())})
 }
 
 func (t *T) addEvidence(e Evidence) {

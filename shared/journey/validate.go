@@ -3,6 +3,7 @@ package journey
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -83,8 +84,34 @@ func Validate(journeys []Journey) error {
 				add(j.Name, field+" do", "is missing (the step has nothing to run)")
 			}
 		}
+		validateRetry(j.Retry, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
+		validateNeeds(j.Needs, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 	}
 	return errors.Join(errs...)
+}
+
+// validateRetry checks a retry policy: attempts within 0..MaxAttemptsLimit,
+// only retryable classes, each once, and no negative delay.
+func validateRetry(r Retry, add func(field, format string, args ...any)) {
+	switch {
+	case r.MaxAttempts < 0:
+		add("retry.maxAttempts", "must be 1 or more (0 for the default of %d), got %d", DefaultMaxAttempts, r.MaxAttempts)
+	case r.MaxAttempts > MaxAttemptsLimit:
+		add("retry.maxAttempts", "is %d, at most %d allowed: every attempt adds the journey's SLAs to the runner's timeout", r.MaxAttempts, MaxAttemptsLimit)
+	}
+	seen := map[Outcome]bool{}
+	for _, o := range r.On {
+		switch {
+		case !slices.Contains(retryable, o):
+			add("retry.on", "class %q cannot be retried (want failed, sla-breach or error)", o)
+		case seen[o]:
+			add("retry.on", "class %q is listed twice", o)
+		}
+		seen[o] = true
+	}
+	if r.Delay < 0 {
+		add("retry.delay", "must not be negative, got %s", r.Delay)
+	}
 }
 
 func validName(s string) bool {

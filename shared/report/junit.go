@@ -42,14 +42,28 @@ type (
 		Name  string `xml:"name,attr"`
 		Value string `xml:"value,attr"`
 	}
+	// junitCase's elements are in the order of Maven Surefire's
+	// surefire-test-report-3.0.xsd.
 	junitCase struct {
-		Name      string        `xml:"name,attr"`
-		Classname string        `xml:"classname,attr"`
-		Time      string        `xml:"time,attr"`
-		Failure   *junitProblem `xml:"failure,omitempty"`
-		Error     *junitProblem `xml:"error,omitempty"`
-		Skipped   *junitSkipped `xml:"skipped,omitempty"`
-		SystemOut *junitText    `xml:"system-out,omitempty"`
+		Name          string        `xml:"name,attr"`
+		Classname     string        `xml:"classname,attr"`
+		Time          string        `xml:"time,attr"`
+		Failure       *junitProblem `xml:"failure,omitempty"`
+		RerunFailures []junitRerun  `xml:"rerunFailure"`
+		FlakyFailures []junitRerun  `xml:"flakyFailure"`
+		Skipped       *junitSkipped `xml:"skipped,omitempty"`
+		Error         *junitProblem `xml:"error,omitempty"`
+		RerunErrors   []junitRerun  `xml:"rerunError"`
+		FlakyErrors   []junitRerun  `xml:"flakyError"`
+		SystemOut     *junitText    `xml:"system-out,omitempty"`
+	}
+	// junitRerun is one earlier attempt of a journey that ran again, in
+	// Surefire's rerun dialect: a flakyFailure or flakyError inside a
+	// passing testcase, a rerunFailure or rerunError beside the failure.
+	junitRerun struct {
+		Message    string    `xml:"message,attr"`
+		Type       string    `xml:"type,attr"`
+		StackTrace junitText `xml:"stackTrace"`
 	}
 	junitProblem struct {
 		Message string `xml:"message,attr"`
@@ -67,6 +81,16 @@ type (
 // WriteJUnit writes the run as JUnit XML: one testsuite "journeygate" with
 // the run id, environment and verdict as properties, and one testcase per
 // journey (classname "journeygate.<tier>", time in seconds).
+//
+// A journey that passed only after a retry (passed-flaky) passes: its
+// earlier attempts are <flakyFailure> (classes failed and sla-breach) or
+// <flakyError> (error) elements inside the passing testcase, the way Maven
+// Surefire reports a test that passed on a rerun, which Jenkins and other
+// Surefire readers show as flaky while the build stays green; readers that
+// do not know the elements ignore them. A blocking journey that did not
+// pass after retries carries its earlier attempts as <rerunFailure> or
+// <rerunError> beside its <failure> or <error>. The suite's property
+// journeygate.flaky counts the flaky journeys when there are any.
 //
 // A blocking journey that failed or breached an SLA is a <failure> (type
 // "failed" or "sla-breach"); one that errored, or recorded no result, is an
@@ -90,6 +114,9 @@ func WriteJUnit(w io.Writer, r Run) error {
 			{Name: "journeygate.verdict", Value: string(r.Verdict.Status)},
 			{Name: "journeygate.summary", Value: r.Verdict.Summary},
 		},
+	}
+	if r.Verdict.Flaky > 0 {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "journeygate.flaky", Value: fmt.Sprint(r.Verdict.Flaky)})
 	}
 	if !r.StartedAt.IsZero() {
 		// The Ant schema's timestamp has no zone; it is UTC.
@@ -145,6 +172,7 @@ func junitTestcase(rw row) junitCase {
 	}
 	c := junitCase{Name: rw.name, Classname: class, Time: seconds(rw.elapsed()), SystemOut: &junitText{Text: xmlSafe(timeline(rw))}}
 	if rw.passed() {
+		c.FlakyFailures, c.FlakyErrors = reruns(rw)
 		return c
 	}
 	msg := problem(rw)
@@ -157,10 +185,28 @@ func junitTestcase(rw row) junitCase {
 		c.Skipped = &junitSkipped{Message: fmt.Sprintf("%s mode, not blocking: %s: %s", orDash(string(rw.mode)), rw.outcome, msg)}
 	case rw.outcome == journey.Failed || rw.outcome == journey.SLABreach:
 		c.Failure = &junitProblem{Message: msg, Type: string(rw.outcome), Text: xmlSafe(details(rw))}
+		c.RerunFailures, c.RerunErrors = reruns(rw)
 	default:
 		c.Error = &junitProblem{Message: msg, Type: string(orDash(string(rw.outcome))), Text: xmlSafe(details(rw))}
+		c.RerunFailures, c.RerunErrors = reruns(rw)
 	}
 	return c
+}
+
+// reruns renders the attempts before the latest that did not pass, split
+// into assertion-like ones (failed, sla-breach) and the rest (error).
+func reruns(rw row) (failures, errs []junitRerun) {
+	for _, a := range rw.earlier {
+		msg := fmt.Sprintf("attempt %d: %s: %s", a.Attempt, attemptHeadline(a), attemptMessage(a))
+		text := fmt.Sprintf("%s attempt %d: %s\nmessage: %s\n", rw.name, a.Attempt, attemptHeadline(a), attemptMessage(a)) + stepDetails(&a)
+		rr := junitRerun{Message: oneLine(msg, junitMessageRunes), Type: string(a.Outcome), StackTrace: junitText{Text: xmlSafe(text)}}
+		if a.Outcome == journey.Failed || a.Outcome == journey.SLABreach {
+			failures = append(failures, rr)
+		} else {
+			errs = append(errs, rr)
+		}
+	}
+	return failures, errs
 }
 
 // details explains a journey that did not pass: headline, message, then
@@ -175,11 +221,19 @@ func details(rw row) string {
 	if rw.result.Attempt > 1 {
 		fmt.Fprintf(&b, "attempt: %d\n", rw.result.Attempt)
 	}
-	if len(rw.result.Steps) > 0 {
+	b.WriteString(stepDetails(rw.result))
+	return b.String()
+}
+
+// stepDetails lists an attempt's steps with outcome, elapsed time, SLA,
+// message and evidence.
+func stepDetails(res *journey.Result) string {
+	var b strings.Builder
+	if len(res.Steps) > 0 {
 		b.WriteString("\nsteps:\n")
 	}
-	n := len(rw.result.Steps)
-	for i, s := range rw.result.Steps {
+	n := len(res.Steps)
+	for i, s := range res.Steps {
 		fmt.Fprintf(&b, "  %s\n", stepLine(i, n, s))
 		if s.Message != "" {
 			fmt.Fprintf(&b, "      message: %s\n", indentLines(s.Message, "               "))
@@ -191,14 +245,26 @@ func details(rw row) string {
 	return b.String()
 }
 
-// timeline lists a journey's steps with their start offsets, then cleanup.
+// timeline lists each of a journey's attempts, oldest first: its steps with
+// their start offsets, then cleanup.
 func timeline(rw row) string {
-	res := rw.result
-	if res == nil {
+	if rw.result == nil {
 		return fmt.Sprintf("%s: no result recorded\n", rw.name)
 	}
+	attempts := rw.attempts
+	if len(attempts) == 0 {
+		attempts = []journey.Result{*rw.result}
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "journey %s attempt %d in %s, run %s, %s in %s\n",
+	for i := range attempts {
+		attemptTimeline(&b, &attempts[i])
+	}
+	return b.String()
+}
+
+// attemptTimeline writes one attempt's steps and cleanup.
+func attemptTimeline(b *strings.Builder, res *journey.Result) {
+	fmt.Fprintf(b, "journey %s attempt %d in %s, run %s, %s in %s\n",
 		res.Journey, res.Attempt, orDash(res.Environment), orDash(res.RunID), res.Outcome, dur(res.Elapsed))
 	n := len(res.Steps)
 	for i, s := range res.Steps {
@@ -206,16 +272,15 @@ func timeline(rw row) string {
 		if !s.StartedAt.IsZero() && !res.StartedAt.IsZero() {
 			offset = fmt.Sprintf("%+7.3fs", s.StartedAt.Sub(res.StartedAt).Seconds())
 		}
-		fmt.Fprintf(&b, "%s  %s\n", offset, stepLine(i, n, s))
+		fmt.Fprintf(b, "%s  %s\n", offset, stepLine(i, n, s))
 	}
 	for _, c := range res.Cleanup {
 		status := "ok"
 		if c.Error != "" {
 			status = "failed: " + oneLine(c.Error, junitMessageRunes)
 		}
-		fmt.Fprintf(&b, "cleanup %s: %s in %s\n", c.Name, status, dur(c.Elapsed))
+		fmt.Fprintf(b, "cleanup %s: %s in %s\n", c.Name, status, dur(c.Elapsed))
 	}
-	return b.String()
 }
 
 // xmlSafe replaces what XML 1.0 cannot carry (control characters other than

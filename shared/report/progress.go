@@ -28,8 +28,12 @@ type Progress struct {
 
 	order  []string
 	states map[string]*progressState
-	drawn  int // lines of the live block on screen
-	frame  int
+	// unpassed holds, per journey, how its last finished attempt ended
+	// when it did not pass: a retry follows it, and a pass after it is
+	// passed-flaky.
+	unpassed map[string]journey.Outcome
+	drawn    int // lines of the live block on screen
+	frame    int
 
 	started bool
 	stopped bool
@@ -45,6 +49,8 @@ type progressState struct {
 	step      string
 	stepStart time.Time
 	result    *journey.Result
+	attempt   int             // the running or last attempt
+	after     journey.Outcome // how the attempt before it ended, if retried
 }
 
 // ProgressOption configures a Progress.
@@ -73,7 +79,7 @@ var spinner = []string{"|", "/", "-", `\`}
 func NewProgress(w io.Writer, live bool, opts ...ProgressOption) *Progress {
 	p := &Progress{
 		w: w, live: live, width: 80, now: time.Now,
-		states: map[string]*progressState{}, done: make(chan struct{}),
+		states: map[string]*progressState{}, unpassed: map[string]journey.Outcome{}, done: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(p)
@@ -86,13 +92,24 @@ func NewProgress(w io.Writer, live bool, opts ...ProgressOption) *Progress {
 func (p *Progress) Observe(e journey.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	after := p.unpassed[e.Journey]
+	if e.Kind == journey.JourneyFinished {
+		if e.Result != nil && e.Result.Outcome.OK() {
+			delete(p.unpassed, e.Journey)
+		} else {
+			p.unpassed[e.Journey] = journey.Errored
+			if e.Result != nil {
+				p.unpassed[e.Journey] = e.Result.Outcome
+			}
+		}
+	}
 	if !p.live {
-		if line, ok := plainLine(e); ok {
+		if line, ok := plainLine(e, after); ok {
 			io.WriteString(p.w, termSafe(line)+"\n")
 		}
 		return
 	}
-	p.update(e)
+	p.update(e, after)
 	if p.stopped {
 		return
 	}
@@ -145,8 +162,9 @@ func (p *Progress) tick() {
 	}
 }
 
-// update folds an event into the live state. The caller holds p.mu.
-func (p *Progress) update(e journey.Event) {
+// update folds an event into the live state; after is how the journey's
+// previous attempt ended when it did not pass. The caller holds p.mu.
+func (p *Progress) update(e journey.Event, after journey.Outcome) {
 	st, ok := p.states[e.Journey]
 	if !ok {
 		st = &progressState{started: p.now(), index: -1}
@@ -157,6 +175,7 @@ func (p *Progress) update(e journey.Event) {
 	switch e.Kind {
 	case journey.JourneyStarted:
 		st.started = p.now()
+		st.attempt, st.after, st.result, st.index = e.Attempt, after, nil, -1
 	case journey.StepStarted:
 		st.index, st.step, st.stepStart = e.Index, e.StepName, p.now()
 	case journey.StepFinished:
@@ -201,9 +220,12 @@ func (p *Progress) liveLine(name string, nameWidth int) string {
 		if res.Outcome != journey.Passed {
 			mark = "FAIL"
 		}
-		line := fmt.Sprintf("%s %s  %s in %s", mark, pad, res.Outcome, dur(res.Elapsed))
+		line := fmt.Sprintf("%s %s  %s in %s", mark, pad, class(res.Outcome, st.after), dur(res.Elapsed))
 		if i := res.FailedStep(); i >= 0 {
 			line += fmt.Sprintf(" at %d/%d %s", i+1, len(res.Steps), res.Steps[i].Name)
+		}
+		if st.attempt > 1 {
+			line += fmt.Sprintf(" (attempt %d)", st.attempt)
 		}
 		return line
 	}
@@ -220,19 +242,35 @@ func (p *Progress) liveLine(name string, nameWidth int) string {
 		return line
 	}
 	line := fmt.Sprintf("%s    %s  %d/%d %s (%s)", spin, pad, st.index+1, st.count, st.step, elapsed)
+	if st.attempt > 1 {
+		line += fmt.Sprintf(", attempt %d after %s", st.attempt, orDash(string(st.after)))
+	}
 	if p.stopped {
 		line += ", did not finish"
 	}
 	return line
 }
 
+// class is how a journey attempt that ended in outcome reads: passed-flaky
+// when it passed right after an attempt that did not (after is set).
+func class(outcome, after journey.Outcome) journey.Outcome {
+	if outcome == journey.Passed && after != "" {
+		return journey.PassedFlaky
+	}
+	return outcome
+}
+
 // plainLine renders one event for plain mode; step starts print nothing.
-func plainLine(e journey.Event) (string, bool) {
+// after is how the journey's previous attempt ended when it did not pass.
+func plainLine(e journey.Event, after journey.Outcome) (string, bool) {
 	switch e.Kind {
 	case journey.JourneyStarted:
 		unit := "steps"
 		if e.StepCount == 1 {
 			unit = "step"
+		}
+		if e.Attempt > 1 {
+			return fmt.Sprintf("retry %s: attempt %d after %s (%d %s)", e.Journey, e.Attempt, orDash(string(after)), e.StepCount, unit), true
 		}
 		return fmt.Sprintf("start %s (%d %s)", e.Journey, e.StepCount, unit), true
 	case journey.StepFinished:
@@ -261,7 +299,11 @@ func plainLine(e journey.Event) (string, bool) {
 		if e.Result == nil {
 			return fmt.Sprintf("done  %s", e.Journey), true
 		}
-		return fmt.Sprintf("done  %s %s in %s", e.Journey, e.Result.Outcome, dur(e.Result.Elapsed)), true
+		line := fmt.Sprintf("done  %s %s in %s", e.Journey, class(e.Result.Outcome, after), dur(e.Result.Elapsed))
+		if e.Attempt > 1 {
+			line += fmt.Sprintf(" (attempt %d)", e.Attempt)
+		}
+		return line, true
 	default:
 		return "", false
 	}

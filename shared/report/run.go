@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -33,10 +34,15 @@ type row struct {
 	mode    journey.Mode
 	// blocking is whether the journey's outcome fails the gate.
 	blocking bool
+	// attempts are all of the journey's results in the run, oldest first;
+	// earlier are the attempts right before the latest that did not pass
+	// (journey.Streak), which make a pass passed-flaky.
+	attempts []journey.Result
+	earlier  []journey.Result
 }
 
-// passed reports whether the row counts as a pass.
-func (r row) passed() bool { return r.outcome == journey.Passed }
+// passed reports whether the row counts as a pass (passed or passed-flaky).
+func (r row) passed() bool { return r.outcome.OK() }
 
 // tier returns the journey's tier, or "" when it recorded no result.
 func (r row) tier() journey.Tier {
@@ -57,8 +63,13 @@ func (r row) elapsed() time.Duration {
 // rows lists the run's journeys: every latest result in recorded order, then
 // the journeys the verdict names that recorded no result. The verdict's
 // reason decides outcome, mode and blocking; without one (a result the gate
-// did not judge) the result's own outcome and mode are used.
+// did not judge, or a pass) the journey's class (journey.Class over its
+// attempts, so passed-flaky after a retry) and the result's mode are used.
 func rows(r Run) []row {
+	byJourney := map[string][]journey.Result{}
+	for _, res := range r.Results {
+		byJourney[res.Journey] = append(byJourney[res.Journey], res)
+	}
 	reasons := map[string]*gate.Reason{}
 	for i := range r.Verdict.Reasons {
 		rs := &r.Verdict.Reasons[i]
@@ -71,7 +82,11 @@ func rows(r Run) []row {
 	var out []row
 	seen := map[string]bool{}
 	for _, res := range gate.LatestAttempts(r.Results) {
-		rw := row{name: res.Journey, result: &res, outcome: res.Outcome, mode: res.Mode}
+		rw := row{name: res.Journey, result: &res, outcome: journey.Class(byJourney[res.Journey]), mode: res.Mode}
+		if streak := journey.Streak(byJourney[res.Journey]); len(streak) > 1 {
+			rw.earlier = streak[:len(streak)-1]
+		}
+		rw.attempts = sortedAttempts(byJourney[res.Journey])
 		if rs, ok := reasons[res.Journey]; ok {
 			rw.reason = rs
 			rw.outcome, rw.mode, rw.blocking = rs.Outcome, rs.Mode, rs.Blocking
@@ -90,6 +105,35 @@ func rows(r Run) []row {
 		out = append(out, row{name: rs.Journey, reason: rs, outcome: rs.Outcome, mode: rs.Mode, blocking: rs.Blocking})
 	}
 	return out
+}
+
+// sortedAttempts returns a journey's attempts oldest first.
+func sortedAttempts(all []journey.Result) []journey.Result {
+	out := append([]journey.Result(nil), all...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Attempt < out[j].Attempt })
+	return out
+}
+
+// attemptHeadline says in one phrase how an attempt ended: "error at step
+// 1/1 (status ready)".
+func attemptHeadline(res journey.Result) string {
+	s := string(res.Outcome)
+	if i := res.FailedStep(); i >= 0 {
+		s += " at " + stepLabel(i, len(res.Steps), res.Steps[i].Name)
+	}
+	return s
+}
+
+// attemptMessage returns the message explaining an attempt that did not
+// pass: its failing step's, else its own.
+func attemptMessage(res journey.Result) string {
+	if i := res.FailedStep(); i >= 0 && res.Steps[i].Message != "" {
+		return res.Steps[i].Message
+	}
+	if res.Message != "" {
+		return res.Message
+	}
+	return "no message recorded"
 }
 
 // runReasons returns the verdict's reasons that concern the run rather than

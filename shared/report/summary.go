@@ -62,6 +62,8 @@ func WriteSummary(w io.Writer, r Run) error {
 	for _, rw := range all {
 		if !rw.passed() {
 			writeDetail(bw, rw)
+		} else if len(rw.earlier) > 0 {
+			writeFlaky(bw, rw)
 		}
 		if rw.result != nil {
 			writeCleanupFailures(bw, rw)
@@ -86,6 +88,7 @@ func writeDetail(w *bufio.Writer, rw row) {
 	}
 	w.WriteString("\n")
 	writeIndented(w, "  message: ", "           ", problem(rw), summaryMaxEvidenceLines)
+	writeEarlier(w, rw)
 	i := failingStep(rw.result)
 	if i < 0 {
 		return
@@ -103,6 +106,28 @@ func writeDetail(w *bufio.Writer, rw row) {
 		}
 		fmt.Fprintf(w, "    %s:\n", oneLine(e.Label, summaryMaxLineRunes))
 		writeIndented(w, "      ", "      ", e.Detail, summaryMaxEvidenceLines)
+	}
+}
+
+// writeFlaky explains a journey that passed only after a retry: the
+// attempt that passed, then what each attempt before it saw.
+func writeFlaky(w *bufio.Writer, rw row) {
+	fmt.Fprintf(w, "\n%s: passed-flaky, passed on attempt %d [%s]\n", rw.name, rw.result.Attempt, modeLabel(rw))
+	writeEarlier(w, rw)
+}
+
+// writeEarlier lists, one line each, the attempts before the latest that
+// did not pass: class, step, timing against the SLA and message.
+func writeEarlier(w *bufio.Writer, rw row) {
+	for _, a := range rw.earlier {
+		line := fmt.Sprintf("attempt %d: %s", a.Attempt, attemptHeadline(a))
+		if i := a.FailedStep(); i >= 0 {
+			line += fmt.Sprintf(" in %s (SLA %s)", dur(a.Steps[i].Elapsed), dur(a.Steps[i].SLA))
+		}
+		line += ": " + attemptMessage(a)
+		w.WriteString("  ")
+		w.WriteString(oneLine(line, summaryMaxLineRunes-2))
+		w.WriteString("\n")
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/lease"
+	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -33,6 +35,10 @@ type Plan struct {
 	Trigger string
 	// Deployment is the deployment or job ID for deployment-triggered runs.
 	Deployment string
+	// FreezeWindow turns on the unhealthy-environment freeze for a run
+	// that gates a deployment: how far back the environment's scheduled
+	// runs count (0 = off; envconfig's gate.freeze). See policy.go.
+	FreezeWindow time.Duration
 }
 
 // Deps are the runner's collaborators.
@@ -47,11 +53,18 @@ type Deps struct {
 	Observe func(journey.Event)
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
+	// Leases leases the pooled test resources journeys need and keeps
+	// secrets out of results, progress and logs (lease.Manager.Apply);
+	// nil runs journeys without pools or redaction.
+	Leases *lease.Manager
 }
 
 // Outcome is a finished run.
 type Outcome struct {
-	Run     store.RunRecord
+	Run store.RunRecord
+	// Results holds every attempt of every journey, in plan order and
+	// attempt order within a journey; gate.LatestAttempts picks the ones
+	// that count, journey.Class a journey's class.
 	Results []journey.Result
 	Verdict gate.Verdict
 }
@@ -71,6 +84,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
+	deps.Logger = secrets.NewLogger(deps.Logger, deps.Leases.Redactor())
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = DefaultHTTPClient()
 	}
@@ -93,7 +107,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 		faults = append(faults, fmt.Errorf("recording the run: %w", err))
 	}
 
-	results := make([]journey.Result, len(plan.Journeys))
+	attempts := make([][]journey.Result, len(plan.Journeys))
 	var mu sync.Mutex
 	sem := make(chan struct{}, plan.Concurrency)
 	var wg sync.WaitGroup
@@ -103,26 +117,40 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res := journey.Execute(ctx, j, journey.Options{
+			record := func(res journey.Result) (journey.Result, error) {
+				log.Info("journey finished", "journey", j.Name, "attempt", res.Attempt, "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
+				if deps.Store == nil {
+					return res, nil
+				}
+				if err := deps.Store.PutResult(context.WithoutCancel(ctx), res); err != nil {
+					mu.Lock()
+					faults = append(faults, fmt.Errorf("recording result of %s attempt %d: %w", j.Name, res.Attempt, err))
+					mu.Unlock()
+				}
+				// A result the store lost still counts, so the verdict
+				// (failed closed by the fault) explains the journey too.
+				return res, nil
+			}
+			attempts[i], _ = ExecuteAttempts(ctx, j, deps.Leases.Apply(journey.Options{
 				RunID: plan.RunID, Environment: plan.Environment, Attempt: 1,
 				Targets: plan.Targets, Settings: plan.Settings,
 				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
 				Logger: deps.Logger, Observe: deps.Observe,
+			}), Attempts{
+				Record: record,
+				OnRetry: func(next int, prev journey.Result) {
+					log.Info("retrying journey", "journey", j.Name, "attempt", next, "after", prev.Outcome)
+				},
 			})
-			results[i] = res
-			log.Info("journey finished", "journey", j.Name, "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
-			if deps.Store != nil {
-				if err := deps.Store.PutResult(context.WithoutCancel(ctx), res); err != nil {
-					mu.Lock()
-					faults = append(faults, fmt.Errorf("recording result of %s: %w", j.Name, err))
-					mu.Unlock()
-				}
-			}
 		}()
 	}
 	wg.Wait()
+	var results []journey.Result
+	for _, a := range attempts {
+		results = append(results, a...)
+	}
 
-	in := gate.Input{Planned: planned, Results: results}
+	in := gate.Input{Planned: planned, Results: results, Policy: gatePolicy(ctx, deps.Store, rec, plan.FreezeWindow, log)}
 	if len(faults) > 0 {
 		in.Fault = errors.Join(faults...).Error()
 	}
@@ -134,6 +162,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 			// The verdict could not be recorded: a gate that cannot keep
 			// its record fails closed.
 			in.Fault = fmt.Sprintf("recording the verdict: %v", err)
+			in.Policy.Overrides = nil // an override applies only where its use is recorded
 			verdict = gate.Decide(in)
 			rec.Verdict = &verdict
 		}

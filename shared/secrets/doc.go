@@ -37,4 +37,9 @@
 // document kept as a JSON string. It matches exact text only: a value
 // split across separate writes, or encoded otherwise (URL or base64
 // encoding, say), is not caught.
+//
+// NewHandler (and NewLogger) wrap a slog.Handler so that whole records are
+// redacted when written: the message, every attribute (inside groups, and
+// those added with With, which are redacted at write time, so a value
+// registered later is still caught), errors, Stringers and LogValuers.
 package secrets

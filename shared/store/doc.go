@@ -83,7 +83,7 @@
 //	result     RUN#<run>   RESULT#<journey>#A    HIST#L#<env>#<jn>  HIST#<env>   HIST#<journey>  HIST    T#<run>#<journey>#A
 //	delivery   SINK#<run>  T#<delivery id>       -                  -            -               -       -
 //
-// Every item also has "kind" (run, result, delivery) and, when a TTL
+// Every item also has "kind" (run, result, delivery, override) and, when a TTL
 // applies, "expiresAt" (epoch seconds; the table's TTL setting names it).
 // The record's own fields are flattened beside the keys with attributevalue,
 // under their JSON names; the verdict is the run item's "verdict" map.
@@ -143,6 +143,77 @@
 // delivery it returned by ReorderWindow and remembers the IDs it returned
 // since then, instead of resuming strictly after the last position.
 //
-// Overrides (recorded decisions to bypass a gate) are not stored yet; the
-// partition prefix OVERRIDE#<env> is reserved for them.
+// # Overrides and verdict revisions
+//
+// Audited overrides (gate.Override) and re-decisions have their own
+// interfaces, OverrideStore and VerdictReviser, which both backends
+// implement and storetest.RunPolicies checks.
+//
+// An override is one record keyed by its deployment and the time it was
+// recorded; it is never changed or deleted by journeygate (an expired one
+// simply stops applying). Embedded keeps it in the overrides bucket (created
+// by the first PutOverride, no schema bump; a file without it has none):
+//
+//	overrides               deployment T(At)                 gate.Override
+//
+// DynamoDB keeps it in its deployment's partition, one conditional PutItem
+// (attribute_not_exists(PK)) per override; Overrides is one consistent
+// Query of that partition, oldest first. Its expiry is the "until"
+// attribute; "expiresAt", the TTL attribute, is until plus
+// OverrideRetention, so a lapsed override stays readable for audit:
+//
+//	item       PK                   SK       attributes
+//	override   OVERRIDE#<deploy>    AT#T     kind, deployment, by, reason, at, until, expiresAt
+//
+// PutVerdict records a run's first verdict once. A re-decision (journeygate
+// decide) that changes it goes through ReviseVerdict, which never rewrites
+// silently: the replaced verdict moves to the run's "revisions" list with
+// when, by whom and why, in the same single-record write as the new
+// verdict. The write is conditional on the number of revisions the caller
+// read, so of two concurrent re-decisions one wins and the other gets
+// ErrConflict. Embedded does it in one transaction; DynamoDB with one
+// consistent GetItem of the run item and one UpdateItem ("SET verdict = :v,
+// revisions = list_append(if_not_exists(revisions, :empty), :entry)" on
+// condition "attribute_exists(verdict) AND attribute_not_exists(revisions)",
+// or "size(revisions) = :seen" after the first). A run keeps at most
+// MaxRevisions; each replaced verdict is bounded to 32 KB the way a verdict
+// is bounded, so the run item stays under the item limit.
+//
+// The freeze reads what is already there: ScheduledResults is one
+// RecentRuns and one History query of the environment (GSI2) since the
+// window's start, keeping global journeys of scheduled runs. GatePolicy
+// gathers the freeze's and the overrides' inputs for a run.
+//
+// # Leases of pooled test resources
+//
+// A lease (LeaseStore, checked by storetest.RunLeases) holds one resource
+// of an environment's pool for one holder until it expires. A resource is
+// free when it has no lease, its lease was released, or its lease expired
+// strictly before the acquirer's AcquiredAt (the holder's clock). Only the
+// holder (an ID unique per acquisition) renews or releases it; anyone else
+// gets ErrNotHeld and changes nothing.
+//
+// Embedded keeps one record per resource in the leases bucket (created by
+// the first AcquireLease, no schema bump), each operation one transaction;
+// a release deletes the record:
+//
+//	leases                  env pool resource                Lease
+//
+// DynamoDB keeps one item per resource in its pool's partition; L is the
+// environment's length in bytes, so names containing '#' cannot collide,
+// and "until" is the expiry as the fixed-width time T, compared as a
+// string:
+//
+//	item   PK                       SK            attributes
+//	lease  LEASE#L#<env>#<pool>     RES#<id>      kind, environment, pool, resource, holder, acquiredAt, until, expiresAt
+//
+// AcquireLease is one PutItem on condition "attribute_not_exists(PK) OR
+// attribute_not_exists(until) OR until < :now"; RenewLease one UpdateItem
+// setting until on condition "holder = :holder"; ReleaseLease one
+// UpdateItem removing holder and until on the same condition (the item
+// stays, so the runner needs no DeleteItem); Leases one consistent Query
+// of the partition, skipping released items. "expiresAt", the TTL
+// attribute, is the lease's expiry (or the release time) plus
+// LeaseRetention, so the table's TTL only clears leases of resources no
+// longer used, never one that decides who may take a resource.
 package store

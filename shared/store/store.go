@@ -35,13 +35,20 @@ type RunRecord struct {
 	// Trigger is what started the run: one of the Trigger constants.
 	Trigger string `json:"trigger"`
 	// Deployment is the deployment or job ID when a deployment triggered the run, else "".
-	Deployment string    `json:"deployment,omitempty"`
-	StartedAt  time.Time `json:"startedAt"`
+	Deployment string `json:"deployment,omitempty"`
+	// Hook is the CodeDeploy lifecycle hook execution ID awaiting the
+	// verdict, when a CodeDeploy hook triggered the run, so a later
+	// re-decision (journeygate decide) can still report to it.
+	Hook      string    `json:"hook,omitempty"`
+	StartedAt time.Time `json:"startedAt"`
 	// FinishedAt is zero until the verdict is recorded.
 	FinishedAt time.Time      `json:"finishedAt,omitzero"`
 	Planned    []gate.Planned `json:"planned"`
 	// Verdict is nil until recorded.
 	Verdict *gate.Verdict `json:"verdict,omitempty"`
+	// Revisions lists the verdicts a re-decision replaced, oldest first
+	// (VerdictReviser); Verdict is the current one.
+	Revisions []Revision `json:"revisions,omitempty"`
 }
 
 // HistoryQuery selects journey results across runs; zero fields do not filter.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -44,7 +45,8 @@ func (p *Problems) Err() error {
 	return errors.New(strings.Join(p.list, "\n"))
 }
 
-// LineOf finds the line of the deepest existing key along path.
+// LineOf finds the line of the deepest existing key along path; in a
+// sequence, a path element is the item's 0-based index.
 func LineOf(n *yaml.Node, path []string) int {
 	if n == nil {
 		return 0
@@ -54,6 +56,15 @@ func LineOf(n *yaml.Node, path []string) int {
 	}
 	line := 0
 	for _, key := range path {
+		if n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n.Kind != yaml.MappingNode {
 			return line
 		}

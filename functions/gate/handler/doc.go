@@ -31,9 +31,28 @@
 // detail flow.RunCompleted) when an events client is configured; a failed
 // publish is logged and never changes the verdict.
 //
+// Policies: the decision applies the unhealthy-environment freeze (when
+// WithEnvironments configures it: a deployment run fails while the
+// environment's latest scheduled run of a global journey fails) and the
+// audited overrides recorded for the run's deployment, gathered with
+// store.GatePolicy exactly as the local runner gathers them. An override
+// applies only where its use is recorded: a verdict that cannot be
+// recorded is decided again without overrides. Redecide re-evaluates a
+// finished run (journeygate decide): it replaces a Failed verdict with a
+// Succeeded one through store.VerdictReviser, keeping the replaced one in
+// the run's revisions, and reports the verdict in force exactly as Handle
+// does, so a hook already reported is never reported twice.
+//
+// Explanations: the CodePipeline failure message, the "verdict reported"
+// log line (inspect, journey, step, outcome, override fields) and the Run
+// Completed event (inspect, overridden) all point at
+// "journeygate show RUN_ID".
+//
 // Metrics: each decided run writes one EMF record (WithMetrics; see package
 // metrics) right after the decision, before reporting: GateVerdicts,
-// GateFailed and GateOverridden by environment and trigger. A run already
+// GateFailed and GateOverridden (1 when an override changed the verdict)
+// by environment and trigger; a re-decision that changed the verdict writes
+// one more. A run already
 // decided by an earlier invocation writes none; a panic counts as the
 // Failed verdict it reports. A metrics write error is logged only.
 package handler

@@ -26,11 +26,19 @@ func (h *Handler) publish(ctx context.Context, in flow.Input, v gate.Verdict, re
 	if h.events == nil {
 		return
 	}
+	if err := h.events.Put(ctx, flow.DetailRunCompleted, runCompleted(in, v, resp, reportErr)); err != nil {
+		log.Error("run-completed event not published", "bus", h.events.Bus(), "err", err)
+	}
+}
+
+// runCompleted builds the run-completed event's detail, bounded.
+func runCompleted(in flow.Input, v gate.Verdict, resp flow.GateResponse, reportErr error) RunCompleted {
 	detail := RunCompleted{
 		RunID: in.RunID, Environment: in.Environment, Trigger: in.Trigger,
 		Status: string(v.Status), Summary: v.Summary,
 		Passed: v.Passed, Blocking: v.Blocking, Observed: v.Observed,
 		Reported: resp.Reported, AlreadyReported: resp.AlreadyReported, AlreadyDecided: resp.AlreadyDecided,
+		Overridden: v.Overridden, Inspect: flow.InspectCommand(in.RunID),
 	}
 	for i, r := range v.Reasons {
 		if i == flow.MaxEventReasons {
@@ -42,7 +50,5 @@ func (h *Handler) publish(ctx context.Context, in flow.Input, v gate.Verdict, re
 	if reportErr != nil {
 		detail.ReportError = flow.Bound(reportErr.Error(), flow.MaxEventMessage)
 	}
-	if err := h.events.Put(ctx, flow.DetailRunCompleted, detail); err != nil {
-		log.Error("run-completed event not published", "bus", h.events.Bus(), "err", err)
-	}
+	return detail
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
@@ -36,6 +37,8 @@ type Handler struct {
 	log      *slog.Logger
 	metrics  *metrics.Emitter
 	now      func() time.Time
+	// envs configures the freeze per environment (WithEnvironments); nil: no freeze.
+	envs *envconfig.Config
 }
 
 // Option configures optional dependencies of a Handler.
@@ -163,7 +166,7 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		log.Error("verdict not reported", "status", verdict.Status, "err", rerr)
 		return flow.GateResponse{}, rerr
 	}
-	log.Info("verdict reported", "status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", already, "alreadyDecided", decided)
+	log.Info("verdict reported", append([]any{"status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", already, "alreadyDecided", decided}, verdictLogFields(in.RunID, verdict)...)...)
 	return resp, nil
 }
 
@@ -171,6 +174,7 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 func (h *Handler) count(in flow.Input, v gate.Verdict, log *slog.Logger) {
 	err := h.metrics.Gate(metrics.GateRun{
 		RunID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type), Status: v.Status,
+		Overridden: v.Overridden != nil,
 	})
 	if err != nil {
 		log.Warn("gate metrics not written", "err", err)
@@ -207,18 +211,17 @@ func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Lo
 		planned = rec.Planned // the store's record of the plan is authoritative
 	case errors.Is(err, store.ErrNotFound):
 		faults = append(faults, fmt.Sprintf("run %s was never recorded", in.RunID))
-		rec = store.RunRecord{
-			ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
-			Deployment: in.Trigger.Deployment(), StartedAt: h.now().UTC(), Planned: planned,
-		}
+		rec = runFromInput(in, planned, h.now().UTC())
 		if cerr := h.store.CreateRun(ctx, rec); cerr != nil && !errors.Is(cerr, store.ErrExists) {
 			log.Warn("cannot record the run for its verdict", "err", cerr)
 		}
 	default:
 		faults = append(faults, "reading the run's results: "+err.Error())
+		rec = runFromInput(in, planned, h.now().UTC())
 	}
 
-	verdict := gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; ")})
+	policy := h.policy(ctx, rec, in, log)
+	verdict := gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy})
 	err = h.store.PutVerdict(ctx, in.RunID, verdict, h.now().UTC())
 	switch {
 	case err == nil:
@@ -233,8 +236,10 @@ func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Lo
 	default:
 		faults = append(faults, "recording the verdict: "+err.Error())
 	}
-	// A gate that cannot keep its record fails closed.
-	return gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; ")}), false
+	// A gate that cannot keep its record fails closed, and an override
+	// whose use cannot be recorded does not apply.
+	policy.Overrides = nil
+	return gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy}), false
 }
 
 // reportTarget says where a trigger's verdict goes, or why it cannot go.

@@ -164,11 +164,12 @@ func throttled(err error) bool {
 	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
 }
 
-// PipelineMessage is the failure message CodePipeline shows: the run and
+// PipelineMessage is the failure message CodePipeline shows: the run, the
+// command that shows it with its evidence (first, so no cut loses it) and
 // the verdict's explanation (journey, step, outcome, timing, message),
 // bounded to MaxPipelineMessage characters.
 func PipelineMessage(runID string, v gate.Verdict) string {
-	return flow.Bound("journeygate run "+runID+": "+v.Explain(), MaxPipelineMessage)
+	return flow.Bound("journeygate run "+runID+" (evidence: "+flow.InspectCommand(runID)+"): "+v.Explain(), MaxPipelineMessage)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

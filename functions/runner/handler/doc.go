@@ -10,20 +10,28 @@
 //     checks the environment defines their targets, records the run
 //     (CreateRun; a replayed plan with the same journeys is accepted) and
 //     returns a flow.Plan whose journeys the Map iterates.
-//   - action "run" (each Map item) runs one planned journey with
-//     journey.Execute against the environment, records its result under the
-//     next free attempt number and returns a flow.JourneySummary. A journey
-//     that fails is a result, never an error. Once the result is recorded,
-//     its EMF metrics are written (WithMetrics; see package metrics); a
-//     metrics write error is logged and changes nothing. A result that did
-//     not pass, in any mode, is then published as an EventBridge event
-//     (WithEvents: source "journeygate", detail type "Journey Failed",
-//     detail flow.JourneyFailed); a failed publish is logged and changes
-//     nothing either.
+//   - action "run" (each Map item) runs one planned journey against the
+//     environment, as often as its journey.Retry allows, all within this
+//     one invocation (runner.ExecuteAttempts: by default a journey of class
+//     error runs once more; only this journey, never the rest of the run).
+//     Each attempt's result is recorded under the next free attempt
+//     number; the answer is a flow.JourneySummary whose outcome is the
+//     journey's class (passed-flaky for a pass after a retry). A journey
+//     that fails is a result, never an error. Once the attempts are over,
+//     the EMF metrics of the attempt that counts are written (WithMetrics;
+//     see package metrics), with the attempts that led to it, so a pass
+//     after a retry counts as FlakyPasses 1; a metrics write error is
+//     logged and changes nothing. A final result that did not pass, in any
+//     mode, is then published as an EventBridge event (WithEvents: source
+//     "journeygate", detail type "Journey Failed", detail
+//     flow.JourneyFailed); a failed publish is logged and changes nothing
+//     either. A flaky pass publishes nothing.
 //
 // Each planned journey's Task timeout is flow.JourneyTimeout with the
-// handler's margin (WithTimeoutMargin), the same budget infra/ sizes the
-// runner function's timeout by.
+// handler's margin (WithTimeoutMargin): every attempt's SLAs, the same
+// budget infra/ sizes the runner function's timeout by. A retry starts only
+// when the time left in the Task (the request's timeoutSeconds) and in the
+// invocation covers the journey's summed SLAs.
 //
 // Faults are returned as named error types (InvalidRequestError,
 // ConfigError, UnknownJourneyError, StoreError) and never wrapped, so Step

@@ -15,8 +15,10 @@ import (
 	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -47,6 +49,7 @@ type Handler struct {
 	events  *eventbus.Publisher
 	margin  time.Duration
 	now     func() time.Time
+	leases  *lease.Manager // leases.go
 }
 
 // Option configures optional dependencies of a Handler.
@@ -106,6 +109,7 @@ func New(reg *journey.Registry, envs *envconfig.Config, st store.Store, opts ...
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	h.log = secrets.NewLogger(h.log, h.leases.Redactor())
 	if h.client == nil {
 		h.client = runner.DefaultHTTPClient()
 	}
@@ -159,7 +163,8 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 	}
 	rec := store.RunRecord{
 		ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
-		Deployment: in.Trigger.Deployment(), StartedAt: h.now().UTC(), Planned: planned,
+		Deployment: in.Trigger.Deployment(), Hook: in.Trigger.LifecycleEventHookExecutionID,
+		StartedAt: h.now().UTC(), Planned: planned,
 	}
 	if err := h.store.CreateRun(ctx, rec); err != nil {
 		if !errors.Is(err, store.ErrExists) {
@@ -251,33 +256,53 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		}
 	}
 
-	log := h.log.With("run", req.RunID, "journey", j.Name, "attempt", attempt)
+	log := h.log.With("run", req.RunID, "journey", j.Name)
+	started := time.Now()
 	runCtx := ctx
 	if dl, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		runCtx, cancel = context.WithDeadline(ctx, dl.Add(-min(writeReserve, time.Until(dl)/4)))
 		defer cancel()
 	}
-	res := journey.Execute(runCtx, j, journey.Options{
+	// Retries happen here, within this one Task, whose timeout
+	// (flow.JourneyTimeout) covers every attempt; none starts that could
+	// not finish before the Task times out.
+	var taskDeadline time.Time
+	if req.TimeoutSeconds > 0 {
+		taskDeadline = started.Add(time.Duration(req.TimeoutSeconds)*time.Second - writeReserve)
+	}
+	wctx := context.WithoutCancel(ctx)
+	attempts, err := runner.ExecuteAttempts(runCtx, j, h.leases.Apply(journey.Options{
 		RunID: req.RunID, Environment: req.Environment, Attempt: attempt,
 		Targets: env.Targets, Settings: settings(env.Settings, req.Trigger),
 		HTTPClient: h.client, Sink: h.sink, Logger: log,
+	}), runner.Attempts{
+		Deadline: taskDeadline,
+		Record: func(res journey.Result) (journey.Result, error) {
+			log.Info("journey finished", "attempt", res.Attempt, "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
+			return h.record(wctx, res)
+		},
+		OnRetry: func(next int, prev journey.Result) {
+			log.Info("retrying journey", "attempt", next, "after", prev.Outcome, "message", prev.Message)
+		},
 	})
-	log.Info("journey finished", "outcome", res.Outcome, "elapsed", res.Elapsed, "message", res.Message)
-
-	wctx := context.WithoutCancel(ctx)
-	for try := 1; ; try++ {
-		err := h.store.PutResult(wctx, res)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrExists) || try == maxAttemptTries {
-			return flow.JourneySummary{}, &StoreError{Op: fmt.Sprintf("recording result of %s attempt %d", j.Name, res.Attempt), Err: err}
-		}
-		res.Attempt++ // another invocation recorded this attempt; this one is newer
+	if err != nil {
+		return flow.JourneySummary{}, err
 	}
-	// One execution per invocation: retries within an invocation do not exist yet.
-	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: 1}); err != nil {
+	res := attempts[len(attempts)-1]
+	var all []journey.Result
+	for _, r := range results {
+		if r.Journey == j.Name {
+			all = append(all, r)
+		}
+	}
+	all = append(all, attempts...)
+	class := journey.Class(all)
+	// Metrics and the Journey Failed event describe the journey once, by
+	// the attempt that counts: a flaky pass is a pass (FlakyPasses 1),
+	// never a failure that pages.
+	tries := len(journey.Streak(all))
+	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries}); err != nil {
 		log.Warn("journey metrics not written", "err", err)
 	}
 	if !res.Outcome.OK() {
@@ -288,9 +313,24 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		h.publishFailed(ctx, flow.NewJourneyFailed(res, trigger), log)
 	}
 	return flow.JourneySummary{
-		Journey: j.Name, Outcome: res.Outcome, Attempt: res.Attempt,
+		Journey: j.Name, Outcome: class, Attempt: res.Attempt, Attempts: len(attempts),
 		Message: flow.Bound(res.Message, flow.MaxSummaryMessage),
 	}, nil
+}
+
+// record stores one attempt's result under the next free attempt number:
+// when another invocation took its number, it is renumbered after it.
+func (h *Handler) record(ctx context.Context, res journey.Result) (journey.Result, error) {
+	for try := 1; ; try++ {
+		err := h.store.PutResult(ctx, res)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, store.ErrExists) || try == maxAttemptTries {
+			return res, &StoreError{Op: fmt.Sprintf("recording result of %s attempt %d", res.Journey, res.Attempt), Err: err}
+		}
+		res.Attempt++ // another invocation recorded this attempt; this one is newer
+	}
 }
 
 // publishFailed sends the Journey Failed event; failures are logged only.

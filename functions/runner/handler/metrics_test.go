@@ -143,20 +143,24 @@ func TestRunEmitsJourneyMetrics(t *testing.T) {
 	}
 }
 
-// recorded returns the stored result of name in run.
+// recorded returns the stored result of name in run that counts: its
+// latest attempt.
 func recorded(t *testing.T, f *fixture, run, name string) journey.Result {
 	t.Helper()
 	results, err := f.store.Results(context.Background(), run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range results {
-		if r.Journey == name {
-			return r
+	var latest *journey.Result
+	for i, r := range results {
+		if r.Journey == name && (latest == nil || r.Attempt > latest.Attempt) {
+			latest = &results[i]
 		}
 	}
-	t.Fatalf("no result of %s recorded", name)
-	return journey.Result{}
+	if latest == nil {
+		t.Fatalf("no result of %s recorded", name)
+	}
+	return *latest
 }
 
 type failingWriter struct{}

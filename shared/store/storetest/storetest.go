@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CancelledContext", testCancelledContext},
 		{"NamesWithSeparators", testNamesWithSeparators},
 		{"LoadRun", testLoadRun},
+		{"RetriedAttempts", testRetriedAttempts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+const showUsage = `Usage: journeygate show RUN_ID [--store SPEC] [--json]
+
+Prints the whole run from the store, for investigating a verdict: its
+trigger, environment and plan; each journey with every attempt; each step
+with its class, elapsed time against its SLA, its message and its evidence
+(the bounded request and response excerpts and notes the journey recorded,
+and the last observation of an Eventually or sink wait); then the verdict
+(with its override, if any) and any verdict it replaced. --json prints the
+run record and its results.
+
+Flags:
+`
+
+// shownRun is show's JSON output.
+type shownRun struct {
+	Run     store.RunRecord  `json:"run"`
+	Results []journey.Result `json:"results"`
+}
+
+func cmdShow(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("show", e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), showUsage)
+		fs.PrintDefaults()
+	}
+	var c common
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "print the run and its results as JSON")
+	// The run ID may come before or after the flags.
+	var runID string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		runID, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	rest := fs.Args()
+	if runID == "" && len(rest) > 0 {
+		runID, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		return usagef("unexpected argument %q", rest[0])
+	}
+	if runID == "" {
+		return usagef("name the run: journeygate show RUN_ID (journeygate history lists recent runs)")
+	}
+	st, err := store.Open(ctx, c.storePath)
+	if errors.Is(err, store.ErrInvalid) {
+		return usagef("--store: %v", err)
+	}
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	rec, results, err := store.LoadRun(ctx, st, runID)
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid):
+		return usagef("no run %q in %s", runID, c.storePath)
+	case err != nil:
+		return fmt.Errorf("read run %s: %w", runID, err)
+	}
+	if *asJSON {
+		if results == nil {
+			results = []journey.Result{}
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(shownRun{Run: rec, Results: results})
+	}
+	writeRun(e.stdout, rec, results)
+	return nil
+}
+
+// writeRun prints a run for people; see showUsage.
+func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result) {
+	fmt.Fprintf(w, "Run %s\n", rec.ID)
+	fmt.Fprintf(w, "  environment: %s\n", rec.Environment)
+	fmt.Fprintf(w, "  trigger:     %s\n", triggerText(rec))
+	fmt.Fprintf(w, "  started:     %s\n", stamp(rec.StartedAt))
+	if !rec.FinishedAt.IsZero() {
+		fmt.Fprintf(w, "  finished:    %s (%s)\n", stamp(rec.FinishedAt), gate.FormatDuration(rec.FinishedAt.Sub(rec.StartedAt)))
+	} else {
+		fmt.Fprintf(w, "  finished:    not yet (no verdict recorded)\n")
+	}
+	var plan []string
+	for _, p := range rec.Planned {
+		plan = append(plan, fmt.Sprintf("%s (%s)", p.Name, modeOf(p.Mode)))
+	}
+	fmt.Fprintf(w, "  plan:        %d %s: %s\n", len(rec.Planned), pluralize(len(rec.Planned), "journey", "journeys"), strings.Join(plan, ", "))
+
+	byJourney := map[string][]journey.Result{}
+	var order []string
+	for _, p := range rec.Planned {
+		if _, ok := byJourney[p.Name]; !ok {
+			order = append(order, p.Name)
+			byJourney[p.Name] = nil
+		}
+	}
+	for _, r := range results {
+		if _, ok := byJourney[r.Journey]; !ok {
+			order = append(order, r.Journey) // recorded but not planned: shown, never counted
+		}
+		byJourney[r.Journey] = append(byJourney[r.Journey], r)
+	}
+	for _, name := range order {
+		writeJourney(w, name, byJourney[name])
+	}
+
+	fmt.Fprintf(w, "\nVerdict\n")
+	if rec.Verdict == nil {
+		fmt.Fprintf(w, "  none recorded yet\n")
+	} else {
+		fmt.Fprintf(w, "  %s", indent(rec.Verdict.Explain(), "  "))
+		fmt.Fprintln(w)
+	}
+	for i, rv := range rec.Revisions {
+		fmt.Fprintf(w, "\nReplaced verdict %d/%d, replaced %s by %s\n", i+1, len(rec.Revisions), stamp(rv.ReplacedAt), rv.By)
+		fmt.Fprintf(w, "  why: %s\n", indent(rv.Why, "       "))
+		fmt.Fprintf(w, "  was: %s\n", rv.Verdict.Summary)
+	}
+}
+
+// writeJourney prints one journey with every attempt and step.
+func writeJourney(w io.Writer, name string, attempts []journey.Result) {
+	fmt.Fprintf(w, "\n%s", name)
+	if len(attempts) == 0 {
+		fmt.Fprintf(w, "\n  no result recorded\n")
+		return
+	}
+	first := attempts[0]
+	fmt.Fprintf(w, "  [%s, %s, owner %s]  class %s\n", first.Tier, modeOf(first.Mode), first.Owner, journey.Class(attempts))
+	for _, a := range attempts {
+		fmt.Fprintf(w, "  attempt %d: %s in %s (started %s)\n", a.Attempt, a.Outcome, gate.FormatDuration(a.Elapsed), stamp(a.StartedAt))
+		if a.Message != "" && a.FailedStep() < 0 {
+			fmt.Fprintf(w, "    message: %s\n", indent(a.Message, "             "))
+		}
+		for i, s := range a.Steps {
+			fmt.Fprintf(w, "    step %d/%d %s: %s, %s\n", i+1, len(a.Steps), s.Name, s.Outcome, slaText(s))
+			if s.Message != "" {
+				fmt.Fprintf(w, "      message: %s\n", indent(s.Message, "               "))
+			}
+			if len(s.Evidence) > 0 {
+				fmt.Fprintf(w, "      evidence:\n")
+				for _, ev := range s.Evidence {
+					fmt.Fprintf(w, "        %s:\n          %s\n", ev.Label, indent(ev.Detail, "          "))
+				}
+			}
+		}
+		for _, c := range a.Cleanup {
+			if c.Error != "" {
+				fmt.Fprintf(w, "    cleanup %s: failed after %s: %s\n", c.Name, gate.FormatDuration(c.Elapsed), c.Error)
+			} else {
+				fmt.Fprintf(w, "    cleanup %s: ok (%s)\n", c.Name, gate.FormatDuration(c.Elapsed))
+			}
+		}
+	}
+}
+
+// slaText renders a step's elapsed time against its SLA.
+func slaText(s journey.StepResult) string {
+	if s.Outcome == journey.Skipped {
+		return fmt.Sprintf("not run (SLA %s)", gate.FormatDuration(s.SLA))
+	}
+	text := fmt.Sprintf("%s of SLA %s", gate.FormatDuration(s.Elapsed), gate.FormatDuration(s.SLA))
+	if s.SLA > 0 && s.Elapsed > s.SLA {
+		text += fmt.Sprintf(" (over by %s)", gate.FormatDuration(s.Elapsed-s.SLA))
+	}
+	return text
+}
+
+func triggerText(rec store.RunRecord) string {
+	t := rec.Trigger
+	if t == "" {
+		t = "unknown"
+	}
+	var parts []string
+	if rec.Deployment != "" {
+		parts = append(parts, "deployment "+rec.Deployment)
+	}
+	if rec.Hook != "" {
+		parts = append(parts, "lifecycle hook "+rec.Hook)
+	}
+	if len(parts) > 0 {
+		t += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return t
+}
+
+func modeOf(m journey.Mode) string {
+	if m == "" {
+		return string(journey.ModeEnforce)
+	}
+	return string(m)
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000 UTC")
+}
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

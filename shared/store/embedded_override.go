@@ -1,0 +1,90 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/journeygate/journeygate/shared/gate"
+)
+
+// bOverrides holds overrides keyed deployment NUL T(At). It was added
+// without a schema bump: PutOverride creates it, and reads of a file
+// without it find no overrides.
+var bOverrides = []byte("overrides")
+
+var (
+	_ OverrideStore  = (*Embedded)(nil)
+	_ VerdictReviser = (*Embedded)(nil)
+)
+
+// PutOverride records o under its deployment and At; ErrExists if that key is taken.
+func (e *Embedded) PutOverride(ctx context.Context, o gate.Override) error {
+	if err := ValidateOverride(o); err != nil {
+		return err
+	}
+	k := key(o.Deployment, timeKey(o.At))
+	return e.update(ctx, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bOverrides)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bOverrides, err)
+		}
+		if b.Get(k) != nil {
+			return fmt.Errorf("override of deployment %q at %s: %w", o.Deployment, timeKey(o.At), ErrExists)
+		}
+		return put(b, k, o)
+	})
+}
+
+// Overrides returns deployment's overrides, oldest At first.
+func (e *Embedded) Overrides(ctx context.Context, deployment string) ([]gate.Override, error) {
+	if err := checkName("deployment", deployment, true); err != nil {
+		return nil, err
+	}
+	var out []gate.Override
+	err := e.view(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bOverrides)
+		if b == nil {
+			return nil
+		}
+		pre := prefix(deployment)
+		c := b.Cursor()
+		for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+			var o gate.Override
+			if err := decode(k, v, &o); err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReviseVerdict replaces the run's verdict and appends the old one to its
+// revisions in one transaction.
+func (e *Embedded) ReviseVerdict(ctx context.Context, runID string, seen int, v gate.Verdict, at time.Time, by, why string) error {
+	if err := ValidateRevision(runID, seen, v, at, by, why); err != nil {
+		return err
+	}
+	return e.update(ctx, func(tx *bolt.Tx) error {
+		run, err := getRun(tx, runID)
+		if err != nil {
+			return err
+		}
+		rev, err := revisionFor(run, seen, at, by, why)
+		if err != nil {
+			return err
+		}
+		run.Revisions = append(run.Revisions, rev)
+		run.Verdict = &v
+		runs, err := bucket(tx, bRuns)
+		if err != nil {
+			return err
+		}
+		return put(runs, []byte(runID), run)
+	})
+}
