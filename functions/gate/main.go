@@ -26,7 +26,6 @@ import (
 
 	"github.com/journeygate/journeygate/functions/gate/handler"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -47,15 +46,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if table == "" {
 		return nil, errors.New("JOURNEYGATE_TABLE is not set")
 	}
-	name, data := journeys.EnvironmentsPath, journeys.EnvironmentsFile
-	if f := getenv("JOURNEYGATE_ENVIRONMENTS_FILE"); f != "" {
-		var err error
-		if data, err = os.ReadFile(f); err != nil {
-			return nil, fmt.Errorf("JOURNEYGATE_ENVIRONMENTS_FILE: %w", err)
-		}
-		name = f
-	}
-	envs, err := envconfig.Parse(name, data, getenv)
+	envs, err := journeys.EnvironmentsFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
