@@ -61,7 +61,13 @@ type injected struct {
 type endpoint struct {
 	target string // X-Amz-Target prefix including the dot
 	ops    map[string]operation
-	srv    *httptest.Server
+	recorder
+}
+
+// recorder is what every local endpoint keeps, whatever its protocol: the
+// server, the requests it answered and the faults queued for the next ones.
+type recorder struct {
+	srv *httptest.Server
 
 	mu       sync.Mutex
 	faults   []injected
@@ -132,7 +138,7 @@ func (e *endpoint) write(w http.ResponseWriter, out any, aerr *apiError) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-func (e *endpoint) failNext(n int, code, message string) {
+func (e *recorder) failNext(n int, code, message string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for range n {
@@ -140,13 +146,13 @@ func (e *endpoint) failNext(n int, code, message string) {
 	}
 }
 
-func (e *endpoint) log() []Request {
+func (e *recorder) log() []Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]Request(nil), e.requests...)
 }
 
-func (e *endpoint) awsConfig() aws.Config {
+func (e *recorder) awsConfig() aws.Config {
 	return aws.Config{
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),

@@ -9,12 +9,9 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
@@ -62,12 +59,7 @@ type cborEndpoint struct {
 	signingName string // the SigV4 service name in the credential scope
 	ops         map[string]cborOperation
 	newError    func(code, message string) *cborError
-	srv         *httptest.Server
-
-	mu       sync.Mutex
-	faults   []injected
-	requests []Request
-	seq      int
+	recorder
 }
 
 func startCBOREndpoint(t testing.TB, service, signingName string, newError func(code, message string) *cborError, ops map[string]cborOperation) *cborEndpoint {
@@ -267,26 +259,4 @@ func cborInt(i int64) cbor.Value {
 		return cbor.NegInt(uint64(-(i + 1)) + 1) // NegInt(n) is -n
 	}
 	return cbor.Uint(uint64(i))
-}
-
-func (e *cborEndpoint) failNext(n int, code, message string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for range n {
-		e.faults = append(e.faults, injected{code: code, message: message})
-	}
-}
-
-func (e *cborEndpoint) log() []Request {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]Request(nil), e.requests...)
-}
-
-func (e *cborEndpoint) awsConfig() aws.Config {
-	return aws.Config{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		BaseEndpoint: aws.String(e.srv.URL),
-	}
 }

@@ -18,10 +18,7 @@ import (
 func RunLeases(t *testing.T, rounds int, open func(t *testing.T) store.LeaseStore) {
 	t.Helper()
 	rounds = max(rounds, 1)
-	cases := []struct {
-		name string
-		fn   func(t *testing.T, s store.LeaseStore)
-	}{
+	cases := []testCase[store.LeaseStore]{
 		{"AcquireAndRelease", testLeaseAcquireRelease},
 		{"ExpiredLeaseIsReclaimed", testLeaseExpiry},
 		{"OnlyTheHolderReleases", testLeaseHolderOnly},
@@ -30,19 +27,7 @@ func RunLeases(t *testing.T, rounds int, open func(t *testing.T) store.LeaseStor
 		{"NamesWithSeparators", testLeaseSeparators},
 		{"ConcurrentAcquirers", func(t *testing.T, s store.LeaseStore) { testLeaseConcurrent(t, s, rounds) }},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if c, ok := s.(interface{ Close() error }); ok {
-					if err := c.Close(); err != nil {
-						t.Errorf("Close: %v", err)
-					}
-				}
-			})
-			c.fn(t, s)
-		})
-	}
+	runCases(t, open, cases)
 }
 
 func newLease(resource, holder string, acquired time.Time, d time.Duration) store.Lease {

@@ -29,10 +29,7 @@ type PolicyStore interface {
 // closes.
 func RunPolicies(t *testing.T, open func(t *testing.T) PolicyStore) {
 	t.Helper()
-	cases := []struct {
-		name string
-		fn   func(t *testing.T, s PolicyStore)
-	}{
+	cases := []testCase[PolicyStore]{
 		{"OverrideRoundTrip", testOverrideRoundTrip},
 		{"OverrideDuplicate", testOverrideDuplicate},
 		{"OverrideValidation", testOverrideValidation},
@@ -45,17 +42,7 @@ func RunPolicies(t *testing.T, open func(t *testing.T) PolicyStore) {
 		{"ScheduledResults", testScheduledResults},
 		{"GatePolicy", testGatePolicy},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			c.fn(t, s)
-		})
-	}
+	runCases(t, open, cases)
 }
 
 func newOverride(deployment, by string, recorded time.Time, ttl time.Duration) gate.Override {
