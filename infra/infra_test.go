@@ -234,7 +234,7 @@ func TestFunctions(t *testing.T) {
 					t.Errorf("runner timeout %s is not above journey %s's summed SLAs %s and budget %s", timeout, j.Name, j.TotalSLA(), need)
 				}
 			}
-			for _, k := range []string{"JOURNEYGATE_ENVIRONMENT", "JOURNEYGATE_SINK_URL", "JOURNEYGATE_EVENT_BUS", "STAGING_ALERTMANAGER_URL"} {
+			for _, k := range []string{"JOURNEYGATE_TIMEOUT_MARGIN", "JOURNEYGATE_SINK_URL", "JOURNEYGATE_EVENT_BUS", "STAGING_ALERTMANAGER_URL"} {
 				if env[k] == nil {
 					t.Errorf("runner: no %s", k)
 				}

@@ -205,10 +205,8 @@ func (j *JourneyGate) addFunctions() error {
 	if err != nil {
 		return err
 	}
-	runnerEnv := map[string]string{
-		"JOURNEYGATE_ENVIRONMENT":    j.props.Environment,
-		"JOURNEYGATE_TIMEOUT_MARGIN": j.props.TimeoutMargin.String(),
-	}
+	// The runner takes its environment from each execution's input.
+	runnerEnv := map[string]string{"JOURNEYGATE_TIMEOUT_MARGIN": j.props.TimeoutMargin.String()}
 	for k, v := range j.props.RunnerEnvironment {
 		runnerEnv[k] = v
 	}
