@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,8 @@ var Faults = map[string]string{
 	"drop-notifications": "alerts route to a receiver that never delivers",
 	"slow-group-wait":    "group_wait of 5 minutes, far beyond the notification SLA",
 	"no-resolved":        "resolved notifications are not sent",
+	"group-by-instance":  "alerts grouped per instance, so one incident pages once per alert",
+	"wrong-webhook-url":  "the receiver's webhook URL names a loopback port nothing listens on",
 }
 
 // Options configures one Alertmanager.
@@ -63,6 +66,7 @@ func Config(opts Options) (string, error) {
 		}
 	}
 	groupWait, receiver, sendResolved := "500ms", "journeygate-sink", true
+	groupBy, webhooks := "alertname, jg_run, jg_key", opts.Webhooks
 	switch opts.Fault {
 	case "drop-notifications":
 		receiver = "blackhole"
@@ -70,11 +74,18 @@ func Config(opts Options) (string, error) {
 		groupWait = "5m"
 	case "no-resolved":
 		sendResolved = false
+	case "group-by-instance":
+		groupBy += ", instance"
+	case "wrong-webhook-url":
+		var err error
+		if webhooks, err = deadURLs(opts.Webhooks); err != nil {
+			return "", err
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `route:
   receiver: %s
-  group_by: [alertname, jg_run, jg_key]
+  group_by: [%s]
   group_wait: %s
   group_interval: 1s
   repeat_interval: 4h
@@ -82,8 +93,8 @@ receivers:
   - name: blackhole
   - name: journeygate-sink
     webhook_configs:
-`, receiver, groupWait)
-	for _, u := range opts.Webhooks {
+`, receiver, groupBy, groupWait)
+	for _, u := range webhooks {
 		fmt.Fprintf(&b, "      - url: %q\n        send_resolved: %t\n", u, sendResolved)
 		if opts.BearerToken != "" {
 			fmt.Fprintf(&b, "        http_config:\n          authorization:\n            type: Bearer\n            credentials: %q\n", opts.BearerToken)
@@ -93,6 +104,23 @@ receivers:
 		return "", errors.New("no webhook URLs: Alertmanager must deliver to a sink")
 	}
 	return b.String(), nil
+}
+
+// deadURLs returns urls with each port replaced by a loopback port that
+// was free just now, so deliveries are refused.
+func deadURLs(urls []string) ([]string, error) {
+	out := make([]string, len(urls))
+	for i, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("webhook URL %q: %w", raw, err)
+		}
+		if u.Host, err = FreeAddr(); err != nil {
+			return nil, err
+		}
+		out[i] = u.String()
+	}
+	return out, nil
 }
 
 // FaultNames returns the known fault names, sorted.

@@ -1,0 +1,128 @@
+package soak
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/lease"
+	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/shared/sink"
+	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/alertmanager"
+)
+
+// setup is one real Alertmanager (healthy, or broken by a fault) and what
+// `journeygate run` composes around it: the environments file's local
+// environment pointed at it, the in-process sink it delivers to, an
+// embedded store, the lease manager, and the catalogue's journeys.
+type setup struct {
+	env      envconfig.Environment
+	journeys []journey.Journey
+	sink     *sink.Sink
+	store    store.Store
+	deps     runner.Deps
+}
+
+// newSetup starts Alertmanager with fault ("" is healthy) the way `make
+// run` does (test/cmd/demo) and wires the rest the way the CLI's run
+// command does (cmd/journeygate/run.go). observe, when set, sees every
+// journey's progress. Everything stops when t ends. It may be called from
+// any goroutine: it reports, rather than fails the test.
+func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, error) {
+	ctx := t.Context()
+	bin, err := alertmanager.EnsureBinary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sinkAddr, err := alertmanager.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	token := randomHex(16)
+	am, err := alertmanager.Start(ctx, alertmanager.Options{
+		Binary: bin, Webhooks: []string{"http://" + sinkAddr + "/"}, Fault: fault, BearerToken: token,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alertmanager (fault %q): %w", fault, err)
+	}
+	t.Cleanup(am.Stop)
+
+	// The variables `make run` sets for journeygate, read through the
+	// shipped environments file as the CLI reads them.
+	vars := map[string]string{
+		"JOURNEYGATE_ALERTMANAGER_URL": am.URL,
+		"JOURNEYGATE_SINK_LISTEN":      sinkAddr,
+		"JOURNEYGATE_SINK_TOKEN":       token,
+	}
+	getenv := func(k string) string { return vars[k] }
+	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, getenv)
+	if err != nil {
+		return nil, err
+	}
+	env, err := cfg.Get("local")
+	if err != nil {
+		return nil, err
+	}
+	reg, err := journeys.Registry()
+	if err != nil {
+		return nil, err
+	}
+	selected := reg.All()
+	if err := cfg.Check(selected); err != nil {
+		return nil, err
+	}
+
+	sk := sink.New(sink.Config{Token: env.Sink.Token, Correlate: env.Sink.Correlate})
+	if _, err := sk.Listen(env.Sink.Listen); err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { sk.Close() })
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "journeygate.db"))
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { st.Close() })
+	ls, ok := st.(store.LeaseStore)
+	if !ok {
+		return nil, fmt.Errorf("the store %T cannot lease test resources", st)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	res := secrets.New(secrets.WithGetenv(getenv))
+	leases, err := lease.NewManager(ls, cfg, res, lease.WithLogger(secrets.NewLogger(logger, res.Redactor())))
+	if err != nil {
+		return nil, err
+	}
+	logger = secrets.NewLogger(logger, leases.Redactor())
+	return &setup{
+		env: env, journeys: selected, sink: sk, store: st,
+		deps: runner.Deps{Store: st, Sink: sk, Observe: observe, Logger: logger, Leases: leases},
+	}, nil
+}
+
+// run runs the whole catalogue once, as `journeygate run --env local
+// --concurrency N` does, with its own run ID.
+func (s *setup) run(ctx context.Context, concurrency int) runner.Outcome {
+	return runner.Run(ctx, runner.Plan{
+		RunID: runner.NewRunID(time.Now()), Environment: s.env.Name,
+		Targets: s.env.Targets, Settings: s.env.Settings,
+		Journeys: s.journeys, Concurrency: concurrency, Trigger: "cli",
+		FreezeWindow: s.env.Gate.Freeze.EffectiveWindow(),
+	}, s.deps)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
