@@ -126,7 +126,7 @@ func (t *Template) resolve(v any, functions map[string]string) (string, error) {
 				case "AWS::URLSuffix":
 					return "amazonaws.com", nil
 				}
-				return "", fmt.Errorf("Ref %v does not resolve outside CloudFormation", arg)
+				return "", fmt.Errorf("intrinsic Ref %v does not resolve outside CloudFormation", arg)
 			}
 			return "", fmt.Errorf("intrinsic %s is not supported", fn)
 		}

@@ -1,5 +1,7 @@
 package awslocal_test
 
+//lint:file-ignore SA1019 the stand-in serves the deprecated String revision type because older deployments still carry it
+
 import (
 	"context"
 	"encoding/json"

@@ -244,15 +244,6 @@ func cborTime(t time.Time) cbor.Value {
 	return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(t.UnixMilli()) / 1000)}
 }
 
-// cborStrings encodes a string list.
-func cborStrings(ss []string) cbor.List {
-	out := make(cbor.List, len(ss))
-	for i, s := range ss {
-		out[i] = cbor.String(s)
-	}
-	return out
-}
-
 // cborInt encodes an integer.
 func cborInt(i int64) cbor.Value {
 	if i < 0 {

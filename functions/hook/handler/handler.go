@@ -250,7 +250,9 @@ func appSpecContent(r *cdtypes.RevisionLocation) string {
 	if r.AppSpecContent != nil {
 		return aws.ToString(r.AppSpecContent.Content)
 	}
+	//lint:ignore SA1019 older deployments still carry the deprecated String revision type
 	if r.String_ != nil {
+		//lint:ignore SA1019 see above
 		return aws.ToString(r.String_.Content)
 	}
 	return ""
