@@ -21,6 +21,8 @@ type DeliveryStore interface {
 	// after ("" = from the start), oldest first, at most limit (0 = no
 	// limit), and the position of the last one returned (after itself when
 	// none is). An unknown run has no deliveries; that is not an error.
+	// Expired deliveries are never returned, nor counted in limit, though
+	// the store may still hold them.
 	Deliveries(ctx context.Context, runID, after string, limit int) ([]journey.Delivery, string, error)
 }
 

@@ -60,9 +60,11 @@
 //
 // The deliveries bucket (added later, without a schema bump: OpenEmbedded
 // creates it in older files) keys runID, then the delivery's position, so a
-// run's deliveries are one prefix scan in position order:
+// run's deliveries are one prefix scan in position order; the value is the
+// delivery with its expiresAt (epoch seconds; none in records written
+// before deliveries expired, which never expire):
 //
-//	deliveries              runID position                   journey.Delivery
+//	deliveries              runID position                   journey.Delivery + expiresAt
 //
 // # Sharing the file between processes
 //
@@ -71,6 +73,14 @@
 // for each operation (read-only, with a shared lock, for reads) and closes it
 // afterwards; a process that finds it locked retries with short waits until
 // the lock timeout (ErrLockTimeout) or its context ends.
+//
+// Concurrent PutResult calls of one process are committed together (group
+// commit): while one transaction is being written, the results that arrive
+// wait and go into the next one, applied in arrival order, so a run of many
+// journeys opens and syncs the file a few times per wave of journeys rather
+// than once per result. Each caller still gets its own outcome: a result
+// that fails (ErrExists, ErrNotFound, ErrInvalid) is left out and the rest
+// of its group is committed without it.
 //
 // # DynamoDB key scheme (one table)
 //
@@ -138,7 +148,12 @@
 // Deliveries. Each is one conditional PutItem into SINK#<run>; Deliveries
 // is a consistent Query of that partition with "SK > after". They expire
 // after DefaultDeliveryTTL unless WithDeliveryTTL (or WithTTL) says
-// otherwise. A delivery can become visible after a later-stamped one (two
+// otherwise. DynamoDB deletes an expired item only eventually (within
+// days; the local stand-in never), so the Query filters on expiresAt
+// ("attribute_not_exists(expiresAt) OR expiresAt > now", in epoch
+// seconds) and no read returns an expired delivery. Embedded stores the
+// same expiresAt with each delivery (WithEmbeddedDeliveryTTL, the same
+// default) and skips expired ones by the same rule. A delivery can become visible after a later-stamped one (two
 // sink instances racing), so NewSinkReader's cursor trails the newest
 // delivery it returned by ReorderWindow and remembers the IDs it returned
 // since then, instead of resuming strictly after the last position.

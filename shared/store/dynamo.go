@@ -43,7 +43,9 @@ func WithTTL(d time.Duration) DynamoOption {
 	return func(s *Dynamo) { s.ttl = d }
 }
 
-// WithDeliveryTTL makes sink deliveries expire d after they were received (default DefaultDeliveryTTL; 0 keeps them).
+// WithDeliveryTTL makes sink deliveries expire d after they were received
+// (default DefaultDeliveryTTL; 0 keeps them): reads skip them at once, and
+// the table's TTL deletes them eventually.
 func WithDeliveryTTL(d time.Duration) DynamoOption {
 	return func(s *Dynamo) { s.deliveryTTL, s.deliveryTTLSet = d, true }
 }
@@ -58,6 +60,7 @@ type Dynamo struct {
 	ttl            time.Duration
 	deliveryTTL    time.Duration
 	deliveryTTLSet bool
+	now            func() time.Time // when reads decide a delivery expired
 	closed         atomic.Bool
 
 	// envs caches run ID -> environment (immutable once stored), so a
@@ -75,7 +78,7 @@ var (
 // NewDynamo returns a store in table, which must exist with the schema
 // TableInput describes; client is required. It makes no request.
 func NewDynamo(client DynamoAPI, table string, opts ...DynamoOption) *Dynamo {
-	d := &Dynamo{api: client, table: table, envs: map[string]string{}}
+	d := &Dynamo{api: client, table: table, envs: map[string]string{}, now: time.Now}
 	for _, o := range opts {
 		o(d)
 	}

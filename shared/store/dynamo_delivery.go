@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -27,7 +29,9 @@ func (d *Dynamo) PutDelivery(ctx context.Context, dl journey.Delivery) error {
 }
 
 // Deliveries returns runID's deliveries positioned after after, oldest
-// first, at most limit (0 = all), from strongly consistent Query pages.
+// first, at most limit (0 = all), from strongly consistent Query pages. An
+// expired delivery is never returned: DynamoDB deletes expired items only
+// eventually (within days), so the Query filters them out (deliveryLive).
 func (d *Dynamo) Deliveries(ctx context.Context, runID, after string, limit int) ([]journey.Delivery, string, error) {
 	if err := validateDeliveryQuery(runID, limit); err != nil {
 		return nil, after, err
@@ -38,8 +42,9 @@ func (d *Dynamo) Deliveries(ctx context.Context, runID, after string, limit int)
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(d.table),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(sinkPK(runID))},
+		FilterExpression:          aws.String(deliveryLive),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#exp": attrExpires},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(sinkPK(runID)), ":now": epoch(d.now())},
 		ConsistentRead:            aws.Bool(true),
 	}
 	if after != "" {
@@ -66,4 +71,16 @@ func (d *Dynamo) Deliveries(ctx context.Context, runID, after string, limit int)
 		return nil, after, d.wrapQuery(ctx, fmt.Sprintf("query deliveries of run %q", runID), err)
 	}
 	return out, next, nil
+}
+
+// deliveryLive keeps the deliveries that have not expired: those without
+// the TTL attribute, and those whose expiry (epoch seconds) is still
+// ahead of :now, the current epoch second; deliveryExpired is the same
+// rule for the embedded store. A Query's Limit counts the items read
+// before this filter, so d.query reads on until it has limit live ones.
+const deliveryLive = "attribute_not_exists(#exp) OR #exp > :now"
+
+// epoch is t as a DynamoDB number of epoch seconds.
+func epoch(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
 }

@@ -207,7 +207,7 @@ func boundedDeliveryItem(k itemKeys, d journey.Delivery) (map[string]types.Attri
 		return nil, fmt.Errorf("encode delivery: %w", err)
 	}
 	if n := itemSize(item); n > itemBudget {
-		return nil, invalid("Delivery.Body", "is %d bytes (%d gzipped); the delivery item would be %d bytes, over the budget of %d", len(d.Body), len(it.BodyGzip), n, itemBudget)
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, invalid("Delivery.Body", "is %d bytes (%d gzipped); the delivery item would be %d bytes, over the budget of %d", len(d.Body), len(it.BodyGzip), n, itemBudget))
 	}
 	return item, nil
 }

@@ -112,8 +112,10 @@ func sameCounts(a, b map[string]int) bool {
 }
 
 // TestDynamoRequestCounts pins the request budget issue 7 counts on: one
-// write per run, one per result, one for the verdict, one Query to read a
-// run's results back.
+// write per run, one per result, one for the verdict, one per sink
+// delivery, one Query to read a run's results back, one per read of a
+// run's deliveries. functions' TestStoreCallsPerRun pins how the functions
+// compose these per journey run, per run and per gate decision.
 func TestDynamoRequestCounts(t *testing.T) {
 	client := dynalite.Start(t).Client()
 	table := newTable(t, client)
@@ -171,6 +173,19 @@ func TestDynamoRequestCounts(t *testing.T) {
 			return err
 		}, map[string]int{"Query": 1}},
 		{"RecentRuns", gateFn, func() error { _, err := gt.RecentRuns(ctx, store.RunQuery{Environment: "local"}); return err }, map[string]int{"Query": 1}},
+		// The sink Lambda stores each notification with one write; an
+		// await reads them with one Query per poll.
+		{"PutDelivery", runner, func() error {
+			// Received now: deliveries expire (DefaultDeliveryTTL) and reads skip expired ones.
+			return run.PutDelivery(ctx, journey.Delivery{ID: "d-1", RunID: "run-1", ReceivedAt: time.Now().UTC(), Body: []byte(`{"status":"firing"}`)})
+		}, map[string]int{"PutItem": 1}},
+		{"Deliveries", runner, func() error {
+			ds, _, err := run.Deliveries(ctx, "run-1", "", 0)
+			if err == nil && len(ds) != 1 {
+				err = fmt.Errorf("got %d deliveries, want 1", len(ds))
+			}
+			return err
+		}, map[string]int{"Query": 1}},
 	}
 	for _, api := range []*countingAPI{orchestrator, runner, gateFn} {
 		api.take()
@@ -244,14 +259,17 @@ func TestDynamoDeliveryBodies(t *testing.T) {
 		{"small", []byte(`{"ok":true}`), nil},
 		{"empty", nil, nil},
 		{"large but compressible", json[:min(len(json), store.MaxDeliveryBody)], nil},
-		{"large and incompressible", random, store.ErrInvalid},
+		{"large and incompressible", random, store.ErrTooLarge},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := journey.Delivery{ID: "d-" + strconv.Itoa(i), RunID: "run-" + strconv.Itoa(i), ReceivedAt: t0, Body: tt.body}
+			d := journey.Delivery{ID: "d-" + strconv.Itoa(i), RunID: "run-" + strconv.Itoa(i), ReceivedAt: time.Now(), Body: tt.body}
 			err := s.PutDelivery(t.Context(), d)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("PutDelivery(%d bytes) error = %v, want %v", len(tt.body), err, tt.wantErr)
+			}
+			if tt.wantErr == store.ErrTooLarge && !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("a too large delivery is not ErrInvalid too: %v", err)
 			}
 			got, _, err := s.Deliveries(t.Context(), d.RunID, "", 0)
 			if err != nil {

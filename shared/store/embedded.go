@@ -47,8 +47,11 @@ func WithLockTimeout(d time.Duration) EmbeddedOption {
 type Embedded struct {
 	path        string
 	lockTimeout time.Duration
+	deliveryTTL time.Duration
+	now         func() time.Time // when reads decide a delivery expired
 	mu          sync.RWMutex
 	closed      atomic.Bool
+	group       groupCommit // concurrent PutResults, committed together
 }
 
 var _ Store = (*Embedded)(nil)
@@ -58,7 +61,7 @@ func OpenEmbedded(path string, opts ...EmbeddedOption) (*Embedded, error) {
 	if path == "" {
 		return nil, errors.New("open embedded store: path is empty")
 	}
-	e := &Embedded{path: path, lockTimeout: DefaultLockTimeout}
+	e := &Embedded{path: path, lockTimeout: DefaultLockTimeout, deliveryTTL: DefaultDeliveryTTL, now: time.Now}
 	for _, o := range opts {
 		o(e)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -11,6 +12,29 @@ import (
 )
 
 var _ DeliveryStore = (*Embedded)(nil)
+
+// WithEmbeddedDeliveryTTL makes sink deliveries expire d after they were
+// received (default DefaultDeliveryTTL, as the DynamoDB store; 0 keeps
+// them): reads skip them.
+func WithEmbeddedDeliveryTTL(d time.Duration) EmbeddedOption {
+	return func(e *Embedded) { e.deliveryTTL = d }
+}
+
+// storedDelivery is a delivery as the deliveries bucket keeps it: with its
+// expiry in epoch seconds, as the DynamoDB store's TTL attribute, so both
+// stores expire a delivery at the same second. Records written before it
+// existed have none and never expire.
+type storedDelivery struct {
+	journey.Delivery
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
+}
+
+// deliveryExpired reports whether a delivery whose expiry is expiresAt
+// (epoch seconds, 0 = none) has expired at now: the rule of the DynamoDB
+// store's deliveryLive filter.
+func deliveryExpired(expiresAt int64, now time.Time) bool {
+	return expiresAt != 0 && expiresAt <= now.Unix()
+}
 
 // PutDelivery stores d under its run and position; ErrExists if that position is taken.
 func (e *Embedded) PutDelivery(ctx context.Context, d journey.Delivery) error {
@@ -26,11 +50,12 @@ func (e *Embedded) PutDelivery(ctx context.Context, d journey.Delivery) error {
 		if b.Get(k) != nil {
 			return fmt.Errorf("delivery %q of run %q: %w", d.ID, d.RunID, ErrExists)
 		}
-		return put(b, k, d)
+		return put(b, k, storedDelivery{Delivery: d, ExpiresAt: expiry(d.ReceivedAt, e.deliveryTTL)})
 	})
 }
 
-// Deliveries returns runID's deliveries positioned after after, oldest first, at most limit (0 = all).
+// Deliveries returns runID's deliveries positioned after after, oldest
+// first, at most limit (0 = all), skipping expired ones.
 func (e *Embedded) Deliveries(ctx context.Context, runID, after string, limit int) ([]journey.Delivery, string, error) {
 	if err := validateDeliveryQuery(runID, limit); err != nil {
 		return nil, after, err
@@ -39,6 +64,7 @@ func (e *Embedded) Deliveries(ctx context.Context, runID, after string, limit in
 	start := append(append([]byte{}, pre...), after...)
 	var out []journey.Delivery
 	next := after
+	now := e.now()
 	err := e.view(ctx, func(tx *bolt.Tx) error {
 		b, err := bucket(tx, bDeliveries)
 		if err != nil {
@@ -49,11 +75,14 @@ func (e *Embedded) Deliveries(ctx context.Context, runID, after string, limit in
 			if bytes.Equal(k, start) {
 				continue // after is exclusive
 			}
-			var d journey.Delivery
+			var d storedDelivery
 			if err := decode(k, v, &d); err != nil {
 				return err
 			}
-			out = append(out, d)
+			if deliveryExpired(d.ExpiresAt, now) {
+				continue
+			}
+			out = append(out, d.Delivery)
 			next = string(k[len(pre):])
 			if limit > 0 && len(out) == limit {
 				break

@@ -42,7 +42,7 @@ func (e *Embedded) PutResult(ctx context.Context, r journey.Result) error {
 		return err
 	}
 	rk, tk, at := resultKey(r.RunID, r.Journey, r.Attempt), timeKey(r.StartedAt), attemptKey(r.Attempt)
-	return e.update(ctx, func(tx *bolt.Tx) error {
+	return e.updateGrouped(ctx, func(tx *bolt.Tx) error {
 		run, err := getRun(tx, r.RunID)
 		if err != nil {
 			return err

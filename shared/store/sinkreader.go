@@ -21,12 +21,29 @@ const ReorderWindow = 10 * time.Second
 // deliveryPage bounds each Deliveries call of a reader.
 const deliveryPage = 100
 
+// DeliveryPollBackoff paces a sink reader's reads while it waits, unless
+// NewSinkReader is given other values: every read of the DynamoDB store is
+// a strongly consistent Query (1 read unit), so a waiting journey reads at
+// most 10 times a second, and sees a delivery 50 ms after it landed at the
+// median (100 ms at worst) rather than reading 50 times a second to see it
+// within 20 ms like poll.DefaultBackoff.
+var DeliveryPollBackoff = poll.Backoff{First: 10 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 2}
+
 // NewSinkReader returns a journey.SinkReader over ds, so the SDK's sink
 // await works the same against the cloud sink table as against the
 // in-process sink. urlFor gives the URL the system under test delivers to;
 // backoff paces the polls while Next waits (zero fields take
-// poll.DefaultBackoff's).
+// DeliveryPollBackoff's).
 func NewSinkReader(ds DeliveryStore, urlFor func(runID string) string, backoff poll.Backoff) journey.SinkReader {
+	if backoff.First <= 0 {
+		backoff.First = DeliveryPollBackoff.First
+	}
+	if backoff.Max <= 0 {
+		backoff.Max = DeliveryPollBackoff.Max
+	}
+	if backoff.Factor <= 0 {
+		backoff.Factor = DeliveryPollBackoff.Factor
+	}
 	return &sinkReader{ds: ds, urlFor: urlFor, backoff: backoff}
 }
 

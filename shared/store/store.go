@@ -17,6 +17,9 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrInvalid means an argument failed validation; the message names the field.
 	ErrInvalid = errors.New("invalid input")
+	// ErrTooLarge means a record cannot be stored at its size; it is also
+	// ErrInvalid.
+	ErrTooLarge = errors.New("too large")
 )
 
 // Triggers recorded in RunRecord.Trigger.

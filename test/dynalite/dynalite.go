@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -50,6 +51,10 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("dynalite: %v", err)
 	}
+	guard, err := findGuard()
+	if err != nil {
+		t.Fatalf("dynalite: %v", err)
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("dynalite: node is not on PATH (dynalite needs Node.js >= 20): %v", err)
@@ -57,7 +62,7 @@ func Start(t testing.TB) *Server {
 	var lastErr error
 	// A port found free can be taken before dynalite binds it: try again.
 	for range 3 {
-		s, err := start(node, cli)
+		s, err := start(node, guard, cli)
 		if err == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -73,6 +78,20 @@ func findCLI() (string, error) {
 	return repo.NodeModule(filepath.Join("dynalite", "cli.js"))
 }
 
+// findGuard returns abort-guard.cjs, which keeps dynalite alive when a
+// client aborts a request (see the script).
+func findGuard() (string, error) {
+	root, err := repo.Root()
+	if err != nil {
+		return "", err
+	}
+	guard := filepath.Join(root, "test", "dynalite", "abort-guard.cjs")
+	if _, err := os.Stat(guard); err != nil {
+		return "", fmt.Errorf("abort guard: %w", err)
+	}
+	return guard, nil
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,12 +101,12 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func start(node, cli string) (*Server, error) {
+func start(node, guard, cli string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("find a free port: %w", err)
 	}
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+	cmd := exec.Command(node, "--require", guard, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
 	setProcessGroup(cmd)
 	stdout, err := cmd.StdoutPipe()

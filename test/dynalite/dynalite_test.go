@@ -81,3 +81,35 @@ func TestStopEndsServer(t *testing.T) {
 		t.Errorf("%s still accepts connections after Stop", addr)
 	}
 }
+
+// A client that hangs up in the middle of a request (a Go client whose
+// context ended) must not end dynalite for everyone else.
+func TestAbortedRequestLeavesServerUp(t *testing.T) {
+	s := dynalite.Start(t)
+	addr := strings.TrimPrefix(s.Endpoint, "http://")
+	for range 3 {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Promise 1000 bytes, send 2, hang up.
+		_, err = conn.Write([]byte("POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/x-amz-json-1.0\r\n" +
+			"X-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 1000\r\n\r\n{}"))
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait until dynalite has handled the three aborts (the guard says so)
+	// or died of one, then ask it something.
+	deadline := time.Now().Add(10 * time.Second)
+	for out := s.Output(); strings.Count(out, "aborted its request") < 3 && !strings.Contains(out, "Error: aborted"); out = s.Output() {
+		if time.Now().After(deadline) {
+			t.Fatalf("dynalite never handled the aborted requests:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := s.Client().ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
+		t.Fatalf("ListTables after aborted requests: %v\n%s", err, s.Output())
+	}
+}

@@ -41,3 +41,21 @@ func NodeModule(rel string) (string, error) {
 	}
 	return path, nil
 }
+
+// FiguresDir is where tests write the tables and figures they measure
+// (git-ignored): `go test ./...` shows a passing package's output only with
+// -v, so `make test` prints these files after the tests.
+const FiguresDir = "test/out/figures"
+
+// WriteFigures writes text to FiguresDir/name under the repository root.
+func WriteFigures(name, text string) error {
+	root, err := Root()
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(root, FiguresDir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}

@@ -107,12 +107,12 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 	log := h.log.With("request", req.RequestContext.RequestID, "method", method, "path", path)
 	if path == "/healthz" {
 		if method != http.MethodGet && method != http.MethodHead {
-			return respond(http.StatusMethodNotAllowed, map[string]string{"Allow": "GET, HEAD"}, "method %s not allowed on /healthz: use GET", method), nil
+			return respond(http.StatusMethodNotAllowed, map[string]string{"Allow": "GET, HEAD"}, "method %q not allowed on /healthz: use GET", method), nil
 		}
 		return respond(http.StatusOK, nil, "ok"), nil
 	}
 	if method != http.MethodPost {
-		return respond(http.StatusMethodNotAllowed, map[string]string{"Allow": http.MethodPost}, "method %s not allowed: the sink accepts deliveries by POST", method), nil
+		return respond(http.StatusMethodNotAllowed, map[string]string{"Allow": http.MethodPost}, "method %q not allowed: the sink accepts deliveries by POST", method), nil
 	}
 	header := http.Header{}
 	for k, v := range req.Headers {
@@ -143,7 +143,11 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 	}
 	if runID == "" {
 		log.Info("delivery not attributed to any run; not stored")
-		return respond(http.StatusAccepted, nil, "accepted but not attributed to any run (no /run/{runID} path, no %s header, no run ID at %s); not stored", journey.RunHeader, strings.Join(h.cfg.Correlate, ", ")), nil
+		where := "no correlate pointers configured"
+		if len(h.cfg.Correlate) > 0 {
+			where = "no run ID at " + strings.Join(h.cfg.Correlate, ", ")
+		}
+		return respond(http.StatusAccepted, nil, "accepted but not attributed to any run (no /run/{runID} path, no %s header, %s); not stored", journey.RunHeader, where), nil
 	}
 	id := req.RequestContext.RequestID
 	if id == "" {
@@ -153,6 +157,8 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 	err = h.w.PutDelivery(ctx, d)
 	switch {
 	case err == nil, errors.Is(err, store.ErrExists):
+	case errors.Is(err, store.ErrTooLarge):
+		return respond(http.StatusRequestEntityTooLarge, nil, "%v", err), nil
 	case errors.Is(err, store.ErrInvalid):
 		return respond(http.StatusBadRequest, nil, "%v", err), nil
 	default:

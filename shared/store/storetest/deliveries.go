@@ -19,7 +19,8 @@ import (
 // RunDeliveries checks that the delivery stores returned by open behave as
 // store.DeliveryStore requires, and that store.NewSinkReader over them
 // behaves as journey.SinkReader requires; open must return a fresh, empty
-// store.
+// store whose deliveries expire store.DefaultDeliveryTTL after they were
+// received (the default).
 func RunDeliveries(t *testing.T, open func(t *testing.T) store.DeliveryStore) {
 	t.Helper()
 	cases := []struct {
@@ -35,6 +36,7 @@ func RunDeliveries(t *testing.T, open func(t *testing.T) store.DeliveryStore) {
 		{"ReaderRunIsolation", testReaderIsolation},
 		{"ReaderCursor", testReaderCursor},
 		{"ReaderLateDelivery", testReaderLateDelivery},
+		{"Expiry", testDeliveryExpiry},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,6 +44,13 @@ func RunDeliveries(t *testing.T, open func(t *testing.T) store.DeliveryStore) {
 		})
 	}
 }
+
+// recent is when the cases' deliveries were received: lately, since
+// deliveries expire, with base's nanoseconds so times round-trip exactly.
+var recent = time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Add(time.Duration(base.Nanosecond()))
+
+// received returns recent plus d.
+func received(d time.Duration) time.Time { return recent.Add(d) }
 
 // fastPoll keeps reader tests quick.
 var fastPoll = poll.Backoff{First: 2 * time.Millisecond, Max: 20 * time.Millisecond, Factor: 2}
@@ -86,11 +95,11 @@ func checkDeliveries(t *testing.T, what string, got, want []journey.Delivery) {
 }
 
 func testDeliveryRoundTrip(t *testing.T, ds store.DeliveryStore) {
-	d1 := newDelivery("run-1", 1, base)
-	d2 := newDelivery("run-1", 2, at(time.Second).In(pst))
-	d3 := newDelivery("run-1", 3, at(2*time.Second))
+	d1 := newDelivery("run-1", 1, recent)
+	d2 := newDelivery("run-1", 2, received(time.Second).In(pst))
+	d3 := newDelivery("run-1", 3, received(2*time.Second))
 	d3.Header, d3.Body = nil, nil
-	other := newDelivery("run-10", 1, at(time.Millisecond))
+	other := newDelivery("run-10", 1, received(time.Millisecond))
 	for _, d := range []journey.Delivery{d3, other, d1, d2} { // not in time order
 		mustPutDelivery(t, ds, d)
 	}
@@ -111,7 +120,7 @@ func testDeliveryRoundTrip(t *testing.T, ds store.DeliveryStore) {
 func testDeliveryPaging(t *testing.T, ds store.DeliveryStore) {
 	var want []journey.Delivery
 	for i := range 5 {
-		d := newDelivery("run-1", i+1, at(time.Duration(i)*time.Second))
+		d := newDelivery("run-1", i+1, received(time.Duration(i)*time.Second))
 		mustPutDelivery(t, ds, d)
 		want = append(want, d)
 	}
@@ -133,7 +142,7 @@ func testDeliveryPaging(t *testing.T, ds store.DeliveryStore) {
 	}
 	checkDeliveries(t, "pages", got, want)
 	// A time-only position ("T#") selects everything received at or after T.
-	page, _, err := ds.Deliveries(t.Context(), "run-1", store.DeliveryPosition(journey.Delivery{ReceivedAt: at(3 * time.Second)}), 0)
+	page, _, err := ds.Deliveries(t.Context(), "run-1", store.DeliveryPosition(journey.Delivery{ReceivedAt: received(3 * time.Second)}), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +150,7 @@ func testDeliveryPaging(t *testing.T, ds store.DeliveryStore) {
 }
 
 func testDeliveryDuplicate(t *testing.T, ds store.DeliveryStore) {
-	d := newDelivery("run-1", 1, base)
+	d := newDelivery("run-1", 1, recent)
 	mustPutDelivery(t, ds, d)
 	dup := d
 	dup.Body = []byte("overwritten")
@@ -157,7 +166,7 @@ func testDeliveryDuplicate(t *testing.T, ds store.DeliveryStore) {
 
 func testDeliveryValidation(t *testing.T, ds store.DeliveryStore) {
 	with := func(f func(*journey.Delivery)) journey.Delivery {
-		d := newDelivery("run-1", 1, base)
+		d := newDelivery("run-1", 1, recent)
 		f(&d)
 		return d
 	}
@@ -204,7 +213,7 @@ func testDeliveryValidation(t *testing.T, ds store.DeliveryStore) {
 func testDeliveryCancelled(t *testing.T, ds store.DeliveryStore) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := ds.PutDelivery(ctx, newDelivery("run-1", 1, base)); !errors.Is(err, context.Canceled) {
+	if err := ds.PutDelivery(ctx, newDelivery("run-1", 1, recent)); !errors.Is(err, context.Canceled) {
 		t.Errorf("PutDelivery with cancelled context: error = %v, want context.Canceled", err)
 	}
 	if _, _, err := ds.Deliveries(ctx, "run-1", "", 0); !errors.Is(err, context.Canceled) {
@@ -213,6 +222,14 @@ func testDeliveryCancelled(t *testing.T, ds store.DeliveryStore) {
 	if got, _, err := ds.Deliveries(t.Context(), "run-1", "", 0); err != nil || len(got) != 0 {
 		t.Errorf("Deliveries = %v, %v; a cancelled PutDelivery must not write", deliveryIDs(got), err)
 	}
+}
+
+// bounded is the context of a Next that should return at once: a reader
+// that wrongly waits fails the case in 10 s instead of hanging the suite.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 func newReader(ds store.DeliveryStore) journey.SinkReader {
@@ -297,14 +314,14 @@ func testReaderCursor(t *testing.T, ds store.DeliveryStore) {
 	d1, d2 := newDelivery("run-1", 1, now), newDelivery("run-1", 2, now.Add(time.Millisecond))
 	mustPutDelivery(t, ds, d1)
 	mustPutDelivery(t, ds, d2)
-	got, c1, err := r.Next(t.Context(), "run-1", "")
+	got, c1, err := r.Next(bounded(t), "run-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkDeliveries(t, "first Next", got, []journey.Delivery{d1, d2})
 	d3 := newDelivery("run-1", 3, now.Add(2*time.Millisecond))
 	mustPutDelivery(t, ds, d3)
-	got, c2, err := r.Next(t.Context(), "run-1", c1)
+	got, c2, err := r.Next(bounded(t), "run-1", c1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +343,7 @@ func testReaderLateDelivery(t *testing.T, ds store.DeliveryStore) {
 	now := time.Now()
 	newer := newDelivery("run-1", 2, now)
 	mustPutDelivery(t, ds, newer)
-	got, c, err := r.Next(t.Context(), "run-1", "")
+	got, c, err := r.Next(bounded(t), "run-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,4 +357,64 @@ func testReaderLateDelivery(t *testing.T, ds store.DeliveryStore) {
 		t.Fatalf("Next after a late delivery: %v", err)
 	}
 	checkDeliveries(t, "Next after a late delivery", got, []journey.Delivery{late})
+}
+
+// testDeliveryExpiry: a delivery received more than DefaultDeliveryTTL ago
+// is never returned, though the store may still hold it (DynamoDB deletes
+// expired items days late); it neither counts towards a limit nor ends a
+// listing, and a reader waits on past it.
+func testDeliveryExpiry(t *testing.T, ds store.DeliveryStore) {
+	now := time.Now()
+	ago := func(d time.Duration) time.Time { return now.Add(-d) }
+	var expired []journey.Delivery
+	for i := range 3 {
+		d := newDelivery("run-1", i+1, ago(store.DefaultDeliveryTTL+time.Duration(3-i)*time.Minute))
+		mustPutDelivery(t, ds, d)
+		expired = append(expired, d)
+	}
+	live := newDelivery("run-1", 4, ago(store.DefaultDeliveryTTL-time.Minute))
+	fresh := newDelivery("run-1", 5, now)
+	mustPutDelivery(t, ds, live)
+	mustPutDelivery(t, ds, fresh)
+	mustPutDelivery(t, ds, newDelivery("run-2", 1, ago(store.DefaultDeliveryTTL+time.Hour)))
+
+	got, next, err := ds.Deliveries(t.Context(), "run-1", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDeliveries(t, "Deliveries with three expired", got, []journey.Delivery{live, fresh})
+	if want := store.DeliveryPosition(fresh); next != want {
+		t.Errorf("next = %q, want %q", next, want)
+	}
+	// Limit 1: the expired deliveries before the live one take no part of it.
+	page, next, err := ds.Deliveries(t.Context(), "run-1", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDeliveries(t, "first page of 1", page, []journey.Delivery{live})
+	if page, _, err = ds.Deliveries(t.Context(), "run-1", next, 1); err != nil {
+		t.Fatal(err)
+	}
+	checkDeliveries(t, "second page of 1", page, []journey.Delivery{fresh})
+	if page, _, err = ds.Deliveries(t.Context(), "run-1", store.DeliveryPosition(expired[0]), 0); err != nil {
+		t.Fatal(err)
+	}
+	checkDeliveries(t, "after an expired one", page, []journey.Delivery{live, fresh})
+
+	// A run whose only delivery expired has none, and its reader waits.
+	got, next, err = ds.Deliveries(t.Context(), "run-2", "", 0)
+	if err != nil || len(got) != 0 || next != "" {
+		t.Errorf("Deliveries(run-2) = %v, %q, %v; want none, the cursor unmoved", deliveryIDs(got), next, err)
+	}
+	r := newReader(ds)
+	if got, _, err := r.Next(bounded(t), "run-1", ""); err != nil {
+		t.Fatal(err)
+	} else {
+		checkDeliveries(t, "reader", got, []journey.Delivery{live, fresh})
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+	defer cancel()
+	if got, _, err := r.Next(ctx, "run-2", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("reader of a run with only an expired delivery = %v, %v; want to wait until the deadline", deliveryIDs(got), err)
+	}
 }
