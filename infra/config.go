@@ -1,14 +1,12 @@
 package infra
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -56,10 +54,8 @@ type deployFile struct {
 // Every problem is reported at once, with its line.
 func ParseConfig(file string, data []byte, getenv func(string) string, envsFile string, envsData []byte) ([]Deployment, error) {
 	var raw deployFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := yamlerr.Decode(file, data, &raw); err != nil {
+		return nil, err
 	}
 	p := yamlerr.New(file, data)
 	if len(raw.Environments) == 0 {
@@ -74,40 +70,67 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 	for _, name := range names {
 		e := raw.Environments[name]
 		path := []string{"environments", name}
-		expand := func(field, v string) string {
+		at := func(parts ...string) []string { return append(append([]string{}, path...), parts...) }
+		expand := func(v string, field ...string) string {
 			s, err := envconfig.Expand(v, getenv)
 			if err != nil {
-				p.Add(append(path, field), "%v", err)
+				p.Add(at(field...), "%v", err)
 			}
 			return s
 		}
+		// The construct checks its props again; here each problem gets
+		// its line.
+		if !envNamePattern.MatchString(name) {
+			p.Add(path, "environment name %q: want 1-32 of a-z, 0-9 and -, starting with a letter", name)
+		}
+		for i, g := range e.DeploymentGroups {
+			if !groupPattern.MatchString(g) {
+				p.Add(at("deployment_groups", strconv.Itoa(i)), "%q is not APPLICATION/GROUP", g)
+			}
+		}
+		if e.AlarmPeriods < 0 {
+			p.Add(at("alarm_periods"), "%d is negative: want at least 1 (0 or absent: %d)", e.AlarmPeriods, DefaultAlarmPeriods)
+		}
+		if e.MaxConcurrency < 0 {
+			p.Add(at("max_concurrency"), "%d is negative: want at least 1 (0 or absent: the default)", e.MaxConcurrency)
+		}
 		d := Deployment{
-			Account: expand("account", e.Account),
-			Region:  expand("region", e.Region),
+			Account: expand(e.Account, "account"),
+			Region:  expand(e.Region, "region"),
 			Props: Props{
 				Environment:       name,
 				Production:        e.Production,
 				Services:          e.Services,
 				DeploymentGroups:  e.DeploymentGroups,
 				CodePipeline:      e.CodePipeline,
-				PagerDutyURL:      expand("pagerduty_url", e.PagerDutyURL),
+				PagerDutyURL:      expand(e.PagerDutyURL, "pagerduty_url"),
 				RunnerEnvironment: map[string]string{},
 				AlarmPeriods:      e.AlarmPeriods,
 				MaxConcurrency:    e.MaxConcurrency,
 				Schedules:         map[journey.Tier]time.Duration{},
 			},
 		}
+		if u := d.Props.PagerDutyURL; u != "" && !strings.HasPrefix(u, "https://") {
+			p.Add(at("pagerduty_url"), "%q: an Events API v2 integration URL starts with https://", u)
+		}
 		for k, v := range e.RunnerEnvironment {
-			d.Props.RunnerEnvironment[k] = expand("runner_environment."+k, v)
+			if strings.HasPrefix(k, "JOURNEYGATE_") {
+				p.Add(at("runner_environment", k), "%q is set by the construct itself", k)
+			}
+			d.Props.RunnerEnvironment[k] = expand(v, "runner_environment", k)
 		}
 		for tier, v := range e.Schedules {
+			if _, ok := DefaultSchedules[journey.Tier(tier)]; !ok {
+				p.Add(at("schedules", tier), "unknown tier %q: want global or domain", tier)
+				continue
+			}
 			if v == "off" {
 				d.Props.Schedules[journey.Tier(tier)] = 0
 				continue
 			}
 			dur, err := time.ParseDuration(v)
-			if err != nil || dur <= 0 {
-				p.Add(append(path, "schedules", tier), "%q: want a duration such as 5m, or off", v)
+			if err != nil || dur < time.Minute || dur%time.Minute != 0 {
+				p.Add(at("schedules", tier), "%q: want a whole number of minutes such as 5m (at least 1m), or off", v)
 				continue
 			}
 			d.Props.Schedules[journey.Tier(tier)] = dur
@@ -115,7 +138,7 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		if e.LogRetention != "" {
 			dur, err := time.ParseDuration(e.LogRetention)
 			if err != nil || dur <= 0 {
-				p.Add(append(path, "log_retention"), "%q: want a duration such as 720h", e.LogRetention)
+				p.Add(at("log_retention"), "%q: want a positive duration such as 720h", e.LogRetention)
 			}
 			d.Props.LogRetention = dur
 		}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
@@ -85,5 +87,45 @@ func (s *stringList) Set(v string) error {
 		}
 		*s = append(*s, part)
 	}
+	return nil
+}
+
+// selectJourneys applies run's selector flags to reg: the --journey names
+// and --tier. An unknown name or tier, or a selection of nothing, is a
+// usage error naming the flag.
+func selectJourneys(reg *journey.Registry, names []string, tier string) ([]journey.Journey, error) {
+	if tier != "" && tier != string(journey.TierGlobal) && tier != string(journey.TierDomain) {
+		return nil, usagef("--tier: unknown tier %q (want global or domain)", tier)
+	}
+	selected, err := reg.Select(journey.Selector{Names: names, Tier: journey.Tier(tier)})
+	if err != nil {
+		return nil, usagef("--journey: %v", err)
+	}
+	if len(selected) == 0 {
+		return nil, usagef("no journeys match --journey %q --tier %q", names, tier)
+	}
+	return selected, nil
+}
+
+// durationValue is a duration flag whose error says what a duration looks
+// like (the flag package's own says only "parse error").
+type durationValue time.Duration
+
+// durationVar defines a duration flag.
+func durationVar(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+	p := new(time.Duration)
+	*p = value
+	fs.Var((*durationValue)(p), name, usage)
+	return p
+}
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("not a duration: use e.g. 90s, 30m or 2h")
+	}
+	*d = durationValue(v)
 	return nil
 }

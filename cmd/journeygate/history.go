@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -49,6 +50,9 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	}
 	if *minRuns < 1 {
 		return usagef("--min-runs must be at least 1, got %d", *minRuns)
+	}
+	if *runs < 0 {
+		return usagef("--runs must be at least 0, got %d", *runs)
 	}
 	flakeRate, err := parseRate(*maxFlake)
 	if err != nil {
@@ -165,12 +169,12 @@ func parseRate(s string) (float64, error) {
 	v := strings.TrimSpace(s)
 	pct, isPct := strings.CutSuffix(v, "%")
 	f, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("%q is not a rate: use e.g. 5%% or 0.05", s)
 	}
 	if isPct {
 		f /= 100
-	} else if f > 1 {
+	} else if f > 1 && f <= 100 {
 		return 0, fmt.Errorf("%q is above 1: write a percentage with %%, e.g. %s%%", s, v)
 	}
 	if f < 0 || f > 1 {
@@ -179,6 +183,9 @@ func parseRate(s string) (float64, error) {
 	return f, nil
 }
 
+// maxWindowDays bounds a window in days: the longest a time.Duration holds.
+const maxWindowDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // parseWindow accepts Go durations plus a days suffix ("30d").
 func parseWindow(s string) (time.Duration, error) {
 	var d time.Duration
@@ -186,6 +193,9 @@ func parseWindow(s string) (time.Duration, error) {
 		days, err := strconv.Atoi(n)
 		if err != nil || days <= 0 {
 			return 0, fmt.Errorf("%q is not a window: use e.g. 24h or 30d", s)
+		}
+		if days > maxWindowDays {
+			return 0, fmt.Errorf("%q is too long a window: at most %dd", s, maxWindowDays)
 		}
 		d = time.Duration(days) * 24 * time.Hour
 	} else {

@@ -108,7 +108,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 	stateMachine := fs.String("state-machine", "arn:aws:states:us-east-1:000000000000:stateMachine:journeygate", "hook: the state machine `ARN` runs start")
 	sinkToken := fs.String("sink-token", "", "sink: the secret token deliveries must carry (default: the environment's sink.token)")
 	sinkSecret := fs.String("sink-secret", "", "sink: the HMAC-SHA256 key of X-Journeygate-Signature")
-	timeout := fs.Duration("timeout", 15*time.Minute, "the invocation's deadline, as the function's timeout")
+	timeout := durationVar(fs, "timeout", 15*time.Minute, "the invocation's deadline, as the function's timeout (a `duration`)")
 	verbose := fs.Bool("v", false, "log the handler's structured logs to stderr")
 	endpoints := endpointList{}
 	fs.Var(endpoints, "endpoint", "send `SERVICE=URL` calls to a local stand-in instead of a dry run (repeatable)")
@@ -123,6 +123,9 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 	function := args[0]
 	if err := parse(fs, args[1:]); err != nil {
 		return err
+	}
+	if *timeout <= 0 {
+		return usagef("--timeout %s: must be positive", *timeout)
 	}
 	if *eventFile == "" {
 		return usagef("--event FILE is required (samples are in events/)")

@@ -49,7 +49,7 @@ func cmdOverride(ctx context.Context, args []string, e env) error {
 	deployment := fs.String("deployment", "", "the deployment `ID` (CodeDeploy deployment or CodePipeline job) to let through")
 	reason := fs.String("reason", "", "why the gate may be bypassed (required; recorded with every verdict it changes)")
 	by := fs.String("by", "", "who overrides (default: $USER)")
-	ttl := fs.Duration("ttl", gate.DefaultOverrideTTL, fmt.Sprintf("how long the override applies (at most %s)", gate.MaxOverrideTTL))
+	ttl := durationVar(fs, "ttl", gate.DefaultOverrideTTL, fmt.Sprintf("how long the override applies: a `duration` of at most %s", gate.MaxOverrideTTL))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -58,8 +58,9 @@ func cmdOverride(ctx context.Context, args []string, e env) error {
 		return usagef("--deployment ID is required: the deployment or job the override lets through")
 	case strings.TrimSpace(*reason) == "":
 		return usagef(`refused: an override needs --reason "...": say why the gate may be bypassed; it is recorded with the verdict`)
-	case *ttl <= 0 || *ttl > gate.MaxOverrideTTL:
-		return usagef("--ttl %s: must be more than 0 and at most %s", *ttl, gate.MaxOverrideTTL)
+	}
+	if err := checkTTL(*ttl); err != nil {
+		return err
 	}
 	who, source, err := userOf(*by, e.getenv)
 	if err != nil {
@@ -95,6 +96,14 @@ func cmdOverride(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "  applies: until %s (%s)\n", o.ExpiresAt.Format(time.RFC3339), *ttl)
 	fmt.Fprintf(e.stdout, "Gate decisions of this deployment report Succeeded despite failures until then, and record this override.\n")
 	fmt.Fprintf(e.stdout, "A run already decided Failed: journeygate decide --run RUN_ID\n")
+	return nil
+}
+
+// checkTTL rejects an override lifetime outside (0, gate.MaxOverrideTTL].
+func checkTTL(ttl time.Duration) error {
+	if ttl <= 0 || ttl > gate.MaxOverrideTTL {
+		return usagef("--ttl %s: must be more than 0 and at most %s", ttl, gate.MaxOverrideTTL)
+	}
 	return nil
 }
 

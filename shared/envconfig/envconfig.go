@@ -1,7 +1,6 @@
 package envconfig
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,8 +8,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/yamlerr"
@@ -77,10 +74,8 @@ func Load(path string) (*Config, error) {
 // Parse parses data read from file, expanding variables with getenv.
 func Parse(file string, data []byte, getenv func(string) string) (*Config, error) {
 	var raw fileFormat
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := yamlerr.Decode(file, data, &raw); err != nil {
+		return nil, err
 	}
 	p := yamlerr.New(file, data)
 

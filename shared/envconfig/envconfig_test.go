@@ -52,7 +52,7 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 		vars map[string]string
 		want []string
 	}{
-		{"unknown field", "environments:\n  local:\n    targetz: {}\n", nil, []string{"envs.yaml", "line 3", "targetz"}},
+		{"unknown field", "environments:\n  local:\n    targetz: {}\n", nil, []string{"envs.yaml:3", "environments.local.targetz", "unknown key", "targets"}},
 		{"not a URL", "environments:\n  local:\n    targets:\n      api: ftp://x\n", nil, []string{"envs.yaml:4", "environments.local.targets.api", "not an absolute http(s) URL"}},
 		{"relative URL", "environments:\n  local:\n    targets:\n      api: /just/a/path\n", nil, []string{"envs.yaml:4", "targets.api"}},
 		{"unset variable", "environments:\n  local:\n    targets:\n      api: ${NOPE}\n", nil, []string{"envs.yaml:4", "variable NOPE is not set"}},

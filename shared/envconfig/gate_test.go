@@ -55,8 +55,8 @@ func TestGateFreezeErrors(t *testing.T) {
 	}{
 		{"not a duration", "environments:\n  local:\n    gate:\n      freeze:\n        window: soon\n", []string{"envs.yaml:5", "environments.local.gate.freeze.window", `"soon" is not a duration`}},
 		{"too short", "environments:\n  local:\n    gate: {freeze: {window: 10s}}\n", []string{"envs.yaml:3", "gate.freeze.window", "between 1m0s and 168h0m0s"}},
-		{"unknown key", "environments:\n  local:\n    gate: {freeze: {enable: true}}\n", []string{"envs.yaml", "line 3", "enable"}},
-		{"not a boolean", "environments:\n  local:\n    gate: {freeze: {enabled: maybe}}\n", []string{"envs.yaml", "line 3", "maybe"}},
+		{"unknown key", "environments:\n  local:\n    gate: {freeze: {enable: true}}\n", []string{"envs.yaml:3", "gate.freeze.enable", "unknown key", "enabled"}},
+		{"not a boolean", "environments:\n  local:\n    gate: {freeze: {enabled: maybe}}\n", []string{"envs.yaml:3", "gate.freeze.enabled", `"maybe"`, "want true or false"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -159,7 +159,7 @@ func parsePools(in map[string]poolFormat, path []string, getenv func(string) str
 			if i == 0 {
 				firstKeys = keys
 			} else if !slices.Equal(keys, firstKeys) {
-				p.Add(rat("values"), "resource %q defines %v, but %q defines %v: every resource of a pool defines the same values", r.ID, keys, f.Resources[0].ID, firstKeys)
+				p.Add(rat("values"), "resource %q defines %q, but %q defines %q: every resource of a pool defines the same values", r.ID, keys, f.Resources[0].ID, firstKeys)
 			}
 			pool.Resources = append(pool.Resources, res)
 		}

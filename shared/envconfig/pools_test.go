@@ -88,7 +88,7 @@ func TestPoolProblemsNameTheLine(t *testing.T) {
 		`envs.yaml:14: environments.staging.pools.tenants.resources.1.values.api_key: secret reference "ssm:/p#": empty key`,
 		"envs.yaml:14: environments.staging.pools.tenants.resources.1.values.tenant_id: variable UNSET is not set",
 		"envs.yaml:15: environments.staging.pools.tenants.resources.2.id: is required (resource 3 of 3)",
-		`environments.staging.pools.tenants.resources.2.values: resource "" defines [api_key], but "tenant-a" defines [api_key tenant_id]`,
+		`environments.staging.pools.tenants.resources.2.values: resource "" defines ["api_key"], but "tenant-a" defines ["api_key" "tenant_id"]`,
 		"envs.yaml:16: environments.staging.pools.empty.resources: no resources",
 	} {
 		if !strings.Contains(err.Error(), want) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/journeygate/journeygate/shared/journey"
 )
@@ -36,10 +38,26 @@ func Attribute(escapedPath string, header http.Header, body []byte, correlate []
 	if runID == "" {
 		return "", "", nil
 	}
-	if len(runID) > maxRunID {
-		return "", how, fmt.Errorf("run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
+	if err := checkRunID(runID, how); err != nil {
+		return "", how, err
 	}
 	return runID, how, nil
+}
+
+// checkRunID rejects a run ID no run can have, so it is never stored: too
+// long, not UTF-8, or holding a control character (the store's keys are
+// UTF-8 without NUL; a control character only garbles logs).
+func checkRunID(runID, how string) error {
+	if len(runID) > maxRunID {
+		return fmt.Errorf("run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
+	}
+	if !utf8.ValidString(runID) {
+		return fmt.Errorf("run ID (from %s) %q is not valid UTF-8", how, runID)
+	}
+	if i := strings.IndexFunc(runID, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("run ID (from %s) %q has a control character at byte %d; run IDs are printable", how, runID, i)
+	}
+	return nil
 }
 
 // StoredHeader returns a copy of h without credentials (Authorization,

@@ -40,7 +40,7 @@ const maxRunID = 256
 var ErrClosed = errors.New("sink closed")
 
 // secretHeaders are never stored with a delivery.
-var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", TokenHeader}
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", TokenHeader, SignatureHeader}
 
 // Config configures a Sink.
 type Config struct {
@@ -265,8 +265,9 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(w, http.StatusUnauthorized, "missing or wrong sink token: send \"Authorization: Bearer <token>\" or the %s header", TokenHeader)
 		return
 	}
-	runID, fromPath, err := pathRunID(path)
-	if err != nil {
+	// A malformed path is answered before the body is read; Attribute
+	// applies every rule once the body is in.
+	if _, _, err := pathRunID(path); err != nil {
 		reject(w, http.StatusBadRequest, "%v", err)
 		return
 	}
@@ -284,12 +285,10 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(w, http.StatusBadRequest, "reading body: %v", err)
 		return
 	}
-	how := "path"
-	if !fromPath {
-		runID, how = strings.TrimSpace(r.Header.Get(journey.RunHeader)), "header"
-		if runID == "" {
-			runID, how = s.correlate(body), "body"
-		}
+	runID, _, err := Attribute(path, r.Header, body, s.cfg.Correlate)
+	if err != nil {
+		reject(w, http.StatusBadRequest, "%v", err)
+		return
 	}
 	if runID == "" {
 		s.mu.Lock()
@@ -298,10 +297,6 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusAccepted)
 		fmt.Fprintf(w, "accepted but not attributed to any run (no /run/{runID} path, no %s header, %s); not stored\n", journey.RunHeader, pointers(s.cfg.Correlate)) //nolint:errcheck
-		return
-	}
-	if len(runID) > maxRunID {
-		reject(w, http.StatusBadRequest, "run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
 		return
 	}
 	d, err := s.store(runID, storedHeader(r.Header), body)
@@ -352,13 +347,15 @@ func pathRunID(escaped string) (runID string, ok bool, err error) {
 		return "", false, errors.New("empty run ID in path: deliver to /run/{runID}")
 	}
 	if strings.Contains(rest, "/") {
-		return "", false, fmt.Errorf("path /run/%s has extra segments: deliver to /run/{runID} (escape a / in the ID as %%2F)", rest)
+		return "", false, fmt.Errorf("path %q has extra segments: deliver to /run/{runID} (escape a / in the ID as %%2F)", "/run/"+rest)
 	}
 	id, err := url.PathUnescape(rest)
 	if err != nil {
 		return "", false, fmt.Errorf("run ID in path: %v", err)
 	}
-	if strings.TrimSpace(id) == "" {
+	// Trimmed as a header's or a body's run ID is: every route names a
+	// run the same way.
+	if id = strings.TrimSpace(id); id == "" {
 		return "", false, errors.New("empty run ID in path: deliver to /run/{runID}")
 	}
 	return id, true, nil

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -30,10 +31,30 @@ func New(file string, data []byte) *Problems {
 // Add records a problem at the key path (e.g. environments, staging, region).
 func (p *Problems) Add(path []string, format string, args ...any) {
 	loc := p.file
-	if line := LineOf(&p.root, path); line > 0 {
+	line := LineOf(&p.root, path)
+	if line == 0 && len(p.root.Content) > 0 {
+		line = p.root.Content[0].Line // the document: no key along path exists
+	}
+	if line > 0 {
 		loc = fmt.Sprintf("%s:%d", p.file, line)
 	}
-	p.list = append(p.list, fmt.Sprintf("%s: %s: %s", loc, strings.Join(path, "."), fmt.Sprintf(format, args...)))
+	p.list = append(p.list, fmt.Sprintf("%s: %s: %s", loc, Path(path), fmt.Sprintf(format, args...)))
+}
+
+// Path writes a key path as problems show it: keys joined with ".", each
+// key that is not plain (printable, without spaces, dots or quotes)
+// quoted, so a key from the file cannot break the message's line.
+func Path(path []string) string {
+	parts := make([]string, len(path))
+	for i, k := range path {
+		if k == "" || strings.ContainsFunc(k, func(r rune) bool {
+			return !strconv.IsGraphic(r) || unicode.IsSpace(r) || strings.ContainsRune(`."'`+"`", r)
+		}) {
+			k = strconv.Quote(k)
+		}
+		parts[i] = k
+	}
+	return strings.Join(parts, ".")
 }
 
 // Err returns every problem, sorted, one per line; nil when there are none.
@@ -41,8 +62,29 @@ func (p *Problems) Err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
-	sort.Strings(p.list)
+	// In line order (line 9 before line 10), then alphabetically.
+	sort.SliceStable(p.list, func(i, j int) bool {
+		li, lj := p.lineOf(p.list[i]), p.lineOf(p.list[j])
+		if li != lj {
+			return li < lj
+		}
+		return p.list[i] < p.list[j]
+	})
 	return errors.New(strings.Join(p.list, "\n"))
+}
+
+// lineOf is the line a problem names after the file ("file:12: ..."), or 0.
+func (p *Problems) lineOf(problem string) int {
+	rest, ok := strings.CutPrefix(problem, p.file+":")
+	if !ok {
+		return 0
+	}
+	n, _, _ := strings.Cut(rest, ":")
+	line, err := strconv.Atoi(n)
+	if err != nil {
+		return 0
+	}
+	return line
 }
 
 // LineOf finds the line of the deepest existing key along path; in a

@@ -3,7 +3,7 @@ package handler
 import (
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"github.com/journeygate/journeygate/shared/yamlerr"
 )
 
 // appSpec is what the hook reads from a deployment's AppSpec content (YAML
@@ -27,8 +27,8 @@ type revisionInfo struct {
 // parseAppSpec reads Lambda and ECS targets from AppSpec content.
 func parseAppSpec(content string) (revisionInfo, error) {
 	var spec appSpec
-	if err := yaml.Unmarshal([]byte(content), &spec); err != nil {
-		return revisionInfo{}, fmt.Errorf("AppSpec content: %w", err)
+	if err := yamlerr.DecodeLax("AppSpec", []byte(content), &spec); err != nil {
+		return revisionInfo{}, err
 	}
 	var info revisionInfo
 	for _, res := range spec.Resources {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -127,12 +130,38 @@ func parse(raw json.RawMessage) (parsed, error) {
 		}
 		return parsed{kind: kindRequest, request: ev.Journeygate}, nil
 	}
+	return parsed{}, &InvalidEventError{Reason: fmt.Sprintf("unrecognised event with keys %s; want %s", quotedKeys(top), accepted)}
+}
+
+// maxShownKeys and maxShownKey bound how much of an unrecognised event's
+// keys an error repeats.
+const (
+	maxShownKeys = 10
+	maxShownKey  = 64
+)
+
+// quotedKeys lists an object's keys sorted and bounded, quoting each that
+// is not plain (a key is outside input: it may hold newlines or control
+// characters).
+func quotedKeys(top map[string]json.RawMessage) string {
 	keys := make([]string, 0, len(top))
 	for k := range top {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return parsed{}, &InvalidEventError{Reason: fmt.Sprintf("unrecognised event with keys %v; want %s", keys, accepted)}
+	shown := make([]string, 0, min(len(keys), maxShownKeys)+1)
+	for i, k := range keys {
+		if i == maxShownKeys {
+			shown = append(shown, fmt.Sprintf("and %d more", len(keys)-i))
+			break
+		}
+		if k = bounded(k, maxShownKey); plainKey(k) {
+			shown = append(shown, k)
+		} else {
+			shown = append(shown, fmt.Sprintf("%q", k))
+		}
+	}
+	return "[" + strings.Join(shown, " ") + "]"
 }
 
 // pipelineParameters decodes a job's UserParameters; empty is no parameters.
@@ -141,13 +170,28 @@ func pipelineParameters(s string) (PipelineParameters, error) {
 	if strings.TrimSpace(s) == "" {
 		return p, nil
 	}
+	const want = "UserParameters is not a JSON object of environment, services, tier and journeys"
+	if !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return p, fmt.Errorf("%s: it starts with %q", want, bounded(strings.TrimSpace(s), 16))
+	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return p, fmt.Errorf("UserParameters is not a JSON object of environment, services, tier and journeys: %v", err)
+		return p, fmt.Errorf("%s: %v", want, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return PipelineParameters{}, fmt.Errorf("%s: more follows the object", want)
 	}
 	return p, nil
 }
 
 // pipelineJob is the job inside a CodePipeline job event.
 type pipelineJob = events.CodePipelineJob
+
+// plainKey reports whether k can be shown unquoted: printable, without
+// spaces, quotes or brackets.
+func plainKey(k string) bool {
+	return k != "" && !strings.ContainsFunc(k, func(r rune) bool {
+		return !unicode.IsPrint(r) || unicode.IsSpace(r) || r == utf8.RuneError || strings.ContainsRune(`"[]`, r)
+	})
+}

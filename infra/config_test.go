@@ -1,0 +1,44 @@
+package infra
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/journeygate/journeygate/shared/fuzzcheck"
+)
+
+// TestParseConfigNamesEveryProblemWithItsLine checks deploy.yaml problems
+// the construct would find later are reported when the file is read, each
+// with its file, line and key path.
+func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
+	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
+	parse := func(data string) error {
+		_, err := ParseConfig(ConfigPath, []byte(data), func(string) string { return "" }, "journeys/environments.yaml", envs)
+		return err
+	}
+	if err := parse(string(fuzzcheck.Sample(t, ConfigPath))); err != nil {
+		t.Fatalf("the shipped %s: %v", ConfigPath, err)
+	}
+	tests := []struct{ name, data, want string }{
+		{"empty", "", ConfigPath + ": no YAML document"},
+		{"unknown key", "environments:\n  staging:\n    acount: x\n", ConfigPath + `:3: environments.staging.acount: unknown key "acount" (known: account,`},
+		{"wrong kind", "environments:\n  staging:\n    alarm_periods: two\n", ConfigPath + `:3: environments.staging.alarm_periods: is a string "two", want an integer`},
+		{"environment name", "environments:\n  Staging_1: {}\n", ConfigPath + `:2: environments.Staging_1: environment name "Staging_1"`},
+		{"deployment group", "environments:\n  staging:\n    deployment_groups: [ok/group, app]\n", ConfigPath + `:3: environments.staging.deployment_groups.1: "app" is not APPLICATION/GROUP`},
+		{"schedule tier", "environments:\n  staging:\n    schedules:\n      nightly: 5m\n", ConfigPath + `:4: environments.staging.schedules.nightly: unknown tier "nightly"`},
+		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
+		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},
+		{"pagerduty over http", "environments:\n  staging:\n    pagerduty_url: http://events.example.com\n", ConfigPath + ":3: environments.staging.pagerduty_url:"},
+		{"reserved runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_TABLE: t\n", ConfigPath + ":4: environments.staging.runner_environment.JOURNEYGATE_TABLE:"},
+		{"unset variable", "environments:\n  staging:\n    runner_environment:\n      X: ${NOPE}\n", ConfigPath + ":4: environments.staging.runner_environment.X: variable NOPE is not set"},
+		{"environment the runner lacks", "environments:\n  qa: {}\n", ConfigPath + `:2: environments.qa: journeys/environments.yaml: no environment "qa"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := parse(tt.data)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
