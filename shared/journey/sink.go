@@ -77,13 +77,15 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 	}
 	var found Delivery
 	start := time.Now()
+	reads := 0
 	err := poll.Until(ctx, s.t.opts.Poll, func(ctx context.Context) error {
-		d, err := s.scan(ctx, match)
+		d, err := s.scan(ctx, match, &reads)
 		if err == nil {
 			found = d
 		}
 		return err
 	})
+	countReads(err, reads)
 	if err != nil {
 		s.t.Evidence("sink", "awaited %s for %s; %d deliveries for this run seen", what, time.Since(start).Round(time.Millisecond), s.count())
 		return Delivery{}, fmt.Errorf("awaiting %s: %w", what, err)
@@ -99,13 +101,15 @@ func (s *SinkClient) Never(ctx context.Context, window time.Duration, what strin
 		return errNoSink
 	}
 	var found Delivery
+	reads := 0
 	err := poll.Never(ctx, window, s.t.opts.Poll, func(ctx context.Context) error {
-		d, err := s.scan(ctx, match)
+		d, err := s.scan(ctx, match, &reads)
 		if err == nil {
 			found = d
 		}
 		return err
 	})
+	countReads(err, reads)
 	var held *poll.HeldError
 	if errors.As(err, &held) {
 		s.t.Evidence("unexpected delivery", "%s", excerpt(found.Body, s.t.opts.excerptLimit()))
@@ -114,30 +118,51 @@ func (s *SinkClient) Never(ctx context.Context, window time.Duration, what strin
 	return err
 }
 
-// scan checks seen deliveries, then waits briefly for new ones. It returns
-// nil with the claimed delivery, or an error describing the latest mismatch.
-func (s *SinkClient) scan(ctx context.Context, match Match) (Delivery, error) {
-	if d, err := s.claim(match); err == nil {
+// scan checks seen deliveries, then waits for new ones until one matches
+// or ctx ends: the reader blocks in Next and wakes the moment a delivery
+// arrives (the in-process sink), or polls at its own pace (the store), so
+// no delivery waits out a poll interval here. It returns nil with the
+// claimed delivery, or an error describing the latest mismatch; a failing
+// reader is an infrastructure error, which the caller's poll retries with
+// backoff. reads counts the checks, for the timeout message.
+func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Delivery, error) {
+	*reads++
+	d, mismatch := s.claim(match)
+	if mismatch == nil {
 		return d, nil
 	}
-	// Block for new deliveries until the next poll would run anyway; the
-	// reader wakes us at once when one arrives.
-	wctx, cancel := context.WithTimeout(ctx, s.t.opts.Poll.Max+100*time.Millisecond)
-	defer cancel()
-	s.mu.Lock()
-	cursor := s.cursor
-	s.mu.Unlock()
-	ds, next, err := s.reader.Next(wctx, s.t.RunID(), cursor)
-	if err != nil && wctx.Err() == nil {
-		return Delivery{}, Infra(fmt.Errorf("reading sink: %w", err))
-	}
-	if len(ds) > 0 {
+	for {
+		s.mu.Lock()
+		cursor := s.cursor
+		s.mu.Unlock()
+		ds, next, err := s.reader.Next(ctx, s.t.RunID(), cursor)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return Delivery{}, mismatch
+		case err != nil:
+			return Delivery{}, Infra(fmt.Errorf("reading sink: %w", err))
+		case len(ds) == 0:
+			// Next should have blocked; let the caller's poll pace the next read.
+			return Delivery{}, mismatch
+		}
 		s.mu.Lock()
 		s.seen = append(s.seen, ds...)
 		s.cursor = next
 		s.mu.Unlock()
+		*reads++
+		if d, mismatch = s.claim(match); mismatch == nil {
+			return d, nil
+		}
 	}
-	return s.claim(match)
+}
+
+// countReads makes a sink wait's timeout count the sink's reads as its
+// checks: one scan waits through many of them.
+func countReads(err error, reads int) {
+	var te *poll.TimeoutError
+	if errors.As(err, &te) {
+		te.Attempts = reads
+	}
 }
 
 func (s *SinkClient) claim(match Match) (Delivery, error) {

@@ -169,7 +169,7 @@ func TestUntilBackoff(t *testing.T) {
 		b    poll.Backoff
 		want []time.Duration
 	}{
-		{"default", poll.DefaultBackoff, []time.Duration{5, 10, 20, 40, 80, 100}},
+		{"default", poll.DefaultBackoff, []time.Duration{5, 10, 20, 20, 20}},
 		{"capped", poll.Backoff{First: 2 * time.Millisecond, Max: 8 * time.Millisecond, Factor: 2}, []time.Duration{2, 4, 8, 8, 8}},
 		{"constant", poll.Backoff{First: 3 * time.Millisecond, Max: time.Second, Factor: 1}, []time.Duration{3, 3, 3}},
 		{"factor below 1 is constant", poll.Backoff{First: 3 * time.Millisecond, Max: time.Second, Factor: 0.5}, []time.Duration{3, 3, 3}},
@@ -196,6 +196,27 @@ func TestUntilBackoff(t *testing.T) {
 				t.Errorf("largest gap %s is far past Max", m)
 			}
 		})
+	}
+}
+
+// A check slower than the backoff's wait stretches the wait to its own
+// duration, so a slow target is checked at most half the time.
+func TestUntilWaitsAsLongAsTheCheck(t *testing.T) {
+	const took = 30 * time.Millisecond
+	r := &recorder{holds: 4}
+	slow := func(ctx context.Context) error {
+		time.Sleep(took)
+		return r.cond(ctx)
+	}
+	if err := poll.Until(context.Background(), poll.Backoff{First: time.Millisecond, Max: 2 * time.Millisecond, Factor: 2}, slow); err != nil {
+		t.Fatal(err)
+	}
+	// r measures from the end of one check to the start of the next, which
+	// includes the next check's sleep before it records its start.
+	for i, g := range r.gaps() {
+		if g < 2*took {
+			t.Errorf("gap %d = %s, want at least %s: the wait after a %s check, then the check's own %s", i+1, g, 2*took, took, took)
+		}
 	}
 }
 
@@ -317,6 +338,7 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{&poll.TimeoutError{Attempts: 3, Elapsed: 1500 * time.Millisecond, Err: context.DeadlineExceeded}, "condition not met after 1.5s (3 checks)"},
 		{&poll.TimeoutError{Attempts: 2, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (2 checks); last observation: x"},
+		{&poll.TimeoutError{Attempts: 1, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (1 check); last observation: x"},
 		{&poll.HeldError{After: 250 * time.Millisecond, Window: time.Second}, "happened after 250ms, within the 1s window"},
 	}
 	for _, tc := range tests {

@@ -110,7 +110,11 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	attempts := make([][]journey.Result, len(plan.Journeys))
 	var mu sync.Mutex
 	sem := make(chan struct{}, plan.Concurrency)
-	var wg sync.WaitGroup
+	// Results are written in the background, at most Concurrency at once,
+	// so a journey's slot is free for the next journey while its result is
+	// stored: the store's latency is not added to every wave of journeys.
+	writeSem := make(chan struct{}, plan.Concurrency)
+	var wg, writes sync.WaitGroup
 	for i, j := range plan.Journeys {
 		wg.Add(1)
 		go func() {
@@ -122,11 +126,15 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 				if deps.Store == nil {
 					return res, nil
 				}
-				if err := deps.Store.PutResult(context.WithoutCancel(ctx), res); err != nil {
-					mu.Lock()
-					faults = append(faults, fmt.Errorf("recording result of %s attempt %d: %w", j.Name, res.Attempt, err))
-					mu.Unlock()
-				}
+				writes.Go(func() {
+					writeSem <- struct{}{}
+					defer func() { <-writeSem }()
+					if err := deps.Store.PutResult(context.WithoutCancel(ctx), res); err != nil {
+						mu.Lock()
+						faults = append(faults, fmt.Errorf("recording result of %s attempt %d: %w", j.Name, res.Attempt, err))
+						mu.Unlock()
+					}
+				})
 				// A result the store lost still counts, so the verdict
 				// (failed closed by the fault) explains the journey too.
 				return res, nil
@@ -145,6 +153,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 		}()
 	}
 	wg.Wait()
+	writes.Wait()
 	var results []journey.Result
 	for _, a := range attempts {
 		results = append(results, a...)

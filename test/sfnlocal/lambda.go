@@ -19,11 +19,13 @@ import (
 type Handler func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error)
 
 // LambdaHandler adapts any handler accepted by lambda.Start so it runs on
-// aws-lambda-go's real JSON path (lambda.NewHandler(h).Invoke).
+// aws-lambda-go's real JSON path (lambda.NewHandler(h).Invoke). Each
+// invocation gets its own lambda.Handler, as concurrent invocations get
+// separate Lambda instances: one is not safe for concurrent invokes (its
+// response buffer is shared).
 func LambdaHandler(h any) Handler {
-	lh := lambda.NewHandler(h)
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
-		out, err := lh.Invoke(ctx, payload)
+		out, err := lambda.NewHandler(h).Invoke(ctx, payload)
 		if err != nil {
 			return nil, err
 		}

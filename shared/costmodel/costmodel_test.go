@@ -1,0 +1,95 @@
+package costmodel
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
+)
+
+var testPoll = poll.Backoff{First: 10 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 2}
+
+func TestPollsWithin(t *testing.T) {
+	tests := []struct {
+		wait time.Duration
+		want int
+	}{
+		{0, 1},                      // found by the first read
+		{10 * time.Millisecond, 2},  // reads at 0 and 10 ms
+		{35 * time.Millisecond, 4},  // 0, 10, 30, 70 ms
+		{time.Second, 14},           // 0, 10, 30, 70, 150, then every 100 ms to 1050
+		{150 * time.Millisecond, 5}, // 0, 10, 30, 70, 150 ms
+	}
+	for _, tt := range tests {
+		if got := PollsWithin(tt.wait, testPoll); got != tt.want {
+			t.Errorf("PollsWithin(%s) = %d, want %d", tt.wait, got, tt.want)
+		}
+	}
+}
+
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-12 {
+		t.Errorf("%s = %.10g, want %.10g", what, got, want)
+	}
+}
+
+// TestArithmetic works one scheduled run of one journey out by hand.
+func TestArithmetic(t *testing.T) {
+	m := Defaults(Memory{Hook: 256, Runner: 512, Gate: 256, Sink: 256}, testPoll)
+	j := JourneyRun{Name: "j", Duration: 2 * time.Second, Attempts: 1, ResultBytes: 3000, Deliveries: 1, DeliveryBytes: 800, LogBytes: 650}
+	r := Run{Trigger: Schedule, Journeys: []JourneyRun{j}, Transitions: 5, Elapsed: 2350 * time.Millisecond, RunItemBytes: 1500, LogBytes: 2000}
+	e := m.Standard(r)
+
+	// The journey: the runner (0.5 GB for 2 s) and the sink (0.25 GB for
+	// 20 ms), one request each; one transition; its result (3 KB, written
+	// to the table and 4 indexes) and its delivery (1 KB); the runner's 2
+	// reads and 1 sink poll; 650 bytes of logs and 2 × 350 of platform log.
+	lambda := 2*0.20/1e6 + 0.5*2*0.0000133334 + 0.25*0.020*0.0000133334
+	dynamo := (3*5+1)*0.625/1e6 + (2+1)*0.125/1e6
+	logs := (650 + 2*350) / 1e9 * 0.50
+	near(t, "journey Lambda", e.JourneyRuns.Lambda, lambda)
+	near(t, "journey DynamoDB", e.JourneyRuns.DynamoDB, dynamo)
+	near(t, "journey logs", e.JourneyRuns.Logs, logs)
+	near(t, "journey Step Functions", e.JourneyRuns.StepFunctions, 0.025/1000)
+	near(t, "journey total", e.MarginalPerJourneyRun(), lambda+dynamo+logs+0.025/1000)
+
+	// The run: plan (0.5 GB, 100 ms) and gate (0.25 GB, 300 ms); the run
+	// item (2 KB) written twice to the table and 2 indexes; the gate's
+	// read of run and result (4.5 KB: 2 units); the schedule, the event,
+	// the trace; logs: 2000 + 2 × 350 + 5 transitions × 1024; 4 of the 5
+	// transitions.
+	oLambda := 2*0.20/1e6 + 0.5*0.1*0.0000133334 + 0.25*0.3*0.0000133334
+	oDynamo := 2*2*3*0.625/1e6 + 2*0.125/1e6
+	oOther := 1.0/1e6 + 1.0/1e6 + 5.0/1e6
+	oLogs := float64(2000+2*350+5*1024) / 1e9 * 0.50
+	near(t, "overhead Lambda", e.Overhead.Lambda, oLambda)
+	near(t, "overhead DynamoDB", e.Overhead.DynamoDB, oDynamo)
+	near(t, "overhead other", e.Overhead.Other, oOther)
+	near(t, "overhead logs", e.Overhead.Logs, oLogs)
+	near(t, "overhead Step Functions", e.Overhead.StepFunctions, 4*0.025/1000)
+	total := lambda + dynamo + logs + 0.025/1000 + oLambda + oDynamo + oOther + oLogs + 4*0.025/1000
+	near(t, "total", e.Total(), total)
+	near(t, "per journey run", e.PerJourneyRun(), total)
+
+	// Express: no transitions; one request and 2.4 s (2.35 s rounded up
+	// to 100 ms) of one 64 MB chunk.
+	x := m.Express(r)
+	near(t, "Express journey Step Functions", x.JourneyRuns.StepFunctions, 0)
+	near(t, "Express overhead Step Functions", x.Overhead.StepFunctions, 1.0/1e6+2.4*0.0625*0.00001667)
+	near(t, "Express total", x.Total(), total-5*0.025/1000+1.0/1e6+2.4*0.0625*0.00001667)
+}
+
+// A deployment adds the hook and the policy reads, and has no schedule.
+func TestDeploymentOverhead(t *testing.T) {
+	m := Defaults(Memory{Hook: 256, Runner: 512, Gate: 256, Sink: 256}, testPoll)
+	m.FreezeReadBytes = 20000 // 5 units, eventually consistent: 2.5
+	r := Run{Trigger: Deployment, Transitions: 4, RunItemBytes: 1000}
+	sched := m.Standard(Run{Trigger: Schedule, Transitions: 4, RunItemBytes: 1000})
+	dep := m.Standard(r)
+	near(t, "hook", dep.Overhead.Lambda-sched.Overhead.Lambda, 0.20/1e6+0.25*0.1*0.0000133334)
+	near(t, "policy reads", dep.Overhead.DynamoDB-sched.Overhead.DynamoDB, (1+2.5)*0.125/1e6)
+	near(t, "no schedule", sched.Overhead.Other-dep.Overhead.Other, 1.0/1e6)
+	near(t, "hook's platform log", dep.Overhead.Logs-sched.Overhead.Logs, 350/1e9*0.50)
+}

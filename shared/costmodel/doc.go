@@ -1,0 +1,22 @@
+// Package costmodel prices journeygate's cloud path per journey run, per
+// deployment gate and per scheduled run, from what a run does (Lambda
+// invocations and their durations, Step Functions state transitions,
+// DynamoDB requests and item sizes, log bytes) and public us-east-1 prices,
+// and sets it beside a CloudWatch Synthetics canary run (issue 7).
+//
+// The inputs are measured elsewhere: the contract test (test/contract,
+// transitions_test.go) executes the deployed state machine definition with
+// the example journeys and fills a Run from it (state transitions, runner
+// durations, results and deliveries as stored); the functions' memory
+// sizes come from the synthesized template (infra/infratest). The store
+// requests per operation are the ones functions.TestStoreCallsPerRun and
+// store.TestDynamoRequestCounts pin; this package names them once.
+//
+// What it simplifies, each stated where it is used: an item's size is its
+// JSON encoding plus key overhead; a write to an item an index lists costs
+// the same units again per index; every wait of a journey is charged as
+// sink polling (an upper bound: Eventually polls the target, not
+// DynamoDB); short invocations (hook, plan, gate, sink) take assumed
+// durations; the state machine's own log (level ALL with execution data)
+// is estimated per transition. Free tiers are ignored.
+package costmodel
