@@ -54,6 +54,7 @@ func synth(t *testing.T, variant string) *infratest.Synth {
 			adjust = func(d *infra.Deployment) {
 				d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
 				d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
+				d.Props.ReportRetentionDays = 7
 			}
 		}
 		c.s, c.err = infratest.Synthesize(dir, env, adjust)
@@ -537,7 +538,7 @@ func TestPropsErrorsNameTheProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad props synthesized")
 	}
-	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "Schedules[global]: 1m30s", "PagerDutyURL"} {
+	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "schedule for tier global: 1m30s", "PagerDutyURL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

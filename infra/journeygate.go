@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -28,7 +29,8 @@ import (
 )
 
 // JourneyGate is one journeygate deployment: table, functions, state
-// machine, schedules, sink, events, alarms and dashboard.
+// machine, schedules, sink, events, alarms, dashboard and the reports
+// bucket.
 type JourneyGate struct {
 	constructs.Construct
 	props Props
@@ -41,6 +43,8 @@ type JourneyGate struct {
 	topicKey     awskms.Key
 	topic        awssns.Topic
 	verdictLogs  awslogs.LogGroup
+	reports      awss3.Bucket
+	reportLogs   awss3.Bucket
 
 	codePipelinePolicies []awsiam.Policy
 	schedules            map[journey.Tier]awsscheduler.Schedule
@@ -72,6 +76,7 @@ func NewJourneyGate(scope constructs.Construct, id string, props Props) (*Journe
 	}
 	j.addSink()
 	j.addEvents()
+	j.addReports()
 	j.grant()
 	j.addSchedules()
 	j.addAlarms()
@@ -442,6 +447,7 @@ func (j *JourneyGate) addOutputs() {
 	out("SinkUrl", j.sinkURL.Url(), "where the system under test sends notifications")
 	out("SinkTokenSecretArn", j.sinkSecret.SecretArn(), "Secrets Manager secret with the sink's bearer token")
 	out("AlarmTopicArn", j.topic.TopicArn(), "SNS topic for journey alarms")
+	out("ReportBucketName", j.reports.BucketName(), "S3 bucket with the gate's HTML run reports (reports/ENV/RUN.html)")
 	var arns []string
 	for _, a := range j.alarms {
 		arns = append(arns, *a.AlarmArn())

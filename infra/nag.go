@@ -29,6 +29,11 @@ func (j *JourneyGate) suppressFindings() {
 			"codepipeline:PutJobSuccessResult and PutJobFailureResult do not support resource-level permissions (a job ID is not an ARN); only the two result calls are allowed.",
 			"Resource::*")
 	}
+	stack := awscdk.Stack_Of(j.Construct)
+	reportsID, _ := stack.Resolve(stack.GetLogicalId(j.reports.Node().DefaultChild().(awscdk.CfnElement))).(string)
+	suppress(j.GateFunction().Role(), "AwsSolutions-IAM5",
+		"The gate writes each run's HTML report to its own key, reports/ENV/RUN.html, unknown until the run: it may s3:PutObject under the reports/ prefix of the reports bucket and nowhere else.",
+		"Resource::<"+reportsID+".Arn>/"+ReportPrefix+"*")
 	suppress(j.sinkSecret, "AwsSolutions-SMG4",
 		"The sink token is also configured in the system under test's webhook receiver, which a rotation Lambda cannot update; rotate it by hand with the target (README: Deploy to AWS).")
 }

@@ -68,6 +68,10 @@ type Props struct {
 	// AlarmPeriods is how many consecutive scheduled periods must fail (or
 	// report nothing) before an alarm fires. Default 2.
 	AlarmPeriods int
+	// ReportRetentionDays is how long the gate's HTML run reports are kept
+	// in the reports bucket before they expire. Default
+	// DefaultReportRetentionDays.
+	ReportRetentionDays int
 }
 
 // DefaultSchedules are the scheduled run intervals per tier.
@@ -91,6 +95,10 @@ var Functions = []string{FunctionHook, FunctionRunner, FunctionGate, FunctionSin
 const (
 	DefaultLogRetention = 30 * 24 * time.Hour
 	DefaultAlarmPeriods = 2
+	// DefaultReportRetentionDays is how long HTML run reports are kept.
+	DefaultReportRetentionDays = 30
+	// maxReportRetentionDays bounds ReportRetentionDays (ten years).
+	maxReportRetentionDays = 3650
 	// maxLambdaTimeout is Lambda's hard limit on a function's timeout.
 	maxLambdaTimeout = 15 * time.Minute
 	// runnerSlack keeps the function's timeout above the Task's, so the
@@ -108,7 +116,7 @@ var (
 func (p Props) withDefaults() (Props, error) {
 	var errs []error
 	if !envNamePattern.MatchString(p.Environment) {
-		errs = append(errs, fmt.Errorf("Environment %q: want 1-32 of a-z, 0-9 and -, starting with a letter", p.Environment))
+		errs = append(errs, fmt.Errorf("environment %q: want 1-32 of a-z, 0-9 and -, starting with a letter", p.Environment))
 	}
 	if p.DistDir == "" {
 		p.DistDir = "dist"
@@ -120,11 +128,11 @@ func (p Props) withDefaults() (Props, error) {
 		}
 	}
 	if len(p.Journeys) == 0 {
-		errs = append(errs, errors.New("Journeys is empty: pass the catalogue (journeys.Registry().All())"))
+		errs = append(errs, errors.New("no journeys: set Props.Journeys to the catalogue (journeys.Registry().All())"))
 	}
 	for _, g := range p.DeploymentGroups {
 		if !groupPattern.MatchString(g) {
-			errs = append(errs, fmt.Errorf("DeploymentGroups: %q is not APPLICATION/GROUP", g))
+			errs = append(errs, fmt.Errorf("deployment group %q is not APPLICATION/GROUP", g))
 		}
 	}
 	schedules := map[journey.Tier]time.Duration{}
@@ -133,11 +141,11 @@ func (p Props) withDefaults() (Props, error) {
 	}
 	for tier, d := range p.Schedules {
 		if _, ok := DefaultSchedules[tier]; !ok {
-			errs = append(errs, fmt.Errorf("Schedules: tier %q is not global or domain", tier))
+			errs = append(errs, fmt.Errorf("schedule for tier %q: the tier is not global or domain", tier))
 			continue
 		}
 		if d != 0 && (d < time.Minute || d%time.Minute != 0) {
-			errs = append(errs, fmt.Errorf("Schedules[%s]: %s is not a whole number of minutes (at least 1m; 0 turns it off)", tier, d))
+			errs = append(errs, fmt.Errorf("schedule for tier %s: %s is not a whole number of minutes (at least 1m; 0 turns it off)", tier, d))
 		}
 		schedules[tier] = d
 	}
@@ -162,6 +170,12 @@ func (p Props) withDefaults() (Props, error) {
 	}
 	if p.AlarmPeriods < 0 {
 		errs = append(errs, fmt.Errorf("AlarmPeriods %d is negative", p.AlarmPeriods))
+	}
+	if p.ReportRetentionDays == 0 {
+		p.ReportRetentionDays = DefaultReportRetentionDays
+	}
+	if p.ReportRetentionDays < 0 || p.ReportRetentionDays > maxReportRetentionDays {
+		errs = append(errs, fmt.Errorf("report retention of %d days: want 1 to %d", p.ReportRetentionDays, maxReportRetentionDays))
 	}
 	if _, err := runnerTimeout(p.Journeys, p.TimeoutMargin); err != nil && len(p.Journeys) > 0 {
 		errs = append(errs, err)

@@ -36,9 +36,10 @@ Usage:
   journeygate list    [--json]
   journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
                       [--concurrency N] [--junit FILE] [--json] [--deployment ID]
+                      [--report FILE.html]
   journeygate history [--journey NAME] [--env NAME] [--window 7d]
                       [--min-runs 20] [--max-flake-rate 5%]
-  journeygate show    RUN_ID [--json]
+  journeygate show    RUN_ID [--json] [--html FILE.html]
   journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h]
   journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
   journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...

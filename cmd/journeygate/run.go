@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
@@ -26,6 +25,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	tier := fs.String("tier", "", "run only this tier: global or domain")
 	concurrency := fs.Int("concurrency", 4, "journeys run at once")
 	junitPath := fs.String("junit", "", "write a JUnit XML report to `FILE`")
+	reportPath := fs.String("report", "", "write a self-contained HTML report to `FILE` (verdict, step waterfalls, evidence, each journey's history from the store)")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
 	deployment := fs.String("deployment", "", "the deployment or job `ID` this run gates: overrides recorded for it apply, and so does the environment's freeze")
 	sinkListen := fs.String("sink-listen", "", "address the notification sink binds (overrides the environment's sink.listen)")
@@ -36,19 +36,13 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", *concurrency)
 	}
-	if *tier != "" && *tier != string(journey.TierGlobal) && *tier != string(journey.TierDomain) {
-		return usagef("--tier: unknown tier %q (want global or domain)", *tier)
-	}
 	reg, err := loadRegistry()
 	if err != nil {
 		return err
 	}
-	selected, err := reg.Select(journey.Selector{Names: names, Tier: journey.Tier(*tier)})
+	selected, err := selectJourneys(reg, names, *tier)
 	if err != nil {
-		return usagef("%v", err)
-	}
-	if len(selected) == 0 {
-		return usagef("no journeys match --journey %v --tier %q", []string(names), *tier)
+		return err
 	}
 	cfg, err := c.loadConfig(e.getenv)
 	if err != nil {
@@ -118,6 +112,15 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 			return errFailed // a gate whose report is lost fails closed
 		}
 	}
+	reportLost := false
+	if *reportPath != "" {
+		if err := writeHTMLReport(ctx, *reportPath, st, rep, report.HTMLOptions{
+			Redactor: leases.Redactor(), Trigger: store.TriggerCLI, Deployment: *deployment,
+		}, e); err != nil {
+			fmt.Fprintf(e.stderr, "journeygate run: writing the HTML report: %v\n", err)
+			reportLost = true // the verdict is still printed, then the run fails closed
+		}
+	}
 	if *asJSON {
 		if err := report.WriteJSON(e.stdout, rep); err != nil {
 			return err
@@ -126,10 +129,23 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(e.stdout)
 		report.WriteSummary(e.stdout, rep)
 	}
-	if out.Verdict.Status != gate.Succeeded {
+	if out.Verdict.Status != gate.Succeeded || reportLost {
 		return errFailed
 	}
 	return nil
+}
+
+// writeHTMLReport writes the HTML report of rep to path with each
+// journey's history read from st. History that cannot be read is left
+// out, saying why on stderr and in the page; only a file that cannot be
+// written is an error.
+func writeHTMLReport(ctx context.Context, path string, st report.HistoryReader, rep report.Run, o report.HTMLOptions, e env) error {
+	h, err := report.LoadHistory(ctx, st, rep, report.DefaultHistoryWindow, report.DefaultHistoryRuns)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "journeygate: the HTML report has no history: %v\n", err)
+	}
+	o.History, o.Generated = h, time.Now()
+	return writeFileWith(path, func(f *os.File) error { return report.WriteHTML(f, rep, o) })
 }
 
 func writeFileWith(path string, write func(*os.File) error) error {

@@ -12,10 +12,11 @@ import (
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
-const showUsage = `Usage: journeygate show RUN_ID [--store SPEC] [--json]
+const showUsage = `Usage: journeygate show RUN_ID [--store SPEC] [--json] [--html FILE]
 
 Prints the whole run from the store, for investigating a verdict: its
 trigger, environment and plan; each journey with every attempt; each step
@@ -23,7 +24,9 @@ with its class, elapsed time against its SLA, its message and its evidence
 (the bounded request and response excerpts and notes the journey recorded,
 and the last observation of an Eventually or sink wait); then the verdict
 (with its override, if any) and any verdict it replaced. --json prints the
-run record and its results.
+run record and its results. --html FILE writes the run's self-contained
+HTML report instead (with --json, as well), each journey's recent history
+read from the same store.
 
 Flags:
 `
@@ -43,6 +46,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	var c common
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "print the run and its results as JSON")
+	htmlPath := fs.String("html", "", "write the run's HTML report to `FILE` (verdict, step waterfalls, evidence, history)")
 	// The run ID may come before or after the flags.
 	var runID string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -79,6 +83,15 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	case err != nil:
 		return fmt.Errorf("read run %s: %w", runID, err)
 	}
+	if *htmlPath != "" {
+		if err := writeHTMLReport(ctx, *htmlPath, st, storedRun(rec, results), report.HTMLOptions{Trigger: triggerText(rec)}, e); err != nil {
+			return fmt.Errorf("writing the HTML report: %w", err)
+		}
+		if !*asJSON {
+			fmt.Fprintf(e.stdout, "HTML report of run %s written to %s\n", runID, *htmlPath)
+			return nil
+		}
+	}
 	if *asJSON {
 		if results == nil {
 			results = []journey.Result{}
@@ -89,6 +102,18 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	}
 	writeRun(e.stdout, rec, results)
 	return nil
+}
+
+// storedRun is a stored run as the reports present it.
+func storedRun(rec store.RunRecord, results []journey.Result) report.Run {
+	r := report.Run{RunID: rec.ID, Environment: rec.Environment, StartedAt: rec.StartedAt, Results: results}
+	if !rec.FinishedAt.IsZero() {
+		r.Elapsed = rec.FinishedAt.Sub(rec.StartedAt)
+	}
+	if rec.Verdict != nil {
+		r.Verdict = *rec.Verdict
+	}
+	return r
 }
 
 // writeRun prints a run for people; see showUsage.

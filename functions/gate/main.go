@@ -5,7 +5,9 @@
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for run-completed events,
 // default "default"), JOURNEYGATE_ENVIRONMENTS_FILE (the environments file
 // whose gate.freeze settings the gate applies; default: the catalogue's
-// environments.yaml, the file the runner reads).
+// environments.yaml, the file the runner reads), JOURNEYGATE_REPORT_BUCKET
+// (the S3 bucket the run's HTML report is written to, under
+// reports/ENV/RUN.html; unset: no report).
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package main
@@ -23,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/journeygate/journeygate/functions/gate/handler"
 	"github.com/journeygate/journeygate/journeys"
@@ -54,13 +57,19 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	return handler.New(
-		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
-		codedeploy.NewFromConfig(awsCfg),
-		codepipeline.NewFromConfig(awsCfg),
+	opts := []handler.Option{
 		handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")),
 		handler.WithLogger(log),
 		handler.WithMetrics(&metrics.Emitter{W: os.Stdout}),
 		handler.WithEnvironments(envs),
+	}
+	if bucket := getenv("JOURNEYGATE_REPORT_BUCKET"); bucket != "" {
+		opts = append(opts, handler.WithHTMLReports(s3.NewFromConfig(awsCfg), bucket, awsCfg.Region))
+	}
+	return handler.New(
+		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
+		codedeploy.NewFromConfig(awsCfg),
+		codepipeline.NewFromConfig(awsCfg),
+		opts...,
 	)
 }

@@ -5,7 +5,8 @@
 // DescribeExecution), Secrets Manager (GetSecretValue) and SSM Parameter
 // Store (GetParameter), the last two backed by in-memory maps, and
 // CloudWatch (DescribeAlarms, GetMetricData) over Smithy RPC v2 CBOR, which
-// the v1.75 client speaks (rpcv2cbor.go), so the real
+// the v1.75 client speaks (rpcv2cbor.go), and S3 (PutObject over its REST
+// protocol, path-style, objects kept in memory; s3.go), so the real
 // aws-sdk-go-v2 clients, pointed at them with BaseEndpoint and dummy static
 // credentials in us-east-1, exercise their real serialisation, error mapping
 // and retries without an AWS account.

@@ -48,6 +48,16 @@
 // Completed event (inspect, overridden) all point at
 // "journeygate show RUN_ID".
 //
+// HTML report: with WithHTMLReports the gate writes each run's HTML report
+// (report.WriteHTML of the verdict it reports, with each journey's history
+// from the store) to S3 under ReportKey (reports/ENV/RUN.html) and logs
+// its location ("html report written"); a CodePipeline failure message
+// carries it after the command that shows the run. A CodePipeline run's
+// report is written before the verdict is reported, within
+// HTMLReportTimeout of the store's share of the time; any other run's
+// after. A report that cannot be written is logged and changes nothing:
+// the verdict is reported all the same.
+//
 // Metrics: each decided run writes one EMF record (WithMetrics; see package
 // metrics) right after the decision, before reporting: GateVerdicts,
 // GateFailed and GateOverridden (1 when an override changed the verdict)

@@ -39,6 +39,8 @@ type Handler struct {
 	now      func() time.Time
 	// envs configures the freeze per environment (WithEnvironments); nil: no freeze.
 	envs *envconfig.Config
+	// html writes each run's HTML report (WithHTMLReports); nil: none.
+	html *htmlReports
 }
 
 // Option configures optional dependencies of a Handler.
@@ -158,8 +160,17 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		RunID: in.RunID, Status: string(verdict.Status), Summary: verdict.Summary,
 		Reported: target, AlreadyDecided: decided,
 	}
-	already, rerr := h.reporter.report(ctx, in, verdict)
+	var loc *ReportLocation
+	if in.Trigger.Type == flow.TriggerCodePipeline {
+		// Its failure message carries the HTML report's location: write
+		// the report first, in the store's share of the time.
+		loc = h.writeHTMLReport(dctx, in, verdict, log)
+	}
+	already, rerr := h.reporter.reportWith(ctx, in, verdict, loc)
 	reported = rerr == nil
+	if in.Trigger.Type != flow.TriggerCodePipeline {
+		h.writeHTMLReport(ctx, in, verdict, log) // after the report: nobody waits for it
+	}
 	resp.AlreadyReported = already
 	h.publish(ctx, in, verdict, resp, rerr, log)
 	if rerr != nil {

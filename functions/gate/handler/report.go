@@ -78,6 +78,12 @@ type reporter struct {
 // report sends verdict where in's trigger says; it returns true when the
 // deployment already had a status, which counts as done.
 func (r *reporter) report(ctx context.Context, in flow.Input, v gate.Verdict) (already bool, err error) {
+	return r.reportWith(ctx, in, v, nil)
+}
+
+// reportWith is report with the location of the run's HTML report, if one
+// was written, in the CodePipeline failure message.
+func (r *reporter) reportWith(ctx context.Context, in flow.Input, v gate.Verdict, loc *ReportLocation) (already bool, err error) {
 	status := string(v.Status)
 	if v.Status != gate.Succeeded {
 		status = string(gate.Failed) // anything but a clear pass fails
@@ -122,7 +128,7 @@ func (r *reporter) report(ctx context.Context, in flow.Input, v gate.Verdict) (a
 				JobId: aws.String(t.JobID),
 				FailureDetails: &cptypes.FailureDetails{
 					Type:                cptypes.FailureTypeJobFailed,
-					Message:             aws.String(PipelineMessage(in.RunID, v)),
+					Message:             aws.String(pipelineMessage(in.RunID, v, loc)),
 					ExternalExecutionId: externalID,
 				},
 			})
