@@ -5,13 +5,20 @@ FAULT ?=
 TOOLS := $(CURDIR)/.tools
 ALERTMANAGER_VERSION := v0.28.1
 ALERTMANAGER := $(TOOLS)/alertmanager-$(ALERTMANAGER_VERSION)/alertmanager
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+GOVULNCHECK_VERSION := v1.1.4
+GOVULNCHECK := $(TOOLS)/govulncheck-$(GOVULNCHECK_VERSION)/govulncheck
 export JOURNEYGATE_ALERTMANAGER := $(ALERTMANAGER)
 # The CDK's jsii runtime warns on every start that Node 20 is past end of life.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 ENV   ?=
 CDK   := infra/_cli/node_modules/.bin/cdk
+# The browser test (test/browser) drives Debian's chromium package headless.
+CHROMIUM ?= chromium
+export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test build cli tools unit integration vet fmt-check bench clean help synth deploy diff
+.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench clean help synth deploy diff soak fuzz
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -21,8 +28,10 @@ run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertm
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code
 
-test: tools test/node_modules/.installed fmt-check vet ## everything: format, vet, unit and integration tests
+test: tools test/node_modules/.installed fmt-check check ## everything: format, static checks, unit and integration tests; then the reliability figures
+	@rm -rf test/out/figures
 	$(GO) test -race -count=1 -timeout 12m ./...
+	@for f in test/out/figures/*.txt; do [ -f "$$f" ] && { echo; cat "$$f"; }; done; true
 
 FUNCTIONS := hook runner gate sink
 DIST      ?= dist
@@ -53,7 +62,17 @@ diff: build $(CDK) ## show what make deploy ENV=... would change
 cli: ## build the CLI into bin/
 	$(GO) build -o bin/journeygate ./cmd/journeygate
 
-tools: $(ALERTMANAGER) test/node_modules/.installed ## build pinned tools into .tools/ and install test/node_modules
+tools: $(ALERTMANAGER) test/node_modules/.installed browser-tools ## build pinned tools into .tools/, install test/node_modules and chromium
+
+browser-tools: ## install Debian's chromium for the browser test when it is missing (as root; otherwise say how)
+	@if command -v $(CHROMIUM) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (Debian package) for the browser test"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "warning: $(CHROMIUM) is missing and this is not root: test/browser will fail until it is installed:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium   (or make test CHROMIUM=/path/to/chromium)"; \
+	fi
 
 test/node_modules/.installed: test/package.json test/package-lock.json
 	cd test && npm ci --no-audit --no-fund
@@ -72,12 +91,69 @@ integration: tools ## integration tests against a real Alertmanager
 vet:
 	$(GO) vet ./...
 
+check: vet $(STATICCHECK) ## go vet, staticcheck (pinned) and go mod verify: zero findings
+	$(STATICCHECK) ./...
+	$(GO) mod verify
+
+$(STATICCHECK):
+	@echo "building staticcheck $(STATICCHECK_VERSION) into $(@D)"
+	GOBIN=$(@D) CGO_ENABLED=0 $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+vulncheck: $(GOVULNCHECK) ## known vulnerabilities in the code's call graph (needs network access to vuln.go.dev; not part of make test)
+	$(GOVULNCHECK) ./...
+
+$(GOVULNCHECK):
+	GOBIN=$(@D) CGO_ENABLED=0 $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-bench: ## benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+# The benchmarks of issue 7 (README, Performance). Timing figures depend on
+# the machine: run them on a quiet one. Packages run one at a time (-p 1) so
+# builds and dynalite do not share the CPU with the timed benchmarks.
+BENCH_PKGS := ./shared/runner ./shared/journey ./shared/sink ./shared/store ./functions
+bench: $(ALERTMANAGER) test/node_modules/.installed ## every figure of issue 7, one per line: overhead, detection latency, package sizes and cold init, store calls, cost per run
+	@set -o pipefail; { \
+		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
+		$(GO) test -count=1 -run '^TestTransitionsPerRun$$' -bench '^BenchmarkCostModel$$' -benchtime=1x -timeout 15m ./test/contract; \
+	} | awk '/^Benchmark/ { name = $$1; sub(/-[0-9]+$$/, "", name); n = 0; \
+			for (i = 3; i < NF; i += 2) if ($$(i+1) !~ /^(ns|B|allocs)\/op$$/) { printf "%-64s %14s %s\n", name, $$i, $$(i+1); n++ }; \
+			if (n == 0) printf "%-64s %14s %s\n", name, $$3, $$4; next } \
+		/^(FAIL|--- FAIL|panic:)/ || /^    [a-z_]+_test\.go:[0-9]+: / { print }'
+
+SOAK_RUNS        ?= 2000
+SOAK_CONCURRENCY ?= 64
+soak: $(ALERTMANAGER) ## SOAK_RUNS (2000) journey runs against a healthy Alertmanager: false failures, flakes, rate; then every real fault: detected?
+	$(GO) test -count=1 -timeout 60m -run '^TestSoak$$' -v ./test/soak \
+		-soak.runs=$(SOAK_RUNS) -soak.concurrency=$(SOAK_CONCURRENCY) -soak.sequential
+
+# Fuzz targets are found by their declarations, so a new one is picked up;
+# a failing input is written to the package's testdata/fuzz/TARGET/ (commit
+# it as a regression seed once fixed).
+FUZZTIME         ?= 10s
+FUZZPARALLEL     ?= 2
+FUZZMINIMIZETIME ?= 5s
+fuzz: ## every go test -fuzz target (func Fuzz* in a fuzz_test.go), each for FUZZTIME (10s), one after another: execs, new inputs, failures
+	@targets=$$(grep -rE --include='*_test.go' --exclude-dir=node_modules --exclude-dir=.tools --exclude-dir=cdk.out '^func Fuzz[A-Za-z0-9_]*\(' . \
+		| sed -E 's|^\./(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*)\(.*|./\1 \2|' | sort); \
+	test -n "$$targets" || { echo "fuzz: no Fuzz targets found"; exit 1; }; \
+	n=0; failed=0; total=0; start=$$SECONDS; \
+	while read -r pkg target; do \
+		n=$$((n+1)); \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel $(FUZZPARALLEL) "$$pkg" 2>&1); code=$$?; \
+		last=$$(printf '%s\n' "$$out" | grep -E '^fuzz: elapsed: [0-9]+s, execs: [0-9]+' | tail -1); \
+		execs=$$(printf '%s' "$$last" | sed -nE 's/.*execs: ([0-9]+).*/\1/p'); execs=$${execs:-0}; \
+		secs=$$(printf '%s' "$$last" | sed -nE 's/^fuzz: elapsed: ([0-9]+)s.*/\1/p'); \
+		new=$$(printf '%s' "$$last" | sed -nE 's/.*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 (corpus \2)/p'); \
+		total=$$((total+execs)); \
+		if [ $$code -eq 0 ]; then result=ok; else result=FAIL; failed=$$((failed+1)); fi; \
+		printf '%-4s %-26s %-30s %10s execs %7s/s  new interesting %s\n' "$$result" "$$target" "$$pkg" "$$execs" \
+			"$$([ -n "$$secs" ] && [ "$$secs" -gt 0 ] && echo $$((execs/secs)) || echo -)" "$${new:--}"; \
+		if [ $$code -ne 0 ]; then printf '%s\n' "$$out" | grep -vE '^fuzz: elapsed' | sed 's/^/    /'; fi; \
+	done <<< "$$targets"; \
+	echo "fuzz: $$n targets, $$((n-failed)) passed, $$failed failed, $$total execs in $$((SECONDS-start))s ($(FUZZTIME) each)"; \
+	test $$failed -eq 0
 
 clean:
 	rm -rf bin dist .journeygate cdk.out

@@ -3,18 +3,20 @@ package contract
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/awslocal"
+	"github.com/journeygate/journeygate/test/repo"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
 
@@ -97,52 +99,6 @@ func TestCodeDeployBrokenTargetFailsNamingJourneyAndStep(t *testing.T) {
 	}
 }
 
-// A runner Lambda that crashes or times out is a fault the gate reports
-// as Failed, never silence.
-func TestRunnerCrashOrTimeoutFails(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		wrap func(sfnlocal.Handler) sfnlocal.Handler
-		opts []sfnlocal.Option
-		want string
-	}{
-		{"panic", func(next sfnlocal.Handler) sfnlocal.Handler {
-			return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-				if strings.Contains(string(p), `"journey":"alert-to-notification"`) {
-					panic("runner crashed")
-				}
-				return next(ctx, p)
-			}
-		}, nil, "alert-to-notification"},
-		{"timeout", func(next sfnlocal.Handler) sfnlocal.Handler {
-			return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
-				if strings.Contains(string(p), `"journey":"resolve-lifecycle"`) {
-					<-ctx.Done() // hangs until the Lambda timeout ends it
-					return nil, ctx.Err()
-				}
-				return next(ctx, p)
-			}
-		}, []sfnlocal.Option{sfnlocal.WithTimeout("runner", 3*time.Second)}, "resolve-lifecycle"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			w := newWorld(t, options{wrapRunner: tc.wrap, sfnOpts: tc.opts})
-			hookID := "hook-" + tc.name
-			addDeployment(w, hookID)
-			if _, err := w.invokeHook(codeDeployEvent(t, hookID)); err != nil {
-				t.Fatal(err)
-			}
-			out := gateOutput(t, w.waitExecutions(1)[0])
-			expectOneHookReport(t, w, hookID, "Failed")
-			if !strings.Contains(out.Summary, tc.want) {
-				t.Errorf("verdict does not name %s: %s", tc.want, out.Summary)
-			}
-		})
-	}
-}
-
 // CodeDeploy may deliver a hook more than once; one run, one report.
 func TestRedeliveredHookStartsOneRun(t *testing.T) {
 	t.Parallel()
@@ -150,32 +106,48 @@ func TestRedeliveredHookStartsOneRun(t *testing.T) {
 	addDeployment(w, "hook-twice")
 	ev := codeDeployEvent(t, "hook-twice")
 	var wg sync.WaitGroup
-	resps := make([]error, 3)
+	resps := make([]hookhandler.Response, 3)
+	errs := make([]error, len(resps))
 	for i := range resps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, resps[i] = w.invokeHook(ev)
-		}()
+		wg.Go(func() { resps[i], errs[i] = w.invokeHook(ev) })
 	}
 	wg.Wait()
-	for i, err := range resps {
+	redelivered := 0
+	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("delivery %d: %v", i, err)
 		}
+		if resps[i].AlreadyStarted {
+			redelivered++
+		}
+	}
+	if redelivered != len(resps)-1 {
+		t.Errorf("%d of %d concurrent deliveries answered already started, want all but one", redelivered, len(resps))
 	}
 	gateOutput(t, w.waitExecutions(1)[0])
 	if n := len(w.sf.Executions()); n != 1 {
 		t.Fatalf("%d executions started, want 1", n)
 	}
 	// A late redelivery after the run finished starts nothing either.
-	if _, err := w.invokeHook(ev); err != nil {
+	late, err := w.invokeHook(ev)
+	if err != nil {
 		t.Fatalf("late redelivery: %v", err)
+	}
+	if !late.AlreadyStarted {
+		t.Errorf("the late redelivery did not answer already started: %+v", late)
 	}
 	if n := len(w.sf.Executions()); n != 1 {
 		t.Fatalf("%d executions after a late redelivery, want 1", n)
 	}
 	expectOneHookReport(t, w, "hook-twice", "Succeeded")
+	table := fmt.Sprintf("duplicates (test/contract TestRedeliveredHookStartsOneRun): one CodeDeploy hook event\n"+
+		"  %-44s %d (+1 after the run finished)\n  %-44s %d\n  %-44s %d\n  %-44s %d\n",
+		"deliveries, concurrent", len(resps), "answered already started", redelivered+1,
+		"executions started", len(w.sf.Executions()), "reports to CodeDeploy", len(w.cd.Reports()))
+	t.Log("\n" + table)
+	if err := repo.WriteFigures("2-duplicates.txt", table); err != nil {
+		t.Logf("figures not written: %v", err)
+	}
 }
 
 func TestCodePipelineJobReportsOnce(t *testing.T) {

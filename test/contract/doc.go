@@ -5,4 +5,12 @@
 // store is DynamoDB served by dynalite; Alertmanager delivers to the sink
 // Lambda's handler; the gate reports to local endpoints speaking the
 // CodeDeploy and CodePipeline protocols. Nothing of journeygate is mocked.
+//
+// TestFaultMatrix (faults_test.go) drives that flow through the faults of
+// issue 6 (unreachable, silent, slow and malformed targets, a 100 MB body,
+// a sink that receives nothing, the store stopped mid-run, a crashed or
+// timed-out runner, a failed StartExecution, a throttled report, unusable
+// hook events, an unknown journey) and prints a table of what each led
+// to. `go test ./...` shows a passing package's output only with -v, so
+// the table is also written to test/out/fault-matrix.txt (git-ignored).
 package contract

@@ -17,6 +17,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	gatehandler "github.com/journeygate/journeygate/functions/gate/handler"
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
@@ -26,6 +29,7 @@ import (
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
@@ -45,10 +49,15 @@ const (
 type world struct {
 	t     *testing.T
 	store *store.Dynamo
-	cd    *awslocal.CodeDeploy
-	cp    *awslocal.CodePipeline
-	sf    *awslocal.StepFunctions
-	hook  lambda.Handler
+	// db is the DynamoDB stand-in, for tests that stop it mid-run.
+	db   *dynalite.Server
+	cd   *awslocal.CodeDeploy
+	cp   *awslocal.CodePipeline
+	sf   *awslocal.StepFunctions
+	hook func(context.Context, json.RawMessage) (hookhandler.Response, error)
+	// events records what the gate publishes (Run Completed, with the
+	// verdict's reasons) in place of EventBridge.
+	events *eventRecorder
 	// def is the deployed state machine definition; schedules the deployed
 	// schedules' inputs per tier.
 	def       string
@@ -67,6 +76,15 @@ type options struct {
 	// wrapRunner replaces the runner's Lambda handler, e.g. to crash it.
 	wrapRunner func(sfnlocal.Handler) sfnlocal.Handler
 	sfnOpts    []sfnlocal.Option
+	// target, when set, is given Alertmanager's URL and returns the URL
+	// the environments name as the alertmanager target instead, e.g. a
+	// faulty front for it. Alertmanager still delivers to the sink.
+	target func(amURL string) string
+	// hookServices are the services the hook adds to every deployment;
+	// nil means [alertmanager], so every journey runs. An empty, non-nil
+	// slice adds none: a deployment whose AppSpec covers no journey's
+	// service then runs only the global journeys.
+	hookServices []string
 }
 
 func newWorld(t *testing.T, o options) *world {
@@ -76,6 +94,7 @@ func newWorld(t *testing.T, o options) *world {
 
 	// DynamoDB on dynalite.
 	db := dynalite.Start(t)
+	w.db = db
 	table := "journeygate"
 	if err := store.CreateTable(ctx, db.Client(), table); err != nil {
 		t.Fatal(err)
@@ -95,7 +114,7 @@ func newWorld(t *testing.T, o options) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sinkURL := serveFunctionURL(t, lambda.NewHandler(sinkH.Handle))
+	sinkURL := serveFunctionURL(t, func() lambda.Handler { return lambda.NewHandler(sinkH.Handle) })
 
 	// The system under test, delivering to the sink Lambda.
 	bin, err := alertmanager.EnsureBinary(ctx)
@@ -108,6 +127,10 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	t.Cleanup(am.Stop)
 
+	targetURL := am.URL
+	if o.target != nil {
+		targetURL = o.target(am.URL)
+	}
 	// local for hook-started runs; staging for the deployed schedules' inputs.
 	envs, err := envconfig.Parse("contract.yaml", []byte(fmt.Sprintf(`environments:
   local:
@@ -124,7 +147,7 @@ func newWorld(t *testing.T, o options) *world {
       quiet_window: 2s
     sink:
       correlate: [/groupLabels/jg_run, /commonLabels/jg_run]
-`, am.URL)), func(string) string { return "" })
+`, targetURL)), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +164,8 @@ func newWorld(t *testing.T, o options) *world {
 	// CodeDeploy, CodePipeline and Step Functions endpoints for the real SDK clients.
 	w.cd = awslocal.StartCodeDeploy(t)
 	w.cp = awslocal.StartCodePipeline(t)
-	gateH, err := gatehandler.New(w.store, w.cd.Client(), w.cp.Client())
+	w.events = &eventRecorder{}
+	gateH, err := gatehandler.New(w.store, w.cd.Client(), w.cp.Client(), gatehandler.WithEvents(w.events, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,12 +186,16 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	w.sf = awslocal.StartStepFunctions(t, w.execute)
 
-	hookH, err := hookhandler.New(hookhandler.Config{StateMachineArn: stateMachineARN, Environment: "local", Services: []string{"alertmanager"}},
+	services := o.hookServices
+	if services == nil {
+		services = []string{"alertmanager"}
+	}
+	hookH, err := hookhandler.New(hookhandler.Config{StateMachineArn: stateMachineARN, Environment: "local", Services: services},
 		w.sf.Client(), w.cd.Client(), w.cp.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.hook = lambda.NewHandler(hookH.Handle)
+	w.hook = hookH.Handle
 	return w
 }
 
@@ -188,9 +216,10 @@ func (w *world) execute(e awslocal.Execution) {
 	w.finishedC <- e.Name
 }
 
-// invokeHook delivers an event to the hook through aws-lambda-go's JSON path.
+// invokeHook delivers an event to the hook through aws-lambda-go's JSON
+// path, one lambda.Handler per delivery as separate instances would.
 func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
-	out, err := w.hook.Invoke(context.Background(), event)
+	out, err := lambda.NewHandler(w.hook).Invoke(context.Background(), event)
 	var resp hookhandler.Response
 	if err == nil {
 		err = json.Unmarshal(out, &resp)
@@ -231,8 +260,11 @@ func event(t *testing.T, name string, replace ...string) []byte {
 }
 
 // serveFunctionURL exposes a Lambda function-URL handler on loopback,
-// translating HTTP requests into function URL events as AWS does.
-func serveFunctionURL(t *testing.T, h lambda.Handler) string {
+// translating HTTP requests into function URL events as AWS does. Each
+// request gets its own handler from newHandler, as concurrent requests get
+// separate Lambda instances: one aws-lambda-go handler is not safe for
+// concurrent invokes.
+func serveFunctionURL(t *testing.T, newHandler func() lambda.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -245,7 +277,7 @@ func serveFunctionURL(t *testing.T, h lambda.Handler) string {
 			RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path}},
 		}
 		payload, _ := json.Marshal(ev)
-		out, err := h.Invoke(r.Context(), payload)
+		out, err := newHandler().Invoke(r.Context(), payload)
 		if err != nil {
 			http.Error(rw, err.Error(), http.StatusBadGateway)
 			return
@@ -263,4 +295,38 @@ func serveFunctionURL(t *testing.T, h lambda.Handler) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// eventRecorder stands in for EventBridge: it keeps the Run Completed
+// details the gate publishes, which carry the verdict's reasons even when
+// the store that would hold them is gone.
+type eventRecorder struct {
+	mu        sync.Mutex
+	completed []flow.RunCompleted
+}
+
+// PutEvents records every entry; an entry that is not a Run Completed
+// event with a JSON detail is rejected, as a malformed entry would be.
+func (r *eventRecorder) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		var rc flow.RunCompleted
+		if aws.ToString(e.DetailType) != flow.DetailRunCompleted || json.Unmarshal([]byte(aws.ToString(e.Detail)), &rc) != nil {
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("MalformedDetail")})
+			continue
+		}
+		r.mu.Lock()
+		r.completed = append(r.completed, rc)
+		r.mu.Unlock()
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{EventId: aws.String(rc.RunID)})
+	}
+	return out, nil
+}
+
+// runCompleted returns the Run Completed details published so far.
+func (r *eventRecorder) runCompleted() []flow.RunCompleted {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]flow.RunCompleted(nil), r.completed...)
 }

@@ -1,9 +1,11 @@
 package soak
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/test/alertmanager"
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // The defaults are CI's short version (`go test ./...`); `make soak` sets
@@ -114,7 +117,7 @@ func healthyPhase(t *testing.T) {
 	catalogueRuns := (*runsFlag + n - 1) / n
 	perRun := min(*concurrencyFlag, n)
 	workers := max(1, *concurrencyFlag/perRun)
-	out := t.Output()
+	out := figures(t, "4-soak-healthy.txt")
 	setupName := "one healthy Alertmanager " + alertmanager.Version
 	if fault != "" {
 		setupName = "one Alertmanager " + alertmanager.Version + " broken by " + fault + " (SELF-CHECK)"
@@ -379,7 +382,7 @@ func faultPhase(t *testing.T) {
 	}
 	wg.Wait()
 
-	out := t.Output()
+	out := figures(t, "5-soak-faults.txt")
 	fmt.Fprintf(out, "fault phase: each fault is a real Alertmanager %s configuration; %d run(s) of the catalogue against each\n", alertmanager.Version, *faultRunsFlag)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FAULT\tDETECTED\tVERDICT\tCLASS\tTO VERDICT\tFAILING JOURNEYS")
@@ -517,4 +520,17 @@ func joinStatuses(ss []gate.Status) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// figures returns the test's output, copied to name under repo.FiguresDir
+// when the test ends, for make test to print (go test shows a passing
+// package's output only with -v).
+func figures(t *testing.T, name string) io.Writer {
+	var b bytes.Buffer
+	t.Cleanup(func() {
+		if err := repo.WriteFigures(name, fmt.Sprintf("(test/soak %s, -soak.runs=%d)\n%s", t.Name(), *runsFlag, b.String())); err != nil {
+			t.Logf("figures not written: %v", err)
+		}
+	})
+	return io.MultiWriter(t.Output(), &b)
 }

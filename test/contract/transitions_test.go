@@ -1,0 +1,296 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/journeygate/journeygate/infra"
+	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/shared/costmodel"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/sfnlocal"
+)
+
+// invocationTimes records how long each runner invocation took, by
+// journey ("" for the plan), through world's wrapRunner.
+type invocationTimes struct {
+	mu   sync.Mutex
+	took map[string]time.Duration
+}
+
+func (it *invocationTimes) wrap(next sfnlocal.Handler) sfnlocal.Handler {
+	return func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+		var req struct {
+			Journey string `json:"journey"`
+		}
+		_ = json.Unmarshal(p, &req)
+		start := time.Now()
+		out, err := next(ctx, p)
+		it.mu.Lock()
+		it.took[req.Journey] += time.Since(start)
+		it.mu.Unlock()
+		return out, err
+	}
+}
+
+// measuredRuns holds what TestTransitionsPerRun measured, for
+// BenchmarkCostModel in the same test binary (tests run before benchmarks).
+var measuredRuns struct {
+	sync.Mutex
+	runs map[costmodel.Trigger]costmodel.Run
+}
+
+// TestTransitionsPerRun executes the deployed definition the way a
+// deployment and the global schedule start it, with the example journeys,
+// and pins the state transitions Standard workflows bill: Start, Plan, the
+// Map state and Decide per run, and one RunJourney per journey (the
+// runner's retries happen inside its Task, without transitions). A
+// definition that adds a state adds cost to every run and fails here. It
+// also keeps what the executions did for BenchmarkCostModel.
+func TestTransitionsPerRun(t *testing.T) {
+	t.Parallel()
+	times := &invocationTimes{took: map[string]time.Duration{}}
+	w := newWorld(t, options{wrapRunner: times.wrap})
+	tests := []struct {
+		name     string
+		trigger  costmodel.Trigger
+		start    func(t *testing.T) string // returns the run ID, or "" to take it from the output
+		journeys int
+		want     int
+	}{
+		{"deployment", costmodel.Deployment, func(t *testing.T) string {
+			addDeployment(w, "hook-transitions")
+			resp, err := w.invokeHook(codeDeployEvent(t, "hook-transitions"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp.RunID
+		}, 4, 4 + 4},
+		{"global schedule", costmodel.Schedule, func(t *testing.T) string {
+			input := strings.NewReplacer(
+				"<aws.scheduler.execution-id>", "0b7c4c1e-7d0a-4a43-9d55-4c7f1f0e2a11",
+				"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-global",
+			).Replace(w.schedules[journey.TierGlobal])
+			if _, err := w.sf.Client().StartExecution(context.Background(), &sfn.StartExecutionInput{
+				StateMachineArn: aws.String(stateMachineARN), Input: aws.String(input),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ""
+		}, 2, 4 + 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			times.mu.Lock()
+			clear(times.took)
+			times.mu.Unlock()
+			began := time.Now()
+			runID := tc.start(t)
+			res := w.waitExecutions(1)[0]
+			elapsed := time.Since(began)
+			out := gateOutput(t, res)
+			if out.Status != "Succeeded" {
+				t.Fatalf("verdict %s: %s", out.Status, out.Summary)
+			}
+			if runID == "" {
+				runID = out.RunID
+			}
+			results, err := w.store.Results(context.Background(), runID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := map[string]bool{}
+			for _, r := range results {
+				names[r.Journey] = true
+			}
+			if len(names) != tc.journeys {
+				t.Fatalf("%d journeys ran, want %d", len(names), tc.journeys)
+			}
+			if res.Transitions != tc.want {
+				t.Errorf("%d state transitions for %d journeys, want %d (4 per run and 1 per journey): %+v", res.Transitions, tc.journeys, tc.want, res.States)
+			}
+			run := measure(t, w.store, runID, results, times, tc.trigger)
+			run.Transitions, run.Elapsed = res.Transitions, elapsed
+			measuredRuns.Lock()
+			if measuredRuns.runs == nil {
+				measuredRuns.runs = map[costmodel.Trigger]costmodel.Run{}
+			}
+			measuredRuns.runs[tc.trigger] = run
+			measuredRuns.Unlock()
+		})
+	}
+}
+
+// measure turns a finished run as stored into the cost model's Run. Item
+// sizes are JSON sizes plus costmodel.KeyBytes; a journey's log bytes are
+// the EMF records the runner writes for it plus 300 bytes of log line per
+// attempt; the run's are the gate's EMF record plus 1.5 KB of log lines.
+func measure(t *testing.T, st *store.Dynamo, runID string, results []journey.Result, times *invocationTimes, trigger costmodel.Trigger) costmodel.Run {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := st.GetRun(ctx, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliveries, _, err := st.Deliveries(ctx, runID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counted countingWriter
+	emf := &metrics.Emitter{W: &counted}
+	run := costmodel.Run{Trigger: trigger, RunItemBytes: jsonSize(t, rec) + costmodel.KeyBytes}
+	byJourney := map[string][]journey.Result{}
+	var order []string
+	for _, r := range results {
+		if byJourney[r.Journey] == nil {
+			order = append(order, r.Journey)
+		}
+		byJourney[r.Journey] = append(byJourney[r.Journey], r)
+	}
+	times.mu.Lock()
+	defer times.mu.Unlock()
+	for _, name := range order {
+		rs := byJourney[name]
+		j := costmodel.JourneyRun{Name: name, Duration: times.took[name], Attempts: len(rs)}
+		size := 0
+		for _, r := range rs {
+			size += jsonSize(t, r) + costmodel.KeyBytes
+			for _, s := range r.Steps {
+				j.Waiting += s.Elapsed // an upper bound: every wait charged as sink polling
+			}
+		}
+		j.ResultBytes = size / len(rs)
+		for _, d := range deliveries {
+			if bytes.Contains(d.Body, []byte(`"jg_journey":"`+name+`"`)) {
+				j.Deliveries++
+				j.DeliveryBytes += jsonSize(t, d) + costmodel.KeyBytes
+			}
+		}
+		if j.Deliveries > 0 {
+			j.DeliveryBytes /= j.Deliveries
+		}
+		counted.n = 0
+		if err := emf.Journey(metrics.JourneyRun{Result: rs[len(rs)-1], Attempts: len(rs)}); err != nil {
+			t.Fatal(err)
+		}
+		j.LogBytes = counted.n + 300*len(rs)
+		run.Journeys = append(run.Journeys, j)
+	}
+	counted.n = 0
+	if err := emf.Gate(metrics.GateRun{RunID: runID, Environment: rec.Environment, Trigger: rec.Trigger, Status: rec.Verdict.Status}); err != nil {
+		t.Fatal(err)
+	}
+	run.LogBytes = counted.n + 1536
+	t.Logf("run %s: %d journeys, %d deliveries, run item %d bytes, runner invocations %v", runID, len(run.Journeys), len(deliveries), run.RunItemBytes, times.took)
+	return run
+}
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+func jsonSize(t *testing.T, v any) int {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b)
+}
+
+// BenchmarkCostModel prices the runs TestTransitionsPerRun executed
+// (run both: go test -run '^TestTransitionsPerRun$' -bench CostModel) with
+// package costmodel: the functions' memory sizes from the synthesized
+// staging template, the measured transitions, runner durations, results
+// and deliveries, and public us-east-1 prices. It reports US dollars per
+// journey run (all-in, and what one more journey adds), per deployment
+// gate and per scheduled global run, the same run as an Express workflow,
+// and a month of the global schedule, beside a CloudWatch Synthetics
+// canary run ($0.0012). Target (issue 7): at most $0.00004 per journey run.
+func BenchmarkCostModel(b *testing.B) {
+	measuredRuns.Lock()
+	deploy, okD := measuredRuns.runs[costmodel.Deployment]
+	sched, okS := measuredRuns.runs[costmodel.Schedule]
+	measuredRuns.Unlock()
+	if !okD || !okS {
+		b.Skip("no measured runs: run with -run '^TestTransitionsPerRun$' so the test executes them first")
+	}
+	mem := templateMemory(b)
+	m := costmodel.Defaults(mem, store.DeliveryPollBackoff)
+	// The freeze reads the environment's scheduled global runs in its
+	// 30-minute window: six runs of the 5-minute schedule and their results.
+	perSched := sched.RunItemBytes
+	for _, j := range sched.Journeys {
+		perSched += j.Attempts * j.ResultBytes
+	}
+	m.FreezeReadBytes = 6 * perSched
+	var gate, scheduled, express costmodel.Estimate
+	for b.Loop() {
+		gate = m.Standard(deploy)
+		scheduled = m.Standard(sched)
+		express = m.Express(sched)
+	}
+	const month = 30 * 24 * 60 / 5 // global runs every 5 minutes
+	b.ReportMetric(gate.PerJourneyRun(), "usd-per-journey-run")
+	b.ReportMetric(gate.MarginalPerJourneyRun(), "usd-per-added-journey-run")
+	b.ReportMetric(gate.Total(), "usd-per-deployment-gate")
+	b.ReportMetric(scheduled.Total(), "usd-per-scheduled-run")
+	b.ReportMetric(scheduled.PerJourneyRun(), "usd-per-scheduled-journey-run")
+	b.ReportMetric(express.Total(), "usd-per-scheduled-run-express")
+	b.ReportMetric(scheduled.Total()*month, "usd-per-month-global-schedule")
+	b.ReportMetric(express.Total()*month, "usd-per-month-global-schedule-express")
+	b.ReportMetric(costmodel.SyntheticsCanaryRun, "usd-per-canary-run")
+	b.ReportMetric(costmodel.SyntheticsCanaryRun/gate.PerJourneyRun(), "canary-runs-per-journey-run-cost")
+	for _, e := range []struct {
+		name string
+		e    costmodel.Estimate
+	}{{"deployment gate", gate}, {"scheduled run", scheduled}, {"scheduled run, Express", express}} {
+		o, j := e.e.Overhead, e.e.JourneyRuns
+		b.Logf("%s, %d journeys: total $%.8f = journeys $%.8f (Lambda %.8f, Step Functions %.8f, DynamoDB %.8f, logs %.8f) + run $%.8f (Lambda %.8f, Step Functions %.8f, DynamoDB %.8f, logs %.8f, other %.8f)",
+			e.name, e.e.Journeys, e.e.Total(), j.Total(), j.Lambda, j.StepFunctions, j.DynamoDB, j.Logs,
+			o.Total(), o.Lambda, o.StepFunctions, o.DynamoDB, o.Logs, o.Other)
+	}
+	for i, j := range deploy.Journeys {
+		c := gate.PerJourney[i]
+		b.Logf("  %s: $%.8f (runner %s, %d attempts, result %d B, %d deliveries, waited %s)", j.Name, c.Total(), j.Duration.Round(time.Millisecond), j.Attempts, j.ResultBytes, j.Deliveries, j.Waiting.Round(time.Millisecond))
+	}
+	b.Logf("memory (MB) from the template: %+v; transitions: deployment %d, schedule %d", mem, deploy.Transitions, sched.Transitions)
+}
+
+// templateMemory reads the functions' memory sizes from the synthesized
+// staging template.
+func templateMemory(b *testing.B) costmodel.Memory {
+	dir := b.TempDir()
+	s, err := infratest.Synthesize(dir, "staging", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := map[string]string{} // function name -> logical ID
+	for id, name := range s.Gate.FunctionLogicalIDs() {
+		ids[name] = id
+	}
+	mb := func(fn string) int {
+		v := s.Template.Resources[ids[fn]].Properties["MemorySize"]
+		switch n := v.(type) {
+		case float64:
+			return int(n)
+		case string:
+			i, _ := strconv.Atoi(n)
+			return i
+		}
+		b.Fatalf("function %s (%s) has no MemorySize in the template: %v", fn, ids[fn], v)
+		return 0
+	}
+	return costmodel.Memory{Hook: mb(infra.FunctionHook), Runner: mb(infra.FunctionRunner), Gate: mb(infra.FunctionGate), Sink: mb(infra.FunctionSink)}
+}
