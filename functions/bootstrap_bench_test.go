@@ -37,7 +37,7 @@ func buildBootstrap(b *testing.B, dir, name, goos, goarch string) string {
 
 // BenchmarkBootstrapSize reports the size of each function's bootstrap as
 // `make build` ships it (provided.al2023, linux/arm64), in MB (2^20
-// bytes). Target (issue 7): at most 12 MB; TestBootstrapSize fails past 15.
+// bytes). Target (issue 7): at most 12 MB, which TestBootstrapSize keeps.
 func BenchmarkBootstrapSize(b *testing.B) {
 	dir := b.TempDir()
 	for _, name := range names {

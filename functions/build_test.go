@@ -12,13 +12,15 @@ import (
 // names lists the functions `make build` builds.
 var names = []string{"hook", "runner", "gate", "sink"}
 
-// maxBootstrap is the size limit of one function's binary.
-const maxBootstrap = 15 << 20
+// maxBootstrap is the size limit of one function's binary: issue 7's
+// target of 12 MB (2^20 bytes), kept so that a new dependency that grows a
+// cold start is a decision, not an accident.
+const maxBootstrap = 12 << 20
 
 // TestBootstrapSize builds every function exactly as `make build` does
 // (provided.al2023 on arm64: GOOS=linux GOARCH=arm64 CGO_ENABLED=0,
 // -tags lambda.norpc -trimpath -ldflags="-s -w") into a temporary
-// directory and checks it is a static arm64 ELF of at most 15 MB.
+// directory and checks it is a static arm64 ELF of at most 12 MB.
 func TestBootstrapSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds four binaries")
@@ -42,7 +44,7 @@ func TestBootstrapSize(t *testing.T) {
 				t.Fatal(err)
 			}
 			if fi.Size() > maxBootstrap {
-				t.Errorf("%s/bootstrap is %.1f MB, more than 15 MB", name, float64(fi.Size())/(1<<20))
+				t.Errorf("%s/bootstrap is %.2f MB, more than %d MB", name, float64(fi.Size())/(1<<20), maxBootstrap>>20)
 			}
 			t.Logf("%s/bootstrap: %.1f MB", name, float64(fi.Size())/(1<<20))
 			f, err := elf.Open(out)

@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -31,7 +32,7 @@ func newLeases(ctx context.Context, st store.Store, cfg *envconfig.Config, geten
 		if err != nil {
 			return nil, fmt.Errorf("loading AWS configuration for the pools' secrets: %w", err)
 		}
-		opts = append(opts, secrets.WithSecretsManager(secretsmanager.NewFromConfig(awsCfg)), secrets.WithParameterStore(ssm.NewFromConfig(awsCfg)))
+		opts = append(opts, secrets.WithSecretsManager(awssecrets.SecretsManager(secretsmanager.NewFromConfig(awsCfg))), secrets.WithParameterStore(awssecrets.ParameterStore(ssm.NewFromConfig(awsCfg))))
 	}
 	res := secrets.New(opts...)
 	return lease.NewManager(ls, cfg, res, lease.WithLogger(secrets.NewLogger(log, res.Redactor())))

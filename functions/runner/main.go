@@ -37,6 +37,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -78,8 +79,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	st := store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table)
 	resolver := secrets.New(
-		secrets.WithSecretsManager(secretsmanager.NewFromConfig(awsCfg)),
-		secrets.WithParameterStore(ssm.NewFromConfig(awsCfg)),
+		secrets.WithSecretsManager(awssecrets.SecretsManager(secretsmanager.NewFromConfig(awsCfg))),
+		secrets.WithParameterStore(awssecrets.ParameterStore(ssm.NewFromConfig(awsCfg))),
 		secrets.WithGetenv(getenv),
 	)
 	leases, err := lease.NewManager(st, envs, resolver, lease.WithLogger(secrets.NewLogger(log, resolver.Redactor())))

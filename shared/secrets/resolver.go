@@ -7,12 +7,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // DefaultTTL is how long a Resolver keeps a fetched value by default.
@@ -22,18 +16,13 @@ const DefaultTTL = 5 * time.Minute
 // variable or JSON key that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// SecretsManagerAPI is the Secrets Manager call a Resolver makes
-// (*secretsmanager.Client implements it).
-type SecretsManagerAPI interface {
-	// GetSecretValue reads a secret's current value.
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
-// ParameterStoreAPI is the SSM call a Resolver makes (*ssm.Client
-// implements it).
-type ParameterStoreAPI interface {
-	// GetParameter reads one parameter.
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+// Fetcher reads one named value from a secret store: Secrets Manager or
+// Parameter Store (package awssecrets adapts their SDK clients, kept apart
+// so that programs that only redact do not link them). A name that does
+// not exist is an error wrapping ErrNotFound.
+type Fetcher interface {
+	// Fetch returns the current value of name.
+	Fetch(ctx context.Context, name string) (string, error)
 }
 
 // Error is a failure to resolve one reference. It names the reference,
@@ -56,11 +45,13 @@ type Option func(*Resolver)
 
 // WithSecretsManager sets the client for secretsmanager: references
 // (without it they fail).
-func WithSecretsManager(c SecretsManagerAPI) Option { return func(r *Resolver) { r.sm = c } }
+// (awssecrets.SecretsManager adapts the SDK client).
+func WithSecretsManager(f Fetcher) Option { return func(r *Resolver) { r.sm = f } }
 
 // WithParameterStore sets the client for ssm: references (without it they
 // fail).
-func WithParameterStore(c ParameterStoreAPI) Option { return func(r *Resolver) { r.ps = c } }
+// (awssecrets.ParameterStore adapts the SDK client).
+func WithParameterStore(f Fetcher) Option { return func(r *Resolver) { r.ps = f } }
 
 // WithGetenv sets how env: references are read, e.g. os.Getenv in main
 // (without it they fail).
@@ -81,8 +72,8 @@ func WithRedactor(red *Redactor) Option { return func(r *Resolver) { r.red = red
 // Resolver resolves references to values, caching fetched ones. It is safe
 // for concurrent use.
 type Resolver struct {
-	sm     SecretsManagerAPI
-	ps     ParameterStoreAPI
+	sm     Fetcher
+	ps     Fetcher
 	getenv func(string) string
 	ttl    time.Duration
 	now    func() time.Time
@@ -218,35 +209,12 @@ func (r *Resolver) load(ctx context.Context, src source) (string, error) {
 		if r.sm == nil {
 			return "", errors.New("no Secrets Manager client (WithSecretsManager)")
 		}
-		out, err := r.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(src.name)})
-		var nf *smtypes.ResourceNotFoundException
-		if errors.As(err, &nf) {
-			return "", fmt.Errorf("%w: %w", ErrNotFound, err)
-		}
-		if err != nil {
-			return "", err
-		}
-		if out.SecretString == nil {
-			return "", errors.New("the secret has no SecretString (binary secrets are not supported)")
-		}
-		return *out.SecretString, nil
+		return r.sm.Fetch(ctx, src.name)
 	case SSM:
 		if r.ps == nil {
 			return "", errors.New("no Parameter Store client (WithParameterStore)")
 		}
-		out, err := r.ps.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(src.name), WithDecryption: aws.Bool(true)})
-		var nf *ssmtypes.ParameterNotFound
-		var vnf *ssmtypes.ParameterVersionNotFound
-		if errors.As(err, &nf) || errors.As(err, &vnf) {
-			return "", fmt.Errorf("%w: %w", ErrNotFound, err)
-		}
-		if err != nil {
-			return "", err
-		}
-		if out.Parameter == nil || out.Parameter.Value == nil {
-			return "", errors.New("the parameter has no value")
-		}
-		return *out.Parameter.Value, nil
+		return r.ps.Fetch(ctx, src.name)
 	}
 	return "", fmt.Errorf("scheme %q cannot be fetched", src.scheme)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
 	"github.com/journeygate/journeygate/test/awslocal"
 )
 
@@ -78,8 +79,8 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) resolver(opts ...secrets.Option) *secrets.Resolver {
 	base := []secrets.Option{
-		secrets.WithSecretsManager(f.sm.Client()),
-		secrets.WithParameterStore(f.ps.Client()),
+		secrets.WithSecretsManager(awssecrets.SecretsManager(f.sm.Client())),
+		secrets.WithParameterStore(awssecrets.ParameterStore(f.ps.Client())),
 		secrets.WithGetenv(func(k string) string { return f.env[k] }),
 	}
 	return secrets.New(append(base, opts...)...)
@@ -270,7 +271,7 @@ func TestNoCaching(t *testing.T) {
 
 // gated lets the first GetSecretValue through only when released.
 type gated struct {
-	secrets.SecretsManagerAPI
+	awssecrets.SecretsManagerAPI
 	release chan struct{}
 	once    sync.Once
 }
@@ -291,7 +292,7 @@ func (g *gated) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecret
 func TestConcurrentResolutionsShareOneCall(t *testing.T) {
 	f := newFixture(t)
 	g := &gated{SecretsManagerAPI: f.sm.Client(), release: make(chan struct{})}
-	r := f.resolver(secrets.WithSecretsManager(g))
+	r := f.resolver(secrets.WithSecretsManager(awssecrets.SecretsManager(g)))
 	refs := []string{"secretsmanager:journeygate/db#password", "secretsmanager:journeygate/db#username", "secretsmanager:" + f.tokenID, "ssm:/journeygate/staging/api-key", "env:JG_TOKEN"}
 	want := map[string]string{refs[0]: dbPassword, refs[1]: "svc-journeygate", refs[2]: sinkToken, refs[3]: apiKey, refs[4]: envToken}
 	const perRef = 20
@@ -329,7 +330,7 @@ func TestConcurrentResolutionsShareOneCall(t *testing.T) {
 func TestWaiterOutlivesACancelledFetch(t *testing.T) {
 	f := newFixture(t)
 	g := &gated{SecretsManagerAPI: f.sm.Client(), release: make(chan struct{})}
-	r := f.resolver(secrets.WithSecretsManager(g))
+	r := f.resolver(secrets.WithSecretsManager(awssecrets.SecretsManager(g)))
 	leaderCtx, cancel := context.WithCancel(ctx(t))
 	leaderErr := make(chan error, 1)
 	go func() {
@@ -359,7 +360,7 @@ func TestWaiterGivesUpWithItsContext(t *testing.T) {
 	f := newFixture(t)
 	g := &gated{SecretsManagerAPI: f.sm.Client(), release: make(chan struct{})}
 	defer close(g.release)
-	r := f.resolver(secrets.WithSecretsManager(g))
+	r := f.resolver(secrets.WithSecretsManager(awssecrets.SecretsManager(g)))
 	go func() { _, _ = r.Resolve(ctx(t), "secretsmanager:journeygate/sink-token") }()
 	time.Sleep(10 * time.Millisecond)
 	short, cancel := context.WithTimeout(ctx(t), 20*time.Millisecond)
