@@ -44,6 +44,7 @@ type deployFile struct {
 		LogRetention      string            `yaml:"log_retention"`
 		AlarmPeriods      int               `yaml:"alarm_periods"`
 		MaxConcurrency    int               `yaml:"max_concurrency"`
+		ReportRetention   int               `yaml:"report_retention_days"`
 	} `yaml:"environments"`
 }
 
@@ -94,20 +95,24 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		if e.MaxConcurrency < 0 {
 			p.Add(at("max_concurrency"), "%d is negative: want at least 1 (0 or absent: the default)", e.MaxConcurrency)
 		}
+		if e.ReportRetention < 0 || e.ReportRetention > maxReportRetentionDays {
+			p.Add(at("report_retention_days"), "%d: want 1 to %d days (0 or absent: %d)", e.ReportRetention, maxReportRetentionDays, DefaultReportRetentionDays)
+		}
 		d := Deployment{
 			Account: expand(e.Account, "account"),
 			Region:  expand(e.Region, "region"),
 			Props: Props{
-				Environment:       name,
-				Production:        e.Production,
-				Services:          e.Services,
-				DeploymentGroups:  e.DeploymentGroups,
-				CodePipeline:      e.CodePipeline,
-				PagerDutyURL:      expand(e.PagerDutyURL, "pagerduty_url"),
-				RunnerEnvironment: map[string]string{},
-				AlarmPeriods:      e.AlarmPeriods,
-				MaxConcurrency:    e.MaxConcurrency,
-				Schedules:         map[journey.Tier]time.Duration{},
+				Environment:         name,
+				Production:          e.Production,
+				Services:            e.Services,
+				DeploymentGroups:    e.DeploymentGroups,
+				CodePipeline:        e.CodePipeline,
+				PagerDutyURL:        expand(e.PagerDutyURL, "pagerduty_url"),
+				RunnerEnvironment:   map[string]string{},
+				AlarmPeriods:        e.AlarmPeriods,
+				MaxConcurrency:      e.MaxConcurrency,
+				ReportRetentionDays: e.ReportRetention,
+				Schedules:           map[journey.Tier]time.Duration{},
 			},
 		}
 		if u := d.Props.PagerDutyURL; u != "" && !strings.HasPrefix(u, "https://") {
