@@ -14,6 +14,10 @@
 // names, parameter names and ARNs contain no '#', so the first one starts
 // the key. Parse checks a reference's form up front, without fetching it.
 //
+// The two services are reached through Fetchers (WithSecretsManager,
+// WithParameterStore); package awssecrets adapts the SDK clients, apart
+// from this package so that programs that only redact do not link them.
+//
 // A Resolver fetches each Secrets Manager secret and each parameter once
 // per TTL (default DefaultTTL) and keeps the value in memory for the life
 // of the process, a Lambda container in the cloud; references differing
