@@ -58,7 +58,7 @@ type TimeoutError struct {
 func (e *TimeoutError) Error() string {
 	checks := fmt.Sprintf("%d checks", e.Attempts)
 	if e.Attempts == 1 {
-		checks = "1 check" // a sink wait watches the sink in one check
+		checks = "1 check"
 	}
 	if e.Last == nil {
 		return fmt.Sprintf("condition not met after %s (%s)", e.Elapsed.Round(time.Millisecond), checks)
