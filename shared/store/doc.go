@@ -106,6 +106,10 @@
 // attribute_not_exists(verdict); a lost condition is ErrExists when
 // DynamoDB returns the old item (ReturnValuesOnConditionCheckFailure) and
 // otherwise (local stand-ins) one GetItem tells ErrExists from ErrNotFound.
+// MarkReported (deployment runs only, after their report) is one UpdateItem
+// setting "reportedAt", conditional on the run existing and the attribute
+// being absent or zero; a lost condition is one GetItem to tell "marked
+// before" (nil) from ErrNotFound.
 // Results (and RunResults) is one consistent Query of PK=RUN#<run>: the run
 // item proves the run exists and the result items come with it; results are
 // sorted by journey and attempt in the client, so names containing '#' sort

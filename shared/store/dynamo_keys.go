@@ -24,6 +24,8 @@ const (
 	attrEnv     = "environment"
 	attrVerdict = "verdict"
 	attrFinish  = "finishedAt"
+	// attrReported is RunRecord.ReportedAt's attribute.
+	attrReported = "reportedAt"
 
 	// IndexHistoryByEnvJourney serves History with a journey and an environment.
 	IndexHistoryByEnvJourney = "GSI1"

@@ -356,3 +356,42 @@ func (d *Dynamo) putNew(ctx context.Context, item map[string]types.AttributeValu
 	}
 	return nil
 }
+
+// MarkReported sets the run item's reportedAt once, with one conditional
+// UpdateItem (CreateRun writes a zero time, so "unset" is absent or zero);
+// ErrNotFound without the run.
+func (d *Dynamo) MarkReported(ctx context.Context, runID string, at time.Time) error {
+	if err := ValidateRunID(runID); err != nil {
+		return err
+	}
+	if err := d.ready(ctx); err != nil {
+		return err
+	}
+	av, err := marshalValue(at.UTC())
+	if err != nil {
+		return fmt.Errorf("dynamodb %s: encode report time: %w", d.table, err)
+	}
+	zero, err := marshalValue(time.Time{})
+	if err != nil {
+		return fmt.Errorf("dynamodb %s: encode zero time: %w", d.table, err)
+	}
+	_, err = d.api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(d.table),
+		Key:                       runKey(runID),
+		UpdateExpression:          aws.String("SET #r = :r"),
+		ConditionExpression:       aws.String("attribute_exists(#pk) AND (attribute_not_exists(#r) OR #r = :zero)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#r": attrReported},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": av, ":zero": zero},
+	})
+	if _, lost := conditionFailed(err); lost {
+		// Marked before, or no such run: one read tells them apart.
+		if _, gerr := d.GetRun(ctx, runID); gerr != nil {
+			return gerr
+		}
+		return nil
+	}
+	if err != nil {
+		return d.fail(ctx, fmt.Sprintf("mark run %q reported", runID), err)
+	}
+	return nil
+}

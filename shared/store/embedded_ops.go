@@ -236,3 +236,25 @@ func putIndex(tx *bolt.Tx, target []byte, entries map[string][]byte) error {
 	}
 	return nil
 }
+
+// MarkReported sets the run's ReportedAt once; ErrNotFound without the run.
+func (e *Embedded) MarkReported(ctx context.Context, runID string, at time.Time) error {
+	if err := ValidateRunID(runID); err != nil {
+		return err
+	}
+	return e.update(ctx, func(tx *bolt.Tx) error {
+		run, err := getRun(tx, runID)
+		if err != nil {
+			return err
+		}
+		if !run.ReportedAt.IsZero() {
+			return nil
+		}
+		run.ReportedAt = at.UTC()
+		runs, err := bucket(tx, bRuns)
+		if err != nil {
+			return err
+		}
+		return put(runs, []byte(runID), run)
+	})
+}

@@ -52,6 +52,9 @@ type RunRecord struct {
 	// Revisions lists the verdicts a re-decision replaced, oldest first
 	// (VerdictReviser); Verdict is the current one.
 	Revisions []Revision `json:"revisions,omitempty"`
+	// ReportedAt is when the verdict first reached the deployment waiting
+	// for it (ReportMarker); zero until then, and for runs nobody waits for.
+	ReportedAt time.Time `json:"reportedAt,omitzero"`
 }
 
 // HistoryQuery selects journey results across runs; zero fields do not filter.

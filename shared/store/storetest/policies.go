@@ -20,6 +20,7 @@ type PolicyStore interface {
 	store.Store
 	store.OverrideStore
 	store.VerdictReviser
+	store.ReportMarker
 }
 
 // RunPolicies checks that the stores returned by open behave as
@@ -39,6 +40,7 @@ func RunPolicies(t *testing.T, open func(t *testing.T) PolicyStore) {
 		{"ReviseVerdict", testReviseVerdict},
 		{"ReviseVerdictErrors", testReviseVerdictErrors},
 		{"ConcurrentRevisions", testConcurrentRevisions},
+		{"MarkReported", testMarkReported},
 		{"ScheduledResults", testScheduledResults},
 		{"GatePolicy", testGatePolicy},
 	}
@@ -509,5 +511,36 @@ func testGatePolicy(t *testing.T, s PolicyStore) {
 	sched.Trigger, sched.Deployment = store.TriggerSchedule, ""
 	if p, _, _ := store.GatePolicy(ctx, s, sched, 30*time.Minute, now); p.Freeze != nil || p.Overrides != nil {
 		t.Errorf("scheduled run got policy inputs %s", dump(p))
+	}
+}
+
+// testMarkReported: the first report time is kept, a later mark changes
+// nothing, and a run that does not exist is ErrNotFound.
+func testMarkReported(t *testing.T, s PolicyStore) {
+	ctx := t.Context()
+	if err := s.MarkReported(ctx, "no-such-run", at(0)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown run: %v, want ErrNotFound", err)
+	}
+	mustCreateRun(t, s, newRun("run-1", "staging", base))
+	if err := s.PutVerdict(ctx, "run-1", newVerdict("Failed"), at(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetRun(ctx, "run-1"); err != nil || !got.ReportedAt.IsZero() {
+		t.Fatalf("before any report: ReportedAt %v, err %v; want zero", got.ReportedAt, err)
+	}
+	for _, when := range []time.Time{at(2 * time.Second), at(5 * time.Second)} {
+		if err := s.MarkReported(ctx, "run-1", when); err != nil {
+			t.Fatalf("MarkReported(%v): %v", when, err)
+		}
+	}
+	got, err := s.GetRun(ctx, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ReportedAt.Equal(at(2 * time.Second)) {
+		t.Errorf("ReportedAt = %v, want the first report's %v", got.ReportedAt, at(2*time.Second))
+	}
+	if got.Verdict == nil || got.Verdict.Status != "Failed" {
+		t.Errorf("marking reported changed the verdict: %+v", got.Verdict)
 	}
 }

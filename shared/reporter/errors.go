@@ -1,0 +1,34 @@
+package reporter
+
+import "fmt"
+
+// ReportError is a report that could not be sent; Target names where it should
+// have gone. Its name is what Step Functions matches in Retry and Catch.
+type ReportError struct {
+	Target   string
+	Status   string
+	Attempts int
+	Err      error
+}
+
+func (e *ReportError) Error() string {
+	return fmt.Sprintf("reporting %s to %s: %v (after %d attempts)", e.Status, e.Target, e.Err, e.Attempts)
+}
+
+// Unwrap returns the underlying error.
+func (e *ReportError) Unwrap() error { return e.Err }
+
+// InvalidTargetError is a trigger that names no deployment to report to.
+type InvalidTargetError struct {
+	Reason string
+}
+
+func (e *InvalidTargetError) Error() string { return "nowhere to report: " + e.Reason }
+
+// PanicError is a panic inside a report call.
+type PanicError struct {
+	Value string
+	Stack string
+}
+
+func (e *PanicError) Error() string { return "report call panicked: " + e.Value }
