@@ -170,30 +170,52 @@ func (j *JourneyGate) addTable() {
 
 func (j *JourneyGate) addTopic() {
 	// A customer managed key: CloudWatch alarms and EventBridge can only
-	// publish to an encrypted topic whose key lets them.
+	// publish to an encrypted topic whose key lets them. The Journey Failed
+	// rule's topic target grants EventBridge its part (topic and key);
+	// alarms are not grantees, so CloudWatch's is written here, on both.
 	j.topicKey = awskms.NewKey(j.Construct, jsii.String("TopicKey"), &awskms.KeyProps{
 		Description:       jsii.String("journeygate alarm topic (" + j.props.Environment + ")"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
 	})
-	for _, svc := range []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"} {
-		j.topicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("Publish from " + svc),
-			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(svc), nil)},
-			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-			Resources:  jsii.Strings("*"),
-		}), nil)
-	}
+	// In a key policy, the resource is the key itself.
+	j.topicKey.AddToResourcePolicy(j.alarmsMay("AlarmsUseKey", jsii.String("*"), "kms:Decrypt", "kms:GenerateDataKey*"), nil)
 	j.topic = awssns.NewTopic(j.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("journeygate " + j.props.Environment),
 		MasterKey:   j.topicKey,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	// The topic policy EnforceSSL creates replaces SNS's default one (which
+	// let anything acting for this account publish): without this
+	// statement no alarm could page anyone.
+	j.topic.AddToResourcePolicy(j.alarmsMay("AlarmsPublish", j.topic.TopicArn(), "sns:Publish"))
 	if j.props.PagerDutyURL != "" {
 		j.topic.AddSubscription(awssnssubscriptions.NewUrlSubscription(jsii.String(j.props.PagerDutyURL), &awssnssubscriptions.UrlSubscriptionProps{
 			Protocol: awssns.SubscriptionProtocol_HTTPS,
 		}))
 	}
+}
+
+// alarmsMay is a statement letting CloudWatch make these calls on
+// resource for this stack's alarms only (this account and region, named
+// with alarmNamePrefix): no other account's alarm can use it as a
+// confused deputy.
+func (j *JourneyGate) alarmsMay(sid string, resource *string, actions ...string) awsiam.PolicyStatement {
+	stack := awscdk.Stack_Of(j.Construct)
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String(sid),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings(actions...),
+		Resources:  &[]*string{resource},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+				ResourceName: jsii.String(alarmNamePrefix(j.props.Environment) + "*"),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+		},
+	})
 }
 
 // functionSpec is what differs between the four functions.

@@ -67,6 +67,10 @@ func (j *JourneyGate) journeyMetric(name, statistic string, period time.Duration
 	})
 }
 
+// alarmNamePrefix starts the name of each of the environment's alarms; the
+// alarm topic lets CloudWatch publish for alarms named so.
+func alarmNamePrefix(environment string) string { return "journeygate-" + environment + "-" }
+
 // addAlarms adds one alarm per scheduled tier and one per global journey:
 // any failed journey in AlarmPeriods consecutive schedule periods, or none
 // reported at all (a schedule that stopped running is not healthy).
@@ -90,13 +94,13 @@ func (j *JourneyGate) addAlarms() {
 	}
 	for _, tier := range j.scheduledTiers() {
 		period := j.props.Schedules[tier]
-		add(tierID(tier)+"TierAlarm", fmt.Sprintf("journeygate-%s-%s-journeys", env, tier),
+		add(tierID(tier)+"TierAlarm", fmt.Sprintf("%s%s-journeys", alarmNamePrefix(env), tier),
 			fmt.Sprintf("A %s journey failed in %s (or none ran) in %d consecutive %s periods. Investigate: journeygate history; journeygate show RUN_ID.", tier, env, j.props.AlarmPeriods, minutes(period)),
 			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier))})
 	}
 	if period := j.props.Schedules[journey.TierGlobal]; period != 0 {
 		for _, name := range globalJourneys(j.props.Journeys) {
-			add("JourneyAlarm"+pascal(name), fmt.Sprintf("journeygate-%s-%s", env, name),
+			add("JourneyAlarm"+pascal(name), alarmNamePrefix(env)+name,
 				fmt.Sprintf("Global journey %s failed in %s (or did not run) in %d consecutive %s periods. Investigate: journeygate history --journey %s.", name, env, j.props.AlarmPeriods, minutes(period), name),
 				period, map[string]*string{
 					metrics.DimJourney: jsii.String(name), metrics.DimEnvironment: jsii.String(env),
