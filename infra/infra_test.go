@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -25,6 +26,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/test/aslcheck"
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // synths caches one synthesis per variant: each takes a few seconds.
@@ -157,7 +159,8 @@ func TestTable(t *testing.T) {
 		policy     string
 	}{{"staging", false, "Delete"}, {"production", true, "Retain"}} {
 		t.Run(tc.variant, func(t *testing.T) {
-			tpl := synth(t, tc.variant).Assert()
+			s := synth(t, tc.variant)
+			tpl := s.Assert()
 			check(t, "table properties", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{
 					"BillingMode":                      "PAY_PER_REQUEST",
@@ -174,6 +177,20 @@ func TestTable(t *testing.T) {
 			check(t, "table deletion policy", func() {
 				tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{"DeletionPolicy": tc.policy}))
 			})
+			// The verdict log group is the audit trail: kept as the table is.
+			verdicts := s.Stack.Resolve(s.Stack.GetLogicalId(s.Gate.Node().FindChild(jsii.String("VerdictLogs")).Node().DefaultChild().(awscdk.CfnElement)))
+			if got := s.Template.Resources[verdicts.(string)]; got.Type != "AWS::Logs::LogGroup" {
+				t.Errorf("verdict logs %v are a %q", verdicts, got.Type)
+			}
+			var raw struct {
+				Resources map[string]struct{ DeletionPolicy, UpdateReplacePolicy string }
+			}
+			if err := json.Unmarshal(s.JSON, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if r := raw.Resources[verdicts.(string)]; r.DeletionPolicy != tc.policy || r.UpdateReplacePolicy != tc.policy {
+				t.Errorf("verdict log group: DeletionPolicy %q, UpdateReplacePolicy %q; want %s as the table", r.DeletionPolicy, r.UpdateReplacePolicy, tc.policy)
+			}
 			// The indexes are the store's: same names and keys.
 			gsis := assertions.NewCapture(nil)
 			check(t, "indexes", func() {
@@ -247,6 +264,56 @@ func TestFunctions(t *testing.T) {
 	check(t, "log retention", func() {
 		tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), props(map[string]any{"RetentionInDays": assertions.Match_AnyValue()}))
 	})
+}
+
+// TestSampleEventsAreAsAWSSendsThem: events/ holds what AWS would send the
+// deployed staging stack. A CodePipeline job names the hook as deployed
+// and, on its first invocation, has no continuationToken (AWS adds one only
+// when re-invoking a job the function answered with one).
+func TestSampleEventsAreAsAWSSendsThem(t *testing.T) {
+	s := synth(t, "staging")
+	hook := s.Template.Resources[idOf(t, s, infra.FunctionHook)].Properties["FunctionName"]
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample events (%v)", err)
+	}
+	jobs := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			Job *struct {
+				Data map[string]json.RawMessage `json:"data"`
+			} `json:"CodePipeline.job"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if ev.Job == nil {
+			continue
+		}
+		jobs++
+		name := filepath.Base(f)
+		if tok, ok := ev.Job.Data["continuationToken"]; ok && (string(tok) == `""` || string(tok) == "null") {
+			t.Errorf("%s: continuationToken %s; a first invocation has none at all", name, tok)
+		}
+		var action struct {
+			Configuration struct{ FunctionName string } `json:"configuration"`
+		}
+		_ = json.Unmarshal(ev.Job.Data["actionConfiguration"], &action)
+		if action.Configuration.FunctionName != hook {
+			t.Errorf("%s: FunctionName %q, want the deployed hook %v", name, action.Configuration.FunctionName, hook)
+		}
+	}
+	if jobs == 0 {
+		t.Error("no CodePipeline job among the sample events")
+	}
 }
 
 func TestStateMachineIsTheFlowDefinition(t *testing.T) {
@@ -496,11 +563,42 @@ func TestLeastPrivilege(t *testing.T) {
 	if hook["states:StartExecution"] != fmt.Sprintf(`{"Ref":%q}`, sm) {
 		t.Errorf("hook: states:StartExecution on %s, want this state machine only", hook["states:StartExecution"])
 	}
+	// PutLifecycleEventHookExecutionStatus has no resource types (Service
+	// Authorization Reference): only * can allow it, in a statement of its
+	// own. GetDeployment has: the configured groups only, for the hook.
 	for _, fn := range []string{infra.FunctionHook, infra.FunctionGate} {
-		a := actions(fn)
-		r := a["codedeploy:PutLifecycleEventHookExecutionStatus"]
-		if !strings.Contains(r, "deploymentgroup:alertmanager/alertmanager-staging") || strings.Contains(r, `"*"`) {
-			t.Errorf("%s: codedeploy:PutLifecycleEventHookExecutionStatus on %s, want the configured deployment group only", fn, r)
+		n := 0
+		for _, st := range statements[fn] {
+			if !slices.Contains(list(st["Action"]), "codedeploy:PutLifecycleEventHookExecutionStatus") {
+				continue
+			}
+			n++
+			if got := list(st["Action"]); len(got) != 1 || st["Resource"] != "*" {
+				t.Errorf("%s: codedeploy:PutLifecycleEventHookExecutionStatus granted with %v on %v, want alone on *", fn, got, st["Resource"])
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d statements allow codedeploy:PutLifecycleEventHookExecutionStatus, want 1", fn, n)
+		}
+	}
+	if r := actions(infra.FunctionHook)["codedeploy:GetDeployment"]; !strings.Contains(r, "deploymentgroup:alertmanager/alertmanager-staging") || strings.Contains(r, `"*"`) {
+		t.Errorf("hook: codedeploy:GetDeployment on %s, want the configured deployment group only", r)
+	}
+	if r, ok := actions(infra.FunctionGate)["codedeploy:GetDeployment"]; ok {
+		t.Errorf("gate: codedeploy:GetDeployment on %s, a call it never makes", r)
+	}
+	// Of the table calls, only Query and Scan act on an index.
+	for fn, sts := range statements {
+		for _, st := range sts {
+			res, _ := json.Marshal(st["Resource"])
+			if !strings.Contains(string(res), "/index/") {
+				continue
+			}
+			for _, a := range list(st["Action"]) {
+				if a != "dynamodb:Query" && a != "dynamodb:Scan" {
+					t.Errorf("%s: %s granted on an index (%s), where it does nothing", fn, a, res)
+				}
+			}
 		}
 	}
 	for fn, want := range map[string][]string{

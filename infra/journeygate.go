@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ type JourneyGate struct {
 	reportLogs   awss3.Bucket
 
 	codePipelinePolicies []awsiam.Policy
+	codeDeployPolicies   []awsiam.Policy
 	schedules            map[journey.Tier]awsscheduler.Schedule
 	alarms               []awscloudwatch.Alarm
 	alarmNames           []string
@@ -139,10 +141,6 @@ func (j *JourneyGate) Schedule(tier journey.Tier) awsscheduler.Schedule { return
 
 func (j *JourneyGate) addTable() {
 	in := store.TableInput("")
-	removal := awscdk.RemovalPolicy_DESTROY
-	if j.props.Production {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
 	attr := func(name *string) *awsdynamodb.Attribute {
 		return &awsdynamodb.Attribute{Name: name, Type: awsdynamodb.AttributeType_STRING}
 	}
@@ -156,7 +154,7 @@ func (j *JourneyGate) addTable() {
 		},
 		TimeToLiveAttribute: jsii.String(store.TTLAttribute),
 		DeletionProtection:  jsii.Bool(j.props.Production),
-		RemovalPolicy:       removal,
+		RemovalPolicy:       j.keptInProduction(),
 	})
 	for _, ix := range in.GlobalSecondaryIndexes {
 		j.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
@@ -166,6 +164,16 @@ func (j *JourneyGate) addTable() {
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		})
 	}
+}
+
+// keptInProduction is the removal policy of what holds the record of runs
+// (the table, the verdict log group) or is shared with the target (the
+// sink token): kept when a production stack is deleted.
+func (j *JourneyGate) keptInProduction() awscdk.RemovalPolicy {
+	if j.props.Production {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
 }
 
 func (j *JourneyGate) addTopic() {
@@ -325,17 +333,13 @@ func (j *JourneyGate) addStateMachine() error {
 }
 
 func (j *JourneyGate) addSink() {
-	removal := awscdk.RemovalPolicy_DESTROY
-	if j.props.Production {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
 	j.sinkSecret = awssecretsmanager.NewSecret(j.Construct, jsii.String("SinkToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("Bearer token the system under test sends to the journeygate sink (" + j.props.Environment + ")"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength:     jsii.Number(48),
 			ExcludePunctuation: jsii.Bool(true),
 		},
-		RemovalPolicy: removal,
+		RemovalPolicy: j.keptInProduction(),
 	})
 	sink := j.SinkFunction()
 	j.sinkSecret.GrantRead(sink, nil)
@@ -353,10 +357,11 @@ func (j *JourneyGate) addEvents() {
 		fn.AddEnvironment(jsii.String("JOURNEYGATE_EVENT_BUS"), bus.EventBusName(), nil)
 	}
 	// Every verdict goes to a log group: an audit trail, and the
-	// dashboard's recent verdicts.
+	// dashboard's recent verdicts. Production's outlives the stack, as its
+	// table does.
 	j.verdictLogs = awslogs.NewLogGroup(j.Construct, jsii.String("VerdictLogs"), &awslogs.LogGroupProps{
 		Retention:     retentionDays(max(j.props.LogRetention, 365*24*time.Hour)),
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		RemovalPolicy: j.keptInProduction(),
 	})
 	j.addVerdictLogRule()
 	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
@@ -391,12 +396,22 @@ func (j *JourneyGate) grant() {
 				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 			}))
 		}
+		// The hook looks the deployment up (application, group, revision).
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: j.HookFunction(), Actions: jsii.Strings("codedeploy:GetDeployment"), ResourceArns: &arns,
+		})
+		// PutLifecycleEventHookExecutionStatus has no resource types (the
+		// Service Authorization Reference lists it wildcard-only): scoped
+		// to deployment groups it may be denied on every report. On * in
+		// a policy of its own, so its finding's suppression is about it.
 		for _, fn := range reporters {
-			awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-				Grantee:      fn,
-				Actions:      jsii.Strings("codedeploy:PutLifecycleEventHookExecutionStatus", "codedeploy:GetDeployment"),
-				ResourceArns: &arns,
-			})
+			j.codeDeployPolicies = append(j.codeDeployPolicies, awsiam.NewPolicy(j.Construct, jsii.String(*fn.Node().Id()+"CodeDeployStatus"), &awsiam.PolicyProps{
+				Roles: &[]awsiam.IRole{fn.Role()},
+				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("codedeploy:PutLifecycleEventHookExecutionStatus"),
+					Resources: jsii.Strings("*"),
+				})},
+			}))
 		}
 	}
 	if j.props.CodePipeline {
@@ -414,15 +429,25 @@ func (j *JourneyGate) grant() {
 	}
 }
 
-// grantTable lets fn make these calls on the table and its indexes.
+// grantTable lets fn make these calls on the table, and Query (the one
+// call of these that reads an index) on its named indexes too: item calls
+// granted on an index ARN would do nothing.
 func (j *JourneyGate) grantTable(fn awslambda.Function, actions ...string) {
-	resources := []*string{j.table.TableArn()}
-	for _, ix := range store.TableInput("").GlobalSecondaryIndexes {
-		resources = append(resources, jsii.String(*j.table.TableArn()+"/index/"+*ix.IndexName))
+	items := slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return a == "dynamodb:Query" })
+	if len(items) > 0 {
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: fn, Actions: jsii.Strings(items...), ResourceArns: &[]*string{j.table.TableArn()},
+		})
 	}
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-		Grantee: fn, Actions: jsii.Strings(actions...), ResourceArns: &resources,
-	})
+	if len(items) < len(actions) {
+		resources := []*string{j.table.TableArn()}
+		for _, ix := range store.TableInput("").GlobalSecondaryIndexes {
+			resources = append(resources, jsii.String(*j.table.TableArn()+"/index/"+*ix.IndexName))
+		}
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee: fn, Actions: jsii.Strings("dynamodb:Query"), ResourceArns: &resources,
+		})
+	}
 }
 
 // addVerdictLogRule sends every run-completed event to the verdict log

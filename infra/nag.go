@@ -29,6 +29,11 @@ func (j *JourneyGate) suppressFindings() {
 			"codepipeline:PutJobSuccessResult and PutJobFailureResult do not support resource-level permissions (a job ID is not an ARN); only the two result calls are allowed.",
 			"Resource::*")
 	}
+	for _, p := range j.codeDeployPolicies {
+		suppress(p, "AwsSolutions-IAM5",
+			"codedeploy:PutLifecycleEventHookExecutionStatus has no resource types in the Service Authorization Reference (wildcard only): it can only set the status of a lifecycle hook execution of a deployment in this account, and it is the only action allowed here.",
+			"Resource::*")
+	}
 	stack := awscdk.Stack_Of(j.Construct)
 	reportsID, _ := stack.Resolve(stack.GetLogicalId(j.reports.Node().DefaultChild().(awscdk.CfnElement))).(string)
 	suppress(j.GateFunction().Role(), "AwsSolutions-IAM5",
