@@ -1,0 +1,100 @@
+package cfnvalidate
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/journeygate/journeygate/infra"
+	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/test/repo"
+)
+
+// Stack is one synthesized CloudFormation template.
+type Stack struct {
+	// Name says which stack: journeygate-ENV for the app's stacks, with a
+	// suffix for a variant only the tests build.
+	Name string
+	// JSON is the template as synthesized.
+	JSON []byte
+}
+
+// Variant is a deployment the app does not ship but a team may configure,
+// synthesized so its extra resources are validated too.
+type Variant struct {
+	Name   string
+	Env    string
+	Adjust func(*infra.Deployment)
+}
+
+// Variants are the configurations beyond infra/deploy.yaml whose resources
+// differ: a PagerDuty subscription, a tier without a schedule, a report
+// retention of its own and pool secrets granted to the runner.
+var Variants = []Variant{{
+	Name: "journeygate-staging+pagerduty+pools",
+	Env:  "staging",
+	Adjust: func(d *infra.Deployment) {
+		d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
+		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
+		d.Props.ReportRetentionDays = 7
+		d.Props.PoolSecrets = []secrets.Ref{
+			{Scheme: secrets.SecretsManager, Name: "jg/tenant-a"},
+			{Scheme: secrets.SecretsManager, Name: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jg/tenant-b-AbCdEf"},
+			{Scheme: secrets.SSM, Name: "/journeygate/staging/tenant-c"},
+		}
+	},
+}}
+
+// Synthesize builds every stack the app synthesizes (one per environment
+// of infra/deploy.yaml, in the app's order) and then the Variants.
+func Synthesize() ([]Stack, error) {
+	root, err := repo.Root()
+	if err != nil {
+		return nil, err
+	}
+	deployments, err := infra.LoadConfig(root, journeys.EnvironmentsPath, journeys.EnvironmentsFile)
+	if err != nil {
+		return nil, err
+	}
+	var all []Variant
+	for _, d := range deployments {
+		all = append(all, Variant{Name: d.StackName(), Env: d.Props.Environment})
+	}
+	all = append(all, Variants...)
+	var out []Stack
+	for _, v := range all {
+		s, err := synth(v)
+		if err != nil {
+			return nil, fmt.Errorf("synthesize %s: %w", v.Name, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func synth(v Variant) (Stack, error) {
+	dir, err := os.MkdirTemp("", "journeygate-cfnvalidate-")
+	if err != nil {
+		return Stack{}, err
+	}
+	defer os.RemoveAll(dir)
+	s, err := infratest.Synthesize(dir, v.Env, v.Adjust)
+	if err != nil {
+		return Stack{}, err
+	}
+	// Keep the template as CloudFormation receives it, indented so a
+	// finding's location is easy to look up in a written copy.
+	var doc any
+	if err := json.Unmarshal(s.JSON, &doc); err != nil {
+		return Stack{}, err
+	}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return Stack{}, err
+	}
+	return Stack{Name: v.Name, JSON: data}, nil
+}
