@@ -45,6 +45,7 @@ type deployFile struct {
 		AlarmPeriods      int               `yaml:"alarm_periods"`
 		MaxConcurrency    int               `yaml:"max_concurrency"`
 		ReportRetention   int               `yaml:"report_retention_days"`
+		SinkConcurrency   int               `yaml:"sink_reserved_concurrency"`
 	} `yaml:"environments"`
 }
 
@@ -98,21 +99,25 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		if e.ReportRetention < 0 || e.ReportRetention > maxReportRetentionDays {
 			p.Add(at("report_retention_days"), "%d: want 1 to %d days (0 or absent: %d)", e.ReportRetention, maxReportRetentionDays, DefaultReportRetentionDays)
 		}
+		if e.SinkConcurrency < 0 || e.SinkConcurrency > maxSinkReservedConcurrency {
+			p.Add(at("sink_reserved_concurrency"), "%d: want 1 to %d (0 or absent: %d)", e.SinkConcurrency, maxSinkReservedConcurrency, DefaultSinkReservedConcurrency)
+		}
 		d := Deployment{
 			Account: expand(e.Account, "account"),
 			Region:  expand(e.Region, "region"),
 			Props: Props{
-				Environment:         name,
-				Production:          e.Production,
-				Services:            e.Services,
-				DeploymentGroups:    e.DeploymentGroups,
-				CodePipeline:        e.CodePipeline,
-				PagerDutyURL:        expand(e.PagerDutyURL, "pagerduty_url"),
-				RunnerEnvironment:   map[string]string{},
-				AlarmPeriods:        e.AlarmPeriods,
-				MaxConcurrency:      e.MaxConcurrency,
-				ReportRetentionDays: e.ReportRetention,
-				Schedules:           map[journey.Tier]time.Duration{},
+				Environment:             name,
+				Production:              e.Production,
+				Services:                e.Services,
+				DeploymentGroups:        e.DeploymentGroups,
+				CodePipeline:            e.CodePipeline,
+				PagerDutyURL:            expand(e.PagerDutyURL, "pagerduty_url"),
+				RunnerEnvironment:       map[string]string{},
+				AlarmPeriods:            e.AlarmPeriods,
+				MaxConcurrency:          e.MaxConcurrency,
+				ReportRetentionDays:     e.ReportRetention,
+				SinkReservedConcurrency: e.SinkConcurrency,
+				Schedules:               map[journey.Tier]time.Duration{},
 			},
 		}
 		if u := d.Props.PagerDutyURL; u != "" && !strings.HasPrefix(u, "https://") {

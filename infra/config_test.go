@@ -29,6 +29,7 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
 		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},
 		{"report retention too long", "environments:\n  staging:\n    report_retention_days: 4000\n", ConfigPath + ":3: environments.staging.report_retention_days: 4000: want 1 to 3650 days"},
+		{"sink concurrency", "environments:\n  staging:\n    sink_reserved_concurrency: -3\n", ConfigPath + ":3: environments.staging.sink_reserved_concurrency: -3: want 1 to 1000 (0 or absent: 10)"},
 		{"pagerduty over http", "environments:\n  staging:\n    pagerduty_url: http://events.example.com\n", ConfigPath + ":3: environments.staging.pagerduty_url:"},
 		{"reserved runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_TABLE: t\n", ConfigPath + ":4: environments.staging.runner_environment.JOURNEYGATE_TABLE:"},
 		{"unset variable", "environments:\n  staging:\n    runner_environment:\n      X: ${NOPE}\n", ConfigPath + ":4: environments.staging.runner_environment.X: variable NOPE is not set"},
@@ -44,19 +45,24 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 	}
 }
 
-func TestParseConfigReportRetention(t *testing.T) {
+func TestParseConfigReportRetentionAndSinkConcurrency(t *testing.T) {
 	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
-	ds, err := ParseConfig(ConfigPath, []byte("environments:\n  staging:\n    report_retention_days: 7\n  production: {}\n"),
+	ds, err := ParseConfig(ConfigPath, []byte("environments:\n  staging:\n    report_retention_days: 7\n    sink_reserved_concurrency: 3\n  production: {}\n"),
 		func(string) string { return "" }, "journeys/environments.yaml", envs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int{}
+	got, sink := map[string]int{}, map[string]int{}
 	for _, d := range ds {
 		got[d.Props.Environment] = d.Props.ReportRetentionDays
+		sink[d.Props.Environment] = d.Props.SinkReservedConcurrency
 	}
 	// 0 leaves the construct's default (DefaultReportRetentionDays).
 	if got["staging"] != 7 || got["production"] != 0 {
 		t.Errorf("report retention days per environment = %v, want staging 7 and production 0 (the default)", got)
+	}
+	// 0 leaves the construct's default (DefaultSinkReservedConcurrency).
+	if sink["staging"] != 3 || sink["production"] != 0 {
+		t.Errorf("sink reserved concurrency per environment = %v, want staging 3 and production 0 (the default)", sink)
 	}
 }

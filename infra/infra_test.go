@@ -57,6 +57,7 @@ func synth(t *testing.T, variant string) *infratest.Synth {
 				d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
 				d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
 				d.Props.ReportRetentionDays = 7
+				d.Props.SinkReservedConcurrency = 4
 			}
 		}
 		c.s, c.err = infratest.Synthesize(dir, env, adjust)
@@ -413,6 +414,20 @@ func TestSinkURLAndSecret(t *testing.T) {
 			"AuthType": "NONE", "TargetFunctionArn": map[string]any{"Fn::GetAtt": []any{sink, "Arn"}},
 		}))
 	})
+	// The public URL's function has a concurrency of its own: a flood is
+	// throttled there, not in the runner and the gate.
+	for variant, want := range map[string]int{"staging": infra.DefaultSinkReservedConcurrency, "pagerduty": 4} {
+		v := synth(t, variant)
+		p := v.Template.Resources[idOf(t, v, infra.FunctionSink)].Properties
+		if got, _ := p["ReservedConcurrentExecutions"].(float64); got != float64(want) {
+			t.Errorf("%s: sink ReservedConcurrentExecutions %v, want %d", variant, p["ReservedConcurrentExecutions"], want)
+		}
+		for id, name := range v.Gate.FunctionLogicalIDs() {
+			if r, ok := v.Template.Resources[id].Properties["ReservedConcurrentExecutions"]; ok && name != infra.FunctionSink {
+				t.Errorf("%s: %s reserves %v: only the sink's concurrency is bounded", variant, name, r)
+			}
+		}
+	}
 	check(t, "generated secret", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), props(map[string]any{
 			"GenerateSecretString": map[string]any{"PasswordLength": 48, "ExcludePunctuation": true},
@@ -632,11 +647,12 @@ func TestPropsErrorsNameTheProblem(t *testing.T) {
 		d.Props.DeploymentGroups = []string{"no-slash"}
 		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierGlobal: 90 * time.Second}
 		d.Props.PagerDutyURL = "http://insecure"
+		d.Props.SinkReservedConcurrency = -1
 	})
 	if err == nil {
 		t.Fatal("bad props synthesized")
 	}
-	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "schedule for tier global: 1m30s", "PagerDutyURL"} {
+	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "schedule for tier global: 1m30s", "PagerDutyURL", "sink reserved concurrency -1: want 1 to 1000"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

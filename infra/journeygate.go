@@ -344,6 +344,10 @@ func (j *JourneyGate) addSink() {
 	sink := j.SinkFunction()
 	j.sinkSecret.GrantRead(sink, nil)
 	sink.AddEnvironment(jsii.String("JOURNEYGATE_SINK_TOKEN_SECRET"), j.sinkSecret.SecretArn(), nil)
+	// Its URL is public, so its concurrency is its own: a flood is
+	// throttled (429) at this many, and never takes the concurrency the
+	// runner and the gate need.
+	sink.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(float64(j.props.SinkReservedConcurrency)))
 	// The sink authenticates every request itself (bearer token or HMAC),
 	// as webhook senders cannot sign requests with SigV4.
 	j.sinkURL = sink.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})

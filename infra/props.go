@@ -72,6 +72,12 @@ type Props struct {
 	// in the reports bucket before they expire. Default
 	// DefaultReportRetentionDays.
 	ReportRetentionDays int
+	// SinkReservedConcurrency is the sink's reserved concurrency: at most
+	// this many sink invocations run at once, and they never take the
+	// account's concurrency from the runner and the gate (the sink's URL is
+	// public; a flood of requests is throttled with 429 instead). Default
+	// DefaultSinkReservedConcurrency.
+	SinkReservedConcurrency int
 }
 
 // DefaultSchedules are the scheduled run intervals per tier.
@@ -99,6 +105,13 @@ const (
 	DefaultReportRetentionDays = 30
 	// maxReportRetentionDays bounds ReportRetentionDays (ten years).
 	maxReportRetentionDays = 3650
+	// DefaultSinkReservedConcurrency is the sink's default reserved
+	// concurrency: its invocations take milliseconds, so 10 at once
+	// receive hundreds of notifications a second.
+	DefaultSinkReservedConcurrency = 10
+	// maxSinkReservedConcurrency bounds SinkReservedConcurrency: a
+	// default account's whole Lambda concurrency.
+	maxSinkReservedConcurrency = 1000
 	// maxLambdaTimeout is Lambda's hard limit on a function's timeout.
 	maxLambdaTimeout = 15 * time.Minute
 	// runnerSlack keeps the function's timeout above the Task's, so the
@@ -176,6 +189,12 @@ func (p Props) withDefaults() (Props, error) {
 	}
 	if p.ReportRetentionDays < 0 || p.ReportRetentionDays > maxReportRetentionDays {
 		errs = append(errs, fmt.Errorf("report retention of %d days: want 1 to %d", p.ReportRetentionDays, maxReportRetentionDays))
+	}
+	if p.SinkReservedConcurrency == 0 {
+		p.SinkReservedConcurrency = DefaultSinkReservedConcurrency
+	}
+	if p.SinkReservedConcurrency < 0 || p.SinkReservedConcurrency > maxSinkReservedConcurrency {
+		errs = append(errs, fmt.Errorf("sink reserved concurrency %d: want 1 to %d", p.SinkReservedConcurrency, maxSinkReservedConcurrency))
 	}
 	if _, err := runnerTimeout(p.Journeys, p.TimeoutMargin); err != nil && len(p.Journeys) > 0 {
 		errs = append(errs, err)
