@@ -302,6 +302,7 @@ func (j *JourneyGate) addStateMachine() error {
 	def, err := flow.Definition(flow.Options{
 		RunnerArn:      *j.RunnerFunction().FunctionArn(),
 		GateArn:        *j.GateFunction().FunctionArn(),
+		HookArn:        *j.HookFunction().FunctionArn(),
 		MaxConcurrency: j.props.MaxConcurrency,
 	})
 	if err != nil {
@@ -326,7 +327,7 @@ func (j *JourneyGate) addStateMachine() error {
 	// nothing else (GrantInvoke would add every version, ARN:*).
 	j.stateMachine.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
-		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn()},
+		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn(), j.HookFunction().FunctionArn()},
 	}))
 	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_STATE_MACHINE_ARN"), j.stateMachine.StateMachineArn(), nil)
 	return nil

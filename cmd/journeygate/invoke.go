@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
 	hookfn "github.com/journeygate/journeygate/functions/hook/handler"
@@ -210,7 +211,15 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		}
 		handler = h.Handle
 	case "hook":
-		h, err := hookfn.New(hookfn.Config{StateMachineArn: *stateMachine, Environment: *envName}, clients.stepFunctions(), clients.codeDeploy(), clients.codePipeline(), hookfn.WithLogger(logger))
+		st, err := openStore()
+		if err != nil {
+			return err
+		}
+		runs, ok := st.(hookfn.Runs)
+		if !ok {
+			return usagef("--store %s cannot record reports", c.storePath)
+		}
+		h, err := hookfn.New(hookfn.Config{StateMachineArn: *stateMachine, Environment: *envName}, clients.stepFunctions(), clients.codeDeploy(), clients.codePipeline(), runs, hookfn.WithLogger(logger))
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -366,6 +375,11 @@ func (d dryRun) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _
 	d.print("StepFunctions", "StartExecution", in)
 	arn := strings.Replace(aws.ToString(in.StateMachineArn), ":stateMachine:", ":execution:", 1) + ":" + aws.ToString(in.Name)
 	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(time.Now())}, nil
+}
+
+func (d dryRun) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	d.print("StepFunctions", "DescribeExecution", in)
+	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: sfntypes.ExecutionStatusRunning}, nil
 }
 
 func (d dryRun) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {

@@ -4,12 +4,19 @@
 //
 // Environment: JOURNEYGATE_STATE_MACHINE_ARN (required),
 // JOURNEYGATE_ENVIRONMENT (required: the environment deployments through
-// this hook are tested against), JOURNEYGATE_SERVICES (comma-separated
-// services added to every deployment's, optional).
+// this hook are tested against), JOURNEYGATE_TABLE (required: the DynamoDB
+// table, read for CodePipeline verdicts and written for report marks and
+// last-resort verdicts), JOURNEYGATE_SERVICES (comma-separated services
+// added to every deployment's, optional), JOURNEYGATE_REPORT_BUCKET (where
+// the gate writes run reports, named in CodePipeline failure messages;
+// optional).
+//
+// Logs and the LateReports metric (package metrics) go to standard output.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,9 +26,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/journeygate/journeygate/functions/hook/handler"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/store"
 )
 
 func main() {
@@ -39,6 +49,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	cfg := handler.Config{
 		StateMachineArn: getenv("JOURNEYGATE_STATE_MACHINE_ARN"),
 		Environment:     getenv("JOURNEYGATE_ENVIRONMENT"),
+		ReportBucket:    getenv("JOURNEYGATE_REPORT_BUCKET"),
+	}
+	table := getenv("JOURNEYGATE_TABLE")
+	if table == "" {
+		return nil, errors.New("JOURNEYGATE_TABLE is not set")
 	}
 	for _, s := range strings.Split(getenv("JOURNEYGATE_SERVICES"), ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -49,5 +64,8 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	return handler.New(cfg, sfn.NewFromConfig(awsCfg), codedeploy.NewFromConfig(awsCfg), codepipeline.NewFromConfig(awsCfg), handler.WithLogger(log))
+	cfg.Region = awsCfg.Region
+	return handler.New(cfg, sfn.NewFromConfig(awsCfg), codedeploy.NewFromConfig(awsCfg), codepipeline.NewFromConfig(awsCfg),
+		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
+		handler.WithLogger(log), handler.WithMetrics(&metrics.Emitter{W: os.Stdout}))
 }

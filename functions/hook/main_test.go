@@ -8,8 +8,9 @@ import (
 
 func TestBuild(t *testing.T) {
 	buildtest.Run(t, build, []buildtest.Case{
-		{Name: "configured", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:jg", "JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_SERVICES": "a, b"}, Want: ""},
-		{Name: "no state machine", Env: map[string]string{"JOURNEYGATE_ENVIRONMENT": "staging"}, Want: "no state machine ARN"},
-		{Name: "no environment", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn"}, Want: "no environment"},
+		{Name: "configured", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:jg", "JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SERVICES": "a, b"}, Want: ""},
+		{Name: "no table", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_ENVIRONMENT": "staging"}, Want: "JOURNEYGATE_TABLE is not set"},
+		{Name: "no state machine", Env: map[string]string{"JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_TABLE": "jg"}, Want: "no state machine ARN"},
+		{Name: "no environment", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_TABLE": "jg"}, Want: "no environment"},
 	})
 }

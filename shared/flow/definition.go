@@ -16,26 +16,62 @@ const (
 	StateJourneyFaulted = "JourneyFaulted"
 	StateForcedFailure  = "ForcedFailure"
 	StateDecide         = "Decide"
+	// StateLastResort reports Failed through the hook when Decide failed.
+	StateLastResort = "LastResort"
+	// StateUnreported ends an execution whose Failed nobody could report:
+	// the execution fails, and its ExecutionsFailed alarm pages.
+	StateUnreported = "Unreported"
 )
 
 // Timeouts of the Tasks that do not run journeys.
 const (
 	// PlanTimeoutSeconds bounds the Plan Task.
 	PlanTimeoutSeconds = 60
-	// GateTimeoutSeconds bounds the Decide Task.
-	GateTimeoutSeconds = 300
+	// GateTimeoutSeconds bounds one Decide attempt: the store's reads and
+	// writes, the report with its retries (reporter's, about 16 s at most)
+	// and the HTML report, with room to spare.
+	GateTimeoutSeconds = 120
+	// LastResortTimeoutSeconds bounds the LastResort Task: one report with
+	// its retries.
+	LastResortTimeoutSeconds = 60
+)
+
+// Retry policy of every Task for Lambda service errors, as AWS recommends
+// for Lambda Tasks: LambdaRetryAttempts retries, the first after
+// LambdaRetryIntervalSeconds, doubling, with full jitter.
+const (
+	LambdaRetryAttempts        = 6
+	LambdaRetryIntervalSeconds = 2
+	LambdaRetryBackoff         = 2
+	// LambdaRetryMaxDelaySeconds caps one wait.
+	LambdaRetryMaxDelaySeconds = 30
+)
+
+// Retry policy of Decide for its own errors (the gate is idempotent: the
+// verdict is recorded once and reported again): a panic, a report that
+// failed, a timeout or an out-of-memory crash.
+const (
+	DecideRetryAttempts        = 2
+	DecideRetryIntervalSeconds = 5
+	DecideRetryBackoff         = 2
 )
 
 // DefaultMaxConcurrency is how many journeys run at once when
 // Options.MaxConcurrency is zero.
 const DefaultMaxConcurrency = 4
 
-// LambdaServiceErrors are the only errors a Task retries: faults of the
-// Lambda service, not of the function.
+// MaxInlineMapConcurrency is the most iterations an inline Map state runs
+// at once (Step Functions' limit); a higher MaxConcurrency would not run
+// faster, only mislead the run budget.
+const MaxInlineMapConcurrency = 40
+
+// LambdaServiceErrors are the errors every Task retries: faults of the
+// Lambda service, not of the function (and throttling).
 var LambdaServiceErrors = []string{
 	"Lambda.ServiceException",
 	"Lambda.AWSLambdaException",
 	"Lambda.SdkClientException",
+	"Lambda.ClientExecutionTimeoutException",
 	"Lambda.TooManyRequestsException",
 }
 
@@ -45,6 +81,8 @@ type Options struct {
 	RunnerArn string
 	// GateArn is the gate Lambda's ARN.
 	GateArn string
+	// HookArn is the hook Lambda's ARN: the last resort reports through it.
+	HookArn string
 	// MaxConcurrency bounds how many journeys run at once (0 = default 4).
 	MaxConcurrency int
 }
@@ -72,8 +110,14 @@ func Build(o Options) (map[string]any, error) {
 	if strings.TrimSpace(o.GateArn) == "" {
 		errs = append(errs, errors.New("GateArn is empty"))
 	}
+	if strings.TrimSpace(o.HookArn) == "" {
+		errs = append(errs, errors.New("HookArn is empty"))
+	}
 	if o.MaxConcurrency < 0 {
 		errs = append(errs, fmt.Errorf("MaxConcurrency %d is negative", o.MaxConcurrency))
+	}
+	if o.MaxConcurrency > MaxInlineMapConcurrency {
+		errs = append(errs, fmt.Errorf("MaxConcurrency %d is over the inline Map's %d iterations at once", o.MaxConcurrency, MaxInlineMapConcurrency))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("state machine options: %w", err)
@@ -160,11 +204,36 @@ func Build(o Options) (map[string]any, error) {
 		},
 		StateDecide: map[string]any{
 			"Type":           "Task",
-			"Comment":        "Decide the verdict, record it and report it exactly once.",
+			"Comment":        "Decide the verdict, record it and report it exactly once; retried (it is idempotent), then the last resort.",
 			"Resource":       o.GateArn,
 			"TimeoutSeconds": GateTimeoutSeconds,
+			"Retry": append(lambdaRetry(), map[string]any{
+				"ErrorEquals":     []string{"States.ALL"},
+				"IntervalSeconds": DecideRetryIntervalSeconds,
+				"MaxAttempts":     DecideRetryAttempts,
+				"BackoffRate":     DecideRetryBackoff,
+				"JitterStrategy":  "FULL",
+			}),
+			"Catch": catchAll("$.gateError", StateLastResort),
+			"End":   true,
+		},
+		StateLastResort: map[string]any{
+			"Type":     "Task",
+			"Comment":  "The gate failed: the hook reports Failed to the waiting deployment with the reason.",
+			"Resource": o.HookArn,
+			"Parameters": map[string]any{
+				LastResortKey: map[string]any{"input.$": "$.input", "error.$": "$.gateError"},
+			},
+			"TimeoutSeconds": LastResortTimeoutSeconds,
 			"Retry":          lambdaRetry(),
+			"Catch":          catchAll("$.lastResortError", StateUnreported),
 			"End":            true,
+		},
+		StateUnreported: map[string]any{
+			"Type":    "Fail",
+			"Comment": "Nobody could report Failed: fail the execution so its ExecutionsFailed alarm pages.",
+			"Error":   "VerdictUnreported",
+			"Cause":   "the gate and the last resort both failed to report; the deployment waits for its own timeout",
 		},
 	}
 	return map[string]any{
@@ -175,12 +244,14 @@ func Build(o Options) (map[string]any, error) {
 	}, nil
 }
 
-// lambdaRetry retries Lambda service errors only.
+// lambdaRetry retries Lambda service errors.
 func lambdaRetry() []any {
 	return []any{map[string]any{
 		"ErrorEquals":     LambdaServiceErrors,
-		"IntervalSeconds": 2,
-		"MaxAttempts":     3,
-		"BackoffRate":     2,
+		"IntervalSeconds": LambdaRetryIntervalSeconds,
+		"MaxAttempts":     LambdaRetryAttempts,
+		"BackoffRate":     LambdaRetryBackoff,
+		"MaxDelaySeconds": LambdaRetryMaxDelaySeconds,
+		"JitterStrategy":  "FULL",
 	}}
 }

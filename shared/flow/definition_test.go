@@ -15,6 +15,7 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 var testOptions = Options{
 	RunnerArn:      "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-runner",
 	GateArn:        "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-gate",
+	HookArn:        "arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_journeygate",
 	MaxConcurrency: 3,
 }
 
@@ -88,7 +89,11 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestEveryTaskRetriesOnlyLambdaServiceErrors(t *testing.T) {
+// TestTaskRetries: every Task retries Lambda's service errors as AWS
+// recommends for Lambda Tasks (6 retries, backoff 2, full jitter); only
+// Decide retries anything else (its own errors, idempotent), and that
+// retrier comes last, on States.ALL.
+func TestTaskRetries(t *testing.T) {
 	tasks := 0
 	for _, s := range allStates("", parsed(t)) {
 		if s.body["Type"] != "Task" {
@@ -103,24 +108,36 @@ func TestEveryTaskRetriesOnlyLambdaServiceErrors(t *testing.T) {
 			if !ok || len(retry) == 0 {
 				t.Fatal("no Retry: Lambda service errors must be retried")
 			}
-			for i, r := range retry {
-				got := strs(r.(map[string]any)["ErrorEquals"])
-				for _, e := range got {
-					if !slices.Contains(LambdaServiceErrors, e) {
-						t.Errorf("Retry[%d] retries %q; only Lambda service errors may be retried", i, e)
-					}
+			first := retry[0].(map[string]any)
+			for _, want := range []string{"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.ClientExecutionTimeoutException"} {
+				if !slices.Contains(strs(first["ErrorEquals"]), want) {
+					t.Errorf("Retry[0] does not retry %s", want)
 				}
+			}
+			if first["MaxAttempts"] != float64(6) || first["BackoffRate"] != float64(2) || first["JitterStrategy"] != "FULL" {
+				t.Errorf("Retry[0] = %v, want 6 attempts, backoff 2, full jitter", first)
+			}
+			for i, r := range retry[1:] {
+				got := strs(r.(map[string]any)["ErrorEquals"])
+				if s.name != StateDecide || i != len(retry)-2 || !slices.Equal(got, []string{"States.ALL"}) {
+					t.Errorf("Retry[%d] retries %v; only Decide may retry its own errors, last, on States.ALL", i+1, got)
+				}
+			}
+			if s.name == StateDecide && len(retry) != 2 {
+				t.Errorf("Decide has %d retriers, want 2 (Lambda service errors, then its own)", len(retry))
 			}
 		})
 	}
-	if tasks != 3 {
-		t.Errorf("found %d Tasks, want 3 (Plan, RunJourney, Decide)", tasks)
+	if tasks != 4 {
+		t.Errorf("found %d Tasks, want 4 (Plan, RunJourney, Decide, LastResort)", tasks)
 	}
 }
 
 // TestEveryPathReachesTheGate follows Next and every Catch from each
-// top-level state: all must end at Decide, and every state that can fail
-// (Task, Map) except Decide itself must catch States.ALL.
+// top-level state: all must reach Decide, and every state that can fail
+// (Task, Map) must catch States.ALL. Decide's Catch goes to the last
+// resort, whose own Catch goes to a Fail state: the only way an execution
+// ends without a report is failing, which pages.
 func TestEveryPathReachesTheGate(t *testing.T) {
 	def := parsed(t)
 	states := def["States"].(map[string]any)
@@ -139,9 +156,26 @@ func TestEveryPathReachesTheGate(t *testing.T) {
 	for name, raw := range states {
 		t.Run(name, func(t *testing.T) {
 			body := raw.(map[string]any)
-			if name == StateDecide {
+			switch name {
+			case StateDecide:
 				if body["Type"] != "Task" || body["Resource"] != testOptions.GateArn || body["End"] != true {
 					t.Fatalf("Decide must be the final Task calling the gate: %v", body)
+				}
+				if !catchesAll(body) || !slices.Equal(next(body), []string{StateLastResort}) {
+					t.Errorf("Decide must catch States.ALL into %s: %v", StateLastResort, body["Catch"])
+				}
+				return
+			case StateLastResort:
+				if body["Type"] != "Task" || body["Resource"] != testOptions.HookArn || body["End"] != true {
+					t.Fatalf("LastResort must be a final Task calling the hook: %v", body)
+				}
+				if !catchesAll(body) || !slices.Equal(next(body), []string{StateUnreported}) {
+					t.Errorf("LastResort must catch States.ALL into %s: %v", StateUnreported, body["Catch"])
+				}
+				return
+			case StateUnreported:
+				if body["Type"] != "Fail" {
+					t.Errorf("Unreported must fail the execution: %v", body)
 				}
 				return
 			}
@@ -164,7 +198,10 @@ func TestEveryPathReachesTheGate(t *testing.T) {
 					t.Fatalf("transition to unknown state %q", cur)
 				}
 				succ := next(b)
-				if cur != StateDecide && len(succ) == 0 {
+				if cur == StateDecide {
+					continue
+				}
+				if len(succ) == 0 {
 					t.Errorf("path %s -> ... -> %s stops before the gate", name, cur)
 				}
 				for _, n := range succ {
@@ -272,9 +309,11 @@ func TestOptionsValidated(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no runner", Options{GateArn: "g"}, "RunnerArn is empty"},
-		{"no gate", Options{RunnerArn: "r"}, "GateArn is empty"},
-		{"negative concurrency", Options{RunnerArn: "r", GateArn: "g", MaxConcurrency: -1}, "MaxConcurrency -1"},
+		{"no runner", Options{GateArn: "g", HookArn: "h"}, "RunnerArn is empty"},
+		{"no gate", Options{RunnerArn: "r", HookArn: "h"}, "GateArn is empty"},
+		{"no hook", Options{RunnerArn: "r", GateArn: "g"}, "HookArn is empty"},
+		{"negative concurrency", Options{RunnerArn: "r", GateArn: "g", HookArn: "h", MaxConcurrency: -1}, "MaxConcurrency -1"},
+		{"concurrency over the inline Map's limit", Options{RunnerArn: "r", GateArn: "g", HookArn: "h", MaxConcurrency: 41}, "MaxConcurrency 41 is over the inline Map's 40"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,7 +323,7 @@ func TestOptionsValidated(t *testing.T) {
 			}
 		})
 	}
-	def, err := Build(Options{RunnerArn: "r", GateArn: "g"})
+	def, err := Build(Options{RunnerArn: "r", GateArn: "g", HookArn: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}

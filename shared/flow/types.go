@@ -271,6 +271,10 @@ type GateResponse struct {
 	// AlreadyReported is true when the deployment already had a status
 	// (LifecycleEventAlreadyCompleted, or a job no longer in progress).
 	AlreadyReported bool `json:"alreadyReported,omitempty"`
+	// LateReport is true when the deployment already had a status that
+	// this run did not give it (a timeout, a person): the verdict came too
+	// late to count.
+	LateReport bool `json:"lateReport,omitempty"`
 	// AlreadyDecided is true when the run's verdict was already recorded;
 	// the recorded verdict is the one reported.
 	AlreadyDecided bool `json:"alreadyDecided,omitempty"`

@@ -54,6 +54,10 @@ const (
 	GateFailed = "GateFailed"
 	// GateOverridden is 1 when an audited override changed the verdict, else 0.
 	GateOverridden = "GateOverridden"
+	// LateReports is 1 per verdict that reached its deployment after the
+	// deployment had a status from elsewhere (a timeout, a person): the
+	// run's report was too late to count.
+	LateReports = "LateReports"
 )
 
 // Unknown is reported for a dimension whose value is empty.
@@ -137,6 +141,24 @@ func (e *Emitter) Gate(run GateRun) error {
 	}
 	if err := e.emit(gateRecord(run)); err != nil {
 		return fmt.Errorf("metrics of run %s: %w", run.RunID, err)
+	}
+	return nil
+}
+
+// LateReport writes the record of a verdict that arrived too late (see
+// LateReports). The error is for the caller to log.
+func (e *Emitter) LateReport(run GateRun) error {
+	if e == nil || e.W == nil {
+		return nil
+	}
+	rec := record{
+		dims:    []field{{DimEnvironment, dimensionValue(run.Environment)}, {DimTrigger, dimensionValue(run.Trigger)}},
+		sets:    gateSets,
+		metrics: []metric{{LateReports, unitCount, 1}},
+		fields:  []field{{fieldRunID, run.RunID}, {fieldStatus, string(run.Status)}},
+	}
+	if err := e.emit(rec); err != nil {
+		return fmt.Errorf("late-report metric of run %s: %w", run.RunID, err)
 	}
 	return nil
 }

@@ -78,6 +78,9 @@ type Report struct {
 	// Summary is a Succeeded job's summary; Message a Failed job's message
 	// (CodePipeline only; both are bounded here).
 	Summary, Message string
+	// FailureType is a Failed CodePipeline job's failure type (default
+	// JobFailed; ConfigurationError for a mistake in the action's setup).
+	FailureType cptypes.FailureType
 	// ContinuationToken, for a CodePipeline job, answers "still going:
 	// invoke me again with this token" instead of a final result.
 	ContinuationToken string
@@ -93,6 +96,9 @@ type Outcome struct {
 	AlreadyCompleted bool
 	// Attempts is how many calls were made.
 	Attempts int
+	// Late is true (Deliver only) when the deployment already had a status
+	// that this run's report did not give it.
+	Late bool
 }
 
 // Reporter sends reports; the zero value is not usable, use New.
@@ -215,10 +221,14 @@ func (r *Reporter) Send(ctx context.Context, rep Report) (out Outcome, err error
 				_, err := r.cp.PutJobSuccessResult(ctx, in)
 				return err
 			}
+			failureType := rep.FailureType
+			if failureType == "" {
+				failureType = cptypes.FailureTypeJobFailed
+			}
 			_, err := r.cp.PutJobFailureResult(ctx, &codepipeline.PutJobFailureResultInput{
 				JobId: aws.String(t.JobID),
 				FailureDetails: &cptypes.FailureDetails{
-					Type:                cptypes.FailureTypeJobFailed,
+					Type:                failureType,
 					Message:             aws.String(flow.Bound(rep.Message, MaxPipelineMessage)),
 					ExternalExecutionId: externalID,
 				},

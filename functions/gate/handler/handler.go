@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow/eventbus"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -22,17 +23,12 @@ import (
 // third of the time left, when that is less).
 const ReportReserve = 15 * time.Second
 
-// Where a verdict is reported, as GateResponse.Reported says.
-const (
-	ReportedCodeDeploy   = "codedeploy"
-	ReportedCodePipeline = "codepipeline"
-	ReportedNone         = "none"
-)
-
 // Handler is the gate Lambda's handler.
 type Handler struct {
 	store    store.Store
-	reporter *reporter
+	reporter *reporter.Reporter
+	// retry configures the reporter (WithRetry).
+	retry []reporter.Option
 	events   *eventbus.Publisher
 	log      *slog.Logger
 	metrics  *metrics.Emitter
@@ -65,12 +61,7 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // WithRetry sets how reports are retried on throttling: attempts in all,
 // the first wait base, doubling; sleep waits (tests pass a fake).
 func WithRetry(attempts int, base time.Duration, sleep func(context.Context, time.Duration) error) Option {
-	return func(h *Handler) {
-		h.reporter.attempts, h.reporter.base = attempts, base
-		if sleep != nil {
-			h.reporter.sleep = sleep
-		}
-	}
+	return func(h *Handler) { h.retry = append(h.retry, reporter.WithRetry(attempts, base, sleep)) }
 }
 
 // New returns a gate over the store reporting through the CodeDeploy and
@@ -80,30 +71,21 @@ func New(st store.Store, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (
 	if st == nil {
 		errs = append(errs, errors.New("no store"))
 	}
-	if cd == nil {
-		errs = append(errs, errors.New("no CodeDeploy client"))
-	}
-	if cp == nil {
-		errs = append(errs, errors.New("no CodePipeline client"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("gate handler: %w", err)
-	}
-	h := &Handler{
-		store:    st,
-		reporter: &reporter{cd: cd, cp: cp, attempts: DefaultReportAttempts, base: DefaultReportBackoff, sleep: sleepCtx},
-		now:      time.Now,
-	}
+	h := &Handler{store: st, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	if h.reporter.attempts < 1 {
-		return nil, fmt.Errorf("gate handler: report attempts %d must be at least 1", h.reporter.attempts)
+	rep, err := reporter.New(cd, cp, append([]reporter.Option{reporter.WithLogger(h.log)}, h.retry...)...)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	h.reporter.log = h.log
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("gate handler: %w", err)
+	}
+	h.reporter = rep
 	return h, nil
 }
 
@@ -112,7 +94,7 @@ func New(st store.Store, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (
 func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.GateResponse, err error) {
 	in := req.Input
 	log := h.log.With("run", in.RunID, "environment", in.Environment, "trigger", in.Trigger.Type)
-	target, terr := reportTarget(in.Trigger)
+	target, terr := destination(in.Trigger)
 	reported := false
 	counted := false // the verdict's metrics are written, or were by an earlier invocation
 	defer func() {
@@ -125,10 +107,10 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		if terr == nil {
 			verdict := gate.Decide(gate.Input{Fault: "the gate itself failed: panic: " + perr.Value})
 			if !reported {
-				if _, rerr := h.reporter.report(context.WithoutCancel(ctx), in, verdict); rerr != nil {
+				if _, rerr := h.send(context.WithoutCancel(ctx), in, verdict, log); rerr != nil {
 					log.Error("reporting Failed after a panic", "err", rerr)
 				} else {
-					perr.Reported = target != ReportedNone
+					perr.Reported = target == ReportedCodeDeploy
 				}
 			}
 			if !counted {
@@ -160,24 +142,19 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 		RunID: in.RunID, Status: string(verdict.Status), Summary: verdict.Summary,
 		Reported: target, AlreadyDecided: decided,
 	}
-	var loc *ReportLocation
-	if in.Trigger.Type == flow.TriggerCodePipeline {
-		// Its failure message carries the HTML report's location: write
-		// the report first, in the store's share of the time.
-		loc = h.writeHTMLReport(dctx, in, verdict, log)
-	}
-	already, rerr := h.reporter.reportWith(ctx, in, verdict, loc)
+	out, rerr := h.send(ctx, in, verdict, log)
 	reported = rerr == nil
-	if in.Trigger.Type != flow.TriggerCodePipeline {
-		h.writeHTMLReport(ctx, in, verdict, log) // after the report: nobody waits for it
-	}
-	resp.AlreadyReported = already
+	h.writeHTMLReport(ctx, in, verdict, log) // after the report: nobody waits for it
+	resp.AlreadyReported, resp.LateReport = out.AlreadyCompleted, out.Late
 	h.publish(ctx, in, verdict, resp, rerr, log)
 	if rerr != nil {
 		log.Error("verdict not reported", "status", verdict.Status, "err", rerr)
 		return flow.GateResponse{}, rerr
 	}
-	log.Info("verdict reported", append([]any{"status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", already, "alreadyDecided", decided}, verdictLogFields(in.RunID, verdict)...)...)
+	if out.Late {
+		return resp, nil // logged as a late report, not as reported
+	}
+	log.Info("verdict reported", append([]any{"status", verdict.Status, "summary", verdict.Summary, "reported", target, "alreadyReported", out.AlreadyCompleted, "alreadyDecided", decided}, verdictLogFields(in.RunID, verdict)...)...)
 	return resp, nil
 }
 
@@ -251,24 +228,4 @@ func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Lo
 	// whose use cannot be recorded does not apply.
 	policy.Overrides = nil
 	return gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy}), false
-}
-
-// reportTarget says where a trigger's verdict goes, or why it cannot go.
-func reportTarget(t flow.Trigger) (string, error) {
-	switch t.Type {
-	case flow.TriggerCodeDeploy:
-		if t.DeploymentID == "" || t.LifecycleEventHookExecutionID == "" {
-			return "", &InvalidRequestError{Reason: "codedeploy trigger without deploymentId and lifecycleEventHookExecutionId: nowhere to report"}
-		}
-		return ReportedCodeDeploy, nil
-	case flow.TriggerCodePipeline:
-		if t.JobID == "" {
-			return "", &InvalidRequestError{Reason: "codepipeline trigger without jobId: nowhere to report"}
-		}
-		return ReportedCodePipeline, nil
-	case flow.TriggerSchedule, flow.TriggerManual:
-		return ReportedNone, nil
-	default:
-		return "", &InvalidRequestError{Reason: fmt.Sprintf("trigger type %q is not codedeploy, codepipeline, schedule or manual", t.Type)}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -26,6 +27,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -331,47 +333,74 @@ func TestAlreadyDecided(t *testing.T) {
 	}
 }
 
-func TestCodePipeline(t *testing.T) {
+// TestCodePipelineVerdictIsLeftForTheHook: a CodePipeline job was
+// answered with a continuation token when its run started, so the gate
+// records the verdict and reports nothing to CodePipeline itself: the
+// hook answers the job's next invocation from the store.
+func TestCodePipelineVerdictIsLeftForTheHook(t *testing.T) {
 	const job = "c0d5e8b2-4a7f-4e0b-9d41-6f1b2c3d4e5f"
-	long := strings.Repeat("x", 7000)
-	tests := []struct {
-		name    string
-		result  func(run string) journey.Result
-		want    string // prefix of the accepted record
-		contain string
-	}{
-		{"success", func(run string) journey.Result { return passed(run, "alert-to-notification") }, job + ":success:", "Succeeded: 1/1 journey passed"},
-		{"failure names journey and step", func(run string) journey.Result { return failedAtStep2(run, "alert-to-notification") }, job + ":failure:", "alert-to-notification step 2/2 (notification delivered): failed: no webhook arrived"},
-		{"long failure is bounded", func(run string) journey.Result {
-			r := failedAtStep2(run, "alert-to-notification")
-			r.Steps[1].Message = long
-			return r
-		}, job + ":failure:", "…"},
+	f := newFixture(t)
+	req := decodeEvent(t, "gate-decide.json")
+	req.Input.RunID = "cp-" + job
+	req.Input.Trigger = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job}
+	req.Plan.Journeys = req.Plan.Journeys[:1]
+	req.Items = req.Items[:1]
+	f.record(t, req, failedAtStep2(req.Input.RunID, "alert-to-notification"))
+	resp, err := f.invoke(t, nil, encode(t, req))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			req := decodeEvent(t, "gate-decide.json")
-			req.Input.RunID = "cp-" + job
-			req.Input.Trigger = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job}
-			req.Plan.Journeys = req.Plan.Journeys[:1]
-			req.Items = req.Items[:1]
-			f.record(t, req, tt.result(req.Input.RunID))
-			resp, err := f.invoke(t, nil, encode(t, req))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.Reported != "codepipeline" || len(f.cp.accepted) != 1 || f.cd.calls != 0 {
-				t.Fatalf("response %+v, pipeline %v, codedeploy calls %d", resp, f.cp.accepted, f.cd.calls)
-			}
-			got := f.cp.accepted[0]
-			if !strings.HasPrefix(got, tt.want) || !strings.Contains(got, tt.contain) {
-				t.Errorf("CodePipeline got %.300q, want %q containing %q", got, tt.want, tt.contain)
-			}
-			if n := len([]rune(strings.TrimPrefix(got, tt.want))); n > gatefn.MaxPipelineMessage {
-				t.Errorf("message has %d characters, CodePipeline allows %d", n, gatefn.MaxPipelineMessage)
-			}
-		})
+	if resp.Status != "Failed" || resp.Reported != gatefn.ReportedByHook || f.cp.calls != 0 || f.cd.calls != 0 {
+		t.Fatalf("response %+v, pipeline calls %d, codedeploy calls %d; want Failed left for the hook", resp, f.cp.calls, f.cd.calls)
+	}
+	rec, err := f.store.GetRun(t.Context(), req.Input.RunID)
+	if err != nil || rec.Verdict == nil || rec.Verdict.Status != gate.Failed {
+		t.Fatalf("recorded run %+v, %v: want the Failed verdict for the hook to answer from", rec, err)
+	}
+}
+
+// TestLateReport: CodeDeploy answers "already completed" for a run that
+// never reported (the hook timed out, or a person stopped it): the gate
+// logs a late report and counts it, never "verdict reported"; a redelivery
+// after a real report is "already reported" and not late.
+func TestLateReport(t *testing.T) {
+	f := newFixture(t)
+	var logs strings.Builder
+	f.opts = append(f.opts, gatefn.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	var emf strings.Builder
+	f.opts = append(f.opts, gatefn.WithMetrics(&metrics.Emitter{W: &emf}))
+	f.cd.accepted = []string{"d-7GW8E5HQ2:Failed (by its timeout)"}
+	req := decodeEvent(t, "gate-decide.json")
+	f.record(t, req, passed(req.Input.RunID, "alert-to-notification"), passed(req.Input.RunID, "resolve-lifecycle"))
+	resp, err := f.invoke(t, nil, encode(t, req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.AlreadyReported {
+		t.Errorf("response %+v: want already reported", resp)
+	}
+	if !strings.Contains(logs.String(), `"msg":"late report`) || strings.Contains(logs.String(), `"msg":"verdict reported"`) {
+		t.Errorf("logs do not say late report (or say verdict reported):\n%s", logs.String())
+	}
+	if !strings.Contains(emf.String(), `"LateReports":1`) {
+		t.Errorf("no LateReports metric:\n%s", emf.String())
+	}
+
+	// The same run's redelivery after a real report is not late.
+	g := newFixture(t)
+	var glogs strings.Builder
+	g.opts = append(g.opts, gatefn.WithLogger(slog.New(slog.NewJSONHandler(&glogs, nil))))
+	g.record(t, req, passed(req.Input.RunID, "alert-to-notification"), passed(req.Input.RunID, "resolve-lifecycle"))
+	for range 2 {
+		if _, err := g.invoke(t, nil, encode(t, req)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(glogs.String(), "late report") || len(g.cd.accepted) != 1 {
+		t.Errorf("a redelivery after a real report is not late; accepted %v, logs:\n%s", g.cd.accepted, glogs.String())
+	}
+	if rec, err := g.store.GetRun(t.Context(), req.Input.RunID); err != nil || rec.ReportedAt.IsZero() {
+		t.Errorf("run %+v, %v: want ReportedAt set after the report", rec, err)
 	}
 }
 

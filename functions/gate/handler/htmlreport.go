@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/store"
 )
@@ -46,8 +46,8 @@ type htmlReports struct {
 
 // WithHTMLReports writes every decided run's HTML report (report.WriteHTML,
 // with each journey's history from the store) to bucket through api,
-// under ReportKey, logs where, and adds its location to the CodePipeline
-// failure message. region, when set, adds an S3 console link. A report
+// under reporter.ReportKey and logs where (a CodePipeline failure message,
+// which the hook sends, carries its location). region, when set, adds an S3 console link. A report
 // that cannot be written is logged; the verdict and its reporting never
 // depend on it.
 func WithHTMLReports(api S3API, bucket, region string) Option {
@@ -58,34 +58,11 @@ func WithHTMLReports(api S3API, bucket, region string) Option {
 	}
 }
 
-// ReportKey is the S3 key of a run's HTML report.
-func ReportKey(environment, runID string) string {
-	if environment == "" {
-		environment = "unknown"
-	}
-	return "reports/" + environment + "/" + runID + ".html"
-}
-
-// ReportLocation is where a run's HTML report was written: its s3:// URI
-// and, when the region is known, the S3 console page of the object.
-type ReportLocation struct {
-	URI        string
-	ConsoleURL string
-}
-
-// String is the location as the CodePipeline message shows it.
-func (l ReportLocation) String() string {
-	if l.ConsoleURL == "" {
-		return l.URI
-	}
-	return l.URI + " (" + l.ConsoleURL + ")"
-}
-
 // writeHTMLReport renders the run's HTML report with the verdict being
 // reported and uploads it, within HTMLReportTimeout of ctx. It returns the
 // location, or nil when no report is configured or it was not written
 // (which is logged, never returned: the verdict stands either way).
-func (h *Handler) writeHTMLReport(ctx context.Context, in flow.Input, v gate.Verdict, log *slog.Logger) *ReportLocation {
+func (h *Handler) writeHTMLReport(ctx context.Context, in flow.Input, v gate.Verdict, log *slog.Logger) *reporter.Location {
 	if h.html == nil {
 		return nil
 	}
@@ -103,7 +80,7 @@ func (h *Handler) writeHTMLReport(ctx context.Context, in flow.Input, v gate.Ver
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	key := ReportKey(in.Environment, in.RunID)
+	key := reporter.ReportKey(in.Environment, in.RunID)
 	loc, err := h.html.safeWrite(ctx, h.store, in, v, key, log)
 	if err != nil {
 		log.Warn("html report not written; the verdict is reported without it", "bucket", h.html.bucket, "key", key, "err", err)
@@ -115,7 +92,7 @@ func (h *Handler) writeHTMLReport(ctx context.Context, in flow.Input, v gate.Ver
 
 // safeWrite is write with a panic (a renderer's, a client's) turned into
 // an error: the report is never why a verdict goes unreported.
-func (r *htmlReports) safeWrite(ctx context.Context, st store.Store, in flow.Input, v gate.Verdict, key string, log *slog.Logger) (loc *ReportLocation, err error) {
+func (r *htmlReports) safeWrite(ctx context.Context, st store.Store, in flow.Input, v gate.Verdict, key string, log *slog.Logger) (loc *reporter.Location, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			loc, err = nil, fmt.Errorf("panic: %v", p)
@@ -126,7 +103,7 @@ func (r *htmlReports) safeWrite(ctx context.Context, st store.Store, in flow.Inp
 
 // write renders the report of in's run with v, reading the run and the
 // history from st, and stores it at key.
-func (r *htmlReports) write(ctx context.Context, st store.Store, in flow.Input, v gate.Verdict, key string, log *slog.Logger) (*ReportLocation, error) {
+func (r *htmlReports) write(ctx context.Context, st store.Store, in flow.Input, v gate.Verdict, key string, log *slog.Logger) (*reporter.Location, error) {
 	run := report.Run{RunID: in.RunID, Environment: in.Environment, Verdict: v}
 	rec, results, err := store.LoadRun(ctx, st, in.RunID)
 	if err != nil {
@@ -163,26 +140,6 @@ func (r *htmlReports) write(ctx context.Context, st store.Store, in flow.Input, 
 	if err != nil {
 		return nil, fmt.Errorf("uploading s3://%s/%s: %w", r.bucket, key, err)
 	}
-	loc := &ReportLocation{URI: "s3://" + r.bucket + "/" + key}
-	if r.region != "" {
-		loc.ConsoleURL = "https://" + r.region + ".console.aws.amazon.com/s3/object/" + url.PathEscape(r.bucket) +
-			"?region=" + url.QueryEscape(r.region) + "&prefix=" + url.QueryEscape(key)
-	}
-	return loc, nil
-}
-
-// pipelineMessage is the CodePipeline failure message, with the HTML
-// report's location when one was written.
-func pipelineMessage(runID string, v gate.Verdict, loc *ReportLocation) string {
-	if loc == nil {
-		return PipelineMessage(runID, v)
-	}
-	return PipelineMessageWithReport(runID, *loc, v)
-}
-
-// PipelineMessageWithReport is PipelineMessage with the HTML report's
-// location after the command that shows the run, before the explanation,
-// so no cut loses it.
-func PipelineMessageWithReport(runID string, loc ReportLocation, v gate.Verdict) string {
-	return flow.Bound("journeygate run "+runID+" (evidence: "+flow.InspectCommand(runID)+"; report: "+loc.String()+"): "+v.Explain(), MaxPipelineMessage)
+	loc := reporter.LocationOf(r.bucket, r.region, key)
+	return &loc, nil
 }

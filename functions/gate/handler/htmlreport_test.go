@@ -17,6 +17,7 @@ import (
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/test/awslocal"
 )
 
@@ -115,10 +116,10 @@ func (w *reportWorld) pipelineRequest(t *testing.T) flow.GateRequest {
 	return req
 }
 
-// TestHTMLReportInPipelineMessage: the gate writes the run's HTML report
-// to the stack's bucket, logs where, and the CodePipeline failure message
-// carries its s3:// URI and console link.
-func TestHTMLReportInPipelineMessage(t *testing.T) {
+// TestHTMLReportForCodePipeline: the gate writes the run's HTML report to
+// the stack's bucket and logs where: the s3:// URI and console link the
+// hook's CodePipeline failure message carries (reporter.LocationOf).
+func TestHTMLReportForCodePipeline(t *testing.T) {
 	w := newReportWorld(t, nil)
 	req := w.pipelineRequest(t)
 	resp, err := w.invoke(t, context.Background(), req)
@@ -147,13 +148,12 @@ func TestHTMLReportInPipelineMessage(t *testing.T) {
 	}
 	uri := "s3://" + reportBucket + "/" + key
 	console := "https://eu-west-1.console.aws.amazon.com/s3/object/" + reportBucket + "?region=eu-west-1&prefix=reports%2Fstaging%2Fcp-" + pipelineJob + ".html"
-	reports := w.cp.Reports()
-	if len(reports) != 1 || reports[0].Success {
-		t.Fatalf("CodePipeline results %+v, want one failure", reports)
+	if reports := w.cp.Reports(); len(reports) != 0 {
+		t.Errorf("CodePipeline results %+v: the hook answers the job, not the gate", reports)
 	}
-	msg := reports[0].Message
-	if want := "journeygate run cp-" + pipelineJob + " (evidence: journeygate show cp-" + pipelineJob + "; report: " + uri + " (" + console + ")): Failed: resolve-lifecycle step 2/2"; !strings.HasPrefix(msg, want) {
-		t.Errorf("failure message %q\nwant it to start %q", msg, want)
+	// The hook's failure message names the same place (reporter.ReportKey).
+	if loc := reporter.LocationOf(reportBucket, "eu-west-1", reporter.ReportKey("staging", req.Input.RunID)); loc.URI != uri || loc.ConsoleURL != console {
+		t.Errorf("reporter locates the report at %+v, the gate wrote it at %s", loc, uri)
 	}
 	logged := w.logLines(t, "html report written")
 	if len(logged) != 1 || logged[0]["report"] != uri || logged[0]["reportConsoleUrl"] != console || logged[0]["run"] != req.Input.RunID {
@@ -195,7 +195,7 @@ func (panickingS3) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Op
 
 // TestHTMLReportFailureKeepsTheVerdict: a report that cannot be written
 // (S3 denies it, never answers, or the client panics) is logged; the
-// verdict is reported all the same, its message without a location.
+// verdict is reported all the same.
 func TestHTMLReportFailureKeepsTheVerdict(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -228,7 +228,8 @@ func TestHTMLReportFailureKeepsTheVerdict(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
 			}
-			req := w.pipelineRequest(t)
+			req := decodeEvent(t, "gate-decide.json")
+			w.record(t, req, passed(req.Input.RunID, "alert-to-notification"), failedAtStep2(req.Input.RunID, "resolve-lifecycle"))
 			start := time.Now()
 			resp, err := w.invoke(t, ctx, req)
 			if err != nil || resp.Status != "Failed" {
@@ -237,10 +238,8 @@ func TestHTMLReportFailureKeepsTheVerdict(t *testing.T) {
 			if tt.timeout > 0 && time.Since(start) > tt.timeout-time.Second {
 				t.Errorf("the gate took %s of a %s invocation", time.Since(start), tt.timeout)
 			}
-			reports := w.cp.Reports()
-			if len(reports) != 1 || reports[0].Success || strings.Contains(reports[0].Message, "report:") ||
-				!strings.Contains(reports[0].Message, "resolve-lifecycle step 2/2 (notification delivered): failed") {
-				t.Errorf("CodePipeline results %+v, want the failure without a report location", reports)
+			if !slices.Equal(w.cd.accepted, []string{"d-7GW8E5HQ2:Failed"}) {
+				t.Errorf("CodeDeploy accepted %v, want the one Failed", w.cd.accepted)
 			}
 			logged := w.logLines(t, "html report not written; the verdict is reported without it")
 			if len(logged) != 1 || !strings.Contains(logged[0]["err"].(string), tt.wantLog) {

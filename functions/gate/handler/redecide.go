@@ -10,6 +10,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -104,12 +105,16 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 	case !in.Trigger.Type.Reports():
 	case in.Trigger.Type == flow.TriggerCodeDeploy && (in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == ""):
 		out.NotReported = "the run recorded no CodeDeploy deployment and lifecycle hook execution ID to report to"
-	case in.Trigger.Type == flow.TriggerCodePipeline && in.Trigger.JobID == "":
-		out.NotReported = "the run recorded no CodePipeline job ID to report to"
+	case in.Trigger.Type == flow.TriggerCodePipeline:
+		// The job was answered with a continuation token; the hook answers
+		// its next invocation from the verdict now in force.
+		out.Reported, resp.Reported = ReportedByHook, ReportedByHook
 	default:
 		out.Reported = string(in.Trigger.Type)
 		resp.Reported = out.Reported
-		out.AlreadyReported, rerr = h.reporter.report(ctx, in, out.Verdict)
+		var sent reporter.Outcome
+		sent, rerr = h.send(ctx, in, out.Verdict, log)
+		out.AlreadyReported = sent.AlreadyCompleted
 		resp.AlreadyReported = out.AlreadyReported
 	}
 	if out.Changed || (out.Reported != ReportedNone && !out.AlreadyReported) {

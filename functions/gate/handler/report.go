@@ -3,188 +3,86 @@ package handler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
-	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
-	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
-	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
-	"github.com/aws/smithy-go"
-
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/reporter"
+	"github.com/journeygate/journeygate/shared/store"
 )
 
 // CodeDeployAPI is the part of the CodeDeploy client the gate uses.
-type CodeDeployAPI interface {
-	// PutLifecycleEventHookExecutionStatus reports a hook's status.
-	PutLifecycleEventHookExecutionStatus(ctx context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, optFns ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error)
-}
+type CodeDeployAPI = reporter.CodeDeployAPI
 
 // CodePipelineAPI is the part of the CodePipeline client the gate uses.
-type CodePipelineAPI interface {
-	// PutJobSuccessResult reports a job succeeded.
-	PutJobSuccessResult(ctx context.Context, in *codepipeline.PutJobSuccessResultInput, optFns ...func(*codepipeline.Options)) (*codepipeline.PutJobSuccessResultOutput, error)
-	// PutJobFailureResult reports a job failed.
-	PutJobFailureResult(ctx context.Context, in *codepipeline.PutJobFailureResultInput, optFns ...func(*codepipeline.Options)) (*codepipeline.PutJobFailureResultOutput, error)
-}
+type CodePipelineAPI = reporter.CodePipelineAPI
 
-var (
-	_ CodeDeployAPI   = (*codedeploy.Client)(nil)
-	_ CodePipelineAPI = (*codepipeline.Client)(nil)
-)
-
-// Report retry defaults: attempts in all, and the first backoff (doubling,
-// capped at maxReportBackoff).
+// Where a verdict goes, as GateResponse.Reported says.
 const (
-	DefaultReportAttempts = 5
-	DefaultReportBackoff  = 500 * time.Millisecond
-	maxReportBackoff      = 8 * time.Second
+	ReportedCodeDeploy = reporter.ToCodeDeploy
+	ReportedNone       = reporter.ToNone
+	// ReportedByHook is a CodePipeline run: its job was answered with a
+	// continuation token when the run started, so the hook answers the
+	// job's next invocation from the recorded verdict; the gate reports
+	// nothing itself.
+	ReportedByHook = "codepipeline-continuation"
 )
 
-// CodePipeline's limits on what a job result carries.
-const (
-	// MaxPipelineMessage bounds a PutJobFailureResult message.
-	MaxPipelineMessage = 5000
-	// MaxPipelineSummary bounds a PutJobSuccessResult summary.
-	MaxPipelineSummary = 2048
-	// maxExternalID bounds ExternalExecutionId.
-	maxExternalID = 1500
-)
-
-// throttleCodes are the error codes that mean "slow down".
-var throttleCodes = map[string]bool{
-	"ThrottlingException":      true,
-	"Throttling":               true,
-	"TooManyRequestsException": true,
-	"RequestLimitExceeded":     true,
-	"ThrottledException":       true,
-	"SlowDown":                 true,
-}
-
-// reporter sends a verdict to the deployment that waits for it.
-type reporter struct {
-	cd       CodeDeployAPI
-	cp       CodePipelineAPI
-	attempts int
-	base     time.Duration
-	sleep    func(context.Context, time.Duration) error
-	log      *slog.Logger
-}
-
-// report sends verdict where in's trigger says; it returns true when the
-// deployment already had a status, which counts as done.
-func (r *reporter) report(ctx context.Context, in flow.Input, v gate.Verdict) (already bool, err error) {
-	return r.reportWith(ctx, in, v, nil)
-}
-
-// reportWith is report with the location of the run's HTML report, if one
-// was written, in the CodePipeline failure message.
-func (r *reporter) reportWith(ctx context.Context, in flow.Input, v gate.Verdict, loc *ReportLocation) (already bool, err error) {
-	status := string(v.Status)
-	if v.Status != gate.Succeeded {
-		status = string(gate.Failed) // anything but a clear pass fails
+// destination says where a trigger's verdict goes from the gate, or why it
+// cannot go anywhere.
+func destination(t flow.Trigger) (string, error) {
+	to, err := reporter.Destination(t)
+	if err != nil {
+		return "", &InvalidRequestError{Reason: err.Error()}
 	}
-	t := in.Trigger
-	switch t.Type {
-	case flow.TriggerCodeDeploy:
-		cdStatus := cdtypes.LifecycleEventStatusFailed
-		if status == string(gate.Succeeded) {
-			cdStatus = cdtypes.LifecycleEventStatusSucceeded
-		}
-		err = r.retry(ctx, "CodeDeploy", func() error {
-			_, err := r.cd.PutLifecycleEventHookExecutionStatus(ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
-				DeploymentId:                  aws.String(t.DeploymentID),
-				LifecycleEventHookExecutionId: aws.String(t.LifecycleEventHookExecutionID),
-				Status:                        cdStatus,
-			})
-			return err
-		})
-		var done *cdtypes.LifecycleEventAlreadyCompletedException
-		if errors.As(err, &done) {
-			return true, nil
-		}
-		if err != nil {
-			return false, &ReportError{Target: "CodeDeploy deployment " + t.DeploymentID, Status: status, Err: err}
-		}
-		return false, nil
-	case flow.TriggerCodePipeline:
-		externalID := aws.String(flow.Bound(in.RunID, maxExternalID))
-		err = r.retry(ctx, "CodePipeline", func() error {
-			if status == string(gate.Succeeded) {
-				_, err := r.cp.PutJobSuccessResult(ctx, &codepipeline.PutJobSuccessResultInput{
-					JobId: aws.String(t.JobID),
-					ExecutionDetails: &cptypes.ExecutionDetails{
-						ExternalExecutionId: externalID,
-						Summary:             aws.String(flow.Bound(v.Summary, MaxPipelineSummary)),
-					},
-				})
-				return err
-			}
-			_, err := r.cp.PutJobFailureResult(ctx, &codepipeline.PutJobFailureResultInput{
-				JobId: aws.String(t.JobID),
-				FailureDetails: &cptypes.FailureDetails{
-					Type:                cptypes.FailureTypeJobFailed,
-					Message:             aws.String(pipelineMessage(in.RunID, v, loc)),
-					ExternalExecutionId: externalID,
-				},
-			})
-			return err
-		})
-		var done *cptypes.InvalidJobStateException
-		if errors.As(err, &done) {
-			return true, nil
-		}
-		if err != nil {
-			return false, &ReportError{Target: "CodePipeline job " + t.JobID, Status: status, Err: err}
-		}
-		return false, nil
-	default:
-		return false, nil
+	if to == reporter.ToCodePipeline {
+		return ReportedByHook, nil
 	}
+	return to, nil
 }
 
-// retry calls fn until it succeeds, fails with anything but throttling, or
-// the attempts run out.
-func (r *reporter) retry(ctx context.Context, what string, fn func() error) error {
-	wait := r.base
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil || !throttled(err) || attempt >= r.attempts {
-			return err
-		}
-		r.log.Warn("report throttled; retrying", "to", what, "attempt", attempt, "wait", wait, "err", err)
-		if serr := r.sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("%w (gave up waiting: %v)", err, serr)
-		}
-		wait = min(2*wait, maxReportBackoff)
+// send reports v to the deployment the run's trigger names (CodeDeploy
+// only: see ReportedByHook) and records that it did. A deployment that
+// already had a status answers "already reported" when the store shows
+// this run reported it; otherwise the report was late, which is logged as
+// an error and counted, never as "verdict reported".
+func (h *Handler) send(ctx context.Context, in flow.Input, v gate.Verdict, log *slog.Logger) (reporter.Outcome, error) {
+	to, err := destination(in.Trigger)
+	if err != nil || to != ReportedCodeDeploy {
+		return reporter.Outcome{To: to}, err
 	}
-}
-
-// throttled reports whether err asks the caller to slow down.
-func throttled(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
-}
-
-// PipelineMessage is the failure message CodePipeline shows: the run, the
-// command that shows it with its evidence (first, so no cut loses it) and
-// the verdict's explanation (journey, step, outcome, timing, message),
-// bounded to MaxPipelineMessage characters.
-func PipelineMessage(runID string, v gate.Verdict) string {
-	return flow.Bound("journeygate run "+runID+" (evidence: "+flow.InspectCommand(runID)+"): "+v.Explain(), MaxPipelineMessage)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	out, err := h.reporter.Deliver(ctx, reporter.Report{RunID: in.RunID, Trigger: in.Trigger, Succeeded: v.Status == gate.Succeeded}, h.ledger(), h.now)
+	if err != nil {
+		return out, err
 	}
+	if out.Late {
+		log.Error("late report: the deployment already had a status this run did not give it", "status", v.Status, "deployment", in.Trigger.Deployment())
+		if merr := h.metrics.LateReport(metrics.GateRun{RunID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type), Status: v.Status}); merr != nil {
+			log.Warn("late-report metric not written", "err", merr)
+		}
+	}
+	return out, nil
+}
+
+// ledger is the store as the reporter's ledger; a store without report
+// marks (a test's) records nothing and shows nothing reported.
+func (h *Handler) ledger() reporter.Ledger {
+	if m, ok := h.store.(store.ReportMarker); ok {
+		return storeLedger{h.store, m}
+	}
+	return storeLedger{h.store, nil}
+}
+
+type storeLedger struct {
+	store.Store
+	marker store.ReportMarker
+}
+
+func (l storeLedger) MarkReported(ctx context.Context, runID string, at time.Time) error {
+	if l.marker == nil {
+		return errors.New("the store cannot record reports")
+	}
+	return l.marker.MarkReported(ctx, runID, at)
 }

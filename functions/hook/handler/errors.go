@@ -50,3 +50,31 @@ type PanicError struct {
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("hook panicked: %s (Failed reported: %t)", e.Value, e.Reported)
 }
+
+// ConfigurationError is a CodePipeline action set up wrongly (its
+// UserParameters); the job is failed with CodePipeline's
+// ConfigurationError type, which tells its owner to fix the pipeline, not
+// the deployment.
+type ConfigurationError struct {
+	Reason string
+	// Reported is true when Failed was reported to the job.
+	Reported bool
+}
+
+func (e *ConfigurationError) Error() string {
+	return fmt.Sprintf("pipeline action configuration: %s (Failed reported: %t)", e.Reason, e.Reported)
+}
+
+// LastResortError is a last-resort Failed report that could not be made:
+// the execution then fails, and its ExecutionsFailed alarm pages.
+type LastResortError struct {
+	RunID string
+	Err   error
+}
+
+func (e *LastResortError) Error() string {
+	return fmt.Sprintf("last resort for run %s: %v", e.RunID, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *LastResortError) Unwrap() error { return e.Err }

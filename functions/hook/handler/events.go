@@ -60,6 +60,7 @@ const (
 	kindCodeDeploy kind = iota + 1
 	kindCodePipeline
 	kindRequest
+	kindLastResort
 )
 
 // parsed is a recognised event.
@@ -68,6 +69,8 @@ type parsed struct {
 	deploy   CodeDeployHookEvent
 	pipeline pipelineJob
 	request  Request
+	// lastResort is the state machine's last-resort request.
+	lastResort flow.LastResortRequest
 }
 
 // accepted lists the shapes the hook accepts, for error messages.
@@ -108,6 +111,16 @@ func parse(raw json.RawMessage) (parsed, error) {
 			return parsed{}, &InvalidEventError{Reason: `CodePipeline job event without "CodePipeline.job".id`}
 		}
 		return parsed{kind: kindCodePipeline, pipeline: ev.CodePipelineJob}, nil
+	case top[flow.LastResortKey] != nil:
+		var ev map[string]flow.LastResortRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return parsed{}, &InvalidEventError{Reason: "last-resort request: " + err.Error()}
+		}
+		req := ev[flow.LastResortKey]
+		if err := req.Input.Validate(); err != nil {
+			return parsed{}, &InvalidEventError{Reason: "last-resort request: " + err.Error()}
+		}
+		return parsed{kind: kindLastResort, lastResort: req}, nil
 	case top["journeygate"] != nil:
 		var ev struct {
 			Journeygate Request `json:"journeygate"`

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/fuzzcheck"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/store"
 )
 
 // badEvents are known-bad hook events: not JSON, not objects, shapes
@@ -212,6 +216,32 @@ func (c *fuzzClients) PutLifecycleEventHookExecutionStatus(_ context.Context, in
 	return &codedeploy.PutLifecycleEventHookExecutionStatusOutput{}, nil
 }
 
+func (c *fuzzClients) PutJobSuccessResult(_ context.Context, in *codepipeline.PutJobSuccessResultInput, _ ...func(*codepipeline.Options)) (*codepipeline.PutJobSuccessResultOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kind := "success"
+	if in.ContinuationToken != nil {
+		kind = "continue"
+	}
+	c.reports = append(c.reports, "codepipeline "+aws.ToString(in.JobId)+" "+kind)
+	return &codepipeline.PutJobSuccessResultOutput{}, nil
+}
+
+func (c *fuzzClients) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: sfntypes.ExecutionStatusRunning}, nil
+}
+
+// memRuns is an in-memory Runs that knows no run.
+type memRuns struct{}
+
+func (memRuns) GetRun(_ context.Context, id string) (store.RunRecord, error) {
+	return store.RunRecord{}, fmt.Errorf("run %q: %w", id, store.ErrNotFound)
+}
+func (memRuns) MarkReported(context.Context, string, time.Time) error { return store.ErrNotFound }
+func (memRuns) PutVerdict(context.Context, string, gate.Verdict, time.Time) error {
+	return store.ErrNotFound
+}
+
 func (c *fuzzClients) PutJobFailureResult(_ context.Context, in *codepipeline.PutJobFailureResultInput, _ ...func(*codepipeline.Options)) (*codepipeline.PutJobFailureResultOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -220,10 +250,12 @@ func (c *fuzzClients) PutJobFailureResult(_ context.Context, in *codepipeline.Pu
 }
 
 // FuzzHandle feeds events through Handle with fake clients, one of whose
-// calls may fail: garbage never starts an execution; an event recognised
-// as a deployment's reports Failed exactly once when Handle fails and
-// never when its run starts; a request never reports; a started run has a
-// valid execution name and input.
+// calls may fail: garbage never starts an execution; a deployment event
+// either starts its run (a CodePipeline job also gets a continuation
+// token) or reports Failed exactly once and returns no error, so Lambda
+// retries nothing; a request never reports; a job re-invoked with a token
+// starts nothing and gets one answer; a started run has a valid execution
+// name and input.
 func FuzzHandle(f *testing.F) {
 	hookSeeds(f, func(raw []byte) {
 		for fault := range fuzzFaults {
@@ -231,9 +263,10 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 	f.Add([]byte(`{"DeploymentId":"d-1","LifecycleEventHookExecutionId":"h"}`), "Resources: [", uint8(faultNone))
+	f.Add([]byte(`{"CodePipeline.job":{"id":"j-2","data":{"continuationToken":"cp-j-1"}}}`), "", uint8(faultNone))
 	f.Fuzz(func(t *testing.T, raw []byte, appSpec string, fault uint8) {
 		c := &fuzzClients{appSpec: appSpec, fault: fuzzFault(fault % uint8(fuzzFaults))}
-		h, err := New(Config{StateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:jg", Environment: "staging"}, c, c, c,
+		h, err := New(Config{StateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:jg", Environment: "staging"}, c, c, c, memRuns{},
 			WithNewID(func() string { return "20260115T100000Z-abc123" }))
 		if err != nil {
 			t.Fatal(err)
@@ -251,20 +284,37 @@ func FuzzHandle(f *testing.F) {
 			if err == nil || len(c.starts) > 0 || len(c.reports) > 0 || c.lookedUp > 0 {
 				t.Fatalf("garbage %q: err %v, %d starts, reports %v, %d lookups; want rejected untouched", raw, err, len(c.starts), c.reports, c.lookedUp)
 			}
+		case ev.kind == kindLastResort:
+			if len(c.starts) > 0 || len(c.reports) > 1 {
+				t.Fatalf("last resort started %d runs, reported %v", len(c.starts), c.reports)
+			}
+		case ev.kind == kindCodePipeline && ev.pipeline.Data.ContinuationToken != "":
+			if err != nil || len(c.starts) > 0 || len(c.reports) != 1 {
+				t.Fatalf("re-invoked job: err %v, %d starts, reports %v; want one answer", err, len(c.starts), c.reports)
+			}
 		case err != nil:
 			fuzzcheck.Error(t, err, string(raw), appSpec)
+			if deployment {
+				t.Fatalf("deployment event failed (%v) though every report is accepted: Lambda would retry it", err)
+			}
+			if len(c.starts) > 1 || len(c.reports) > 0 {
+				t.Fatalf("%d starts, reports %v", len(c.starts), c.reports)
+			}
+		case resp.FailedReported:
+			fuzzcheck.Error(t, errors.New(resp.Reason), string(raw), appSpec)
+			if !deployment || len(c.reports) != 1 || !strings.Contains(c.reports[0], "Failed") && !strings.Contains(c.reports[0], "Error") {
+				t.Fatalf("FailedReported for %q with reports %v; want one Failed to a deployment", raw, c.reports)
+			}
 			if len(c.starts) > 1 {
 				t.Fatalf("%d starts", len(c.starts))
 			}
-			if want := map[bool]int{true: 1, false: 0}[deployment]; len(c.reports) != want {
-				t.Fatalf("Handle failed (%v) with reports %v; want %d", err, c.reports, want)
-			}
-			if deployment && !strings.Contains(err.Error(), "Failed reported: true") {
-				t.Fatalf("error %q does not say Failed was reported", err)
-			}
 		default:
-			if len(c.reports) > 0 {
-				t.Fatalf("run started, yet reported %v", c.reports)
+			wantReports := 0
+			if ev.kind == kindCodePipeline {
+				wantReports = 1 // the continuation token
+			}
+			if len(c.reports) != wantReports || wantReports == 1 && !strings.HasSuffix(c.reports[0], " continue") {
+				t.Fatalf("run started, reports %v; want %d continuation", c.reports, wantReports)
 			}
 			if len(c.starts) != 1 {
 				t.Fatalf("Succeeded with %d starts", len(c.starts))

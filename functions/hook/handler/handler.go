@@ -20,33 +20,44 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/runner"
+	"github.com/journeygate/journeygate/shared/store"
 )
 
 // CodeDeployAPI is the part of the CodeDeploy client the hook uses.
 type CodeDeployAPI interface {
+	reporter.CodeDeployAPI
 	// GetDeployment describes a deployment.
 	GetDeployment(ctx context.Context, in *codedeploy.GetDeploymentInput, optFns ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error)
-	// PutLifecycleEventHookExecutionStatus reports a hook's status.
-	PutLifecycleEventHookExecutionStatus(ctx context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, optFns ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error)
 }
 
 // CodePipelineAPI is the part of the CodePipeline client the hook uses.
-type CodePipelineAPI interface {
-	// PutJobFailureResult reports a job failed.
-	PutJobFailureResult(ctx context.Context, in *codepipeline.PutJobFailureResultInput, optFns ...func(*codepipeline.Options)) (*codepipeline.PutJobFailureResultOutput, error)
-}
+type CodePipelineAPI = reporter.CodePipelineAPI
 
 // StepFunctionsAPI is the part of the Step Functions client the hook uses.
 type StepFunctionsAPI interface {
 	// StartExecution starts an execution of a state machine.
 	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, optFns ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	// DescribeExecution tells whether a run's execution still goes.
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, optFns ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+// Runs is the part of the store the hook uses: a run's verdict, the mark
+// that it was reported, and a last-resort Failed verdict.
+type Runs interface {
+	reporter.Ledger
+	// PutVerdict records a run's verdict once (store.ErrExists after that).
+	PutVerdict(ctx context.Context, runID string, v gate.Verdict, finishedAt time.Time) error
 }
 
 var (
 	_ CodeDeployAPI    = (*codedeploy.Client)(nil)
 	_ CodePipelineAPI  = (*codepipeline.Client)(nil)
 	_ StepFunctionsAPI = (*sfn.Client)(nil)
+	_ Runs             = (*store.Dynamo)(nil)
 )
 
 // Config is the hook's deployment-specific configuration.
@@ -58,29 +69,54 @@ type Config struct {
 	Environment string
 	// Services are added to every deployment's services (optional).
 	Services []string
+	// ReportBucket and Region, when set, say where the gate writes run
+	// reports, so a CodePipeline failure message carries the location.
+	ReportBucket, Region string
 }
 
-// Response says which run the event started.
+// Pipeline answers, as Response.Pipeline says.
+const (
+	// PipelineInProgress: the job was answered with a continuation token
+	// (the run ID); CodePipeline invokes the hook again with it.
+	PipelineInProgress = "in-progress"
+	// PipelineSucceeded and PipelineFailed: the job got its final result.
+	PipelineSucceeded = "succeeded"
+	PipelineFailed    = "failed"
+)
+
+// Response says what the hook did with the event.
 type Response struct {
-	RunID        string           `json:"runId"`
-	Trigger      flow.TriggerType `json:"trigger"`
-	ExecutionArn string           `json:"executionArn"`
+	RunID        string           `json:"runId,omitempty"`
+	Trigger      flow.TriggerType `json:"trigger,omitempty"`
+	ExecutionArn string           `json:"executionArn,omitempty"`
 	// AlreadyStarted is true when the event was a redelivery: the run's
 	// execution already existed.
-	AlreadyStarted bool `json:"alreadyStarted"`
+	AlreadyStarted bool `json:"alreadyStarted,omitempty"`
+	// FailedReported is true when the hook itself reported Failed to the
+	// deployment (the run could not start, or the gate failed); Reason
+	// says why. The event is then handled: the hook returns no error, so
+	// Lambda's asynchronous retries start nothing for a failed job.
+	FailedReported bool   `json:"failedReported,omitempty"`
+	Reason         string `json:"reason,omitempty"`
+	// Pipeline is the answer a CodePipeline job got (Pipeline* constants).
+	Pipeline string `json:"pipeline,omitempty"`
+	// Late is true when the deployment already had a status this run's
+	// report did not give it (logged as an error, counted LateReports).
+	Late bool `json:"late,omitempty"`
 }
-
-// maxFailureMessage bounds a CodePipeline failure message.
-const maxFailureMessage = 5000
 
 // Handler is the hook Lambda's handler.
 type Handler struct {
-	cfg   Config
-	sfn   StepFunctionsAPI
-	cd    CodeDeployAPI
-	cp    CodePipelineAPI
-	log   *slog.Logger
-	newID func() string
+	cfg      Config
+	sfn      StepFunctionsAPI
+	cd       CodeDeployAPI
+	runs     Runs
+	reporter *reporter.Reporter
+	metrics  *metrics.Emitter
+	log      *slog.Logger
+	newID    func() string
+	now      func() time.Time
+	retry    []reporter.Option
 }
 
 // Option configures optional dependencies of a Handler.
@@ -93,9 +129,20 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // (default runner.NewRunID at the current time).
 func WithNewID(f func() string) Option { return func(h *Handler) { h.newID = f } }
 
-// New returns a hook starting cfg.StateMachineArn; the three clients are
-// required.
-func New(cfg Config, sf StepFunctionsAPI, cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (*Handler, error) {
+// WithMetrics writes late reports (metrics.LateReports) to m (default: none).
+func WithMetrics(m *metrics.Emitter) Option { return func(h *Handler) { h.metrics = m } }
+
+// WithClock sets the clock for report marks and verdicts (default time.Now).
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithRetry sets how reports are retried (see reporter.WithRetry).
+func WithRetry(attempts int, base time.Duration, sleep func(context.Context, time.Duration) error) Option {
+	return func(h *Handler) { h.retry = append(h.retry, reporter.WithRetry(attempts, base, sleep)) }
+}
+
+// New returns a hook starting cfg.StateMachineArn; the three clients and
+// the store of runs are required.
+func New(cfg Config, sf StepFunctionsAPI, cd CodeDeployAPI, cp CodePipelineAPI, runs Runs, opts ...Option) (*Handler, error) {
 	var errs []error
 	if cfg.StateMachineArn == "" {
 		errs = append(errs, errors.New("no state machine ARN"))
@@ -112,21 +159,35 @@ func New(cfg Config, sf StepFunctionsAPI, cd CodeDeployAPI, cp CodePipelineAPI, 
 	if cp == nil {
 		errs = append(errs, errors.New("no CodePipeline client"))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("hook handler: %w", err)
+	if runs == nil {
+		errs = append(errs, errors.New("no store of runs"))
 	}
-	h := &Handler{cfg: cfg, sfn: sf, cd: cd, cp: cp, newID: func() string { return runner.NewRunID(time.Now()) }}
+	h := &Handler{cfg: cfg, sfn: sf, cd: cd, runs: runs, newID: func() string { return runner.NewRunID(time.Now()) }, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	if cd != nil && cp != nil {
+		rep, err := reporter.New(cd, cp, append([]reporter.Option{reporter.WithLogger(h.log)}, h.retry...)...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		h.reporter = rep
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("hook handler: %w", err)
+	}
 	return h, nil
 }
 
-// Handle recognises the event, starts its run and reports Failed to a
-// deployment whose run cannot start.
+// Handle recognises the event and acts on it: a deployment event starts
+// its run (a CodePipeline job re-invoked with its continuation token gets
+// the run's verdict, or another token while it goes), a request starts its
+// run, and the state machine's last resort reports Failed. Whatever goes
+// wrong for a deployment is reported to it as Failed; an error is returned
+// only when that report could not be made, so Lambda retries only then.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Response, err error) {
 	ev, err := parse(raw)
 	if err != nil {
@@ -142,7 +203,11 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Respons
 		perr := &PanicError{Value: fmt.Sprint(v), Stack: string(debug.Stack())}
 		h.log.Error("hook panicked", "panic", perr.Value, "stack", perr.Stack)
 		if !started {
-			perr.Reported = h.failClosed(context.WithoutCancel(ctx), ev, "hook panicked: "+perr.Value)
+			perr.Reported = h.failClosed(context.WithoutCancel(ctx), ev, "hook panicked: "+perr.Value, "")
+		}
+		if perr.Reported {
+			resp, err = Response{FailedReported: true, Reason: perr.Error()}, nil
+			return
 		}
 		resp, err = Response{}, perr
 	}()
@@ -151,16 +216,31 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Respons
 	case kindCodeDeploy:
 		in, err := h.codeDeployInput(ctx, ev.deploy)
 		if err != nil {
-			return Response{}, &LookupError{DeploymentID: ev.deploy.DeploymentID, Err: err, Reported: h.failClosed(ctx, ev, err.Error())}
+			lerr := &LookupError{DeploymentID: ev.deploy.DeploymentID, Err: err}
+			lerr.Reported = h.failClosed(ctx, ev, lerr.Error(), "")
+			return h.failed(lerr, lerr.Reported)
 		}
 		return h.start(ctx, ev, in, &started)
 	case kindCodePipeline:
+		if token := ev.pipeline.Data.ContinuationToken; token != "" {
+			started = true // the run exists; never report "could not start"
+			return h.answerPipeline(ctx, ev.pipeline, token)
+		}
 		in, err := h.codePipelineInput(ev.pipeline)
 		if err != nil {
 			// A job that cannot start must not wait out its timeout.
-			return Response{}, &InvalidEventError{Reason: fmt.Sprintf("%v (Failed reported: %t)", err, h.failClosed(ctx, ev, err.Error()))}
+			cerr := &ConfigurationError{Reason: err.Error()}
+			cerr.Reported = h.failClosed(ctx, ev, cerr.Reason, cptypes.FailureTypeConfigurationError)
+			return h.failed(cerr, cerr.Reported)
 		}
-		return h.start(ctx, ev, in, &started)
+		resp, err := h.start(ctx, ev, in, &started)
+		if err != nil || resp.FailedReported {
+			return resp, err
+		}
+		return h.continuePipeline(ctx, ev.pipeline, resp)
+	case kindLastResort:
+		started = true
+		return h.lastResort(ctx, ev.lastResort)
 	default:
 		in, err := h.requestInput(ev.request)
 		if err != nil {
@@ -170,15 +250,26 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Respons
 	}
 }
 
+// failed is the answer to an event whose run did not start: success when
+// Failed was reported (nothing is left to retry), else the error.
+func (h *Handler) failed(err error, reported bool) (Response, error) {
+	if reported {
+		return Response{FailedReported: true, Reason: err.Error()}, nil
+	}
+	return Response{}, err
+}
+
 // start validates in and starts its execution, named after the run.
 func (h *Handler) start(ctx context.Context, ev parsed, in flow.Input, started *bool) (Response, error) {
 	log := h.log.With("run", in.RunID, "trigger", in.Trigger.Type, "environment", in.Environment)
 	resp := Response{RunID: in.RunID, Trigger: in.Trigger.Type, ExecutionArn: executionArn(h.cfg.StateMachineArn, in.RunID)}
 	fail := func(err error) (Response, error) {
 		serr := &StartError{RunID: in.RunID, Err: err}
-		serr.Reported = h.failClosed(ctx, ev, serr.Error())
+		serr.Reported = h.failClosed(ctx, ev, serr.Error(), "")
 		log.Error("run not started", "err", err, "failedReported", serr.Reported)
-		return Response{}, serr
+		out, rerr := h.failed(serr, serr.Reported)
+		out.RunID, out.Trigger = in.RunID, in.Trigger.Type
+		return out, rerr
 	}
 	if err := in.Validate(); err != nil {
 		return fail(err)
@@ -310,40 +401,25 @@ func (h *Handler) requestInput(r Request) (flow.Input, error) {
 }
 
 // failClosed reports Failed to the deployment ev came from, if any, and
-// says whether it did.
-func (h *Handler) failClosed(ctx context.Context, ev parsed, why string) bool {
-	var err error
+// says whether it did; failureType is CodePipeline's (default JobFailed).
+func (h *Handler) failClosed(ctx context.Context, ev parsed, why string, failureType cptypes.FailureType) bool {
+	var t flow.Trigger
 	switch ev.kind {
 	case kindCodeDeploy:
-		_, err = h.cd.PutLifecycleEventHookExecutionStatus(ctx, &codedeploy.PutLifecycleEventHookExecutionStatusInput{
-			DeploymentId:                  aws.String(ev.deploy.DeploymentID),
-			LifecycleEventHookExecutionId: aws.String(ev.deploy.LifecycleEventHookExecutionID),
-			Status:                        cdtypes.LifecycleEventStatusFailed,
-		})
-		var done *cdtypes.LifecycleEventAlreadyCompletedException
-		if errors.As(err, &done) {
-			err = nil
-		}
+		t = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: ev.deploy.DeploymentID, LifecycleEventHookExecutionID: ev.deploy.LifecycleEventHookExecutionID}
 	case kindCodePipeline:
-		_, err = h.cp.PutJobFailureResult(ctx, &codepipeline.PutJobFailureResultInput{
-			JobId: aws.String(ev.pipeline.ID),
-			FailureDetails: &cptypes.FailureDetails{
-				Type:    cptypes.FailureTypeJobFailed,
-				Message: aws.String(bounded("journeygate could not start its run: "+why, maxFailureMessage)),
-			},
-		})
-		var done *cptypes.InvalidJobStateException
-		if errors.As(err, &done) {
-			err = nil
-		}
+		t = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: ev.pipeline.ID}
 	default:
 		return false
 	}
+	out, err := h.reporter.Send(ctx, reporter.Report{
+		Trigger: t, Message: "journeygate could not start its run: " + why, FailureType: failureType,
+	})
 	if err != nil {
 		h.log.Error("cannot report Failed; the deployment waits for its timeout", "err", err)
 		return false
 	}
-	h.log.Warn("reported Failed: the run could not start", "why", why)
+	h.log.Warn("reported Failed: the run could not start", "why", why, "alreadyCompleted", out.AlreadyCompleted)
 	return true
 }
 

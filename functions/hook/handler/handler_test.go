@@ -12,18 +12,23 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	cdtypes "github.com/aws/aws-sdk-go-v2/service/codedeploy/types"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
 	hook "github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/store"
 )
 
 const stateMachine = "arn:aws:states:eu-west-1:123456789012:stateMachine:journeygate"
@@ -36,6 +41,27 @@ type fakeSFN struct {
 	calls   int
 	err     error
 	panic   bool
+	// status answers DescribeExecution for started runs (default RUNNING).
+	status sfntypes.ExecutionStatus
+}
+
+func (f *fakeSFN) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	arn := aws.ToString(in.ExecutionArn)
+	name := arn[strings.LastIndex(arn, ":")+1:]
+	if _, ok := f.started[name]; !ok {
+		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("no " + arn)}
+	}
+	status := f.status
+	if status == "" {
+		status = sfntypes.ExecutionStatusRunning
+	}
+	out := &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: status}
+	if status == sfntypes.ExecutionStatusFailed {
+		out.Error, out.Cause = aws.String("VerdictUnreported"), aws.String("the gate and the last resort both failed to report")
+	}
+	return out, nil
 }
 
 func (f *fakeSFN) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
@@ -71,6 +97,7 @@ type fakeCodeDeploy struct {
 	mu       sync.Mutex
 	info     *cdtypes.DeploymentInfo
 	err      error
+	putErr   error
 	statuses []string
 }
 
@@ -86,21 +113,58 @@ func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDepl
 func (f *fakeCodeDeploy) PutLifecycleEventHookExecutionStatus(_ context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, _ ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.putErr != nil {
+		return nil, f.putErr
+	}
 	f.statuses = append(f.statuses, aws.ToString(in.DeploymentId)+":"+string(in.Status))
 	return &codedeploy.PutLifecycleEventHookExecutionStatusOutput{LifecycleEventHookExecutionId: in.LifecycleEventHookExecutionId}, nil
 }
 
-// fakeCodePipeline records failure reports.
+// fakeCodePipeline records results like CodePipeline: one per job, a
+// second is InvalidJobStateException.
 type fakeCodePipeline struct {
-	mu       sync.Mutex
-	failures []string
+	mu        sync.Mutex
+	failures  []string // "job: message"
+	types     []cptypes.FailureType
+	success   []string // "job: summary"
+	continued []string // "job: token"
+	done      map[string]bool
+}
+
+func (f *fakeCodePipeline) settle(job string) error {
+	if f.done == nil {
+		f.done = map[string]bool{}
+	}
+	if f.done[job] {
+		return &cptypes.InvalidJobStateException{Message: aws.String("job " + job + " is not in progress")}
+	}
+	f.done[job] = true
+	return nil
 }
 
 func (f *fakeCodePipeline) PutJobFailureResult(_ context.Context, in *codepipeline.PutJobFailureResultInput, _ ...func(*codepipeline.Options)) (*codepipeline.PutJobFailureResultOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.settle(aws.ToString(in.JobId)); err != nil {
+		return nil, err
+	}
 	f.failures = append(f.failures, aws.ToString(in.JobId)+": "+aws.ToString(in.FailureDetails.Message))
+	f.types = append(f.types, in.FailureDetails.Type)
 	return &codepipeline.PutJobFailureResultOutput{}, nil
+}
+
+func (f *fakeCodePipeline) PutJobSuccessResult(_ context.Context, in *codepipeline.PutJobSuccessResultInput, _ ...func(*codepipeline.Options)) (*codepipeline.PutJobSuccessResultOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.settle(aws.ToString(in.JobId)); err != nil {
+		return nil, err
+	}
+	if in.ContinuationToken != nil {
+		f.continued = append(f.continued, aws.ToString(in.JobId)+": "+aws.ToString(in.ContinuationToken))
+	} else {
+		f.success = append(f.success, aws.ToString(in.JobId)+": "+aws.ToString(in.ExecutionDetails.Summary))
+	}
+	return &codepipeline.PutJobSuccessResultOutput{}, nil
 }
 
 const lambdaAppSpec = `version: 0.0
@@ -117,10 +181,11 @@ Hooks:
 `
 
 type fixture struct {
-	sfn *fakeSFN
-	cd  *fakeCodeDeploy
-	cp  *fakeCodePipeline
-	lh  lambda.Handler
+	sfn  *fakeSFN
+	cd   *fakeCodeDeploy
+	cp   *fakeCodePipeline
+	runs *store.Embedded
+	lh   lambda.Handler
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -138,8 +203,14 @@ func newFixture(t *testing.T) *fixture {
 		}},
 		cp: &fakeCodePipeline{},
 	}
-	h, err := hook.New(hook.Config{StateMachineArn: stateMachine, Environment: "staging", Services: []string{"alertmanager"}},
-		f.sfn, f.cd, f.cp, hook.WithNewID(func() string { return "20260115T100000Z-abc123" }))
+	runs, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { runs.Close() })
+	f.runs = runs
+	h, err := hook.New(hook.Config{StateMachineArn: stateMachine, Environment: "staging", Services: []string{"alertmanager"}, ReportBucket: "reports-bucket", Region: "eu-west-1"},
+		f.sfn, f.cd, f.cp, runs, hook.WithNewID(func() string { return "20260115T100000Z-abc123" }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,44 +329,59 @@ func TestEventFilesStartOneRun(t *testing.T) {
 				t.Errorf("input runId %q, execution %q: they must be equal", in.RunID, first.RunID)
 			}
 			tt.check(t, first, in)
-			if len(f.cd.statuses) != 0 || len(f.cp.failures) != 0 {
-				t.Errorf("a started run reports nothing itself: %v %v", f.cd.statuses, f.cp.failures)
+			if len(f.cd.statuses) != 0 || len(f.cp.failures) != 0 || len(f.cp.success) != 0 {
+				t.Errorf("a started run reports no verdict itself: %v %v %v", f.cd.statuses, f.cp.failures, f.cp.success)
+			}
+			if in.Trigger.Type == flow.TriggerCodePipeline {
+				// The job is answered "in progress" once; the redelivery's
+				// second answer meets a settled job and changes nothing.
+				if first.Pipeline != hook.PipelineInProgress || !slices.Equal(f.cp.continued, []string{in.Trigger.JobID + ": " + first.RunID}) {
+					t.Errorf("response %+v, continuations %v; want one with the run ID as token", first, f.cp.continued)
+				}
+			} else if len(f.cp.continued) != 0 {
+				t.Errorf("continuation tokens for a %s run: %v", in.Trigger.Type, f.cp.continued)
 			}
 		})
 	}
 }
 
+// TestFailsClosed: a deployment whose run cannot start gets Failed, and
+// the hook then returns success, so Lambda's asynchronous retries start
+// nothing for a job that already failed; a request has nobody to report
+// to and returns the error.
 func TestFailsClosed(t *testing.T) {
 	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform states:StartExecution"}
 	tests := []struct {
 		name       string
 		file       string
 		breakIt    func(f *fixture)
+		wantReason string // "": an error of wantType
 		wantType   string
 		wantCD     []string
 		wantCPFail string
 	}{
 		{"deployment lookup fails", "codedeploy-hook.json", func(f *fixture) { f.cd.err = errors.New("DeploymentDoesNotExistException") },
-			"LookupError", []string{"d-7GW8E5HQ2:Failed"}, ""},
+			"looking up deployment d-7GW8E5HQ2: DeploymentDoesNotExistException", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
 		{"codedeploy run cannot start", "codedeploy-hook.json", func(f *fixture) { f.sfn.err = denied },
-			"StartError", []string{"d-7GW8E5HQ2:Failed"}, ""},
+			"not authorized to perform states:StartExecution", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
 		{"codedeploy hook panics", "codedeploy-hook.json", func(f *fixture) { f.sfn.panic = true },
-			"PanicError", []string{"d-7GW8E5HQ2:Failed"}, ""},
+			"hook panicked: sfn client exploded", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
 		{"pipeline run cannot start", "codepipeline-job.json", func(f *fixture) { f.sfn.err = denied },
-			"StartError", nil, "not authorized"},
+			"not authorized", "", nil, "not authorized"},
 		{"schedule cannot start reports nowhere", "schedule.json", func(f *fixture) { f.sfn.err = denied },
-			"StartError", nil, ""},
+			"", "StartError", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			tt.breakIt(f)
-			_, err := f.invoke(t, event(t, tt.file))
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if got := errorType(err); got != tt.wantType {
-				t.Errorf("error type %s (%v), want %s", got, err, tt.wantType)
+			resp, err := f.invoke(t, event(t, tt.file))
+			if tt.wantReason == "" {
+				if err == nil || errorType(err) != tt.wantType {
+					t.Fatalf("err = %v, want a %s", err, tt.wantType)
+				}
+			} else if err != nil || !resp.FailedReported || !strings.Contains(resp.Reason, tt.wantReason) {
+				t.Fatalf("response %+v, err %v; want success with Failed reported because %q", resp, err, tt.wantReason)
 			}
 			if !slices.Equal(f.cd.statuses, tt.wantCD) {
 				t.Errorf("CodeDeploy reports %v, want %v", f.cd.statuses, tt.wantCD)
@@ -306,12 +392,24 @@ func TestFailsClosed(t *testing.T) {
 			case tt.wantCPFail != "" && (len(f.cp.failures) != 1 || !strings.Contains(f.cp.failures[0], tt.wantCPFail)):
 				t.Errorf("CodePipeline failures %v, want one mentioning %q", f.cp.failures, tt.wantCPFail)
 			}
-			if tt.wantCD != nil || tt.wantCPFail != "" {
-				if !strings.Contains(err.Error(), "Failed reported: true") {
-					t.Errorf("error %q should say Failed was reported", err)
-				}
+			if len(f.cp.continued) != 0 {
+				t.Errorf("a run that did not start answered the job in progress: %v", f.cp.continued)
 			}
 		})
+	}
+}
+
+// TestPipelineParametersAreAConfigurationError: a mistake in the action's
+// UserParameters fails the job as CodePipeline's ConfigurationError,
+// starts nothing, and returns success.
+func TestPipelineParametersAreAConfigurationError(t *testing.T) {
+	f := newFixture(t)
+	resp, err := f.invoke(t, []byte(`{"CodePipeline.job":{"id":"j-1","data":{"actionConfiguration":{"configuration":{"UserParameters":"staging please"}}}}}`))
+	if err != nil || !resp.FailedReported || !strings.Contains(resp.Reason, "UserParameters is not a JSON object") {
+		t.Fatalf("response %+v, err %v", resp, err)
+	}
+	if f.sfn.calls != 0 || len(f.cp.types) != 1 || f.cp.types[0] != cptypes.FailureTypeConfigurationError {
+		t.Errorf("%d starts, failure types %v; want none and one ConfigurationError", f.sfn.calls, f.cp.types)
 	}
 }
 
@@ -326,7 +424,6 @@ func TestRejectsUnrecognisedEvents(t *testing.T) {
 		{"hook without execution id", `{"DeploymentId":"d-1"}`, "without LifecycleEventHookExecutionId", false},
 		{"hook without deployment", `{"LifecycleEventHookExecutionId":"h"}`, "without DeploymentId", false},
 		{"job without id", `{"CodePipeline.job":{"accountId":"1"}}`, `"CodePipeline.job".id`, false},
-		{"job with bad parameters", `{"CodePipeline.job":{"id":"j-1","data":{"actionConfiguration":{"configuration":{"UserParameters":"staging please"}}}}}`, "UserParameters is not a JSON object", true},
 		{"request without trigger", `{"journeygate":{"environment":"staging"}}`, `without "trigger"`, false},
 		{"request with unknown trigger", `{"journeygate":{"trigger":"cron"}}`, `trigger "cron"`, false},
 		{"schedule without time", `{"journeygate":{"trigger":"schedule"}}`, `without "scheduledTime"`, false},
@@ -395,10 +492,127 @@ func TestRunID(t *testing.T) {
 }
 
 func TestNewRequiresConfig(t *testing.T) {
-	_, err := hook.New(hook.Config{}, nil, nil, nil)
-	for _, want := range []string{"no state machine ARN", "no environment", "no Step Functions client", "no CodeDeploy client", "no CodePipeline client"} {
+	_, err := hook.New(hook.Config{}, nil, nil, nil, nil)
+	for _, want := range []string{"no state machine ARN", "no environment", "no Step Functions client", "no CodeDeploy client", "no CodePipeline client", "no store of runs"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to mention %q", err, want)
 		}
+	}
+}
+
+// pipelineJob is a CodePipeline job event, re-invoked with token when
+// token is not "".
+func pipelineJob(id, token string) []byte {
+	data := map[string]any{"actionConfiguration": map[string]any{"configuration": map[string]any{"UserParameters": `{"environment":"staging"}`}}}
+	if token != "" {
+		data["continuationToken"] = token
+	}
+	b, _ := json.Marshal(map[string]any{"CodePipeline.job": map[string]any{"id": id, "accountId": "123456789012", "data": data}})
+	return b
+}
+
+// TestPipelineContinuation: the job that starts a run is answered with
+// the run ID as continuation token; each re-invocation (a new job with
+// the token) is answered with the token again while the run goes, then
+// once with the recorded verdict; a redelivered re-invocation changes
+// nothing; a run that ended without a verdict fails the job.
+func TestPipelineContinuation(t *testing.T) {
+	f := newFixture(t)
+	first, err := f.invoke(t, pipelineJob("job-1", ""))
+	if err != nil || first.Pipeline != hook.PipelineInProgress {
+		t.Fatalf("first job: %+v, %v", first, err)
+	}
+	run := first.RunID
+	again, err := f.invoke(t, pipelineJob("job-2", run))
+	if err != nil || again.Pipeline != hook.PipelineInProgress || again.RunID != run {
+		t.Fatalf("re-invoked while running: %+v, %v", again, err)
+	}
+	if !slices.Equal(f.cp.continued, []string{"job-1: " + run, "job-2: " + run}) || f.sfn.calls != 1 {
+		t.Fatalf("continuations %v, %d starts; want one per job, one start", f.cp.continued, f.sfn.calls)
+	}
+	// The gate records the verdict (it ran journeys; here: recorded).
+	ctx := t.Context()
+	if err := f.runs.CreateRun(ctx, store.RunRecord{ID: run, Environment: "staging", Trigger: "codepipeline", Deployment: "job-1", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	v := gate.Decide(gate.Input{Planned: []gate.Planned{{Name: "alert-to-notification", Mode: "enforce"}}, Results: []journey.Result{{
+		RunID: run, Journey: "alert-to-notification", Outcome: journey.Failed, Mode: "enforce",
+		Steps: []journey.StepResult{{Name: "notification delivered", Outcome: journey.Failed, Message: "no webhook arrived"}},
+	}}})
+	if err := f.runs.PutVerdict(ctx, run, v, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	final, err := f.invoke(t, pipelineJob("job-3", run))
+	if err != nil || final.Pipeline != hook.PipelineFailed || final.FailedReported || final.Late {
+		t.Fatalf("re-invoked after the verdict: %+v, %v", final, err)
+	}
+	if len(f.cp.failures) != 1 || !strings.HasPrefix(f.cp.failures[0], "job-3: journeygate run "+run+" (evidence: journeygate show "+run+"; report: s3://reports-bucket/reports/staging/"+run+".html") ||
+		!strings.Contains(f.cp.failures[0], "alert-to-notification") {
+		t.Errorf("failures %v, want job-3 failed naming the run, its report and the journey", f.cp.failures)
+	}
+	if rec, err := f.runs.GetRun(ctx, run); err != nil || rec.ReportedAt.IsZero() {
+		t.Errorf("run %+v, %v: want it marked reported", rec, err)
+	}
+	// Lambda redelivers the same job: already answered, not late.
+	redo, err := f.invoke(t, pipelineJob("job-3", run))
+	if err != nil || redo.Late || len(f.cp.failures) != 1 {
+		t.Errorf("redelivery: %+v, %v, failures %v", redo, err, f.cp.failures)
+	}
+
+	// A run whose execution failed without a verdict fails the job.
+	g := newFixture(t)
+	started, err := g.invoke(t, pipelineJob("job-1", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.sfn.status = sfntypes.ExecutionStatusFailed
+	ended, err := g.invoke(t, pipelineJob("job-2", started.RunID))
+	if err != nil || ended.Pipeline != hook.PipelineFailed || !ended.FailedReported ||
+		len(g.cp.failures) != 1 || !strings.Contains(g.cp.failures[0], "ended (FAILED) without a verdict: VerdictUnreported") {
+		t.Errorf("ended run: %+v, %v, failures %v", ended, err, g.cp.failures)
+	}
+	// A token that names no execution fails the job too.
+	bogus, err := g.invoke(t, pipelineJob("job-9", "cp-no-such-run"))
+	if err != nil || bogus.Pipeline != hook.PipelineFailed || !strings.Contains(bogus.Reason, "has no execution") {
+		t.Errorf("unknown token: %+v, %v", bogus, err)
+	}
+}
+
+// TestLastResort: the state machine's last resort reports Failed to a
+// CodeDeploy hook with the gate's error, records the verdict, and fails
+// (so the execution fails and pages) only when the report cannot be made.
+func TestLastResort(t *testing.T) {
+	in := flow.Input{RunID: "cd-d-1-abc", Environment: "staging", Trigger: flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}}
+	payload := func(in flow.Input) []byte {
+		b, _ := json.Marshal(map[string]any{flow.LastResortKey: flow.LastResortRequest{Input: in, Error: &flow.TaskError{Error: "States.Timeout", Cause: "Task timed out after 120.00 seconds"}}})
+		return b
+	}
+	f := newFixture(t)
+	if err := f.runs.CreateRun(t.Context(), store.RunRecord{ID: in.RunID, Environment: "staging", Trigger: "codedeploy", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.invoke(t, payload(in))
+	if err != nil || !resp.FailedReported || !strings.Contains(resp.Reason, "the gate failed before reporting: States.Timeout: Task timed out") {
+		t.Fatalf("response %+v, %v", resp, err)
+	}
+	if !slices.Equal(f.cd.statuses, []string{"d-1:Failed"}) {
+		t.Errorf("CodeDeploy %v, want one Failed", f.cd.statuses)
+	}
+	rec, err := f.runs.GetRun(t.Context(), in.RunID)
+	if err != nil || rec.Verdict == nil || rec.Verdict.Status != gate.Failed || rec.ReportedAt.IsZero() {
+		t.Errorf("run %+v, %v: want the Failed verdict recorded and reported", rec, err)
+	}
+
+	broken := newFixture(t)
+	broken.cd.putErr = &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "no"}
+	if _, err := broken.invoke(t, payload(in)); err == nil || errorType(err) != "LastResortError" {
+		t.Errorf("err = %v, want a LastResortError so the execution fails", err)
+	}
+
+	// A CodePipeline run is answered by the hook's next invocation.
+	p := newFixture(t)
+	pin := flow.Input{RunID: "cp-job-1", Environment: "staging", Trigger: flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "job-1"}}
+	if resp, err := p.invoke(t, payload(pin)); err != nil || resp.FailedReported || len(p.cp.failures) != 0 {
+		t.Errorf("pipeline last resort: %+v, %v, failures %v; want nothing sent", resp, err, p.cp.failures)
 	}
 }

@@ -1,0 +1,145 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/reporter"
+	"github.com/journeygate/journeygate/shared/store"
+)
+
+// A CodePipeline job never waits on a run: the hook starts the run and
+// answers the job with a continuation token (the run ID). CodePipeline
+// then invokes the hook again, as a new job carrying the token, and the
+// hook answers that job from the run's recorded verdict, or with the token
+// again while the run goes. So a suite may take longer than one job's
+// timeout, and the gate never reports to CodePipeline itself.
+
+// continuePipeline answers the job whose run resp started (or found
+// started) with a continuation token.
+func (h *Handler) continuePipeline(ctx context.Context, job pipelineJob, resp Response) (Response, error) {
+	_, err := h.reporter.Send(ctx, reporter.Report{
+		RunID: resp.RunID, Trigger: pipelineTrigger(job), ContinuationToken: resp.RunID,
+	})
+	if err != nil {
+		// The run is started; a retry of this event starts nothing new and
+		// answers the job again.
+		h.log.Error("run started but the job not answered; Lambda retries the event", "run", resp.RunID, "err", err)
+		return resp, err
+	}
+	resp.Pipeline = PipelineInProgress
+	return resp, nil
+}
+
+// answerPipeline answers a job re-invoked with runID as its continuation
+// token: the recorded verdict, another token while the execution runs, or
+// Failed when the execution ended without a verdict.
+func (h *Handler) answerPipeline(ctx context.Context, job pipelineJob, runID string) (Response, error) {
+	resp := Response{RunID: runID, Trigger: flow.TriggerCodePipeline, ExecutionArn: executionArn(h.cfg.StateMachineArn, runID)}
+	log := h.log.With("run", runID, "job", job.ID)
+	if err := flow.ValidateRunID(runID); err != nil {
+		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("the job's continuation token is not a journeygate run: %v", err))
+	}
+	if v, err := h.verdict(ctx, runID); err == nil {
+		return h.finishPipeline(ctx, job, resp, &v, "")
+	} else if !errors.Is(err, errNoVerdict) {
+		log.Warn("cannot read the run's verdict; asking Step Functions whether it still runs", "err", err)
+	}
+	out, err := h.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(resp.ExecutionArn)})
+	var missing *sfntypes.ExecutionDoesNotExist
+	switch {
+	case errors.As(err, &missing):
+		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("run %s has no execution", runID))
+	case err != nil:
+		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("cannot tell whether run %s still runs: %v", runID, err))
+	case out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive:
+		return h.continuePipeline(ctx, job, resp)
+	}
+	// It ended: the gate may have recorded the verdict just before.
+	if v, err := h.verdict(ctx, runID); err == nil {
+		return h.finishPipeline(ctx, job, resp, &v, "")
+	}
+	why := fmt.Sprintf("run %s ended (%s) without a verdict", runID, out.Status)
+	if c := aws.ToString(out.Cause); c != "" || aws.ToString(out.Error) != "" {
+		why += ": " + (&flow.TaskError{Error: aws.ToString(out.Error), Cause: c}).String()
+	}
+	return h.finishPipeline(ctx, job, resp, nil, why)
+}
+
+// errNoVerdict is a run that has not been decided yet.
+var errNoVerdict = errors.New("no verdict yet")
+
+// verdict reads the run's recorded verdict.
+func (h *Handler) verdict(ctx context.Context, runID string) (gate.Verdict, error) {
+	rec, err := h.runs.GetRun(ctx, runID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gate.Verdict{}, errNoVerdict
+	case err != nil:
+		return gate.Verdict{}, err
+	case rec.Verdict == nil:
+		return gate.Verdict{}, errNoVerdict
+	}
+	return *rec.Verdict, nil
+}
+
+// finishPipeline gives the job its final result: v when there is one,
+// otherwise Failed because of why (fail closed).
+func (h *Handler) finishPipeline(ctx context.Context, job pipelineJob, resp Response, v *gate.Verdict, why string) (Response, error) {
+	if v == nil {
+		f := gate.Decide(gate.Input{Fault: why})
+		v = &f
+	}
+	rep := reporter.Report{RunID: resp.RunID, Trigger: pipelineTrigger(job), Succeeded: v.Status == gate.Succeeded}
+	if rep.Succeeded {
+		rep.Summary = v.Summary
+	} else {
+		var loc *reporter.Location
+		if h.cfg.ReportBucket != "" && why == "" {
+			l := reporter.LocationOf(h.cfg.ReportBucket, h.cfg.Region, reporter.ReportKey(h.cfg.Environment, resp.RunID))
+			loc = &l
+		}
+		rep.Message = reporter.PipelineMessage(resp.RunID, *v, loc)
+	}
+	out, err := h.reporter.Deliver(ctx, rep, h.runs, h.now)
+	if err != nil {
+		h.log.Error("verdict not reported to the job; Lambda retries the event", "run", resp.RunID, "job", job.ID, "status", v.Status, "err", err)
+		return resp, err
+	}
+	resp.Pipeline = PipelineFailed
+	if rep.Succeeded {
+		resp.Pipeline = PipelineSucceeded
+	}
+	resp.FailedReported = !rep.Succeeded && why != ""
+	resp.Reason = why
+	h.settled(resp.RunID, flow.TriggerCodePipeline, v.Status, out, &resp)
+	return resp, nil
+}
+
+// settled logs a delivered verdict, as late when the deployment already
+// had a status this run did not give it.
+func (h *Handler) settled(runID string, t flow.TriggerType, status gate.Status, out reporter.Outcome, resp *Response) {
+	log := h.log.With("run", runID, "trigger", t, "status", status)
+	if !out.Late {
+		log.Info("verdict reported", "alreadyReported", out.AlreadyCompleted)
+		return
+	}
+	resp.Late = true
+	log.Error("late report: the deployment already had a status this run did not give it")
+	if err := h.metrics.LateReport(metrics.GateRun{RunID: runID, Environment: h.cfg.Environment, Trigger: string(t), Status: status}); err != nil {
+		log.Warn("late-report metric not written", "err", err)
+	}
+}
+
+// pipelineTrigger is where a job's answer goes.
+func pipelineTrigger(job pipelineJob) flow.Trigger {
+	return flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job.ID}
+}
