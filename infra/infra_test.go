@@ -267,6 +267,27 @@ func TestFunctions(t *testing.T) {
 	})
 }
 
+// TestHookAsyncRetries: Lambda's retries of the hook's asynchronous
+// invocations are set, not left at Lambda's default of two, and for the
+// hook only.
+func TestHookAsyncRetries(t *testing.T) {
+	s := synth(t, "staging")
+	configs := s.Template.OfType("AWS::Lambda::EventInvokeConfig")
+	if len(configs) != 1 {
+		t.Fatalf("%d event invoke configs, want the hook's", len(configs))
+	}
+	p := s.Template.Resources[configs[0]].Properties
+	if got, want := render(p["FunctionName"]), "${"+idOf(t, s, infra.FunctionHook)+"}"; got != want {
+		t.Errorf("event invoke config for %s, want the hook %s", got, want)
+	}
+	if p["Qualifier"] != "$LATEST" {
+		t.Errorf("event invoke config qualifier %v, want $LATEST (the hook is invoked unqualified)", p["Qualifier"])
+	}
+	if got, _ := p["MaximumRetryAttempts"].(float64); got != infra.HookRetryAttempts {
+		t.Errorf("MaximumRetryAttempts %v, want %d", p["MaximumRetryAttempts"], infra.HookRetryAttempts)
+	}
+}
+
 // TestSampleEventsAreAsAWSSendsThem: events/ holds what AWS would send the
 // deployed staging stack. A CodePipeline job names the hook as deployed
 // and, on its first invocation, has no continuationToken (AWS adds one only

@@ -295,6 +295,16 @@ func (j *JourneyGate) addFunctions() error {
 			Environment:  &env,
 		})
 	}
+	// CodeDeploy, CodePipeline and the Scheduler invoke the hook
+	// asynchronously, and Lambda retries an invocation that returns an
+	// error. The hook returns one only when it neither started the run nor
+	// reported Failed (a report that failed too), so a retry is that
+	// deployment's second chance, and harmless when the first attempt did
+	// start the run: the execution is named after the run, so the retry
+	// starts none. One retry, a minute later: the hook's calls have already
+	// retried their throttles, and a fault that outlasts both needs a
+	// person (it is logged), not Lambda's second retry two minutes on.
+	j.HookFunction().ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{RetryAttempts: jsii.Number(HookRetryAttempts)})
 	return nil
 }
 
@@ -507,6 +517,10 @@ func (j *JourneyGate) addOutputs() {
 	out("AlarmNames", jsii.String(strings.Join(j.alarmNames, ",")), "journey alarms for a CodeDeploy deployment group's automatic rollback")
 	out("AlarmArns", jsii.String(strings.Join(arns, ",")), "journey alarm ARNs")
 }
+
+// HookRetryAttempts is how many times Lambda retries an asynchronous
+// invocation of the hook that returned an error.
+const HookRetryAttempts = 1
 
 // HookFunctionName is the hook function's name: CodeDeploy's managed
 // service roles may invoke hooks named CodeDeployHook_* without more IAM.
