@@ -53,7 +53,9 @@ func synth(t *testing.T, variant string) *infratest.Synth {
 		case "production":
 			env = "production"
 		case "pagerduty":
+			// The other options, at the longest environment name.
 			adjust = func(d *infra.Deployment) {
+				d.Props.Environment = longestEnvironment
 				d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
 				d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
 				d.Props.ReportRetentionDays = 7
@@ -373,53 +375,6 @@ func TestStateMachineIsTheFlowDefinition(t *testing.T) {
 	if err := aslcheck.Validate(t, def); err != nil {
 		t.Errorf("asl-validator on the synthesized definition: %v", err)
 	}
-}
-
-func TestSchedules(t *testing.T) {
-	s := synth(t, "staging")
-	tpl := s.Assert()
-	sm := s.Template.OfType("AWS::StepFunctions::StateMachine")[0]
-	for tier, rate := range map[journey.Tier]string{journey.TierGlobal: "rate(5 minutes)", journey.TierDomain: "rate(15 minutes)"} {
-		input := assertions.NewCapture(nil)
-		check(t, string(tier)+" schedule", func() {
-			tpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), props(map[string]any{
-				"ScheduleExpression": rate,
-				"State":              "ENABLED",
-				"Target": map[string]any{
-					"Arn":   map[string]any{"Ref": sm},
-					"Input": input,
-				},
-			}))
-		})
-		if t.Failed() {
-			continue
-		}
-		// The Scheduler fills in its context attributes; after that the
-		// input must be a valid execution input for the tier.
-		raw := strings.NewReplacer("<aws.scheduler.execution-id>", "2b6d4c1e-8f0a-4b8e-9c3d-5e7f9a1b2c3d",
-			"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/x").Replace(*input.AsString())
-		var in flow.Input
-		if err := json.Unmarshal([]byte(raw), &in); err != nil {
-			t.Fatalf("%s schedule input: %v", tier, err)
-		}
-		if err := in.Validate(); err != nil {
-			t.Errorf("%s schedule input %s: %v", tier, raw, err)
-		}
-		if in.Tier != tier || in.Environment != "staging" || in.Trigger.Type != flow.TriggerSchedule {
-			t.Errorf("%s schedule input = %+v", tier, in)
-		}
-	}
-	// Scheduler's role may start this state machine and nothing else.
-	check(t, "scheduler role", func() {
-		tpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), props(map[string]any{
-			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
-				"Action": "states:StartExecution", "Effect": "Allow", "Resource": map[string]any{"Ref": sm},
-			}}},
-		}))
-	})
-	// Switched off, a tier has neither schedule nor alarm.
-	pd := synth(t, "pagerduty").Assert()
-	check(t, "domain schedule off", func() { pd.ResourceCountIs(jsii.String("AWS::Scheduler::Schedule"), jsii.Number(1)) })
 }
 
 func TestSinkURLAndSecret(t *testing.T) {

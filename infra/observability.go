@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -23,32 +24,56 @@ import (
 // tiers in a stable order (maps iterate randomly; templates must not).
 var tiers = []journey.Tier{journey.TierGlobal, journey.TierDomain}
 
-// ScheduleInput is the execution input a tier's schedule starts the state
-// machine with; the Scheduler fills in its context attributes
-// (<aws.scheduler.execution-id> makes each scheduled run's ID unique).
+// ScheduleInput is the event a tier's schedule sends the hook: a
+// journeygate schedule request, which the Scheduler completes with its
+// context attributes. The hook names the run after the scheduled time and
+// a short hash of the schedule's ARN, as for any scheduled event: a retried
+// delivery of one tick starts no second run (the execution is named after
+// the run), and the run ID stays within flow.MaxRunIDLen whatever the
+// environment's name.
 func ScheduleInput(environment string, tier journey.Tier) map[string]any {
-	return map[string]any{
-		"runId":       scheduleRunIDPrefix(environment, tier) + *awsscheduler.ContextAttribute_ExecutionId(),
-		"environment": environment,
-		"tier":        string(tier),
-		"trigger": map[string]any{
-			"type":   string(flow.TriggerSchedule),
-			"source": *awsscheduler.ContextAttribute_ScheduleArn(),
-		},
-	}
-}
-
-func scheduleRunIDPrefix(environment string, tier journey.Tier) string {
-	return fmt.Sprintf("sched-%s-%s-", environment, tier)
+	return map[string]any{"journeygate": map[string]any{
+		"trigger":       string(flow.TriggerSchedule),
+		"environment":   environment,
+		"tier":          string(tier),
+		"schedule":      *awsscheduler.ContextAttribute_ScheduleArn(),
+		"scheduledTime": *awsscheduler.ContextAttribute_ScheduledTime(),
+	}}
 }
 
 func (j *JourneyGate) addSchedules() {
-	for _, tier := range j.scheduledTiers() {
+	scheduled := j.scheduledTiers()
+	if len(scheduled) == 0 {
+		return
+	}
+	// A role of the construct's own for the Scheduler, allowed to invoke
+	// the hook and nothing else: the target's default role would be
+	// stack-wide, and its grant would add every version of the hook
+	// (ARN:*) too. The target gets it without policy updates for that.
+	stack := awscdk.Stack_Of(j.Construct)
+	role := awsiam.NewRole(j.Construct, jsii.String("SchedulerRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{
+				"aws:SourceAccount": stack.Account(),
+				"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("scheduler"), Resource: jsii.String("schedule-group"), ResourceName: jsii.String("default"),
+					ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+				}),
+			},
+		}),
+		Description: jsii.String("journeygate " + j.props.Environment + " schedules: invoke the hook"),
+	})
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: &[]*string{j.HookFunction().FunctionArn()},
+	}))
+	for _, tier := range scheduled {
 		every := j.props.Schedules[tier]
 		j.schedules[tier] = awsscheduler.NewSchedule(j.Construct, jsii.String(tierID(tier)+"Schedule"), &awsscheduler.ScheduleProps{
 			Description: jsii.String(fmt.Sprintf("journeygate %s: run the %s journeys every %s", j.props.Environment, tier, minutes(every))),
 			Schedule:    awsscheduler.ScheduleExpression_Rate(awscdk.Duration_Minutes(jsii.Number(every.Minutes()))),
-			Target: awsschedulertargets.NewStepFunctionsStartExecution(j.stateMachine, &awsschedulertargets.ScheduleTargetBaseProps{
+			Target: awsschedulertargets.NewLambdaInvoke(j.HookFunction(), &awsschedulertargets.ScheduleTargetBaseProps{
+				Role:          role.WithoutPolicyUpdates(nil),
 				Input:         awsscheduler.ScheduleTargetInput_FromObject(ScheduleInput(j.props.Environment, tier)),
 				RetryAttempts: jsii.Number(2),
 				MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(min(every.Minutes(), 60))),

@@ -2,8 +2,8 @@
 // infra/deploy.yaml and the journey catalogue, with stand-in files for the
 // functions' code (the template does not depend on what the code is;
 // functions/build_test.go checks the real build). StagingDeployment gives
-// the state machine definition and schedule inputs as deployed, for the
-// contract test to execute.
+// the state machine definition and the schedules' hook events as
+// deployed, for the contract test to execute.
 package infratest
 
 import (
@@ -102,9 +102,9 @@ type Staging struct {
 	// Definition is the deployed state machine definition, functions as
 	// infra.PlaceholderFunctionARN(name).
 	Definition string
-	// ScheduleInputs are the execution inputs of the tiers' schedules, as
-	// the Scheduler sends them before filling in its context attributes
-	// (<aws.scheduler.execution-id> and the like).
+	// ScheduleInputs are the events the tiers' schedules send the hook,
+	// before the Scheduler fills in its context attributes
+	// (<aws.scheduler.scheduled-time> and the like).
 	ScheduleInputs map[journey.Tier]string
 }
 
