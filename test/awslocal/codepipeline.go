@@ -42,7 +42,14 @@ type JobResult struct {
 	ExternalExecutionID string
 	// OutputVariables of a success.
 	OutputVariables map[string]string
+	// ContinuationToken of a success that is not final: the action is
+	// still going, and CodePipeline invokes it again, as a new job, with
+	// this token.
+	ContinuationToken string
 }
+
+// Final reports whether r ends its action (not a continuation).
+func (r JobResult) Final() bool { return r.ContinuationToken == "" }
 
 // CodePipeline is a local CodePipeline endpoint.
 type CodePipeline struct {
@@ -76,7 +83,19 @@ func (cp *CodePipeline) AddJob(id string, j Job) {
 	cp.jobs[id] = j
 }
 
-// Reports returns the accepted job results, in order.
+// FinalReports returns the accepted results that end an action, in order.
+func (cp *CodePipeline) FinalReports() []JobResult {
+	var out []JobResult
+	for _, r := range cp.Reports() {
+		if r.Final() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Reports returns the accepted job results, in order, continuations
+// included.
 func (cp *CodePipeline) Reports() []JobResult {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -142,12 +161,16 @@ func (cp *CodePipeline) putSuccess(body json.RawMessage) (any, *apiError) {
 			Summary             string `json:"summary"`
 			ExternalExecutionID string `json:"externalExecutionId"`
 		} `json:"executionDetails"`
-		OutputVariables map[string]string `json:"outputVariables"`
+		OutputVariables   map[string]string `json:"outputVariables"`
+		ContinuationToken string            `json:"continuationToken"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, newError("SerializationException", err.Error())
 	}
-	r := JobResult{JobID: in.JobID, Success: true, OutputVariables: in.OutputVariables}
+	if len(in.ContinuationToken) > 2048 {
+		return nil, newError("ValidationException", "continuationToken is longer than 2048")
+	}
+	r := JobResult{JobID: in.JobID, Success: true, OutputVariables: in.OutputVariables, ContinuationToken: in.ContinuationToken}
 	if in.ExecutionDetails != nil {
 		if len(in.ExecutionDetails.Summary) > 2048 {
 			return nil, newError("ValidationException", "executionDetails.summary is longer than 2048")

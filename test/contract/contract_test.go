@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -149,6 +150,12 @@ func TestRedeliveredHookStartsOneRun(t *testing.T) {
 	}
 }
 
+// TestCodePipelineJobReportsOnce drives a CodePipeline action as
+// CodePipeline does: the job that starts the run is answered "in
+// progress" with the run ID as continuation token, and the hook is invoked
+// again, as a new job with the token, until one gets the final result.
+// The run outlasts at least one re-invocation, and exactly one final
+// result reaches the pipeline, on the last job.
 func TestCodePipelineJobReportsOnce(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -164,52 +171,58 @@ func TestCodePipelineJobReportsOnce(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, options{fault: tc.fault})
 			jobID := "11111111-2222-3333-4444-" + map[bool]string{true: "000000000001", false: "000000000002"}[tc.success]
-			w.cp.AddJob(jobID, awslocal.Job{Pipeline: "incident-pipeline", Stage: "Gate", Action: "journeys", FunctionName: "journeygate-hook"})
+			w.cp.AddJob(jobID, pipelineJob)
 			ev := event(t, "codepipeline-job.json", "c0d5e8b2-4a7f-4e0b-9d41-6f1b2c3d4e5f", jobID, `\"environment\":\"staging\"`, `\"environment\":\"local\"`)
-			if _, err := w.invokeHook(ev); err != nil {
-				t.Fatal(err)
+			first, err := w.invokeHook(ev)
+			if err != nil || first.Pipeline != hookhandler.PipelineInProgress {
+				t.Fatalf("first job: %+v, %v; want in progress", first, err)
 			}
+			answers := w.answerJob(first, jobID, 500*time.Millisecond, 600)
 			gateOutput(t, w.waitExecutions(1)[0])
-			reports := w.cp.Reports()
-			if len(reports) != 1 {
-				t.Fatalf("%d job results, want exactly 1: %+v", len(reports), reports)
+			if len(answers) < 3 {
+				t.Errorf("%d answers: the run did not outlast a re-invocation", len(answers))
 			}
-			r := reports[0]
-			if r.JobID != jobID || r.Success != tc.success {
-				t.Fatalf("job result %+v, want success=%v", r, tc.success)
+			final := w.cp.FinalReports()
+			if len(final) != 1 {
+				t.Fatalf("%d final job results, want exactly 1: %+v", len(final), w.cp.Reports())
 			}
-			if !tc.success && !strings.Contains(r.Message, "notification delivered") {
-				t.Errorf("failure message does not name the step: %s", r.Message)
+			r := final[0]
+			last := answers[len(answers)-1]
+			if r.Success != tc.success || r.JobID != fmt.Sprintf("%s-%d", jobID, len(answers)-1) {
+				t.Fatalf("final result %+v, want success=%v on the last job", r, tc.success)
+			}
+			if want := map[bool]string{true: hookhandler.PipelineSucceeded, false: hookhandler.PipelineFailed}[tc.success]; last.Pipeline != want || last.RunID != first.RunID {
+				t.Errorf("last answer %+v, want %s for run %s", last, want, first.RunID)
+			}
+			if n := len(w.cp.Reports()) - 1; n != len(answers)-1 {
+				t.Errorf("%d continuations for %d in-progress answers", n, len(answers)-1)
+			}
+			if !tc.success && (!strings.Contains(r.Message, "notification delivered") || !strings.Contains(r.Message, "journeygate show "+first.RunID)) {
+				t.Errorf("failure message does not name the step and the run: %s", r.Message)
+			}
+			if rec, err := w.store.GetRun(context.Background(), first.RunID); err != nil || rec.ReportedAt.IsZero() {
+				t.Errorf("run %+v, %v: want it marked reported", rec, err)
 			}
 		})
 	}
 }
 
-// TestDeployedScheduleRunsGlobalJourneys starts an execution the way the
-// deployed global schedule does: no execution name, the template's input
-// with the Scheduler's context attributes filled in.
+// TestDeployedScheduleRunsGlobalJourneys starts a run the way the deployed
+// global schedule does: the schedule's event, with the Scheduler's context
+// attributes filled in, delivered to the hook, which starts the run.
 func TestDeployedScheduleRunsGlobalJourneys(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, options{})
-	tmpl, ok := w.schedules[journey.TierGlobal]
-	if !ok {
-		t.Fatal("the staging stack has no global schedule")
-	}
-	input := strings.NewReplacer(
-		"<aws.scheduler.execution-id>", "6f1c1d7e-3b9a-4c52-8e0f-2a4b6c8d0e1f",
-		"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-global",
-	).Replace(tmpl)
-	if strings.Contains(input, "<aws.scheduler.") {
-		t.Fatalf("schedule input uses a context attribute this test does not fill in: %s", input)
-	}
-	if _, err := w.sf.Client().StartExecution(context.Background(), &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(stateMachineARN), Input: aws.String(input),
-	}); err != nil {
+	resp, err := w.invokeHook(scheduledEvent(t, w, journey.TierGlobal, "2026-01-15T10:05:00Z"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	out := gateOutput(t, w.waitExecutions(1)[0])
 	if out.Status != "Succeeded" {
 		t.Fatalf("scheduled run: %+v", out)
+	}
+	if out.RunID != resp.RunID {
+		t.Errorf("the execution ran run %s, the hook started %s", out.RunID, resp.RunID)
 	}
 	if n := len(w.cd.Reports()) + len(w.cp.Reports()); n != 0 {
 		t.Errorf("a scheduled run reported %d times to a deployment", n)

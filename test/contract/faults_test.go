@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	gatehandler "github.com/journeygate/journeygate/functions/gate/handler"
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/flow"
@@ -92,14 +93,32 @@ type faultRow struct {
 	// reportTo is where exactly one Failed report must land:
 	// gatehandler's "codedeploy" or "codepipeline", or "none".
 	reportTo string
-	// hookErr, when set, is what the hook's error must say; the hook must
-	// then start no execution.
+	// hookErr, when set, is what the hook must say when it starts no
+	// execution: in its error, or in its reason when it reported Failed
+	// itself (and so returned no error, leaving Lambda nothing to retry).
 	hookErr []string
+	// ends is how the execution must end (default endsAtGate).
+	ends ending
 	// want are reasons the verdict must give (runs only).
 	want []wantReason
 	// check makes the row's own further checks.
 	check func(t *testing.T, r *rowRun)
 }
+
+// ending is how a row's execution must end.
+type ending int
+
+const (
+	// endsAtGate: the gate decides and reports (or leaves it to the hook,
+	// for CodePipeline); the execution's output is its response.
+	endsAtGate ending = iota
+	// endsAtLastResort: Decide failed every attempt; the last resort
+	// reported Failed through the hook, whose response is the output.
+	endsAtLastResort
+	// endsUnreported: nobody could report; the execution fails
+	// (VerdictUnreported), which its ExecutionsFailed alarm pages.
+	endsUnreported
+)
 
 // rowRun is one row's world and what happened in it.
 type rowRun struct {
@@ -299,7 +318,8 @@ func faultRows() []faultRow {
 		},
 		{
 			// Step Functions refuses the execution; the hook reports
-			// Failed itself (failClosed) and says so in its error.
+			// Failed itself (failClosed) and returns success, saying so,
+			// so Lambda's asynchronous retries start nothing.
 			fault:    "starting the state machine fails",
 			options:  against(nil),
 			before:   func(r *rowRun) { r.w.sf.FailNext(1, "ExecutionLimitExceeded", "Execution limit exceeded") },
@@ -370,7 +390,7 @@ func faultRows() []faultRow {
 			fault:   "an unknown journey",
 			options: against(nil),
 			before: func(r *rowRun) {
-				r.w.cp.AddJob(faultJobID, awslocal.Job{Pipeline: "incident-pipeline", Stage: "Gate", Action: "journeys", FunctionName: "journeygate-hook"})
+				r.w.cp.AddJob(faultJobID, pipelineJob)
 			},
 			event: func(r *rowRun) []byte {
 				return event(r.t, "codepipeline-job.json", "c0d5e8b2-4a7f-4e0b-9d41-6f1b2c3d4e5f", faultJobID,
@@ -379,10 +399,52 @@ func faultRows() []faultRow {
 			reportTo: "codepipeline",
 			want:     []wantReason{{"", journey.Errored, `unknown journey "no-such-journey"`}},
 			check: func(t *testing.T, r *rowRun) {
-				if rs := r.w.cp.Reports(); len(rs) == 1 && !strings.Contains(rs[0].Message, "no-such-journey") {
+				if rs := r.w.cp.FinalReports(); len(rs) == 1 && !strings.Contains(rs[0].Message, "no-such-journey") {
 					t.Errorf("the job's failure message does not name the unknown journey: %s", rs[0].Message)
 				}
 			},
+		},
+		{
+			// The gate crashes outside its own panic guard on every
+			// attempt (an out-of-memory kill looks like this): Decide is
+			// retried, then its Catch hands the run to the last resort,
+			// which reports Failed through the hook, once.
+			fault: "the gate crashes on every attempt",
+			options: against(func(r *rowRun, _ string) string { return refusedTarget(r.t) }).wrap(func(o *options) {
+				o.wrapGate = func(sfnlocal.Handler) sfnlocal.Handler {
+					return func(context.Context, json.RawMessage) (json.RawMessage, error) { panic("gate crashed") }
+				}
+				o.sfnOpts = []sfnlocal.Option{sfnlocal.WithRetryInterval(decideRetryWait)}
+			}),
+			journeys: globalJourneys, reportTo: "codedeploy", ends: endsAtLastResort,
+			check: checkGateAttempts("Decide", flow.DecideRetryAttempts+1),
+		},
+		{
+			// Every gate attempt outlives its Lambda timeout: each is
+			// timed out and retried, then the last resort reports Failed.
+			fault: "the gate outlives its timeout",
+			options: against(func(r *rowRun, _ string) string { return refusedTarget(r.t) }).wrap(func(o *options) {
+				o.wrapGate = func(sfnlocal.Handler) sfnlocal.Handler {
+					return func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
+						<-ctx.Done()
+						return nil, ctx.Err()
+					}
+				}
+				o.sfnOpts = []sfnlocal.Option{sfnlocal.WithTimeout("gate", gateTimeout), sfnlocal.WithRetryInterval(decideRetryWait)}
+			}),
+			journeys: globalJourneys, reportTo: "codedeploy", ends: endsAtLastResort,
+			check: checkGateAttempts("Decide", flow.DecideRetryAttempts+1),
+		},
+		{
+			// CodeDeploy answers every report with a 500: the gate's
+			// reporter retries, Decide is retried, the last resort tries
+			// too, and nobody can report. The execution fails
+			// (VerdictUnreported) so its ExecutionsFailed alarm pages.
+			fault:     "the CodeDeploy report answers 500 every time",
+			options:   against(func(r *rowRun, _ string) string { return refusedTarget(r.t) }).wrap(func(o *options) { o.sfnOpts = []sfnlocal.Option{sfnlocal.WithRetryInterval(decideRetryWait)} }),
+			journeys:  globalJourneys,
+			afterHook: func(r *rowRun) { r.w.cd.FailNext(1000, "InternalFailure", "We encountered an internal error") },
+			reportTo:  "none", ends: endsUnreported,
 		},
 	}
 }
@@ -390,6 +452,14 @@ func faultRows() []faultRow {
 // runnerTimeout is the runner's Lambda timeout in the timeout row: short,
 // yet far above what planning or a healthy alert-to-notification take.
 const runnerTimeout = 5 * time.Second
+
+// gateTimeout is the gate's Lambda timeout in the gate-timeout row.
+const gateTimeout = 3 * time.Second
+
+// decideRetryWait stands in for Decide's retry waits (5 s, then 10 s, with
+// full jitter, on AWS) in the rows that fail the gate: the rows count
+// attempts, not seconds. On AWS those rows take at most 15 s more.
+const decideRetryWait = 200 * time.Millisecond
 
 // faultJobID is the CodePipeline job of the unknown-journey row.
 const faultJobID = "11111111-2222-3333-4444-0000000000f6"
@@ -437,24 +507,44 @@ func runFaultRow(t *testing.T, row faultRow, line *matrixLine) {
 	}
 	if row.hookErr != nil {
 		r.elapsed = time.Since(start)
-		line.verdict, line.class = "none: event rejected", hookErrorClass(err)
-		if err == nil {
-			t.Fatalf("the hook accepted the event (run %s); want an error saying %q", resp.RunID, row.hookErr)
+		said := ""
+		switch {
+		case err != nil:
+			line.verdict, line.class, said = "none: event rejected", hookErrorClass(err), err.Error()
+		case resp.FailedReported:
+			line.verdict, line.class, said = "Failed (by the hook)", "error (hook reported)", resp.Reason
+		default:
+			t.Fatalf("the hook accepted the event (run %s); want it to say %q", resp.RunID, row.hookErr)
 		}
-		line.evidence = err.Error()
+		line.evidence = said
 		for _, s := range row.hookErr {
-			if !strings.Contains(err.Error(), s) {
-				t.Errorf("the hook's error does not say %q: %v", s, err)
+			if !strings.Contains(said, s) {
+				t.Errorf("the hook does not say %q: %s", s, said)
 			}
 		}
 		if n := len(r.w.sf.Executions()); n != 0 {
 			t.Errorf("%d executions started; the hook failed, so none may run", n)
 		}
+	} else if row.ends != endsAtGate {
+		if err != nil {
+			t.Fatalf("hook: %v", err)
+		}
+		res := r.w.waitExecutions(1)[0]
+		r.elapsed = time.Since(start)
+		endPastTheGate(t, r, row, res, resp.RunID, line)
 	} else {
 		if err != nil {
 			t.Fatalf("hook: %v", err)
 		}
 		res := r.w.waitExecutions(1)[0]
+		if resp.Pipeline == hookhandler.PipelineInProgress {
+			// CodePipeline invokes the hook again with the token until
+			// the job gets its final result.
+			answers := r.w.answerJob(resp, faultJobID, 100*time.Millisecond, 50)
+			if last := answers[len(answers)-1]; last.Pipeline != hookhandler.PipelineFailed {
+				t.Errorf("the job's final answer %+v, want failed", last)
+			}
+		}
 		r.elapsed = time.Since(start)
 		r.out = gateOutput(t, res)
 		line.verdict = r.out.Status
@@ -466,8 +556,12 @@ func runFaultRow(t *testing.T, row faultRow, line *matrixLine) {
 			t.Fatalf("Run Completed events %+v, want one for run %s", completed, resp.RunID)
 		}
 		r.event = &completed[0]
-		if r.event.Status != string(gate.Failed) || r.event.Reported != row.reportTo {
-			t.Errorf("Run Completed says %s, reported to %q; want Failed, reported to %q", r.event.Status, r.event.Reported, row.reportTo)
+		wantReported := row.reportTo
+		if wantReported == "codepipeline" {
+			wantReported = gatehandler.ReportedByHook // the hook answers the job
+		}
+		if r.event.Status != string(gate.Failed) || r.event.Reported != wantReported {
+			t.Errorf("Run Completed says %s, reported to %q; want Failed, reported to %q", r.event.Status, r.event.Reported, wantReported)
 		}
 		line.class, line.evidence = verdictClass(r.event.Reasons), r.out.Summary
 		var text []string
@@ -499,6 +593,52 @@ func runFaultRow(t *testing.T, row faultRow, line *matrixLine) {
 	}
 }
 
+// endPastTheGate checks an execution that ended after the gate failed:
+// the last resort's answer, or the VerdictUnreported failure.
+func endPastTheGate(t *testing.T, r *rowRun, row faultRow, res sfnlocal.Result, runID string, line *matrixLine) {
+	t.Helper()
+	r.out.RunID = runID
+	switch row.ends {
+	case endsAtLastResort:
+		line.class = "error (gate failed: last resort)"
+		if res.Status != sfnlocal.StatusSucceeded {
+			t.Fatalf("execution %s (%s: %s); want the last resort to end it", res.Status, res.Error, res.Cause)
+		}
+		var out hookhandler.Response
+		if err := json.Unmarshal(res.Output, &out); err != nil || !out.FailedReported || out.RunID != runID {
+			t.Fatalf("execution output %s (%v): want the hook's last-resort answer for run %s", res.Output, err, runID)
+		}
+		line.verdict, line.evidence = "Failed (last resort)", out.Reason
+		if !strings.Contains(out.Reason, "the gate failed before reporting") {
+			t.Errorf("last resort's reason %q does not say the gate failed", out.Reason)
+		}
+		rec, err := r.w.store.GetRun(context.Background(), runID)
+		if err != nil || rec.Verdict == nil || rec.Verdict.Status != gate.Failed || rec.ReportedAt.IsZero() {
+			t.Errorf("run %+v, %v: want a Failed verdict recorded and reported", rec, err)
+		}
+	case endsUnreported:
+		line.class = "unreported (execution failed: pages)"
+		line.verdict, line.evidence = "none: execution "+res.Status, res.Error+": "+res.Cause
+		if res.Status != sfnlocal.StatusFailed || res.Error != "VerdictUnreported" {
+			t.Fatalf("execution %s (%s: %s); want it failed with VerdictUnreported", res.Status, res.Error, res.Cause)
+		}
+	}
+}
+
+// checkGateAttempts asserts the state ran attempts times (its first try
+// and each retry), as the definition's retry policy allows.
+func checkGateAttempts(state string, attempts int) func(t *testing.T, r *rowRun) {
+	return func(t *testing.T, r *rowRun) {
+		t.Helper()
+		if n := r.w.calls("gate"); n != attempts {
+			t.Errorf("%s ran %d times, want %d (the first and %d retries)", state, n, attempts, attempts-1)
+		}
+		if n := r.w.calls("hook"); n != 1 {
+			t.Errorf("the last resort ran %d times, want once", n)
+		}
+	}
+}
+
 // codeDeployEventFor is the sample CodeDeploy hook event for a deployment
 // and hook execution.
 func codeDeployEventFor(t *testing.T, deployment, hookID string) []byte {
@@ -511,7 +651,8 @@ func codeDeployEventFor(t *testing.T, deployment, hookID string) []byte {
 // says (and nothing anywhere else), and renders the table's column.
 func checkReports(t *testing.T, r *rowRun, to string) (string, int) {
 	t.Helper()
-	cd, cp := r.w.cd.Reports(), r.w.cp.Reports()
+	cd, cp := r.w.cd.Reports(), r.w.cp.FinalReports()
+	continued := len(r.w.cp.Reports()) - len(cp)
 	refused := 0
 	for _, q := range append(r.w.cd.Requests(), r.w.cp.Requests()...) {
 		if q.ErrorCode != "" && strings.HasPrefix(q.Operation, "Put") {
@@ -531,8 +672,8 @@ func checkReports(t *testing.T, r *rowRun, to string) (string, int) {
 		col += " CodePipeline"
 		if len(cp) != 1 || len(cd) != 0 {
 			t.Errorf("%d CodePipeline and %d CodeDeploy reports, want exactly 1 to CodePipeline: %+v %+v", len(cp), len(cd), cp, cd)
-		} else if got := cp[0]; got.Success || got.JobID != faultJobID {
-			t.Errorf("job result %+v, want a failure for job %s", got, faultJobID)
+		} else if got := cp[0]; got.Success || !strings.HasPrefix(got.JobID, faultJobID) {
+			t.Errorf("job result %+v, want a failure for job %s (or its continuation)", got, faultJobID)
 		}
 	default:
 		if len(cd)+len(cp) != 0 {
@@ -541,6 +682,9 @@ func checkReports(t *testing.T, r *rowRun, to string) (string, int) {
 	}
 	if refused > 0 {
 		col += fmt.Sprintf(" (%d refused)", refused)
+	}
+	if continued > 0 {
+		col += fmt.Sprintf(" (after %d in progress)", continued)
 	}
 	return col, len(cd) + len(cp)
 }

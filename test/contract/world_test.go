@@ -32,6 +32,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/awslocal"
@@ -64,6 +65,7 @@ type world struct {
 	schedules map[journey.Tier]string
 
 	mu        sync.Mutex
+	invoked   map[string]int // invocations per handler name
 	handlers  map[string]sfnlocal.Handler
 	sfnOpts   []sfnlocal.Option
 	finished  map[string]sfnlocal.Result
@@ -73,9 +75,10 @@ type world struct {
 // options adjust a world before it starts.
 type options struct {
 	fault string
-	// wrapRunner replaces the runner's Lambda handler, e.g. to crash it.
-	wrapRunner func(sfnlocal.Handler) sfnlocal.Handler
-	sfnOpts    []sfnlocal.Option
+	// wrapRunner replaces the runner's Lambda handler, e.g. to crash it;
+	// wrapGate the gate's.
+	wrapRunner, wrapGate func(sfnlocal.Handler) sfnlocal.Handler
+	sfnOpts              []sfnlocal.Option
 	// target, when set, is given Alertmanager's URL and returns the URL
 	// the environments name as the alertmanager target instead, e.g. a
 	// faulty front for it. Alertmanager still delivers to the sink.
@@ -165,7 +168,10 @@ func newWorld(t *testing.T, o options) *world {
 	w.cd = awslocal.StartCodeDeploy(t)
 	w.cp = awslocal.StartCodePipeline(t)
 	w.events = &eventRecorder{}
-	gateH, err := gatehandler.New(w.store, w.cd.Client(), w.cp.Client(), gatehandler.WithEvents(w.events, ""))
+	// Reports retry as deployed, from a shorter first wait: the rows
+	// count calls, and a shared machine need not sleep out the backoff.
+	gateH, err := gatehandler.New(w.store, w.cd.Client(), w.cp.Client(), gatehandler.WithEvents(w.events, ""),
+		gatehandler.WithRetry(reporter.DefaultAttempts, reportBackoff, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +179,11 @@ func newWorld(t *testing.T, o options) *world {
 	if o.wrapRunner != nil {
 		runner = o.wrapRunner(runner)
 	}
-	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": sfnlocal.LambdaHandler(gateH.Handle)}
+	gateFn := sfnlocal.LambdaHandler(gateH.Handle)
+	if o.wrapGate != nil {
+		gateFn = o.wrapGate(gateFn)
+	}
+	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": gateFn}
 	// What is deployed is what is tested: the definition from the
 	// synthesized staging stack, with the functions' placeholder ARNs.
 	deployed, err := infratest.StagingDeployment()
@@ -181,7 +191,8 @@ func newWorld(t *testing.T, o options) *world {
 		t.Fatal(err)
 	}
 	w.def, w.schedules = deployed.Definition, deployed.ScheduleInputs
-	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") {
+	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") ||
+		infra.PlaceholderFunctionARN(infra.FunctionHook) != sfnlocal.FunctionARN("hook") {
 		t.Fatal("the deployed definition's function ARNs do not name the handlers below")
 	}
 	w.sf = awslocal.StartStepFunctions(t, w.execute)
@@ -191,11 +202,22 @@ func newWorld(t *testing.T, o options) *world {
 		services = []string{"alertmanager"}
 	}
 	hookH, err := hookhandler.New(hookhandler.Config{StateMachineArn: stateMachineARN, Environment: "local", Services: services},
-		w.sf.Client(), w.cd.Client(), w.cp.Client())
+		w.sf.Client(), w.cd.Client(), w.cp.Client(), w.store, hookhandler.WithRetry(reporter.DefaultAttempts, reportBackoff, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.hook = hookH.Handle
+	// The state machine's last resort reports through the hook.
+	w.handlers["hook"] = sfnlocal.LambdaHandler(hookH.Handle)
+	w.invoked = map[string]int{}
+	for name, h := range w.handlers {
+		w.handlers[name] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+			w.mu.Lock()
+			w.invoked[name]++
+			w.mu.Unlock()
+			return h(ctx, p)
+		}
+	}
 	return w
 }
 
@@ -227,6 +249,50 @@ func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
 	return resp, err
 }
 
+// calls returns how often the state machine invoked the named handler
+// ("runner", "gate", "hook").
+func (w *world) calls(name string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.invoked[name]
+}
+
+// reportBackoff is the reporters' first wait between attempts here.
+const reportBackoff = 50 * time.Millisecond
+
+// pipelineJob is what CodePipeline knows of the jobs the tests run.
+var pipelineJob = awslocal.Job{Pipeline: "incident-pipeline", Stage: "Gate", Action: "journeys", FunctionName: "CodeDeployHook_journeygate-staging"}
+
+// answerJob drives a CodePipeline action the way CodePipeline does once
+// the hook answered job firstJob "in progress" with a continuation token:
+// every interval it invokes the hook again, as a new job carrying the
+// token, until a job gets a final result. It returns the answers, the
+// first job's included, and fails the test after max invocations.
+func (w *world) answerJob(first hookhandler.Response, firstJob string, interval time.Duration, max int) []hookhandler.Response {
+	w.t.Helper()
+	answers := []hookhandler.Response{first}
+	for n := 1; answers[len(answers)-1].Pipeline == hookhandler.PipelineInProgress; n++ {
+		if n > max {
+			w.t.Fatalf("job %s still in progress after %d invocations", firstJob, max)
+		}
+		time.Sleep(interval)
+		job := fmt.Sprintf("%s-%d", firstJob, n)
+		w.cp.AddJob(job, pipelineJob)
+		ev, _ := json.Marshal(map[string]any{"CodePipeline.job": map[string]any{
+			"id": job, "accountId": awslocal.AccountID,
+			"data": map[string]any{"continuationToken": first.RunID, "actionConfiguration": map[string]any{"configuration": map[string]any{
+				"FunctionName": pipelineJob.FunctionName, "UserParameters": `{"environment":"local"}`,
+			}}},
+		}})
+		resp, err := w.invokeHook(ev)
+		if err != nil {
+			w.t.Fatalf("re-invoking the hook for job %s: %v", job, err)
+		}
+		answers = append(answers, resp)
+	}
+	return answers
+}
+
 // waitExecutions waits until n executions have finished.
 func (w *world) waitExecutions(n int) []sfnlocal.Result {
 	w.t.Helper()
@@ -243,6 +309,25 @@ func (w *world) waitExecutions(n int) []sfnlocal.Result {
 		}
 	}
 	return out
+}
+
+// scheduledEvent is the event the deployed tier's schedule sends the hook
+// at tick (RFC 3339), its context attributes filled in as the Scheduler
+// does.
+func scheduledEvent(t *testing.T, w *world, tier journey.Tier, tick string) []byte {
+	t.Helper()
+	tmpl, ok := w.schedules[tier]
+	if !ok {
+		t.Fatalf("the staging stack has no %s schedule", tier)
+	}
+	ev := strings.NewReplacer(
+		"<aws.scheduler.scheduled-time>", tick,
+		"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-JourneyGate"+string(tier)+"-1A2B3C4D5E6F",
+	).Replace(tmpl)
+	if strings.Contains(ev, "<aws.scheduler.") {
+		t.Fatalf("schedule event uses a context attribute this test does not fill in: %s", ev)
+	}
+	return []byte(ev)
 }
 
 // event reads a sample event from events/ and applies replacements.
