@@ -16,6 +16,9 @@
 //	  -> Decide (Task, gate: {"input","plan","items"}) -> End
 //	Plan or RunJourneys failing -> ForcedFailure (Pass: {"input","fault"})
 //	  -> Decide
+//	Decide failing every attempt -> LastResort (Task, hook:
+//	  {"lastResort": {"input","error"}}) -> End
+//	LastResort failing -> Unreported (Fail: VerdictUnreported)
 //
 // # Decisions
 //
@@ -27,9 +30,19 @@
 //     response, with no Payload envelope. aws-local-stepfunctions keys its
 //     taskResourceLocalHandlers override on the state name; the state names
 //     are the exported State* constants.
-//   - Retry lists only Lambda service errors (LambdaServiceErrors): a
-//     journey that fails is a result, and a runner fault must reach the gate
-//     at once, not be retried into the hook's one-hour timeout.
+//   - Every Task retries Lambda service errors (LambdaServiceErrors) as AWS
+//     recommends for Lambda Tasks: LambdaRetryAttempts retries with backoff
+//     and full jitter. Nothing else is retried, except by Decide: a journey
+//     that fails is a result, and a runner fault must reach the gate at
+//     once, not be retried into the hook's one-hour timeout.
+//   - Decide is idempotent (the verdict is recorded once and reported
+//     again), so it retries its own errors DecideRetryAttempts times
+//     (a panic, a report that failed, a timeout, an out-of-memory crash).
+//     Then its Catch hands the run to LastResort, which reports Failed
+//     through the hook, with the same reporter the gate uses. Only when
+//     that fails too does the execution fail (Unreported): no deployment
+//     is left waiting in silence, and the stack's ExecutionsFailed alarm
+//     pages.
 //   - Paths in Parameters and ItemSelector read only fields that always
 //     exist (Input.RunID, Input.Environment, Input.Trigger, Plan.Journeys
 //     and each PlannedJourney's fields), because a JSONPath that matches
@@ -40,7 +53,9 @@
 //     out would never reach the gate. Each runner Task is bounded by its
 //     journey's TimeoutSeconds (JourneyTimeout: the summed SLAs of every
 //     attempt its retry policy allows, plus a margin), Plan by
-//     PlanTimeoutSeconds and Decide by GateTimeoutSeconds.
+//     PlanTimeoutSeconds, Decide by GateTimeoutSeconds and LastResort by
+//     LastResortTimeoutSeconds; infra/ checks the worst case of a whole run
+//     against the deployment's own limits at synth.
 //   - The gate reads the plan from the run record the Plan Task wrote, so
 //     ForcedFailure passes only the input and the error.
 //
