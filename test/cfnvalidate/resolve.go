@@ -121,6 +121,8 @@ func (r *resolver) str(v any) (string, error) {
 		return x, nil
 	case json.Number:
 		return x.String(), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	}
 	return "", fmt.Errorf("%s is not a string", compact(v))
 }

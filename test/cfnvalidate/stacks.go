@@ -52,28 +52,35 @@ var Variants = []Variant{{
 // Synthesize builds every stack the app synthesizes (one per environment
 // of infra/deploy.yaml, in the app's order) and then the Variants.
 func Synthesize() ([]Stack, error) {
+	var out []Stack
+	err := synthesizeEach(func(s Stack) { out = append(out, s) })
+	return out, err
+}
+
+// synthesizeEach synthesizes the stacks one after another, handing each
+// to each as soon as it is built.
+func synthesizeEach(each func(Stack)) error {
 	root, err := repo.Root()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	deployments, err := infra.LoadConfig(root, journeys.EnvironmentsPath, journeys.EnvironmentsFile)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var all []Variant
 	for _, d := range deployments {
 		all = append(all, Variant{Name: d.StackName(), Env: d.Props.Environment})
 	}
 	all = append(all, Variants...)
-	var out []Stack
 	for _, v := range all {
 		s, err := synth(v)
 		if err != nil {
-			return nil, fmt.Errorf("synthesize %s: %w", v.Name, err)
+			return fmt.Errorf("synthesize %s: %w", v.Name, err)
 		}
-		out = append(out, s)
+		each(s)
 	}
-	return out, nil
+	return nil
 }
 
 func synth(v Variant) (Stack, error) {
