@@ -7,6 +7,10 @@ import (
 	"strings"
 )
 
+// MaxNameLen is the longest journey name: every run carries its journeys'
+// names in its state payload, which Step Functions limits.
+const MaxNameLen = 64
+
 // ValidationError names the journey, the field and what is wrong with it.
 type ValidationError struct {
 	Journey string
@@ -35,6 +39,8 @@ func Validate(journeys []Journey) error {
 			add("", fmt.Sprintf("name (journey #%d)", i+1), "is required")
 		} else if !validName(j.Name) {
 			add(j.Name, "name", "must be lowercase letters, digits and dashes")
+		} else if len(j.Name) > MaxNameLen {
+			add(j.Name, "name", "is %d characters long, at most %d allowed", len(j.Name), MaxNameLen)
 		}
 		if j.Name != "" {
 			if seen[j.Name] {

@@ -36,6 +36,14 @@ func TestValidate(t *testing.T) {
 			want:   []string{`journey "Alert_To": name: must be lowercase letters, digits and dashes`},
 		},
 		{
+			name: "name too long",
+			mutate: func(j *journey.Journey) []journey.Journey {
+				j.Name = strings.Repeat("a", 65)
+				return []journey.Journey{*j}
+			},
+			want: []string{`name: is 65 characters long, at most 64 allowed`},
+		},
+		{
 			name: "duplicate name",
 			mutate: func(j *journey.Journey) []journey.Journey {
 				return []journey.Journey{*j, *j}
