@@ -49,6 +49,15 @@
 //     nothing is a States.Runtime error that no Catch can catch. The Go
 //     types marshal those fields even when empty, and the hook validates
 //     the input before starting an execution.
+//   - No state may pass StateDataLimit (States.DataLimitExceeded is
+//     caught by nothing, not even States.ALL), and JSONPath cannot shorten
+//     a string, so what enters the state is bounded where it is made
+//     (limits.go): the input (MaxInputBytes), journey names
+//     (journey.MaxNameLen), the journeys per run (MaxJourneysPerRun, Plan
+//     refuses more), summary messages and the runner's error messages (Cut
+//     in the middle to MaxSummaryMessage and MaxErrorMessage, names kept).
+//     Decide's input, the largest state, then stays within MaxDecideInput,
+//     half the limit.
 //   - There is no execution-level TimeoutSeconds: an execution that timed
 //     out would never reach the gate. Each runner Task is bounded by its
 //     journey's TimeoutSeconds (JourneyTimeout: the summed SLAs of every

@@ -84,9 +84,10 @@ type Input struct {
 // MaxRunIDLen is the longest run ID: Step Functions' limit on execution names.
 const MaxRunIDLen = 80
 
-// Validate checks the fields the state machine's paths read, so a bad input
-// is rejected before an execution starts rather than failing it with an
-// uncatchable States.Runtime error.
+// Validate checks the fields the state machine's paths read, and the
+// input's size, so a bad input is rejected before an execution starts
+// rather than failing it with an uncatchable States.Runtime or
+// States.DataLimitExceeded error.
 func (in Input) Validate() error {
 	var errs []error
 	if err := ValidateRunID(in.RunID); err != nil {
@@ -112,6 +113,12 @@ func (in Input) Validate() error {
 	case "", journey.TierGlobal, journey.TierDomain:
 	default:
 		errs = append(errs, fmt.Errorf("tier %q is not global or domain", in.Tier))
+	}
+	if len(in.Journeys) > MaxJourneysPerRun {
+		errs = append(errs, fmt.Errorf("journeys names %d journeys, more than the %d one run may plan", len(in.Journeys), MaxJourneysPerRun))
+	}
+	if b, err := json.Marshal(in); err == nil && len(b) > MaxInputBytes {
+		errs = append(errs, fmt.Errorf("input is %d bytes as JSON (%d services, %d journeys), more than the %d allowed", len(b), len(in.Services), len(in.Journeys), MaxInputBytes))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("invalid execution input: %w", err)
@@ -211,15 +218,15 @@ type JourneySummary struct {
 	// attempts this invocation made.
 	Attempt  int `json:"attempt,omitempty"`
 	Attempts int `json:"attempts,omitempty"`
-	// Message is the result's message, bounded to MaxSummaryMessage runes.
+	// Message is the result's message, Cut to MaxSummaryMessage.
 	Message string `json:"message,omitempty"`
 	// Error is set when the runner Task failed (crashed, timed out, or
 	// returned a fault).
 	Error *TaskError `json:"error,omitempty"`
 }
 
-// MaxSummaryMessage bounds JourneySummary.Message, keeping the Map's
-// output far below Step Functions' 256 KiB state limit.
+// MaxSummaryMessage bounds JourneySummary.Message in bytes once
+// JSON-encoded (Cut), part of Decide's input budget (MaxDecideInput).
 const MaxSummaryMessage = 300
 
 // TaskError is what a Catch records: the error name and its cause.
@@ -229,7 +236,8 @@ type TaskError struct {
 }
 
 // String renders the error for a verdict: the name and the cause, with a
-// Lambda error's JSON cause reduced to its errorMessage.
+// Lambda error's JSON cause reduced to its errorMessage and Cut to
+// MaxErrorMessage, whoever made it.
 func (e TaskError) String() string {
 	cause := strings.TrimSpace(e.Cause)
 	var lambdaErr struct {
@@ -239,6 +247,7 @@ func (e TaskError) String() string {
 	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
 		cause = lambdaErr.ErrorMessage
 	}
+	cause = Cut(cause, MaxErrorMessage)
 	switch {
 	case e.Error == "" && cause == "":
 		return "unknown error"
