@@ -34,9 +34,15 @@
 // invocation covers the journey's summed SLAs.
 //
 // Faults are returned as named error types (InvalidRequestError,
-// ConfigError, UnknownJourneyError, StoreError) and never wrapped, so Step
-// Functions sees their names; the state machine catches them per journey
-// and the gate fails the run naming the journey.
+// ConfigError, UnknownJourneyError, StoreError, and PanicError for a panic
+// outside a journey's steps) and never wrapped, so Step Functions sees
+// their names; the state machine catches them per journey and the gate
+// fails the run naming the journey. Step Functions copies a caught error
+// into the run's state, whose size is limited (flow.StateDataLimit), so
+// Handle cuts every fault's message to flow.MaxErrorMessage in the middle,
+// keeping its name, returns no stack trace, and logs the longer original.
+// For the same reason a plan of more than flow.MaxJourneysPerRun journeys
+// is a ConfigError: the run fails rather than leave journeys out.
 //
 // Deployment runs pass what they know to the journey as settings, next to
 // the environment's own: deploy.trigger, deploy.id, deploy.application,

@@ -29,8 +29,17 @@ type UnknownJourneyError struct {
 	Known []string
 }
 
+// knownNamed is how many of the known journeys an UnknownJourneyError
+// names: the message travels in the run's state, whatever the catalogue's
+// size.
+const knownNamed = 5
+
 func (e *UnknownJourneyError) Error() string {
-	return fmt.Sprintf("unknown journey %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
+	known := strings.Join(e.Known, ", ")
+	if len(e.Known) > knownNamed {
+		known = fmt.Sprintf("%s and %d more", strings.Join(e.Known[:knownNamed], ", "), len(e.Known)-knownNamed)
+	}
+	return fmt.Sprintf("unknown journey %q (%d known: %s)", e.Name, len(e.Known), known)
 }
 
 // StoreError is a store operation that failed; Op says which.
@@ -43,3 +52,12 @@ func (e *StoreError) Error() string { return e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *StoreError) Unwrap() error { return e.Err }
+
+// PanicError is a panic in the runner outside a journey's steps (a step's
+// panic is the journey's result, see journey.Execute). The stack is
+// logged, not returned: it would travel in the run's state.
+type PanicError struct {
+	Value string
+}
+
+func (e *PanicError) Error() string { return "runner panicked: " + e.Value }

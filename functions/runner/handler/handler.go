@@ -7,8 +7,12 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
+	"runtime/debug"
 	"slices"
 	"time"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
@@ -119,9 +123,67 @@ func New(reg *journey.Registry, envs *envconfig.Config, st store.Store, opts ...
 	return h, nil
 }
 
+// maxLoggedError bounds a fault's message in the runner's log, where the
+// whole of a message cut for the state machine is looked up.
+const maxLoggedError = 64 << 10
+
 // Handle dispatches a request on its action: a flow.Plan for "plan", a
-// flow.JourneySummary for "run".
-func (h *Handler) Handle(ctx context.Context, req flow.RunnerRequest) (any, error) {
+// flow.JourneySummary for "run". A fault keeps its error name but its
+// message is Cut to flow.MaxErrorMessage (the whole is logged), and a panic
+// becomes a *PanicError without its stack: Step Functions copies a caught
+// error into the run's state, which has a hard size limit.
+func (h *Handler) Handle(ctx context.Context, req flow.RunnerRequest) (out any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("runner panicked", "action", req.Action, "run", runID(req), "journey", req.Journey,
+				"panic", flow.Cut(fmt.Sprint(v), maxLoggedError), "stack", string(debug.Stack()))
+			err = &PanicError{Value: fmt.Sprint(v)}
+		}
+		if err != nil {
+			out, err = nil, h.fault(req, err)
+		}
+	}()
+	return h.handle(ctx, req)
+}
+
+// fault logs err and returns it as Step Functions is to see it: under the
+// name Lambda gives it, its message Cut to flow.MaxErrorMessage, without a
+// stack trace.
+func (h *Handler) fault(req flow.RunnerRequest, err error) error {
+	name := lambdaErrorName(err)
+	msg := err.Error()
+	h.log.Error("runner fault", "action", req.Action, "run", runID(req), "journey", req.Journey,
+		"errorType", name, "err", flow.Cut(msg, maxLoggedError))
+	cut := flow.Cut(msg, flow.MaxErrorMessage)
+	if ive, ok := err.(messages.InvokeResponse_Error); cut == msg && (!ok || ive.StackTrace == nil) {
+		return err // keeps its Go type for callers in Go
+	}
+	return messages.InvokeResponse_Error{Type: name, Message: cut}
+}
+
+// runID is the run a request is for, whatever its action.
+func runID(req flow.RunnerRequest) string {
+	if req.Input != nil {
+		return req.Input.RunID
+	}
+	return req.RunID
+}
+
+// lambdaErrorName is the error name aws-lambda-go reports for err, which
+// Step Functions' Retry and Catch match: an InvokeResponse_Error's Type,
+// else err's Go type name, a pointer's by its element.
+func lambdaErrorName(err error) string {
+	if ive, ok := err.(messages.InvokeResponse_Error); ok {
+		return ive.Type
+	}
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+func (h *Handler) handle(ctx context.Context, req flow.RunnerRequest) (any, error) {
 	switch req.Action {
 	case flow.ActionPlan:
 		if req.Input == nil {
@@ -149,6 +211,10 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 	selected, err := h.selectJourneys(in)
 	if err != nil {
 		return flow.Plan{}, err
+	}
+	if len(selected) > flow.MaxJourneysPerRun {
+		// Refused, never trimmed: a run that left journeys out could pass.
+		return flow.Plan{}, &ConfigError{Err: fmt.Errorf("%d journeys selected, more than the %d one run may plan (flow.MaxJourneysPerRun): narrow the selection by tier, names or services", len(selected), flow.MaxJourneysPerRun)}
 	}
 	only := &envconfig.Config{File: h.envs.File, Environments: map[string]envconfig.Environment{env.Name: env}}
 	if err := only.Check(selected); err != nil {
@@ -314,7 +380,7 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	}
 	return flow.JourneySummary{
 		Journey: j.Name, Outcome: class, Attempt: res.Attempt, Attempts: len(attempts),
-		Message: flow.Bound(res.Message, flow.MaxSummaryMessage),
+		Message: flow.Cut(res.Message, flow.MaxSummaryMessage),
 	}, nil
 }
 
