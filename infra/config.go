@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/yamlerr"
 )
@@ -93,8 +94,8 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		if e.AlarmPeriods < 0 {
 			p.Add(at("alarm_periods"), "%d is negative: want at least 1 (0 or absent: %d)", e.AlarmPeriods, DefaultAlarmPeriods)
 		}
-		if e.MaxConcurrency < 0 {
-			p.Add(at("max_concurrency"), "%d is negative: want at least 1 (0 or absent: the default)", e.MaxConcurrency)
+		if e.MaxConcurrency < 0 || e.MaxConcurrency > flow.MaxInlineMapConcurrency {
+			p.Add(at("max_concurrency"), "%d: want 1 to %d, the most an inline Map runs at once (0 or absent: the default)", e.MaxConcurrency, flow.MaxInlineMapConcurrency)
 		}
 		if e.ReportRetention < 0 || e.ReportRetention > maxReportRetentionDays {
 			p.Add(at("report_retention_days"), "%d: want 1 to %d days (0 or absent: %d)", e.ReportRetention, maxReportRetentionDays, DefaultReportRetentionDays)

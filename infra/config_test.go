@@ -29,6 +29,7 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
 		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},
 		{"report retention too long", "environments:\n  staging:\n    report_retention_days: 4000\n", ConfigPath + ":3: environments.staging.report_retention_days: 4000: want 1 to 3650 days"},
+		{"concurrency over the inline Map's", "environments:\n  staging:\n    max_concurrency: 41\n", ConfigPath + ":3: environments.staging.max_concurrency: 41: want 1 to 40, the most an inline Map runs at once"},
 		{"sink concurrency", "environments:\n  staging:\n    sink_reserved_concurrency: -3\n", ConfigPath + ":3: environments.staging.sink_reserved_concurrency: -3: want 1 to 1000 (0 or absent: 10)"},
 		{"pagerduty over http", "environments:\n  staging:\n    pagerduty_url: http://events.example.com\n", ConfigPath + ":3: environments.staging.pagerduty_url:"},
 		{"reserved runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_TABLE: t\n", ConfigPath + ":4: environments.staging.runner_environment.JOURNEYGATE_TABLE:"},

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/fuzzcheck"
 )
 
@@ -70,7 +71,7 @@ func FuzzParseConfig(f *testing.F) {
 					t.Fatalf("accepted schedule %s: %s", tier, s)
 				}
 			}
-			if p.LogRetention < 0 || p.AlarmPeriods < 0 || p.MaxConcurrency < 0 {
+			if p.LogRetention < 0 || p.AlarmPeriods < 0 || p.MaxConcurrency < 0 || p.MaxConcurrency > flow.MaxInlineMapConcurrency {
 				t.Fatalf("accepted negative settings: %+v", p)
 			}
 			if p.PagerDutyURL != "" && !strings.HasPrefix(p.PagerDutyURL, "https://") {

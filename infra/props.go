@@ -175,8 +175,8 @@ func (p Props) withDefaults() (Props, error) {
 	if p.TimeoutMargin < 0 {
 		errs = append(errs, fmt.Errorf("TimeoutMargin %s is negative", p.TimeoutMargin))
 	}
-	if p.MaxConcurrency < 0 {
-		errs = append(errs, fmt.Errorf("MaxConcurrency %d is negative", p.MaxConcurrency))
+	if p.MaxConcurrency < 0 || p.MaxConcurrency > flow.MaxInlineMapConcurrency {
+		errs = append(errs, fmt.Errorf("MaxConcurrency %d: want 0 (default %d) to %d, the most an inline Map runs at once", p.MaxConcurrency, flow.DefaultMaxConcurrency, flow.MaxInlineMapConcurrency))
 	}
 	if p.AlarmPeriods == 0 {
 		p.AlarmPeriods = DefaultAlarmPeriods
@@ -197,6 +197,9 @@ func (p Props) withDefaults() (Props, error) {
 		errs = append(errs, fmt.Errorf("sink reserved concurrency %d: want 1 to %d", p.SinkReservedConcurrency, maxSinkReservedConcurrency))
 	}
 	if _, err := runnerTimeout(p.Journeys, p.TimeoutMargin); err != nil && len(p.Journeys) > 0 {
+		errs = append(errs, err)
+	}
+	if err := checkBudget(p); err != nil {
 		errs = append(errs, err)
 	}
 	for k := range p.RunnerEnvironment {

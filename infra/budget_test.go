@@ -1,0 +1,62 @@
+package infra
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// slowJourney is a journey whose Task timeout is about sla plus the margin
+// (one attempt, one step).
+func slowJourney(name string, sla time.Duration) journey.Journey {
+	return journey.Journey{Name: name, Tier: journey.TierGlobal, Retry: journey.Retry{MaxAttempts: 1},
+		Steps: []journey.Step{{Name: "wait", SLA: sla}}}
+}
+
+// TestRunBudget: the worst case is Plan, then ⌈journeys ÷ concurrency⌉
+// rounds of the slowest Task, then every Decide attempt with its retry
+// waits, then the last resort; a deployment-group stack whose worst case
+// is over CodeDeploy's hour is refused at synth with the arithmetic and
+// the slowest journeys named.
+func TestRunBudget(t *testing.T) {
+	js := []journey.Journey{slowJourney("a", 10*time.Minute), slowJourney("b", 10*time.Minute), slowJourney("c", time.Minute)}
+	b := RunBudget(js, flow.DefaultTimeoutMargin, 1)
+	round := flow.JourneyTimeout(js[0], flow.DefaultTimeoutMargin)
+	decide := 3*seconds(flow.GateTimeoutSeconds) + 5*time.Second + 10*time.Second
+	want := seconds(flow.PlanTimeoutSeconds) + 3*round + decide + seconds(flow.LastResortTimeoutSeconds)
+	if b.Rounds != 3 || b.Round != round || b.Decide != decide || b.Total() != want {
+		t.Errorf("budget %+v (total %s), want 3 rounds of %s, decide %s, total %s", b, b.Total(), round, decide, want)
+	}
+	if got := strings.Join(b.Slowest, ","); got != "a,b" {
+		t.Errorf("slowest %q, want a,b", got)
+	}
+
+	p := Props{Journeys: js, DeploymentGroups: []string{"app/group"}, TimeoutMargin: flow.DefaultTimeoutMargin, MaxConcurrency: 1}
+	err := checkBudget(p)
+	if err != nil {
+		t.Fatalf("3 journeys of 10 minutes one at a time fit an hour, yet: %v", err)
+	}
+	for i := range 3 {
+		p.Journeys = append(p.Journeys, slowJourney(string(rune('d'+i)), 10*time.Minute))
+	}
+	err = checkBudget(p)
+	if err == nil {
+		t.Fatal("6 journeys of 10 minutes one at a time fit CodeDeploy's hour, says checkBudget")
+	}
+	for _, s := range []string{"over the 1h0m0s CodeDeploy waits for a lifecycle hook", "⌈6 journeys ÷ 1 at once⌉ = 6 ×", "(slowest: a, b, d, e, f)", "decide 6m15s (3 attempts of 2m0s", "raise MaxConcurrency (at most 40)"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error does not say %q:\n%v", s, err)
+		}
+	}
+	p.MaxConcurrency = 6
+	if err := checkBudget(p); err != nil {
+		t.Errorf("6 at once fit: %v", err)
+	}
+	p.MaxConcurrency, p.DeploymentGroups = 1, nil
+	if err := checkBudget(p); err != nil {
+		t.Errorf("without deployment groups nothing waits an hour (CodePipeline continues): %v", err)
+	}
+}
