@@ -146,11 +146,11 @@ func lookup(v any, path []string, at string) map[string]any {
 func lambdaPermission(r *resolver, res resource) ([]policyDocument, error) {
 	action, err := r.str(res.Properties["Action"])
 	if err != nil {
-		return nil, fmt.Errorf("Action: %w", err)
+		return nil, fmt.Errorf("property Action: %w", err)
 	}
 	fn, err := r.str(res.Properties["FunctionName"])
 	if err != nil {
-		return nil, fmt.Errorf("FunctionName: %w", err)
+		return nil, fmt.Errorf("property FunctionName: %w", err)
 	}
 	if !strings.HasPrefix(fn, "arn:") { // a name or a partial ARN
 		if _, name, ok := strings.Cut(fn, "function:"); ok {

@@ -150,7 +150,7 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 	case "Ref":
 		name, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Ref %s: not a name", compact(arg))
+			return nil, fmt.Errorf("intrinsic Ref %s: not a name", compact(arg))
 		}
 		return r.ref(name)
 	case "Fn::GetAtt":
@@ -337,17 +337,17 @@ func (r *resolver) ref(name string) (any, error) {
 	}
 	if p, ok := r.t.Parameters[name]; ok {
 		if p.Default == nil {
-			return nil, fmt.Errorf("Ref %s: a parameter without a default has no placeholder", name)
+			return nil, fmt.Errorf("intrinsic Ref %s: a parameter without a default has no placeholder", name)
 		}
 		return p.Default, nil
 	}
 	res, ok := r.t.Resources[name]
 	if !ok {
-		return nil, fmt.Errorf("Ref %s: no such resource or parameter", name)
+		return nil, fmt.Errorf("intrinsic Ref %s: no such resource or parameter", name)
 	}
 	k, ok := kinds[res.Type]
 	if !ok || k.ref == "" {
-		return nil, fmt.Errorf("Ref %s: the resolver has no rule for a Ref of %s", name, res.Type)
+		return nil, fmt.Errorf("intrinsic Ref %s: the resolver has no rule for a Ref of %s", name, res.Type)
 	}
 	return r.attr(name, k, k.ref)
 }
