@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/flow"

@@ -5,13 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
@@ -78,16 +74,11 @@ func TestTransitionsPerRun(t *testing.T) {
 			return resp.RunID
 		}, 4, 4 + 4},
 		{"global schedule", costmodel.Schedule, func(t *testing.T) string {
-			input := strings.NewReplacer(
-				"<aws.scheduler.execution-id>", "0b7c4c1e-7d0a-4a43-9d55-4c7f1f0e2a11",
-				"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-global",
-			).Replace(w.schedules[journey.TierGlobal])
-			if _, err := w.sf.Client().StartExecution(context.Background(), &sfn.StartExecutionInput{
-				StateMachineArn: aws.String(stateMachineARN), Input: aws.String(input),
-			}); err != nil {
+			resp, err := w.invokeHook(scheduledEvent(t, w, journey.TierGlobal, "2026-01-15T10:10:00Z"))
+			if err != nil {
 				t.Fatal(err)
 			}
-			return ""
+			return resp.RunID
 		}, 2, 4 + 2},
 	}
 	for _, tc := range tests {
