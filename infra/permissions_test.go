@@ -3,12 +3,16 @@ package infra_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // TestAlarmTopicAcceptsThisStacksAlarms: CloudWatch may publish to the
@@ -88,6 +92,46 @@ func TestNoStatementTwice(t *testing.T) {
 				t.Errorf("%s (%s) has this statement twice: %s", id, r.Type, b)
 			}
 			seen[string(b)] = true
+		}
+	}
+}
+
+// TestFunctionsReadEveryVariableSet: each JOURNEYGATE_ variable the
+// construct sets on a function is one its main.go reads (directly, or
+// through journeys.EnvironmentsFromEnv): a variable nothing reads only
+// misleads whoever configures it.
+func TestFunctionsReadEveryVariableSet(t *testing.T) {
+	s := synth(t, "staging")
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	getenv := regexp.MustCompile(`getenv\("(JOURNEYGATE_[A-Z0-9_]+)"\)`)
+	readBy := func(path string) (map[string]bool, string) {
+		data, err := os.ReadFile(filepath.Join(root, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, m := range getenv.FindAllStringSubmatch(string(data), -1) {
+			out[m[1]] = true
+		}
+		return out, string(data)
+	}
+	shared, _ := readBy("journeys/catalogue.go")
+	for id, name := range s.Gate.FunctionLogicalIDs() {
+		reads, src := readBy(filepath.Join("functions", name, "main.go"))
+		if strings.Contains(src, "EnvironmentsFromEnv") {
+			for k := range shared {
+				reads[k] = true
+			}
+		}
+		env, _ := s.Template.Resources[id].Properties["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		for k := range vars {
+			if strings.HasPrefix(k, "JOURNEYGATE_") && !reads[k] {
+				t.Errorf("%s: %s is set, but functions/%s/main.go never reads it", name, k, name)
+			}
 		}
 	}
 }
