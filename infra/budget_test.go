@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,22 @@ func TestRunBudget(t *testing.T) {
 	p.MaxConcurrency, p.DeploymentGroups = 1, nil
 	if err := checkBudget(p); err != nil {
 		t.Errorf("without deployment groups nothing waits an hour (CodePipeline continues): %v", err)
+	}
+}
+
+// TestTooManyJourneysForOneRun: a catalogue one run cannot plan is a synth
+// error, not a scheduled run failing at Plan every time.
+func TestTooManyJourneysForOneRun(t *testing.T) {
+	var js []journey.Journey
+	for i := range flow.MaxJourneysPerRun + 1 {
+		js = append(js, slowJourney(fmt.Sprintf("j%03d", i), time.Second))
+	}
+	_, err := Props{Environment: "staging", Journeys: js}.withDefaults()
+	if err == nil || !strings.Contains(err.Error(), "101 journeys: one run plans at most 100") {
+		t.Errorf("err = %v, want the catalogue refused", err)
+	}
+	_, err = Props{Environment: "staging", Journeys: js[:flow.MaxJourneysPerRun]}.withDefaults()
+	if err != nil && strings.Contains(err.Error(), "one run plans at most") {
+		t.Errorf("100 journeys refused: %v", err)
 	}
 }

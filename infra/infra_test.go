@@ -365,6 +365,7 @@ func TestStateMachineIsTheFlowDefinition(t *testing.T) {
 	want, err := flow.Definition(flow.Options{
 		RunnerArn: infra.PlaceholderFunctionARN(infra.FunctionRunner),
 		GateArn:   infra.PlaceholderFunctionARN(infra.FunctionGate),
+		HookArn:   infra.PlaceholderFunctionARN(infra.HookFunctionName("staging")), // by its fixed name
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -476,7 +477,25 @@ func TestAlarmsAndOutputs(t *testing.T) {
 			}))
 		})
 	}
-	check(t, "alarm count", func() { tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(len(want)))) })
+	// An execution that failed is one nobody reported: it pages at once.
+	sm := s.Template.OfType("AWS::StepFunctions::StateMachine")[0]
+	check(t, "executions-failed alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), props(map[string]any{
+			"AlarmName":          infra.UnreportedAlarmName("staging"),
+			"Namespace":          "AWS/States",
+			"MetricName":         "ExecutionsFailed",
+			"Dimensions":         []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": sm}}},
+			"Statistic":          "Sum",
+			"Period":             60,
+			"Threshold":          1,
+			"EvaluationPeriods":  1,
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+			"AlarmActions":       []any{map[string]any{"Ref": topic}},
+		}))
+	})
+	check(t, "alarm count", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(float64(len(want)+1)))
+	})
 	names := assertions.NewCapture(nil)
 	check(t, "alarm names output", func() {
 		tpl.HasOutput(jsii.String("JourneyGateAlarmNames"), props(map[string]any{"Value": names}))
@@ -596,7 +615,8 @@ func TestLeastPrivilege(t *testing.T) {
 		infra.FunctionRunner: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		infra.FunctionGate:   {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		infra.FunctionSink:   {"dynamodb:GetItem", "dynamodb:PutItem"},
-		infra.FunctionHook:   nil,
+		// A CodePipeline run's verdict, report marks, the last resort's verdict.
+		infra.FunctionHook: {"dynamodb:GetItem", "dynamodb:UpdateItem"},
 	} {
 		var got []string
 		for a, res := range actions(fn) {
@@ -614,6 +634,17 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	if _, ok := actions(infra.FunctionSink)["states:StartExecution"]; ok {
 		t.Error("sink may start executions")
+	}
+	// The hook may describe this state machine's executions, nothing else.
+	if r := hook["states:DescribeExecution"]; !strings.Contains(r, ":execution:") || !strings.Contains(r, sm) || strings.Contains(r, `"*"`) {
+		t.Errorf("hook: states:DescribeExecution on %s, want this state machine's executions only", r)
+	}
+	// Only the hook answers CodePipeline jobs (continuation tokens, then
+	// the recorded verdict); the gate never calls CodePipeline.
+	for a := range actions(infra.FunctionGate) {
+		if strings.HasPrefix(a, "codepipeline:") {
+			t.Errorf("gate: %s, a call it never makes", a)
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ type JourneyGate struct {
 	schedules            map[journey.Tier]awsscheduler.Schedule
 	alarms               []awscloudwatch.Alarm
 	alarmNames           []string
+	unreportedAlarm      awscloudwatch.Alarm
 	dashboard            awscloudwatch.Dashboard
 }
 
@@ -119,6 +120,9 @@ func (j *JourneyGate) Topic() awssns.Topic { return j.topic }
 // Alarms are the journey alarms, for a deployment group's automatic
 // rollback.
 func (j *JourneyGate) Alarms() []awscloudwatch.Alarm { return j.alarms }
+
+// UnreportedAlarm pages when an execution failed without a report.
+func (j *JourneyGate) UnreportedAlarm() awscloudwatch.Alarm { return j.unreportedAlarm }
 
 // Dashboard shows success rates, durations and recent verdicts.
 func (j *JourneyGate) Dashboard() awscloudwatch.Dashboard { return j.dashboard }
@@ -312,7 +316,7 @@ func (j *JourneyGate) addStateMachine() error {
 	def, err := flow.Definition(flow.Options{
 		RunnerArn:      *j.RunnerFunction().FunctionArn(),
 		GateArn:        *j.GateFunction().FunctionArn(),
-		HookArn:        *j.HookFunction().FunctionArn(),
+		HookArn:        *j.hookArn(),
 		MaxConcurrency: j.props.MaxConcurrency,
 	})
 	if err != nil {
@@ -337,7 +341,7 @@ func (j *JourneyGate) addStateMachine() error {
 	// nothing else (GrantInvoke would add every version, ARN:*).
 	j.stateMachine.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
-		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn(), j.HookFunction().FunctionArn()},
+		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn(), j.hookArn()},
 	}))
 	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_STATE_MACHINE_ARN"), j.stateMachine.StateMachineArn(), nil)
 	return nil
@@ -398,8 +402,20 @@ func (j *JourneyGate) grant() {
 	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.SinkFunction(), "dynamodb:GetItem", "dynamodb:PutItem")
+	// The hook reads a CodePipeline run's verdict, marks reports and
+	// records the last resort's verdict.
+	j.grantTable(j.HookFunction(), "dynamodb:GetItem", "dynamodb:UpdateItem")
 	j.grantPoolSecrets(j.RunnerFunction())
 	j.stateMachine.GrantStartExecution(j.HookFunction())
+	// Re-invoked by CodePipeline with a run's token, the hook asks whether
+	// the run's execution still goes: this state machine's executions only.
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee: j.HookFunction(), Actions: jsii.Strings("states:DescribeExecution"),
+		ResourceArns: jsii.Strings(*awscdk.Stack_Of(j.Construct).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("states"), Resource: jsii.String("execution"),
+			ResourceName: jsii.String(*j.stateMachine.StateMachineName() + ":*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})),
+	})
 	reporters := []awslambda.Function{j.HookFunction(), j.GateFunction()}
 	if len(j.props.DeploymentGroups) > 0 {
 		var arns []*string
@@ -431,8 +447,9 @@ func (j *JourneyGate) grant() {
 	}
 	if j.props.CodePipeline {
 		// In a policy of its own, so its finding's suppression says why
-		// about this statement alone.
-		for _, fn := range reporters {
+		// about this statement alone. Only the hook answers jobs (with
+		// continuation tokens, then the recorded verdict).
+		for _, fn := range []awslambda.Function{j.HookFunction()} {
 			j.codePipelinePolicies = append(j.codePipelinePolicies, awsiam.NewPolicy(j.Construct, jsii.String(*fn.Node().Id()+"CodePipeline"), &awsiam.PolicyProps{
 				Roles: &[]awsiam.IRole{fn.Role()},
 				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -555,3 +572,13 @@ func retentionDays(d time.Duration) awslogs.RetentionDays {
 }
 
 var _ = fmt.Sprintf
+
+// hookArn is the hook's ARN built from its fixed name, not read from the
+// function: the hook's configuration names the state machine, so a state
+// machine that named the hook function resource would make a cycle.
+func (j *JourneyGate) hookArn() *string {
+	return awscdk.Stack_Of(j.Construct).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("lambda"), Resource: jsii.String("function"),
+		ResourceName: jsii.String(HookFunctionName(j.props.Environment)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}

@@ -39,6 +39,10 @@ func (j *JourneyGate) suppressFindings() {
 	suppress(j.GateFunction().Role(), "AwsSolutions-IAM5",
 		"The gate writes each run's HTML report to its own key, reports/ENV/RUN.html, unknown until the run: it may s3:PutObject under the reports/ prefix of the reports bucket and nowhere else.",
 		"Resource::<"+reportsID+".Arn>/"+ReportPrefix+"*")
+	smID, _ := stack.Resolve(stack.GetLogicalId(j.stateMachine.Node().DefaultChild().(awscdk.CfnElement))).(string)
+	suppress(j.HookFunction().Role(), "AwsSolutions-IAM5",
+		"Re-invoked by CodePipeline with a run's continuation token, the hook asks whether that run's execution still goes (states:DescribeExecution); execution ARNs are the state machine's name and a run ID unknown until the run, so the grant names this state machine's executions and nothing else.",
+		"Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<"+smID+".Name>:*")
 	suppress(j.sinkSecret, "AwsSolutions-SMG4",
 		"The sink token is also configured in the system under test's webhook receiver, which a rotation Lambda cannot update; rotate it by hand with the target (README: Deploy to AWS).")
 }

@@ -123,6 +123,7 @@ func (j *JourneyGate) addAlarms() {
 			fmt.Sprintf("A %s journey failed in %s (or none ran) in %d consecutive %s periods. Investigate: journeygate history; journeygate show RUN_ID.", tier, env, j.props.AlarmPeriods, minutes(period)),
 			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier))})
 	}
+	j.addUnreportedAlarm()
 	if period := j.props.Schedules[journey.TierGlobal]; period != 0 {
 		for _, name := range globalJourneys(j.props.Journeys) {
 			add("JourneyAlarm"+pascal(name), alarmNamePrefix(env)+name,
@@ -252,4 +253,31 @@ func pascal(s string) string {
 		out = append(out, c)
 	}
 	return string(out)
+}
+
+// UnreportedAlarmName is the alarm that pages when an execution failed:
+// the gate and its last resort could not report (flow.StateUnreported), so
+// a deployment may be waiting for its own timeout.
+func UnreportedAlarmName(environment string) string {
+	return alarmNamePrefix(environment) + "executions-failed"
+}
+
+// addUnreportedAlarm pages on any failed execution of the state machine.
+// Every path of the definition ends in a report, so a failed execution
+// means nobody reported: a person must look, at once. It is not among
+// Alarms(): a fault of journeygate is not a reason to roll a deployment
+// back.
+func (j *JourneyGate) addUnreportedAlarm() {
+	a := awscloudwatch.NewAlarm(j.Construct, jsii.String("ExecutionsFailedAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName: jsii.String(UnreportedAlarmName(j.props.Environment)),
+		AlarmDescription: jsii.String(fmt.Sprintf("A journeygate %s run ended without anyone reporting its verdict (VerdictUnreported): its deployment may wait for its own timeout. "+
+			"Investigate: the state machine's failed executions, then journeygate show RUN_ID.", j.props.Environment)),
+		Metric:             j.stateMachine.MetricFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")}),
+		Threshold:          jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(1),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(j.topic))
+	j.unreportedAlarm = a
 }

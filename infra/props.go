@@ -143,6 +143,10 @@ func (p Props) withDefaults() (Props, error) {
 	if len(p.Journeys) == 0 {
 		errs = append(errs, errors.New("no journeys: set Props.Journeys to the catalogue (journeys.Registry().All())"))
 	}
+	if len(p.Journeys) > flow.MaxJourneysPerRun {
+		// A scheduled run of everything would fail at Plan every time.
+		errs = append(errs, fmt.Errorf("%d journeys: one run plans at most %d (flow.MaxJourneysPerRun), so a run of every journey could never start; split the catalogue across stacks", len(p.Journeys), flow.MaxJourneysPerRun))
+	}
 	for _, g := range p.DeploymentGroups {
 		if !groupPattern.MatchString(g) {
 			errs = append(errs, fmt.Errorf("deployment group %q is not APPLICATION/GROUP", g))

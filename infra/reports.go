@@ -69,6 +69,8 @@ func (j *JourneyGate) addReports() {
 		ResourceArns: jsii.Strings(*j.reports.ArnForObjects(jsii.String(ReportPrefix + "*"))),
 	})
 	gate.AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
+	// The hook names the report in a CodePipeline job's failure message.
+	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
 }
 
 // retentionDaysOf is d in whole days, rounded up.

@@ -1,6 +1,10 @@
 package reporter
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/journeygate/journeygate/shared/flow"
+)
 
 // ReportError is a report that could not be sent; Target names where it should
 // have gone. Its name is what Step Functions matches in Retry and Catch.
@@ -12,7 +16,9 @@ type ReportError struct {
 }
 
 func (e *ReportError) Error() string {
-	return fmt.Sprintf("reporting %s to %s: %v (after %d attempts)", e.Status, e.Target, e.Err, e.Attempts)
+	// Cut: the gate returns it to Step Functions, which copies it into
+	// the state (flow.MaxDecideInput).
+	return fmt.Sprintf("reporting %s to %s: %s (after %d attempts)", e.Status, e.Target, flow.Cut(e.Err.Error(), flow.MaxErrorMessage), e.Attempts)
 }
 
 // Unwrap returns the underlying error.

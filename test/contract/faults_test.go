@@ -633,7 +633,7 @@ func checkGateAttempts(state string, attempts int) func(t *testing.T, r *rowRun)
 		if n := r.w.calls("gate"); n != attempts {
 			t.Errorf("%s ran %d times, want %d (the first and %d retries)", state, n, attempts, attempts-1)
 		}
-		if n := r.w.calls("hook"); n != 1 {
+		if n := r.w.calls(hookFunction); n != 1 {
 			t.Errorf("the last resort ran %d times, want once", n)
 		}
 	}

@@ -192,7 +192,7 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	w.def, w.schedules = deployed.Definition, deployed.ScheduleInputs
 	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") ||
-		infra.PlaceholderFunctionARN(infra.FunctionHook) != sfnlocal.FunctionARN("hook") {
+		infra.PlaceholderFunctionARN(infra.HookFunctionName("staging")) != sfnlocal.FunctionARN(hookFunction) {
 		t.Fatal("the deployed definition's function ARNs do not name the handlers below")
 	}
 	w.sf = awslocal.StartStepFunctions(t, w.execute)
@@ -207,8 +207,9 @@ func newWorld(t *testing.T, o options) *world {
 		t.Fatal(err)
 	}
 	w.hook = hookH.Handle
-	// The state machine's last resort reports through the hook.
-	w.handlers["hook"] = sfnlocal.LambdaHandler(hookH.Handle)
+	// The state machine's last resort reports through the hook, which it
+	// names by the deployed hook's fixed name.
+	w.handlers[hookFunction] = sfnlocal.LambdaHandler(hookH.Handle)
 	w.invoked = map[string]int{}
 	for name, h := range w.handlers {
 		w.handlers[name] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
@@ -249,8 +250,12 @@ func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
 	return resp, err
 }
 
+// hookFunction is the deployed staging hook's name, by which the state
+// machine invokes it.
+var hookFunction = infra.HookFunctionName("staging")
+
 // calls returns how often the state machine invoked the named handler
-// ("runner", "gate", "hook").
+// ("runner", "gate", hookFunction).
 func (w *world) calls(name string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -1,6 +1,10 @@
 package handler
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/journeygate/journeygate/shared/flow"
+)
 
 // InvalidRequestError is a payload naming no deployment the gate can
 // report to.
@@ -18,5 +22,6 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("gate panicked: %s (Failed reported: %t)", e.Value, e.Reported)
+	// Cut: Step Functions copies it into Decide's state (flow.MaxDecideInput).
+	return fmt.Sprintf("gate panicked: %s (Failed reported: %t)", flow.Cut(e.Value, flow.MaxErrorMessage), e.Reported)
 }

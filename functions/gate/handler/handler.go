@@ -28,11 +28,11 @@ type Handler struct {
 	store    store.Store
 	reporter *reporter.Reporter
 	// retry configures the reporter (WithRetry).
-	retry []reporter.Option
-	events   *eventbus.Publisher
-	log      *slog.Logger
-	metrics  *metrics.Emitter
-	now      func() time.Time
+	retry   []reporter.Option
+	events  *eventbus.Publisher
+	log     *slog.Logger
+	metrics *metrics.Emitter
+	now     func() time.Time
 	// envs configures the freeze per environment (WithEnvironments); nil: no freeze.
 	envs *envconfig.Config
 	// html writes each run's HTML report (WithHTMLReports); nil: none.

@@ -28,6 +28,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
 )
 
@@ -593,5 +594,21 @@ func TestShortInvocationStillDecides(t *testing.T) {
 	var resp flow.GateResponse
 	if err := json.Unmarshal(b, &resp); err != nil || resp.Status != "Succeeded" {
 		t.Fatalf("response %s (%v), want Succeeded within a 3s invocation", b, err)
+	}
+}
+
+// TestErrorsAreBounded: whatever the gate returns reaches Decide's state
+// through the Catch (flow.MaxDecideInput), so a huge panic value or report
+// error is cut, its start and end kept.
+func TestErrorsAreBounded(t *testing.T) {
+	huge := "start " + strings.Repeat("x", 1<<20) + " end"
+	for name, err := range map[string]error{
+		"panic":  &gatefn.PanicError{Value: huge},
+		"report": &reporter.ReportError{Target: "CodeDeploy deployment d-1", Status: "Failed", Attempts: 5, Err: errors.New(huge)},
+	} {
+		msg := err.Error()
+		if len(msg) > 2*flow.MaxErrorMessage || !strings.Contains(msg, "start ") || !strings.Contains(msg, " end") {
+			t.Errorf("%s: %d bytes (%.80q…); want at most %d, start and end kept", name, len(msg), msg, 2*flow.MaxErrorMessage)
+		}
 	}
 }

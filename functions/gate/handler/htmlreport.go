@@ -12,8 +12,8 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/report"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
 )
 

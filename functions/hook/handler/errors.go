@@ -1,6 +1,10 @@
 package handler
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/journeygate/journeygate/shared/flow"
+)
 
 // InvalidEventError is an event the hook does not recognise or cannot use.
 type InvalidEventError struct {
@@ -48,7 +52,7 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("hook panicked: %s (Failed reported: %t)", e.Value, e.Reported)
+	return fmt.Sprintf("hook panicked: %s (Failed reported: %t)", flow.Cut(e.Value, flow.MaxErrorMessage), e.Reported)
 }
 
 // ConfigurationError is a CodePipeline action set up wrongly (its
@@ -73,7 +77,7 @@ type LastResortError struct {
 }
 
 func (e *LastResortError) Error() string {
-	return fmt.Sprintf("last resort for run %s: %v", e.RunID, e.Err)
+	return fmt.Sprintf("last resort for run %s: %s", e.RunID, flow.Cut(e.Err.Error(), flow.MaxErrorMessage))
 }
 
 // Unwrap returns the underlying error.

@@ -29,6 +29,7 @@ import (
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/test/dynalite"
@@ -168,6 +169,17 @@ func (c *leasedCloud) run(t *testing.T, runID string, pj flow.PlannedJourney) (f
 	return sum, raw
 }
 
+// pipelineMessage is the failure message the hook answers the run's
+// CodePipeline job with: reporter.PipelineMessage of the recorded verdict.
+func (c *leasedCloud) pipelineMessage(t *testing.T, runID string) string {
+	t.Helper()
+	rec, err := c.st.GetRun(t.Context(), runID)
+	if err != nil || rec.Verdict == nil {
+		t.Fatalf("run %s: %+v, %v; want a recorded verdict", runID, rec, err)
+	}
+	return reporter.PipelineMessage(runID, *rec.Verdict, nil)
+}
+
 // decide invokes the gate Lambda.
 func (c *leasedCloud) decide(t *testing.T, in flow.Input, plan flow.Plan, items []flow.JourneySummary) (flow.GateResponse, []byte) {
 	var resp flow.GateResponse
@@ -244,9 +256,10 @@ func TestSecretsNeverLeakThroughTheLambdasOnDynamoDB(t *testing.T) {
 	if len(eventDetails) != 1 {
 		t.Errorf("%d Journey Failed events, want 1", len(eventDetails))
 	}
-	if len(c.pipe.reports) != 1 || !strings.HasPrefix(c.pipe.reports[0], "failure job-cp-secret") {
-		t.Errorf("CodePipeline reports %q, want one failure", c.pipe.reports)
+	if len(c.pipe.reports) != 0 {
+		t.Errorf("the gate reported %q to CodePipeline; the hook answers jobs", c.pipe.reports)
 	}
+	pipeMsg := c.pipelineMessage(t, "cp-secret")
 	_, results, err := store.LoadRun(t.Context(), c.st, "cp-secret")
 	if err != nil || len(results) != 1 {
 		t.Fatalf("stored results %v, %v", results, err)
@@ -261,7 +274,7 @@ func TestSecretsNeverLeakThroughTheLambdasOnDynamoDB(t *testing.T) {
 		{"the DynamoDB table", c.scan(t), true},
 		{"the runner's Map item", rawSum, true},
 		{"the gate's answer", rawResp, false},
-		{"the CodePipeline failure message", []byte(strings.Join(c.pipe.reports, "\n")), true},
+		{"the CodePipeline failure message", []byte(pipeMsg), true},
 		{"the Journey Failed event", []byte(strings.Join(eventDetails, "\n")), true},
 		{"the EMF metrics", c.emf.Bytes(), false},
 		{"the runner's logs", c.logs.Bytes(), true},
@@ -369,8 +382,8 @@ func TestLeasesThroughTheRunnerLambdaOnDynamoDB(t *testing.T) {
 		if resp.Status != string(gate.Failed) || !strings.Contains(resp.Summary, want) {
 			t.Errorf("gate answered %s: %q", resp.Status, resp.Summary)
 		}
-		if len(c.pipe.reports) != 1 || !strings.Contains(c.pipe.reports[0], want) {
-			t.Errorf("CodePipeline reports %q, want the failure naming the pool", c.pipe.reports)
+		if msg := c.pipelineMessage(t, "cp-exhausted"); !strings.Contains(msg, want) {
+			t.Errorf("CodePipeline failure message %q, want it naming the pool", msg)
 		}
 	})
 
