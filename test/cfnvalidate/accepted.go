@@ -41,8 +41,8 @@ func LoadAccepted() ([]Accepted, error) {
 	for i, a := range list {
 		at := fmt.Sprintf("accepted.yaml entry %d (%s %s)", i+1, a.Validator, a.Rule)
 		switch {
-		case !slices.Contains([]string{ValidatorGuard, ValidatorSchema, ValidatorIAM}, a.Validator):
-			problems = append(problems, at+": validator must be cfn-guard, registry-schema or iam-catalogue")
+		case !slices.Contains([]string{ValidatorGuard, ValidatorSchema, ValidatorIAM, ValidatorCDK}, a.Validator):
+			problems = append(problems, at+": validator must be cfn-guard, registry-schema, iam-catalogue or cdk-validate")
 		case a.Rule == "":
 			problems = append(problems, at+": no rule")
 		case len(a.Resources) == 0:

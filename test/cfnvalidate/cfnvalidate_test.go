@@ -126,6 +126,28 @@ func TestValidatorsReportBrokenTemplates(t *testing.T) {
 	}
 }
 
+// TestCDKReport reads a validation report as aws-cdk-lib writes it (this
+// one from the staging stack with a circular dependency): the CDK's own
+// check can fail too, and its finding names the resource and the cycle.
+func TestCDKReport(t *testing.T) {
+	data, err := os.ReadFile("testdata/validation-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := CDKReport("journeygate-staging", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Fatalf("got %d findings, want 1: %v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.Validator != ValidatorCDK || f.Rule != "F3004" || f.Resource != "JourneyGateHookFunctionRoleDefaultPolicy2D383EC1" ||
+		!strings.HasPrefix(f.Message, "Circular Dependencies for resource") {
+		t.Errorf("finding = %#v", f)
+	}
+}
+
 // TestTriage: a finding is accepted only by an entry of its validator,
 // rule and resource (and subject, when the entry names one); an entry's
 // resource no finding matches is stale.

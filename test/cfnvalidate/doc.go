@@ -11,6 +11,10 @@
 //     ships it: every action of every policy statement exists and every
 //     Resource is of a type the action accepts (IAM).
 //
+// Besides, what the CDK's own validation (AWS's CloudFormation Validate,
+// which aws-cdk-lib runs at every synthesis and only warns about) reports
+// is a finding too (CDKReport): it knows a circular dependency.
+//
 // The packages are pinned in test/package.json and installed by `make
 // test` (npm ci in test/). The templates are every stack the app
 // synthesizes from infra/deploy.yaml, plus Variants (Synthesize).

@@ -12,6 +12,9 @@ const (
 	ValidatorSchema  = "registry-schema"
 	ValidatorIAM     = "iam-catalogue"
 	ValidatorResolve = "resolve"
+	// ValidatorCDK is the CDK's own template validation at synthesis
+	// (CDKReport).
+	ValidatorCDK = "cdk-validate"
 )
 
 // Finding is one thing a validator reports about one resource.

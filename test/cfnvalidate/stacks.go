@@ -2,8 +2,11 @@ package cfnvalidate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/journeygate/journeygate/infra"
@@ -21,6 +24,9 @@ type Stack struct {
 	Name string
 	// JSON is the template as synthesized.
 	JSON []byte
+	// Synthesis are the findings the CDK's own template validation
+	// reported while synthesizing it (CDKReport).
+	Synthesis []Finding
 }
 
 // Variant is a deployment the app does not ship but a team may configure,
@@ -103,5 +109,65 @@ func synth(v Variant) (Stack, error) {
 	if err != nil {
 		return Stack{}, err
 	}
-	return Stack{Name: v.Name, JSON: data}, nil
+	report, err := os.ReadFile(filepath.Join(dir, "cdk.out", "validation-report.json"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Stack{}, err
+	}
+	var found []Finding
+	if err == nil {
+		if found, err = CDKReport(v.Name, report); err != nil {
+			return Stack{}, err
+		}
+	}
+	return Stack{Name: v.Name, JSON: data, Synthesis: found}, nil
+}
+
+// CDKReport reads the validation report the CDK writes into the cloud
+// assembly when a policy-validation plugin reports something: aws-cdk-lib
+// runs AWS's CloudFormation Validate (registry schemas and cfn-lint's
+// rules, such as F3004 for a circular dependency) on every synthesis and
+// only warns. Each violation is a finding on each resource it names.
+func CDKReport(stack string, report []byte) ([]Finding, error) {
+	var r struct {
+		PluginReports []struct {
+			PluginName string `json:"pluginName"`
+			Violations []struct {
+				RuleName            string `json:"ruleName"`
+				Description         string `json:"description"`
+				Severity            string `json:"severity"`
+				ViolatingConstructs []struct {
+					ConstructPath string `json:"constructPath"`
+					Resource      struct {
+						LogicalID     string   `json:"logicalId"`
+						PropertyPaths []string `json:"propertyPaths"`
+					} `json:"cloudFormationResource"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if err := json.Unmarshal(report, &r); err != nil {
+		return nil, fmt.Errorf("%s validation report: %w", stack, err)
+	}
+	var out []Finding
+	for _, p := range r.PluginReports {
+		for _, v := range p.Violations {
+			for _, c := range v.ViolatingConstructs {
+				id := c.Resource.LogicalID
+				if id == "" {
+					id = c.ConstructPath
+				}
+				msg := v.Description
+				if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "Resources/") {
+					msg = rest
+				}
+				path := ""
+				if len(c.Resource.PropertyPaths) > 0 {
+					path = strings.TrimPrefix(strings.TrimPrefix(c.Resource.PropertyPaths[0], "Resources/"+id), "/")
+				}
+				out = append(out, Finding{Validator: ValidatorCDK, Rule: v.RuleName, Stack: stack, Resource: id,
+					Path: path, Message: fmt.Sprintf("%s (%s %s)", msg, p.PluginName, v.Severity)})
+			}
+		}
+	}
+	return out, nil
 }

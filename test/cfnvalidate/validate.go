@@ -7,7 +7,8 @@ import (
 
 // Validate runs every validator on every stack the app synthesizes (and
 // the Variants), each stack's validators starting as soon as it is
-// synthesized. It returns the stacks' names and the findings, sorted.
+// synthesized, and adds what the CDK's own validation reported at
+// synthesis. It returns the stacks' names and the findings, sorted.
 func Validate() (stacks []string, findings []Finding, err error) {
 	var (
 		mu   sync.Mutex
@@ -27,6 +28,9 @@ func Validate() (stacks []string, findings []Finding, err error) {
 	}
 	err = synthesizeEach(func(s Stack) {
 		stacks = append(stacks, s.Name)
+		mu.Lock()
+		findings = append(findings, s.Synthesis...)
+		mu.Unlock()
 		wg.Add(3)
 		go run(s, Guard, ValidatorGuard)
 		go run(s, Schemas, ValidatorSchema)
