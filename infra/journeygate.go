@@ -192,6 +192,20 @@ func (j *JourneyGate) addTopic() {
 	})
 	// In a key policy, the resource is the key itself.
 	j.topicKey.AddToResourcePolicy(j.alarmsMay("AlarmsUseKey", jsii.String("*"), "kms:Decrypt", "kms:GenerateDataKey*"), nil)
+	// Grants of this key only to AWS services acting for AWS resources
+	// (Control Tower's CT.KMS.PR.3): nothing here needs a grant, and an
+	// organisation that enforces the control can deploy the stack.
+	j.topicKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GrantsOnlyForAWSResources"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false",
+			"aws:PrincipalIsAWSService": "false",
+		}},
+	}), nil)
 	j.topic = awssns.NewTopic(j.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("journeygate " + j.props.Environment),
 		MasterKey:   j.topicKey,
