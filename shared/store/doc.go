@@ -30,7 +30,9 @@
 // Open picks a backend from a spec: a file path (Embedded, the default) or
 // dynamodb://TABLE?endpoint=URL&region=R&ttl=D&create=true (Dynamo). LoadRun
 // reads a run with its results, in one request where the store is a
-// RunReader. Sink deliveries have their own interface, DeliveryStore, which
+// RunReader. RunIDsWithPrefix finds runs by a prefix of their ID (one
+// prefix scan of the runs bucket in Embedded; DynamoDB reads its runs through
+// RecentRuns), so a person may name a run by a unique prefix. Sink deliveries have their own interface, DeliveryStore, which
 // both backends implement (storetest.RunDeliveries), and NewSinkReader turns
 // one into the journey SDK's SinkReader.
 //

@@ -154,3 +154,36 @@ func testRecentRuns(t *testing.T, s store.Store) {
 		})
 	}
 }
+
+func testRunIDsWithPrefix(t *testing.T, s store.Store) {
+	for i, id := range []string{"run-10", "run-1", "RUN-1", "run-1#x", "run-2", "other"} {
+		mustCreateRun(t, s, newRun(id, "staging", at(time.Duration(i)*time.Minute)))
+	}
+	tests := []struct {
+		prefix string
+		limit  int
+		want   []string
+	}{
+		{"run-1", 0, []string{"run-1", "run-1#x", "run-10"}},
+		{"run-1#", 0, []string{"run-1#x"}},
+		{"run-", 2, []string{"run-1", "run-1#x"}},
+		{"run-2", 0, []string{"run-2"}},
+		{"RUN", 0, []string{"RUN-1"}},
+		{"run-3", 0, nil},
+		{"other-and-more", 0, nil},
+	}
+	for _, tt := range tests {
+		got, err := store.RunIDsWithPrefix(t.Context(), s, tt.prefix, tt.limit)
+		if err != nil {
+			t.Fatalf("RunIDsWithPrefix(%q, %d): %v", tt.prefix, tt.limit, err)
+		}
+		if !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 {
+			t.Errorf("RunIDsWithPrefix(%q, %d) = %q, want %q", tt.prefix, tt.limit, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "run\x00"} {
+		if _, err := store.RunIDsWithPrefix(t.Context(), s, bad, 0); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("RunIDsWithPrefix(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NamesWithSeparators", testNamesWithSeparators},
 		{"LoadRun", testLoadRun},
 		{"RetriedAttempts", testRetriedAttempts},
+		{"RunIDsWithPrefix", testRunIDsWithPrefix},
 	}
 	runCases(t, open, cases)
 }
