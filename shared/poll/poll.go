@@ -8,7 +8,8 @@ import (
 )
 
 // Condition returns nil when it holds; otherwise an error describing what it
-// observed instead (that description becomes the last observation).
+// observed instead (that description becomes the last observation). An
+// error that is final (see Final) ends the poll at once.
 type Condition func(ctx context.Context) error
 
 // Backoff shapes the intervals between checks.
@@ -19,14 +20,39 @@ type Backoff struct {
 	Max time.Duration
 	// Factor multiplies the wait after each check.
 	Factor float64
+	// FaultFirst is the least wait after a check that ended in a fault
+	// (see OnFault), doubling with each fault in a row up to FaultMax
+	// (defaults DefaultFaultFirst and DefaultFaultMax): a refusing target
+	// is asked a few times a second, not fifty.
+	FaultFirst, FaultMax time.Duration
+	// MaxFaults is how many faults in a row, with no other observation
+	// between them, end the poll with a *FaultError (0: DefaultMaxFaults;
+	// negative: never).
+	MaxFaults int
 }
 
 // DefaultBackoff re-checks after 5 ms, then 10 ms, then every 20 ms, so a
 // condition that becomes true is seen within about 20 ms (10 ms at the
 // median; issue 7's target is 15 ms). A check that takes longer than the
 // wait stretches the wait to its own duration (see Until), so a slow target
-// is never checked more than half the time.
+// is never checked more than half the time. Faults back off further (see
+// Backoff.FaultFirst).
 var DefaultBackoff = Backoff{First: 5 * time.Millisecond, Max: 20 * time.Millisecond, Factor: 2}
+
+// Defaults for a Backoff's fault fields: after a fault the next check waits
+// at least 100 ms, then 200 ms, 400 ms, ... up to 2 s; five faults in a row
+// (at least 1.5 s of them) end the poll.
+const (
+	DefaultFaultFirst = 100 * time.Millisecond
+	DefaultFaultMax   = 2 * time.Second
+	DefaultMaxFaults  = 5
+)
+
+// Every returns a Backoff that checks every interval, without backing off
+// (faults still back off).
+func Every(interval time.Duration) Backoff {
+	return Backoff{First: interval, Max: interval, Factor: 1}
+}
 
 func (b Backoff) norm() Backoff {
 	if b.First <= 0 {
@@ -38,7 +64,31 @@ func (b Backoff) norm() Backoff {
 	if b.Factor < 1 {
 		b.Factor = 1
 	}
+	if b.FaultFirst <= 0 {
+		b.FaultFirst = DefaultFaultFirst
+	}
+	if b.FaultMax < b.FaultFirst {
+		b.FaultMax = max(DefaultFaultMax, b.FaultFirst)
+	}
+	if b.MaxFaults == 0 {
+		b.MaxFaults = DefaultMaxFaults
+	}
 	return b
+}
+
+// Option changes how Until and Never poll.
+type Option func(*options)
+
+type options struct {
+	isFault func(error) bool
+}
+
+// OnFault says which observations are faults (an unreachable target, a
+// dependency's 5xx) rather than answers: a fault backs off (FaultFirst to
+// FaultMax), and MaxFaults of them in a row end the poll with a
+// *FaultError. Without it no observation is a fault.
+func OnFault(isFault func(error) bool) Option {
+	return func(o *options) { o.isFault = isFault }
 }
 
 // TimeoutError is returned when the context ends before the condition held.
@@ -68,10 +118,42 @@ func (e *TimeoutError) Error() string {
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
+// FaultError is returned when MaxFaults checks in a row ended in a fault:
+// polling on would only hammer a target that does not answer. It unwraps
+// to the last fault, the cause, which its message leads with.
+type FaultError struct {
+	// Faults is how many checks in a row ended in a fault.
+	Faults int
+	// Attempts is how many times the condition was checked in all.
+	Attempts int
+	// Elapsed is the time spent polling.
+	Elapsed time.Duration
+	// Last is the last fault.
+	Last error
+}
+
+func (e *FaultError) Error() string {
+	return fmt.Sprintf("%v (gave up after %d faults in a row)", e.Last, e.Faults)
+}
+
+func (e *FaultError) Unwrap() error { return e.Last }
+
+// finaler is an error that says whether polling must stop at once.
+type finaler interface{ Final() bool }
+
+// IsFinal reports whether err ends a poll at once: the first error along
+// its chain with a Final method (Stop's wrapper, a journey's failed
+// assertion, ...) says true.
+func IsFinal(err error) bool {
+	var f finaler
+	return errors.As(err, &f) && f.Final()
+}
+
 type stopError struct{ err error }
 
 func (s *stopError) Error() string { return s.err.Error() }
 func (s *stopError) Unwrap() error { return s.err }
+func (s *stopError) Final() bool   { return true }
 
 // Stop wraps err so that Until returns it at once instead of polling on.
 func Stop(err error) error {
@@ -82,13 +164,21 @@ func Stop(err error) error {
 }
 
 // Until checks cond at once and then with backoff until it returns nil, it
-// returns an error wrapped with Stop, or ctx ends (a *TimeoutError). The
-// wait after a check is never shorter than the check took: polling spends
-// at most half its time checking, however slow the condition is.
-func Until(ctx context.Context, b Backoff, cond Condition) error {
+// returns a final error (see IsFinal; one wrapped with Stop is returned
+// unwrapped), MaxFaults faults in a row end it (see OnFault), or ctx ends
+// (a *TimeoutError). The wait after a check is never shorter than the
+// check took: polling spends at most half its time checking, however slow
+// the condition is.
+func Until(ctx context.Context, b Backoff, cond Condition, opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	b = b.norm()
 	start := time.Now()
 	wait := b.First
+	faultWait := b.FaultFirst
+	faults := 0
 	var last error
 	attempts := 0
 	timer := time.NewTimer(0)
@@ -105,16 +195,33 @@ func Until(ctx context.Context, b Backoff, cond Condition) error {
 		if err == nil {
 			return nil
 		}
-		var stop *stopError
-		if errors.As(err, &stop) {
-			return stop.err
+		if IsFinal(err) {
+			var stop *stopError
+			if errors.As(err, &stop) && stop == err {
+				return stop.err
+			}
+			return err
 		}
 		// A check cut short by the deadline says nothing new about the
 		// system; keep the previous observation in that case.
-		if last == nil || ctx.Err() == nil {
+		cut := ctx.Err() != nil
+		if last == nil || !cut {
 			last = err
 		}
-		timer.Reset(max(wait, took))
+		next := max(wait, took)
+		switch {
+		case cut:
+		case o.isFault != nil && o.isFault(err):
+			faults++
+			if b.MaxFaults > 0 && faults >= b.MaxFaults {
+				return &FaultError{Faults: faults, Attempts: attempts, Elapsed: time.Since(start), Last: err}
+			}
+			next = max(next, faultWait)
+			faultWait = min(faultWait*2, b.FaultMax)
+		default:
+			faults, faultWait = 0, b.FaultFirst
+		}
+		timer.Reset(next)
 		select {
 		case <-ctx.Done():
 			return &TimeoutError{Attempts: attempts, Elapsed: time.Since(start), Last: last, Err: ctx.Err()}
@@ -141,12 +248,13 @@ func (e *HeldError) Error() string {
 
 // Never checks cond repeatedly for window and returns a *HeldError as soon
 // as it holds. It returns nil once the window passes with cond never
-// holding, and a *TimeoutError if ctx ends before the window does.
-func Never(ctx context.Context, window time.Duration, b Backoff, cond Condition) error {
+// holding, and a *TimeoutError if ctx ends before the window does. A final
+// error or a run of faults ends it as in Until.
+func Never(ctx context.Context, window time.Duration, b Backoff, cond Condition, opts ...Option) error {
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
-	err := Until(wctx, b, cond)
+	err := Until(wctx, b, cond, opts...)
 	switch {
 	case err == nil:
 		return &HeldError{After: time.Since(start), Window: window}

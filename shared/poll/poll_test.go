@@ -340,6 +340,7 @@ func TestErrorMessages(t *testing.T) {
 		{&poll.TimeoutError{Attempts: 2, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (2 checks); last observation: x"},
 		{&poll.TimeoutError{Attempts: 1, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (1 check); last observation: x"},
 		{&poll.HeldError{After: 250 * time.Millisecond, Window: time.Second}, "happened after 250ms, within the 1s window"},
+		{&poll.FaultError{Faults: 5, Attempts: 7, Elapsed: 2 * time.Second, Last: errors.New("dial tcp: connection refused")}, "dial tcp: connection refused (gave up after 5 faults in a row)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
@@ -347,5 +348,163 @@ func TestErrorMessages(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// finalErr is an error type that declares itself final, as a journey's
+// failed assertion does.
+type finalErr struct{ final bool }
+
+func (e finalErr) Error() string { return fmt.Sprintf("final=%t", e.final) }
+func (e finalErr) Final() bool   { return e.final }
+
+// A final error ends the poll at once, wrapped or not; the outermost error
+// with a Final method decides, so a wrapper can say "not yet" for a final
+// error it holds.
+func TestUntilFinal(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		stops     bool
+		wantError string
+	}{
+		{"a final error stops", finalErr{true}, true, "final=true"},
+		{"a wrapped final error stops, with its wrapping", fmt.Errorf("listing alerts: %w", finalErr{true}), true, "listing alerts: final=true"},
+		{"Stop wrapped in context keeps the context", fmt.Errorf("listing alerts: %w", poll.Stop(errors.New("gone"))), true, "listing alerts: gone"},
+		{"an outer Final() false keeps polling", finalErr{false}, false, ""},
+		{"a plain error keeps polling", errors.New("pending"), false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			calls := 0
+			err := poll.Until(ctx, poll.DefaultBackoff, func(context.Context) error { calls++; return tc.err })
+			var te *poll.TimeoutError
+			if tc.stops {
+				if calls != 1 || err == nil || err.Error() != tc.wantError || errors.As(err, &te) {
+					t.Errorf("err = %v after %d checks, want %q after 1", err, calls, tc.wantError)
+				}
+				if !poll.IsFinal(err) {
+					t.Errorf("IsFinal(%v) = false", err)
+				}
+				return
+			}
+			if !errors.As(err, &te) || calls < 2 {
+				t.Errorf("err = %v after %d checks, want a timeout after several", err, calls)
+			}
+		})
+	}
+}
+
+var errRefused = errors.New("connect: connection refused")
+
+func isRefused(err error) bool { return errors.Is(err, errRefused) }
+
+// Faults back off from FaultFirst, doubling up to FaultMax, and MaxFaults
+// of them in a row end the poll with a FaultError naming the cause.
+func TestUntilFaultsBackOffThenGiveUp(t *testing.T) {
+	b := poll.Backoff{First: time.Millisecond, Max: 2 * time.Millisecond, Factor: 2,
+		FaultFirst: 10 * time.Millisecond, FaultMax: 40 * time.Millisecond, MaxFaults: 5}
+	r := &recorder{}
+	cond := func(ctx context.Context) error {
+		_ = r.cond(ctx)
+		return fmt.Errorf("GET /api: %w", errRefused)
+	}
+	start := time.Now()
+	err := poll.Until(context.Background(), b, cond, poll.OnFault(isRefused))
+	var fe *poll.FaultError
+	if !errors.As(err, &fe) || fe.Faults != 5 || fe.Attempts != 5 || len(r.start) != 5 {
+		t.Fatalf("err = %v (%+v) after %d checks, want a FaultError after 5", err, fe, len(r.start))
+	}
+	if !errors.Is(err, errRefused) || !strings.HasPrefix(err.Error(), "GET /api: connect: connection refused") {
+		t.Errorf("Error() = %q, want it to lead with the cause and unwrap to it", err)
+	}
+	want := []time.Duration{10, 20, 40, 40}
+	for i, g := range r.gaps() {
+		if g < want[i]*time.Millisecond {
+			t.Errorf("gap %d = %s, want at least %s (gaps %v)", i+1, g, want[i]*time.Millisecond, r.gaps())
+		}
+	}
+	if e := time.Since(start); e < 110*time.Millisecond {
+		t.Errorf("gave up after %s, before the backoff's 110ms", e)
+	}
+}
+
+// An answer between faults resets the run of faults and the fault
+// backoff; without OnFault nothing is a fault.
+func TestUntilFaultRunResets(t *testing.T) {
+	b := poll.Backoff{First: time.Millisecond, Max: time.Millisecond, Factor: 1,
+		FaultFirst: time.Millisecond, FaultMax: 2 * time.Millisecond, MaxFaults: 3}
+	n := 0
+	cond := func(context.Context) error {
+		n++
+		switch {
+		case n == 12:
+			return nil
+		case n%3 == 0:
+			return errors.New("not yet")
+		}
+		return errRefused
+	}
+	if err := poll.Until(context.Background(), b, cond, poll.OnFault(isRefused)); err != nil || n != 12 {
+		t.Errorf("err = %v after %d checks, want it to hold at 12: two faults in a row never reach MaxFaults 3", err, n)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	n = 0
+	err := poll.Until(ctx, b, func(context.Context) error { n++; return errRefused })
+	var te *poll.TimeoutError
+	if !errors.As(err, &te) || n <= 3 {
+		t.Errorf("without OnFault: err = %v after %d checks, want a timeout after many", err, n)
+	}
+
+	n = 0
+	b.MaxFaults = -1
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	err = poll.Until(ctx2, b, func(context.Context) error { n++; return errRefused }, poll.OnFault(isRefused))
+	if !errors.As(err, &te) || n <= 3 {
+		t.Errorf("MaxFaults -1: err = %v after %d checks, want a timeout after many", err, n)
+	}
+}
+
+// The default fault backoff asks a refusing target a few times a second,
+// not fifty, and gives up after DefaultMaxFaults.
+func TestUntilDefaultFaultBackoff(t *testing.T) {
+	r := &recorder{}
+	start := time.Now()
+	err := poll.Until(context.Background(), poll.DefaultBackoff, func(ctx context.Context) error {
+		_ = r.cond(ctx)
+		return errRefused
+	}, poll.OnFault(isRefused))
+	var fe *poll.FaultError
+	if !errors.As(err, &fe) || len(r.start) != poll.DefaultMaxFaults {
+		t.Fatalf("err = %v after %d checks, want a FaultError after %d", err, len(r.start), poll.DefaultMaxFaults)
+	}
+	if e := time.Since(start); e < 1500*time.Millisecond {
+		t.Errorf("gave up after %s, want at least 1.5s (100+200+400+800 ms of backoff)", e)
+	}
+}
+
+func TestEvery(t *testing.T) {
+	r := &recorder{holds: 4}
+	if err := poll.Until(context.Background(), poll.Every(15*time.Millisecond), r.cond); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range r.gaps() {
+		if g < 15*time.Millisecond {
+			t.Errorf("gap %d = %s, want at least the 15ms interval", i+1, g)
+		}
+	}
+}
+
+func TestNeverFault(t *testing.T) {
+	b := poll.Backoff{FaultFirst: time.Millisecond, FaultMax: time.Millisecond, MaxFaults: 2}
+	err := poll.Never(context.Background(), 5*time.Second, b, func(context.Context) error { return errRefused }, poll.OnFault(isRefused))
+	var fe *poll.FaultError
+	if !errors.As(err, &fe) {
+		t.Errorf("err = %v, want a FaultError", err)
 	}
 }
