@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 
@@ -246,14 +247,9 @@ func trimBreachPrefix(msg string, elapsed, sla time.Duration) string {
 }
 
 // oneLine collapses runs of whitespace (newlines included) into single spaces
-// and bounds the result to limit runes, so a summary stays one console line.
-func oneLine(s string, limit int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > limit {
-		s = string(r[:limit-1]) + "…"
-	}
-	return s
-}
+// and bounds the result to limit runes by cutting its middle, so a summary
+// stays one console line and keeps the cause at either end.
+func oneLine(s string, limit int) string { return display.OneLine(s, limit) }
 
 // FormatDuration renders d for people: milliseconds precision from a
 // millisecond up ("23ms", "15.002s"), microseconds below.

@@ -439,20 +439,22 @@ func TestDecideIsPureAndDeterministic(t *testing.T) {
 }
 
 func TestSummaryBounded(t *testing.T) {
-	long := strings.Repeat("x", 5000)
+	// The middle is cut: the start (what failed where) and the end (a
+	// wrapped error's cause) both survive.
+	long := "connection refused: " + strings.Repeat("x", 5000) + ": the end"
 	v := Decide(Input{Planned: enforce("a"), Results: []journey.Result{failedAt("a", journey.Failed, long)}})
 	if n := len([]rune(v.Summary)); n > maxSummary {
 		t.Fatalf("summary has %d runes, want at most %d", n, maxSummary)
 	}
-	if !strings.HasSuffix(v.Summary, "…") {
-		t.Fatalf("truncated summary should end with an ellipsis: %q", v.Summary[len(v.Summary)-20:])
+	if !strings.Contains(v.Summary, ": connection refused: xxx") || !strings.Contains(v.Summary, "x … x") || !strings.HasSuffix(v.Summary, "x: the end") {
+		t.Fatalf("truncated summary should keep its start and end around a cut: %q", v.Summary)
 	}
 	v = Decide(Input{Planned: enforce("a", "b"), Results: []journey.Result{failedAt("a", journey.Failed, long)}})
 	if n := len([]rune(v.Summary)); n > maxSummary {
 		t.Fatalf("summary has %d runes, want at most %d", n, maxSummary)
 	}
-	if !strings.HasSuffix(v.Summary, "… (+1 more)") {
-		t.Fatalf("truncation must keep the count of other blockers: %q", v.Summary[len(v.Summary)-20:])
+	if !strings.HasSuffix(v.Summary, "x: the end (+1 more)") || !strings.Contains(v.Summary, "connection refused") {
+		t.Fatalf("truncation must keep the cause and the count of other blockers: %q", v.Summary)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 )
@@ -202,13 +203,10 @@ func dur(d time.Duration) string { return gate.FormatDuration(d) }
 
 // oneLine collapses whitespace (newlines included) into single spaces,
 // makes control characters visible (see termSafe) and bounds the text to
-// limit runes.
+// limit runes by cutting its middle (display.Cut), so the cause survives
+// at either end.
 func oneLine(s string, limit int) string {
-	s = termSafe(strings.Join(strings.Fields(s), " "))
-	if r := []rune(s); len(r) > limit {
-		s = string(r[:limit-1]) + "…"
-	}
-	return s
+	return display.Cut(termSafe(strings.Join(strings.Fields(s), " ")), limit)
 }
 
 // termSafe makes text safe to print on a terminal: control characters other

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/gate"
 )
 
@@ -180,13 +181,8 @@ func cell(s string) string {
 	return oneLine(s, 60)
 }
 
-// clip bounds s to limit runes.
-func clip(s string, limit int) string {
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit-1]) + "…"
-	}
-	return s
-}
+// clip bounds s to limit runes, cutting its middle (display.Cut).
+func clip(s string, limit int) string { return display.Cut(s, limit) }
 
 func orDash(s string) string {
 	if s == "" {
