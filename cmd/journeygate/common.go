@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -24,6 +26,44 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "environments file (default: the shipped "+journeys.EnvironmentsPath+")")
 	fs.StringVar(&c.storePath, "store", store.DefaultPath, store.SpecHelp)
+}
+
+// openExistingStore opens the store --store names for a command that only
+// reads it (history, show, leases, decide): a missing store file is a usage
+// error naming the path, and nothing is created, neither the file nor its
+// directory nor a DynamoDB table (create=true is ignored).
+func (c *common) openExistingStore(ctx context.Context) (store.Store, error) {
+	spec := c.storePath
+	var (
+		st  store.Store
+		err error
+	)
+	switch {
+	case strings.HasPrefix(spec, store.DynamoScheme):
+		var ds store.DynamoSpec
+		if ds, err = store.ParseDynamoSpec(spec); err == nil {
+			ds.Create = false
+			st, err = store.OpenDynamo(ctx, ds)
+		}
+	case strings.Contains(spec, "://"):
+		st, err = store.Open(ctx, spec) // an unsupported scheme: Open says so
+	default:
+		path := spec
+		if path == "" {
+			path = store.DefaultPath
+		}
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			return nil, usagef("no store at %s: nothing was recorded there (journeygate run creates it; --store names another)", path)
+		}
+		st, err = store.OpenEmbedded(path)
+	}
+	if errors.Is(err, store.ErrInvalid) {
+		return nil, usagef("--store: %v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
 }
 
 // newFlagSet returns a flag set whose errors are usage errors, not exits.

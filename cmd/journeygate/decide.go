@@ -66,12 +66,9 @@ func cmdDecide(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, c.storePath)
-	if errors.Is(err, store.ErrInvalid) {
-		return usagef("--store: %v", err)
-	}
+	st, err := c.openExistingStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer st.Close()
 

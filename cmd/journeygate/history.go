@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -74,12 +73,9 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 			modes[j.Name] = j.Mode
 		}
 	}
-	st, err := store.Open(ctx, c.storePath)
-	if errors.Is(err, store.ErrInvalid) {
-		return usagef("--store: %v", err)
-	}
+	st, err := c.openExistingStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer st.Close()
 	from := time.Now().Add(-span)

@@ -42,6 +42,7 @@ Usage:
   journeygate show    RUN_ID [--json] [--html FILE.html]
   journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h]
   journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
+  journeygate leases  [--env NAME] [--pool NAME] [--json]
   journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
 
 Common flags:
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdOverride(ctx, args[1:], e)
 	case "decide":
 		err = cmdDecide(ctx, args[1:], e)
+	case "leases":
+		err = cmdLeases(ctx, args[1:], e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitSucceeded

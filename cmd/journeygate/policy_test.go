@@ -18,6 +18,11 @@ import (
 
 func TestOverrideUsage(t *testing.T) {
 	st := filepath.Join(t.TempDir(), "s.db")
+	if s, err := store.OpenEmbedded(st); err != nil { // show and decide read an existing store
+		t.Fatal(err)
+	} else {
+		s.Close()
+	}
 	user := map[string]string{"USER": "alice"}
 	cases := []struct {
 		name string

@@ -68,12 +68,9 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	if runID == "" {
 		return usagef("name the run: journeygate show RUN_ID (journeygate history lists recent runs)")
 	}
-	st, err := store.Open(ctx, c.storePath)
-	if errors.Is(err, store.ErrInvalid) {
-		return usagef("--store: %v", err)
-	}
+	st, err := c.openExistingStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer st.Close()
 	rec, results, err := store.LoadRun(ctx, st, runID)

@@ -40,8 +40,10 @@ type Options struct {
 	// AbandonAfter is how long past its SLA a step that ignores its context
 	// is waited for before it is abandoned (default 2 s).
 	AbandonAfter time.Duration
-	// CleanupTimeout bounds each cleanup action (default 15 s).
-	CleanupTimeout time.Duration
+	// CleanupBudget bounds all of an attempt's cleanups together, in place
+	// of the journey's (Journey.CleanupBudget, default
+	// DefaultCleanupBudget); 0 keeps the journey's.
+	CleanupBudget time.Duration
 	// Poll shapes Eventually, Never and sink waits (default poll.DefaultBackoff).
 	Poll poll.Backoff
 	// Leaser leases the resources the journey needs (Journey.Needs) before
@@ -84,7 +86,8 @@ const (
 	StepStarted
 	// StepFinished: a step ended; Event.Step holds its result.
 	StepFinished
-	// JourneyFinished: the journey and its cleanup ended; Event.Result is set.
+	// JourneyFinished: the journey and its cleanup ended; Event.Result is
+	// set, with Elapsed (the steps) and CleanupElapsed apart.
 	JourneyFinished
 )
 
@@ -102,8 +105,9 @@ type Event struct {
 }
 
 // Execute runs a journey's steps in order, each under its SLA, then its
-// cleanup, and returns the result. It never panics and never returns an
-// error: every fault is part of the result.
+// cleanups under one budget (see T.Cleanup), and returns the result: its
+// Elapsed covers the steps, CleanupElapsed the cleanups. It never panics and
+// never returns an error: every fault is part of the result.
 func Execute(ctx context.Context, j Journey, opts Options) Result {
 	if opts.Attempt == 0 {
 		opts.Attempt = 1
@@ -148,9 +152,11 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 			res.Message = fmt.Sprintf("step %d/%d (%s): %s", i+1, len(j.Steps), s.Name, sr.Message)
 		}
 	}
+	res.Elapsed = time.Since(start)
+	cleanupStart := time.Now()
 	res.Cleanup = runCleanups(ctx, t)
 	res.Cleanup = append(res.Cleanup, t.releaseLeases(ctx, release)...)
-	res.Elapsed = time.Since(start)
+	res.CleanupElapsed = time.Since(cleanupStart)
 	res = t.redactResult(res)
 	observe(Event{Kind: JourneyFinished, Journey: j.Name, Attempt: opts.Attempt, StepCount: len(j.Steps), Result: &res})
 	return res
@@ -213,42 +219,6 @@ func Classify(err error, elapsed, sla time.Duration, runErr error) (Outcome, str
 	default:
 		return Errored, err.Error()
 	}
-}
-
-func runCleanups(ctx context.Context, t *T) []CleanupResult {
-	t.mu.Lock()
-	cleanups := t.cleanups
-	t.cleanups = nil
-	t.mu.Unlock()
-	timeout := t.opts.CleanupTimeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
-	// Cleanup must run even when the run was cancelled.
-	base := context.WithoutCancel(ctx)
-	var out []CleanupResult
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		c := cleanups[i]
-		start := time.Now()
-		err := runCleanup(base, c, timeout, t.opts.abandonAfter())
-		r := CleanupResult{Name: c.name, Elapsed: time.Since(start)}
-		if err != nil {
-			r.Error = err.Error()
-			t.logger.Warn("cleanup failed", "cleanup", c.name, "err", err)
-		}
-		out = append(out, r)
-	}
-	t.takeEvidence()
-	return out
-}
-
-// runCleanup runs one cleanup under timeout.
-func runCleanup(base context.Context, c cleanup, timeout, grace time.Duration) error {
-	err := guarded(base, timeout, grace, c.fn)
-	if errors.Is(err, errGuardAbandoned) {
-		return fmt.Errorf("abandoned: cleanup ignored its %s deadline", timeout)
-	}
-	return err
 }
 
 // errGuardAbandoned is what guarded returns for a function that outlived

@@ -47,7 +47,8 @@ type StepResult struct {
 }
 
 // CleanupResult records one cleanup action; its failure never changes the
-// journey's outcome.
+// journey's outcome. Elapsed is 0 for a cleanup that did not run because
+// the budget was spent (Error says so).
 type CleanupResult struct {
 	Name    string        `json:"name"`
 	Elapsed time.Duration `json:"elapsed"`
@@ -64,8 +65,11 @@ type Result struct {
 	Mode        Mode            `json:"mode"`
 	Attempt     int             `json:"attempt"`
 	StartedAt   time.Time       `json:"startedAt"`
-	Elapsed     time.Duration   `json:"elapsed"`
-	Outcome     Outcome         `json:"outcome"`
+	// Elapsed is how long the attempt took up to the end of its last
+	// step; its cleanups took CleanupElapsed after that.
+	Elapsed        time.Duration `json:"elapsed"`
+	CleanupElapsed time.Duration `json:"cleanupElapsed,omitempty"`
+	Outcome        Outcome       `json:"outcome"`
 	Message     string          `json:"message,omitempty"`
 	Steps       []StepResult    `json:"steps"`
 	Cleanup     []CleanupResult `json:"cleanup,omitempty"`

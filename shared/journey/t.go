@@ -23,6 +23,7 @@ type T struct {
 	evidence []Evidence
 	exchange []Evidence // recent HTTP exchanges of the current step
 	cleanups []cleanup
+	cleaned  bool // the attempt's cleanups ran: later ones cannot
 	// resources are the attempt's leased resources by pool, set before
 	// the first step and read-only afterwards.
 	resources map[string]*Resource
@@ -95,11 +96,27 @@ func Value[V any](t *T, key string) (V, error) {
 }
 
 // Cleanup registers an action that runs after the journey's steps, also
-// after a failure, in reverse order of registration. Its failure is recorded
-// but never changes the journey's outcome.
+// after a failure or a cancelled run, in reverse order of registration.
+// All of an attempt's cleanups share one budget (Journey.CleanupBudget,
+// default DefaultCleanupBudget), which fn's ctx carries as its deadline: a
+// cleanup still running when it ends is abandoned and the ones after it do
+// not run, so a hanging cleanup delays the verdict by the budget at most.
+// A failed cleanup is recorded, shown with the run's summary and in the
+// verdict's notes, and never changes the journey's outcome.
+//
+// Register a cleanup before the call that creates what it undoes, and let
+// it find what to undo by this attempt's label (T.Unique) rather than by an
+// ID the call returns: a create call that times out may still have created
+// the thing, and only a cleanup registered beforehand removes it.
 func (t *T) Cleanup(name string, fn func(ctx context.Context) error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.cleaned {
+		// A step abandoned past its deadline registered it after the
+		// attempt's cleanups ran.
+		t.logger.Warn("cleanup registered after the attempt's cleanups ran: not run", "cleanup", name)
+		return
+	}
 	t.cleanups = append(t.cleanups, cleanup{name: name, fn: fn})
 }
 
