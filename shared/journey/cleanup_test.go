@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,7 +143,7 @@ func TestCleanupRunsAfterRunCancelled(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}))
-	res := execute(t, ctx, j, journey.Options{CleanupTimeout: 3 * time.Second}, 5*time.Second)
+	res := execute(t, ctx, j, journey.Options{CleanupBudget: 3 * time.Second}, 5*time.Second)
 	if res.Outcome != journey.Errored {
 		t.Errorf("outcome = %s, want %s", res.Outcome, journey.Errored)
 	}
@@ -153,36 +154,111 @@ func TestCleanupRunsAfterRunCancelled(t *testing.T) {
 		t.Errorf("cleanup ctx.Err() = %v, want a live context", cleanupErr)
 	}
 	if deadline <= 0 || deadline > 3*time.Second {
-		t.Errorf("cleanup deadline in %s, want within the 3s CleanupTimeout", deadline)
+		t.Errorf("cleanup deadline in %s, want within the 3s CleanupBudget", deadline)
 	}
 }
 
-// A cleanup that ignores its context must not hang the run: it is abandoned
-// CleanupTimeout + AbandonAfter after it started, and later cleanups run.
-func TestCleanupIgnoringContextIsAbandoned(t *testing.T) {
+// All of an attempt's cleanups share one budget: a cleanup that ignores its
+// context is abandoned when the budget ends, not a grace period later; the
+// cleanups after it are recorded as not run; Execute returns within the
+// budget; and the journey's duration leaves the cleanup time out.
+func TestCleanupBudget(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	var ranFirst bool
+	const budget = 300 * time.Millisecond
+	var ranFirst, ranQuick bool
 	j := valid("stuck", step("register", sla, func(ctx context.Context, t *journey.T) error {
 		t.Cleanup("registered first", func(ctx context.Context) error { ranFirst = true; return nil })
 		t.Cleanup("stuck", func(ctx context.Context) error { <-release; return nil })
+		t.Cleanup("quick", func(ctx context.Context) error { ranQuick = true; return nil })
 		return nil
 	}))
 	start := time.Now()
-	res := execute(t, context.Background(), j, journey.Options{
-		CleanupTimeout: 50 * time.Millisecond, AbandonAfter: 50 * time.Millisecond,
-	}, 5*time.Second)
-	if elapsed := time.Since(start); elapsed < 100*time.Millisecond {
-		t.Errorf("Execute returned after %s, before CleanupTimeout + AbandonAfter", elapsed)
+	res := execute(t, context.Background(), j, journey.Options{CleanupBudget: budget, AbandonAfter: 5 * time.Second}, 5*time.Second)
+	took := time.Since(start)
+	if took < budget || took > budget+150*time.Millisecond {
+		t.Errorf("Execute returned after %s, want the %s budget (the 5s AbandonAfter is for steps)", took, budget)
 	}
 	if res.Outcome != journey.Passed {
 		t.Errorf("outcome = %s, want %s: cleanup never changes it", res.Outcome, journey.Passed)
 	}
-	if len(res.Cleanup) != 2 {
-		t.Fatalf("Cleanup = %+v, want 2 results", res.Cleanup)
+	if res.Elapsed >= budget/2 {
+		t.Errorf("Elapsed = %s: the journey's duration must leave its cleanups out", res.Elapsed)
 	}
-	wantContains(t, "stuck cleanup error", res.Cleanup[0].Error, "abandoned")
-	if res.Cleanup[1].Error != "" || !ranFirst {
-		t.Errorf("cleanup after the abandoned one: ran=%t, error=%q", ranFirst, res.Cleanup[1].Error)
+	if res.CleanupElapsed < budget || res.CleanupElapsed > budget+150*time.Millisecond {
+		t.Errorf("CleanupElapsed = %s, want about the %s budget", res.CleanupElapsed, budget)
+	}
+	if len(res.Cleanup) != 3 {
+		t.Fatalf("Cleanup = %+v, want 3 results", res.Cleanup)
+	}
+	if !ranQuick || res.Cleanup[0].Error != "" {
+		t.Errorf("the cleanup before the stuck one: ran=%t, error=%q", ranQuick, res.Cleanup[0].Error)
+	}
+	wantContains(t, "stuck cleanup error", res.Cleanup[1].Error, "cleanup budget of 300ms ran out", "abandoned")
+	if ranFirst {
+		t.Error("a cleanup ran after the budget was spent")
+	}
+	wantContains(t, "cleanup after the budget", res.Cleanup[2].Error, "not run", "budget of 300ms was spent")
+	if res.Cleanup[2].Elapsed != 0 {
+		t.Errorf("a cleanup that did not run took %s", res.Cleanup[2].Elapsed)
+	}
+}
+
+// A cleanup that honours its context ends when the budget does and says so.
+func TestCleanupBudgetEndsContext(t *testing.T) {
+	j := valid("slow", step("register", sla, func(ctx context.Context, t *journey.T) error {
+		t.Cleanup("slow delete", func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		return nil
+	}))
+	res := execute(t, context.Background(), j, journey.Options{CleanupBudget: 50 * time.Millisecond}, 5*time.Second)
+	if len(res.Cleanup) != 1 {
+		t.Fatalf("Cleanup = %+v, want 1 result", res.Cleanup)
+	}
+	wantContains(t, "cleanup error", res.Cleanup[0].Error, "cleanup budget of 50ms ran out")
+}
+
+// The journey's budget applies unless the run sets one; it is validated.
+func TestCleanupBudgetOfTheJourney(t *testing.T) {
+	j := valid("own budget", step("register", sla, func(ctx context.Context, t *journey.T) error {
+		t.Cleanup("slow delete", func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		return nil
+	}))
+	j.CleanupBudget = 60 * time.Millisecond
+	res := execute(t, context.Background(), j, journey.Options{}, 5*time.Second)
+	wantContains(t, "cleanup error", res.Cleanup[0].Error, "cleanup budget of 60ms ran out")
+	if d := (journey.Journey{}).CleanupBudgetOrDefault(); d != journey.DefaultCleanupBudget {
+		t.Errorf("default budget %s, want DefaultCleanupBudget", d)
+	}
+	for _, b := range []time.Duration{-time.Second, journey.MaxCleanupBudget + time.Second} {
+		j.CleanupBudget = b
+		if err := journey.Validate([]journey.Journey{j}); err == nil || !strings.Contains(err.Error(), "cleanupBudget") {
+			t.Errorf("CleanupBudget %s: Validate = %v, want a cleanupBudget problem", b, err)
+		}
+	}
+}
+
+// A cleanup registered after the cleanups ran (by a step abandoned past
+// its deadline) is not run later, nor does it panic.
+func TestCleanupRegisteredTooLate(t *testing.T) {
+	registered := make(chan struct{})
+	late := make(chan struct{})
+	ran := false
+	j := valid("late", step("ignores its deadline", 20*time.Millisecond, func(ctx context.Context, t *journey.T) error {
+		<-late
+		t.Cleanup("too late", func(ctx context.Context) error { ran = true; return nil })
+		close(registered)
+		return nil
+	}))
+	res := execute(t, context.Background(), j, journey.Options{AbandonAfter: 10 * time.Millisecond}, 5*time.Second)
+	close(late)
+	<-registered
+	if len(res.Cleanup) != 0 || ran {
+		t.Errorf("late cleanup: results %+v, ran %t; want neither", res.Cleanup, ran)
 	}
 }

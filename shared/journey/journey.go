@@ -69,6 +69,9 @@ type Journey struct {
 	// Retry says when the journey runs again within the same run after it
 	// did not pass; the zero value retries class error once.
 	Retry Retry
+	// CleanupBudget bounds all of an attempt's cleanups together (see
+	// T.Cleanup); 0 means DefaultCleanupBudget, at most MaxCleanupBudget.
+	CleanupBudget time.Duration
 }
 
 // TotalSLA is the sum of the step SLAs: the longest a healthy run may take.

@@ -2,6 +2,7 @@ package journey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -139,17 +140,16 @@ func (t *T) lease(ctx context.Context) (func(context.Context) error, error) {
 }
 
 // releaseLeases returns the attempt's resources, also when the run was
-// cancelled, bounded like a cleanup; a failure is recorded as one.
+// cancelled, within releaseTimeout; a failure is recorded as a cleanup's.
 func (t *T) releaseLeases(ctx context.Context, release func(context.Context) error) []CleanupResult {
 	if release == nil {
 		return nil
 	}
-	timeout := t.opts.CleanupTimeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
 	start := time.Now()
-	err := runCleanup(context.WithoutCancel(ctx), cleanup{name: releaseName, fn: release}, timeout, t.opts.abandonAfter())
+	err := guarded(context.WithoutCancel(ctx), releaseTimeout, t.opts.abandonAfter(), release)
+	if errors.Is(err, errGuardAbandoned) {
+		err = fmt.Errorf("abandoned: releasing ignored its %s deadline", releaseTimeout)
+	}
 	if err == nil {
 		return nil
 	}

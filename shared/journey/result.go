@@ -57,22 +57,22 @@ type CleanupResult struct {
 
 // Result is the outcome of one journey in one run.
 type Result struct {
-	RunID       string          `json:"runId"`
-	Journey     string          `json:"journey"`
-	Environment string          `json:"environment"`
-	Tier        Tier            `json:"tier"`
-	Owner       string          `json:"owner"`
-	Mode        Mode            `json:"mode"`
-	Attempt     int             `json:"attempt"`
-	StartedAt   time.Time       `json:"startedAt"`
+	RunID       string    `json:"runId"`
+	Journey     string    `json:"journey"`
+	Environment string    `json:"environment"`
+	Tier        Tier      `json:"tier"`
+	Owner       string    `json:"owner"`
+	Mode        Mode      `json:"mode"`
+	Attempt     int       `json:"attempt"`
+	StartedAt   time.Time `json:"startedAt"`
 	// Elapsed is how long the attempt took up to the end of its last
 	// step; its cleanups took CleanupElapsed after that.
-	Elapsed        time.Duration `json:"elapsed"`
-	CleanupElapsed time.Duration `json:"cleanupElapsed,omitempty"`
-	Outcome        Outcome       `json:"outcome"`
-	Message     string          `json:"message,omitempty"`
-	Steps       []StepResult    `json:"steps"`
-	Cleanup     []CleanupResult `json:"cleanup,omitempty"`
+	Elapsed        time.Duration   `json:"elapsed"`
+	CleanupElapsed time.Duration   `json:"cleanupElapsed,omitempty"`
+	Outcome        Outcome         `json:"outcome"`
+	Message        string          `json:"message,omitempty"`
+	Steps          []StepResult    `json:"steps"`
+	Cleanup        []CleanupResult `json:"cleanup,omitempty"`
 }
 
 // FailedStep returns the index of the first step that did not pass, or -1.

@@ -91,6 +91,9 @@ func Validate(journeys []Journey) error {
 			}
 		}
 		validateRetry(j.Retry, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
+		if j.CleanupBudget < 0 || j.CleanupBudget > MaxCleanupBudget {
+			add(j.Name, "cleanupBudget", "must be 0 (the default of %s) or positive up to %s, got %s", DefaultCleanupBudget, MaxCleanupBudget, j.CleanupBudget)
+		}
 		validateNeeds(j.Needs, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 	}
 	return errors.Join(errs...)
