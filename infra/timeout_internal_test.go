@@ -21,12 +21,12 @@ func TestRunnerTimeoutCoversRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if need := 3*(time.Minute+flow.StepGrace) + flow.DefaultTimeoutMargin; d <= need {
+	if need := 3*(time.Minute+flow.StepGrace+journey.DefaultCleanupBudget) + flow.DefaultTimeoutMargin; d <= need {
 		t.Errorf("runner timeout %s does not cover three attempts (%s)", d, need)
 	}
 
 	_, err = runnerTimeout([]journey.Journey{mk(8*time.Minute, journey.Retry{})}, flow.DefaultTimeoutMargin)
-	want := "journey long needs a runner timeout of 16m44s (2 attempts of up to 8m2s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs or lower its Retry.MaxAttempts"
+	want := "journey long needs a runner timeout of 17m4s (2 attempts of up to 8m12s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs or lower its Retry.MaxAttempts"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
@@ -34,7 +34,7 @@ func TestRunnerTimeoutCoversRetries(t *testing.T) {
 		t.Errorf("one 8-minute attempt fits: %v", err)
 	}
 	_, err = runnerTimeout([]journey.Journey{mk(16*time.Minute, journey.Retry{MaxAttempts: 1})}, flow.DefaultTimeoutMargin)
-	if err == nil || !strings.HasSuffix(err.Error(), "(1 attempt of up to 16m2s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs") {
+	if err == nil || !strings.HasSuffix(err.Error(), "(1 attempt of up to 16m12s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // cover them all.
 func TestJourneyTimeoutCoversEveryAttempt(t *testing.T) {
 	steps := []journey.Step{{Name: "a", SLA: 3 * time.Second}, {Name: "b", SLA: 10 * time.Second}}
-	one := 13*time.Second + 2*StepGrace // 17s
+	one := 13*time.Second + 2*StepGrace + journey.DefaultCleanupBudget // 27s
 	tests := []struct {
 		name  string
 		retry journey.Retry

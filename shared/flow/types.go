@@ -297,10 +297,10 @@ const DefaultTimeoutMargin = 30 * time.Second
 // that ignores its context (journey.Options.AbandonAfter's default).
 const StepGrace = 2 * time.Second
 
-// AttemptTimeout is the longest one attempt of j may take: its summed SLAs
-// and a grace per step.
+// AttemptTimeout is the longest one attempt of j may take: its summed SLAs,
+// a grace per step and its cleanup budget.
 func AttemptTimeout(j journey.Journey) time.Duration {
-	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace
+	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace + j.CleanupBudgetOrDefault()
 }
 
 // JourneyTimeout is the longest one run of j may take in the runner, which
