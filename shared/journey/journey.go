@@ -48,6 +48,11 @@ type Journey struct {
 	Description string
 	// Tier is global (always in the deploy path) or domain.
 	Tier Tier
+	// Environments, when set, are the only environments the journey runs
+	// in (e.g. a journey against a local-only mailbox: "local"). Empty
+	// means every environment. Elsewhere it is never planned, and its
+	// targets, settings and pools are not required there.
+	Environments []string
 	// Owner is the team that answers for the journey.
 	Owner string
 	// Covers lists the services the journey exercises; domain journeys run
@@ -90,6 +95,20 @@ func (j Journey) CoversAny(services []string) bool {
 			if c == s {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// RunsIn reports whether the journey runs in environment env: it names no
+// environments, or names env.
+func (j Journey) RunsIn(env string) bool {
+	if len(j.Environments) == 0 {
+		return true
+	}
+	for _, e := range j.Environments {
+		if e == env {
+			return true
 		}
 	}
 	return false

@@ -3,6 +3,7 @@ package journey
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Registry holds a validated set of journeys.
@@ -54,6 +55,9 @@ type Selector struct {
 	// Services, when set, selects global journeys plus domain journeys that
 	// cover one of these services (the deployment-gate rule).
 	Services []string
+	// Environment, when set, selects only the journeys that run there
+	// (Journey.RunsIn); naming a journey that does not is an error.
+	Environment string
 }
 
 // Select returns the journeys chosen by s, in registration order. Unknown
@@ -63,6 +67,9 @@ func (r *Registry) Select(s Selector) ([]Journey, error) {
 	for _, n := range s.Names {
 		if _, ok := r.byName[n]; !ok {
 			return nil, fmt.Errorf("unknown journey %q (known: %v)", n, r.Names())
+		}
+		if j := r.journeys[r.byName[n]]; s.Environment != "" && !j.RunsIn(s.Environment) {
+			return nil, fmt.Errorf("journey %q runs only in %s, not in %q", n, strings.Join(j.Environments, ", "), s.Environment)
 		}
 		want[n] = true
 	}
@@ -80,6 +87,9 @@ func (r *Registry) Select(s Selector) ([]Journey, error) {
 			continue
 		}
 		if len(s.Services) > 0 && j.Tier == TierDomain && !j.CoversAny(s.Services) {
+			continue
+		}
+		if s.Environment != "" && !j.RunsIn(s.Environment) {
 			continue
 		}
 		out = append(out, j)

@@ -68,6 +68,17 @@ func Validate(journeys []Journey) error {
 		if j.Tier == TierDomain && len(j.Covers) == 0 {
 			add(j.Name, "covers", "a domain journey must cover at least one service")
 		}
+		envs := map[string]bool{}
+		for k, e := range j.Environments {
+			field := fmt.Sprintf("environments.%d", k)
+			switch {
+			case !validName(e) || e == "":
+				add(j.Name, field, "%q is not an environment name (lowercase letters, digits and dashes)", e)
+			case envs[e]:
+				add(j.Name, field, "%q is listed twice", e)
+			}
+			envs[e] = true
+		}
 		if len(j.Steps) == 0 {
 			add(j.Name, "steps", "no steps")
 		}
