@@ -3,62 +3,88 @@ package journey
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
+	"hash"
+	"reflect"
 	"slices"
 	"sort"
-	"time"
+	"strings"
 )
 
-// Fingerprint identifies what a deployment is sized and checked from in a
-// catalogue: each journey's name, tier, mode, environments, targets,
-// pools, steps (names and SLAs) and retry policy, independent of order.
+// Fingerprint identifies a catalogue as a deployment is sized and checked
+// from it: every field of every journey (names, tiers, modes, environments,
+// targets, pools, steps with their SLAs, retry policy, cleanup budget and
+// any field added later), independent of the journeys' order. Only what
+// people read or what picks journeys for a deployment is left out
+// (Description, Owner, Covers), and code (a step's Do).
+//
 // The CDK construct sets the catalogue's fingerprint on the runner, which
 // refuses to start with a compiled-in catalogue of another fingerprint:
 // timeouts, alarms and dashboards never describe journeys that do not run.
-// Descriptions, owners, coverage and the steps' code do not count.
 func Fingerprint(journeys []Journey) string {
-	type step struct {
-		Name string        `json:"n"`
-		SLA  time.Duration `json:"s"`
+	sorted := slices.Clone(journeys)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].Name < sorted[b].Name })
+	h := sha256.New()
+	for _, j := range sorted {
+		writeValue(h, reflect.ValueOf(j))
+		fmt.Fprint(h, ";")
 	}
-	type shape struct {
-		Name         string        `json:"name"`
-		Tier         Tier          `json:"tier"`
-		Mode         Mode          `json:"mode"`
-		Environments []string      `json:"envs,omitempty"`
-		Targets      []string      `json:"targets,omitempty"`
-		Needs        []string      `json:"needs,omitempty"`
-		Steps        []step        `json:"steps"`
-		Attempts     int           `json:"attempts"`
-		RetryOn      []Outcome     `json:"retryOn,omitempty"`
-		RetryDelay   time.Duration `json:"retryDelay,omitempty"`
-	}
-	sorted := func(s []string) []string {
-		out := slices.Clone(s)
-		slices.Sort(out)
-		return slices.Compact(out)
-	}
-	shapes := make([]shape, 0, len(journeys))
-	for _, j := range journeys {
-		sh := shape{
-			Name: j.Name, Tier: j.Tier, Mode: j.Mode,
-			Environments: sorted(j.Environments), Targets: sorted(j.Targets), Needs: sorted(j.Needs),
-			Attempts: j.Retry.Attempts(), RetryDelay: j.Retry.Delay,
-		}
-		for _, s := range j.Steps {
-			sh.Steps = append(sh.Steps, step{Name: s.Name, SLA: s.SLA})
-		}
-		on := slices.Clone(j.Retry.On)
-		slices.Sort(on)
-		sh.RetryOn = slices.Compact(on)
-		shapes = append(shapes, sh)
-	}
-	sort.SliceStable(shapes, func(a, b int) bool { return shapes[a].Name < shapes[b].Name })
-	data, _ := json.Marshal(shapes) // plain values: cannot fail
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:12])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // Fingerprint is the fingerprint of the registry's journeys (see the
 // function Fingerprint).
 func (r *Registry) Fingerprint() string { return Fingerprint(r.journeys) }
+
+// notFingerprinted are the Journey fields a deployment does not depend on.
+var notFingerprinted = []string{"Description", "Owner", "Covers"}
+
+// writeValue writes v to h unambiguously: struct fields by name (exported,
+// not funcs), lists with their length, maps in key order.
+func writeValue(h hash.Hash, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		t := v.Type()
+		fmt.Fprint(h, "{")
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() || f.Type.Kind() == reflect.Func || t == reflect.TypeOf(Journey{}) && slices.Contains(notFingerprinted, f.Name) {
+				continue
+			}
+			fmt.Fprintf(h, "%s:", f.Name)
+			writeValue(h, v.Field(i))
+			fmt.Fprint(h, ",")
+		}
+		fmt.Fprint(h, "}")
+	case reflect.Slice, reflect.Array:
+		fmt.Fprintf(h, "[%d:", v.Len())
+		for i := range v.Len() {
+			writeValue(h, v.Index(i))
+			fmt.Fprint(h, ",")
+		}
+		fmt.Fprint(h, "]")
+	case reflect.Map:
+		keys := v.MapKeys()
+		sort.Slice(keys, func(a, b int) bool { return fmt.Sprint(keys[a]) < fmt.Sprint(keys[b]) })
+		fmt.Fprintf(h, "map[%d:", v.Len())
+		for _, k := range keys {
+			writeValue(h, k)
+			fmt.Fprint(h, "=")
+			writeValue(h, v.MapIndex(k))
+			fmt.Fprint(h, ",")
+		}
+		fmt.Fprint(h, "]")
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			fmt.Fprint(h, "nil")
+			return
+		}
+		writeValue(h, v.Elem())
+	case reflect.String:
+		fmt.Fprintf(h, "%q", v.String())
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		// code and channels say nothing about a deployment
+	default:
+		fmt.Fprintf(h, "%v", strings.TrimSpace(fmt.Sprint(v.Interface())))
+	}
+}

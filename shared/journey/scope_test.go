@@ -50,7 +50,7 @@ func TestEnvironmentsScopeAJourney(t *testing.T) {
 }
 
 // TestFingerprint: what sizes and checks a deployment changes the
-// fingerprint; order, descriptions and owners do not.
+// fingerprint; order, descriptions, owners, coverage and code do not.
 func TestFingerprint(t *testing.T) {
 	a := valid("a", okStep("one"), okStep("two"))
 	b := valid("b", okStep("one"))
@@ -63,8 +63,9 @@ func TestFingerprint(t *testing.T) {
 	}
 	same := a
 	same.Description, same.Owner, same.Covers = "other words", "team-b", []string{"x"}
+	same.Steps = []journey.Step{step("one", time.Second, nil), okStep("two")}
 	if got := journey.Fingerprint([]journey.Journey{same, b}); got != base {
-		t.Errorf("description, owner and coverage changed the fingerprint")
+		t.Errorf("description, owner, coverage or a step's code changed the fingerprint")
 	}
 	reg, err := journey.NewRegistry(a, b)
 	if err != nil {
@@ -86,6 +87,7 @@ func TestFingerprint(t *testing.T) {
 		"attempts":     func(j *journey.Journey) { j.Retry.MaxAttempts = 3 },
 		"retry on":     func(j *journey.Journey) { j.Retry.On = []journey.Outcome{journey.Failed} },
 		"retry delay":  func(j *journey.Journey) { j.Retry.Delay = time.Second },
+		"cleanup":      func(j *journey.Journey) { j.CleanupBudget = time.Minute },
 	} {
 		c := a
 		change(&c)
