@@ -152,19 +152,26 @@ func (c *Config) Get(name string) (Environment, error) {
 
 // Check verifies every environment defines every target the journeys call
 // and every pool they need, so a missing URL or pool is found before a run,
-// not in the middle of one.
+// not in the middle of one. A journey scoped to environments
+// (journey.Journey.Environments) needs them only there.
 func (c *Config) Check(journeys []journey.Journey) error {
 	var errs []error
-	needs := map[string][]string{}
-	for _, j := range journeys {
-		for _, p := range j.Needs {
-			needs[p] = append(needs[p], j.Name)
-		}
-	}
 	for _, name := range c.Names() {
 		env := c.Environments[name]
+		needs := map[string][]string{}
+		for _, j := range journeys {
+			if !j.RunsIn(name) {
+				continue
+			}
+			for _, p := range j.Needs {
+				needs[p] = append(needs[p], j.Name)
+			}
+		}
 		errs = append(errs, checkPools(c.File, env, needs)...)
 		for _, j := range journeys {
+			if !j.RunsIn(name) {
+				continue
+			}
 			for _, t := range j.Targets {
 				if _, ok := env.Targets[t]; !ok {
 					errs = append(errs, fmt.Errorf("%s: environments.%s.targets: missing target %q used by journey %q", c.File, name, t, j.Name))
