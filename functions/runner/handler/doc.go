@@ -6,7 +6,8 @@
 //   - action "plan" (the Plan Task) validates the execution input, selects
 //     the journeys (deployments: every global journey plus the domain
 //     journeys covering one of the input's services; schedules and manual
-//     runs: by tier and names, every journey when neither is given),
+//     runs: by tier and names, every journey when neither is given; never
+//     a journey scoped to other environments, journey.Journey.Environments),
 //     checks the environment defines their targets, records the run
 //     (CreateRun; a replayed plan with the same journeys is accepted) and
 //     returns a flow.Plan whose journeys the Map iterates.

@@ -256,7 +256,7 @@ func (h *Handler) selectJourneys(in flow.Input) ([]journey.Journey, error) {
 			return nil, &UnknownJourneyError{Name: n, Known: h.reg.Names()}
 		}
 	}
-	all, err := h.reg.Select(journey.Selector{Names: in.Journeys, Tier: in.Tier})
+	all, err := h.reg.Select(journey.Selector{Names: in.Journeys, Tier: in.Tier, Environment: in.Environment})
 	if err != nil {
 		return nil, &InvalidRequestError{Reason: err.Error()}
 	}
