@@ -80,9 +80,16 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	defer st.Close()
 	from := time.Now().Add(-span)
 
-	recent, err := st.RecentRuns(ctx, store.RunQuery{Environment: *envName, Since: from, Limit: *runs})
+	q := store.RunQuery{Environment: *envName, Since: from, Limit: *runs}
+	if *name != "" {
+		q.Limit = 0 // the runs that planned the journey are picked below
+	}
+	recent, err := st.RecentRuns(ctx, q)
 	if err != nil {
 		return fmt.Errorf("read runs: %w", err)
+	}
+	if *name != "" {
+		recent = runsOf(recent, *name, *runs)
 	}
 	results, err := st.History(ctx, store.HistoryQuery{Journey: *name, Environment: *envName, Since: from})
 	if err != nil {
@@ -94,17 +101,20 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "Recent runs (last %s):\n", window)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tENV\tSTARTED\tDURATION\tVERDICT\tJOURNEYS")
+	fmt.Fprintln(tw, "RUN\tENV\tSTARTED\tDURATION\tVERDICT\tJOURNEYS\tFAILING")
+	now := time.Now()
 	for _, r := range recent {
-		verdict, dur := "(unfinished)", "-"
-		if r.Verdict != nil {
+		verdict, dur := "", "-"
+		if state, _ := runState(r, reg, now); state != stateFinished {
+			verdict = state
+		} else {
 			verdict = string(r.Verdict.Status)
 			if r.Verdict.Flaky > 0 {
 				verdict += fmt.Sprintf(" (%d flaky)", r.Verdict.Flaky)
 			}
 			dur = fmtDuration(r.FinishedAt.Sub(r.StartedAt))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Environment, r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, verdict, len(r.Planned))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.ID, r.Environment, r.StartedAt.Local().Format("2006-01-02 15:04:05"), dur, verdict, len(r.Planned), failing(r.Verdict))
 	}
 	tw.Flush()
 
@@ -123,7 +133,7 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 		last, _ := s.Last()
 		lastFailure := "-"
 		if lf, ok := s.LastFailure(); ok {
-			lastFailure = lf.StartedAt.Local().Format("2006-01-02 15:04") + " " + string(lf.Class)
+			lastFailure = lf.RunID // what journeygate show takes
 		}
 		mode := string(s.Mode)
 		if mode == "" {
@@ -150,6 +160,24 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(tw, "%s\tnot ready\t%s\n", s.Journey, strings.Join(s.NotReady, "; "))
 	}
 	return tw.Flush()
+}
+
+// runsOf returns the first limit runs (0 = all) of runs that planned the
+// journey name.
+func runsOf(runs []store.RunRecord, name string, limit int) []store.RunRecord {
+	var out []store.RunRecord
+	for _, r := range runs {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		for _, p := range r.Planned {
+			if p.Name == name {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // flagSet reports whether the flag name was given on the command line.

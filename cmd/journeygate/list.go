@@ -11,12 +11,19 @@ import (
 func cmdList(args []string, e env) error {
 	fs := newFlagSet("list", e.stderr)
 	asJSON := fs.Bool("json", false, "print the catalogue as JSON")
+	tier := fs.String("tier", "", "only this tier: global or domain")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	reg, err := registry()
+	reg, err := loadRegistry()
 	if err != nil {
 		return err
+	}
+	all := reg.All()
+	if *tier != "" {
+		if all, err = selectJourneys(reg, nil, *tier); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		type step struct {
@@ -33,7 +40,7 @@ func cmdList(args []string, e env) error {
 			Steps       []step   `json:"steps"`
 		}
 		var out []entry
-		for _, j := range reg.All() {
+		for _, j := range all {
 			en := entry{Name: j.Name, Description: j.Description, Tier: string(j.Tier), Owner: j.Owner, Covers: j.Covers, Mode: string(j.Mode)}
 			for _, s := range j.Steps {
 				en.Steps = append(en.Steps, step{Name: s.Name, SLA: s.SLA.String()})
@@ -46,7 +53,7 @@ func cmdList(args []string, e env) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOURNEY\tTIER\tOWNER\tCOVERS\tMODE\tSTEPS\tTOTAL SLA")
-	for _, j := range reg.All() {
+	for _, j := range all {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", j.Name, j.Tier, j.Owner, strings.Join(j.Covers, ","), j.Mode, len(j.Steps), j.TotalSLA())
 		for i, s := range j.Steps {
 			fmt.Fprintf(tw, "  %d. %s\t\t\t\t\tSLA %s\t\n", i+1, s.Name, fmtDuration(s.SLA))

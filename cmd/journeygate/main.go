@@ -33,7 +33,7 @@ var errFailed = errors.New("verdict: Failed")
 const usage = `journeygate runs critical customer journeys and turns them into a deployment verdict.
 
 Usage:
-  journeygate list    [--json]
+  journeygate list    [--tier global|domain] [--json]
   journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
                       [--concurrency N] [--junit FILE] [--json] [--deployment ID]
                       [--report FILE.html]

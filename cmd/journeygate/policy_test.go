@@ -313,11 +313,14 @@ func TestShowPrintsTheWholeRun(t *testing.T) {
 		"message: took 10.003s, over its SLA of 10s",
 		"last observation:\n          no delivery for this run yet",
 		"silence-suppresses\n  no result recorded",
-		"Verdict\n  Failed: alert-to-notification step 2/2 (notification delivered): sla-breach on attempt 2, took 10.003s over SLA 10s",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("show lacks %q", want)
 		}
+	}
+	// The verdict comes first.
+	if want := "VERDICT: Failed — alert-to-notification step 2/2 (notification delivered): sla-breach on attempt 2, took 10.003s over SLA 10s"; !strings.HasPrefix(stdout, want) {
+		t.Errorf("show does not start with %q", want)
 	}
 	if t.Failed() {
 		t.Logf("show output:\n%s", stdout)

@@ -33,7 +33,12 @@ Flags:
 
 // shownRun is show's JSON output.
 type shownRun struct {
-	Run     store.RunRecord  `json:"run"`
+	Run store.RunRecord `json:"run"`
+	// State is finished, unfinished (no verdict yet, within its budget) or
+	// abandoned (no verdict, and its budget has passed).
+	State string `json:"state"`
+	// Budget is how long the run may take: its journeys' timeouts summed.
+	Budget  string           `json:"budget"`
 	Results []journey.Result `json:"results"`
 }
 
@@ -73,6 +78,10 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer st.Close()
+	runID, err = resolveRunID(ctx, st, runID, c.storePath)
+	if err != nil {
+		return err
+	}
 	rec, results, err := store.LoadRun(ctx, st, runID)
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrInvalid):
@@ -80,6 +89,11 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	case err != nil:
 		return fmt.Errorf("read run %s: %w", runID, err)
 	}
+	reg, err := loadRegistry()
+	if err != nil {
+		return err
+	}
+	state, budget := runState(rec, reg, time.Now())
 	if *htmlPath != "" {
 		if err := writeHTMLReport(ctx, *htmlPath, st, storedRun(rec, results), report.HTMLOptions{Trigger: triggerText(rec)}, e); err != nil {
 			return fmt.Errorf("writing the HTML report: %w", err)
@@ -95,10 +109,40 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(shownRun{Run: rec, Results: results})
+		return enc.Encode(shownRun{Run: rec, State: state, Budget: budget.String(), Results: results})
 	}
-	writeRun(e.stdout, rec, results)
+	writeRun(e.stdout, rec, results, state, budget)
 	return nil
+}
+
+// maxCandidates bounds the runs an ambiguous prefix lists.
+const maxCandidates = 10
+
+// resolveRunID returns the run ID id names: the run with exactly that ID,
+// else the one run whose ID starts with id. No such run, or several, is a
+// usage error; several are listed.
+func resolveRunID(ctx context.Context, st store.Store, id, storePath string) (string, error) {
+	if _, err := st.GetRun(ctx, id); err == nil {
+		return id, nil
+	} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
+		return "", fmt.Errorf("read run %s: %w", id, err)
+	}
+	ids, err := store.RunIDsWithPrefix(ctx, st, id, maxCandidates+1)
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		return "", usagef("no run %q in %s", id, storePath)
+	case err != nil:
+		return "", fmt.Errorf("find runs starting with %q: %w", id, err)
+	case len(ids) == 0:
+		return "", usagef("no run %q in %s (journeygate history lists recent runs)", id, storePath)
+	case len(ids) == 1:
+		return ids[0], nil
+	}
+	more := ""
+	if len(ids) > maxCandidates {
+		ids, more = ids[:maxCandidates], "\n  ... and more: give a longer prefix"
+	}
+	return "", usagef("%q names more than one run in %s; give more of the ID:\n  %s%s", id, storePath, strings.Join(ids, "\n  "), more)
 }
 
 // storedRun is a stored run as the reports present it.
@@ -113,15 +157,31 @@ func storedRun(rec store.RunRecord, results []journey.Result) report.Run {
 	return r
 }
 
-// writeRun prints a run for people; see showUsage.
-func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result) {
-	fmt.Fprintf(w, "Run %s\n", rec.ID)
+// writeRun prints a run for people, its verdict first; see showUsage.
+func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result, state string, budget time.Duration) {
+	switch state {
+	case stateFinished:
+		fmt.Fprintln(w, report.VerdictLine(*rec.Verdict))
+		if details := explainDetails(*rec.Verdict); details != "" {
+			fmt.Fprintf(w, "  %s\n", indent(details, "  "))
+		}
+	case stateAbandoned:
+		fmt.Fprintf(w, "VERDICT: none — abandoned: no verdict %s after it started, past its budget of %s (what ran it stopped before deciding)\n",
+			gate.FormatDuration(time.Since(rec.StartedAt).Round(time.Second)), gate.FormatDuration(budget))
+	default:
+		fmt.Fprintf(w, "VERDICT: none yet — unfinished: started %s ago, within its budget of %s (it may still be running)\n",
+			gate.FormatDuration(time.Since(rec.StartedAt).Round(time.Second)), gate.FormatDuration(budget))
+	}
+	fmt.Fprintf(w, "\nRun %s\n", rec.ID)
 	fmt.Fprintf(w, "  environment: %s\n", rec.Environment)
 	fmt.Fprintf(w, "  trigger:     %s\n", triggerText(rec))
 	fmt.Fprintf(w, "  started:     %s\n", stamp(rec.StartedAt))
-	if !rec.FinishedAt.IsZero() {
+	switch {
+	case !rec.FinishedAt.IsZero():
 		fmt.Fprintf(w, "  finished:    %s (%s)\n", stamp(rec.FinishedAt), gate.FormatDuration(rec.FinishedAt.Sub(rec.StartedAt)))
-	} else {
+	case state == stateAbandoned:
+		fmt.Fprintf(w, "  finished:    never (abandoned)\n")
+	default:
 		fmt.Fprintf(w, "  finished:    not yet (no verdict recorded)\n")
 	}
 	var plan []string
@@ -148,18 +208,18 @@ func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result) {
 		writeJourney(w, name, byJourney[name])
 	}
 
-	fmt.Fprintf(w, "\nVerdict\n")
-	if rec.Verdict == nil {
-		fmt.Fprintf(w, "  none recorded yet\n")
-	} else {
-		fmt.Fprintf(w, "  %s", indent(rec.Verdict.Explain(), "  "))
-		fmt.Fprintln(w)
-	}
 	for i, rv := range rec.Revisions {
 		fmt.Fprintf(w, "\nReplaced verdict %d/%d, replaced %s by %s\n", i+1, len(rec.Revisions), stamp(rv.ReplacedAt), rv.By)
 		fmt.Fprintf(w, "  why: %s\n", indent(rv.Why, "       "))
 		fmt.Fprintf(w, "  was: %s\n", rv.Verdict.Summary)
 	}
+}
+
+// explainDetails is Explain without its first line, the summary that the
+// VERDICT line already says.
+func explainDetails(v gate.Verdict) string {
+	_, rest, _ := strings.Cut(v.Explain(), "\n")
+	return strings.TrimRight(rest, "\n")
 }
 
 // writeJourney prints one journey with every attempt and step.
