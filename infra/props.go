@@ -219,7 +219,8 @@ func (p Props) withDefaults() (Props, error) {
 
 // runnerTimeout is the runner function's timeout: above the longest
 // journey's budget (flow.JourneyTimeout: the summed SLAs and graces of every
-// attempt its retry policy allows, plus margin) and Plan's.
+// attempt its retry policy allows, the waits between them, plus margin)
+// and Plan's.
 func runnerTimeout(js []journey.Journey, margin time.Duration) (time.Duration, error) {
 	longest := time.Duration(flow.PlanTimeoutSeconds) * time.Second
 	var worst *journey.Journey

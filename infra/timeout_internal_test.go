@@ -26,7 +26,7 @@ func TestRunnerTimeoutCoversRetries(t *testing.T) {
 	}
 
 	_, err = runnerTimeout([]journey.Journey{mk(8*time.Minute, journey.Retry{})}, flow.DefaultTimeoutMargin)
-	want := "journey long needs a runner timeout of 17m4s (2 attempts of up to 8m12s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs or lower its Retry.MaxAttempts"
+	want := "journey long needs a runner timeout of 17m6s (2 attempts of up to 8m12s each, its retry policy allowing), above Lambda's 15m0s: shorten its SLAs or lower its Retry.MaxAttempts"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}

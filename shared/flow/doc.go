@@ -61,7 +61,8 @@
 //   - There is no execution-level TimeoutSeconds: an execution that timed
 //     out would never reach the gate. Each runner Task is bounded by its
 //     journey's TimeoutSeconds (JourneyTimeout: the summed SLAs of every
-//     attempt its retry policy allows, plus a margin), Plan by
+//     attempt its retry policy allows, the waits between them, plus a
+//     margin), Plan by
 //     PlanTimeoutSeconds, Decide by GateTimeoutSeconds and LastResort by
 //     LastResortTimeoutSeconds; infra/ checks the worst case of a whole run
 //     against the deployment's own limits at synth.

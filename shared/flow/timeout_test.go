@@ -17,9 +17,10 @@ func TestJourneyTimeoutCoversEveryAttempt(t *testing.T) {
 		retry journey.Retry
 		want  time.Duration
 	}{
-		{"default: two attempts", journey.Retry{}, 2*one + 30*time.Second},
+		{"default: two attempts, the default wait and its jitter between them", journey.Retry{}, 2*one + 1250*time.Millisecond + 30*time.Second},
 		{"retries disabled", journey.Retry{MaxAttempts: 1}, one + 30*time.Second},
-		{"three attempts with a delay before each retry", journey.Retry{MaxAttempts: 3, Delay: 5 * time.Second}, 3*one + 10*time.Second + 30*time.Second},
+		{"three attempts with a delay and its jitter before each retry", journey.Retry{MaxAttempts: 3, Delay: 4 * time.Second}, 3*one + 10*time.Second + 30*time.Second},
+		{"retries at once", journey.Retry{Delay: journey.NoRetryDelay}, 2*one + 30*time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -305,10 +305,11 @@ func AttemptTimeout(j journey.Journey) time.Duration {
 
 // JourneyTimeout is the longest one run of j may take in the runner, which
 // makes every attempt its retry policy allows within the one invocation:
-// j.Retry.Attempts() times AttemptTimeout, the delay before each retry,
-// and margin once. The runner Task's timeout is this; the runner
+// j.Retry.Attempts() times AttemptTimeout, the longest wait before each
+// retry (j.Retry.MaxWait: its delay and jitter; by default about a
+// second), and margin once. The runner Task's timeout is this; the runner
 // function's timeout must be at least the largest.
 func JourneyTimeout(j journey.Journey, margin time.Duration) time.Duration {
 	n := time.Duration(j.Retry.Attempts())
-	return n*AttemptTimeout(j) + (n-1)*j.Retry.Delay + margin
+	return n*AttemptTimeout(j) + (n-1)*j.Retry.MaxWait() + margin
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+
+	"github.com/journeygate/journeygate/shared/poll"
 )
 
 // Failure is an assertion that did not hold: the system under test answered,
@@ -16,10 +18,56 @@ type Failure struct {
 
 func (f *Failure) Error() string { return f.Msg }
 
+// Final reports that a Failure ends an Eventually or Never at once: a wrong
+// answer never becomes right by asking again (see NotYet for the exception).
+func (f *Failure) Final() bool { return true }
+
 // Failf returns a Failure with a formatted message. Messages should show what
-// was expected and what was seen.
+// was expected and what was seen. Inside Eventually it ends the step at once
+// as failed.
 func Failf(format string, args ...any) error {
 	return &Failure{Msg: fmt.Sprintf(format, args...)}
+}
+
+// FinalError is an observation that can never turn into the one awaited:
+// it ends an Eventually, Never or sink wait at once. The step is failed,
+// or error when Err is an infrastructure fault.
+type FinalError struct {
+	Err error
+}
+
+func (e *FinalError) Error() string { return e.Err.Error() }
+func (e *FinalError) Unwrap() error { return e.Err }
+
+// Final reports true: polling stops.
+func (e *FinalError) Final() bool { return true }
+
+// Final marks err as final: returned from a condition it ends the
+// Eventually (or Never, or sink wait) at once, and the step is failed
+// (error, when err is an infrastructure fault). It returns nil for nil.
+func Final(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &FinalError{Err: err}
+}
+
+// pendingError is NotYet's wrapper: an observation to poll past.
+type pendingError struct{ err error }
+
+func (e *pendingError) Error() string { return e.err.Error() }
+func (e *pendingError) Unwrap() error { return e.err }
+func (e *pendingError) Final() bool   { return false }
+
+// NotYet marks err as "not there yet" even when it is a failed assertion,
+// so Eventually keeps polling: for an answer that may still change, such
+// as a Doc.Expect on a state that is still pending. Its class, should the
+// step end with it, is unchanged. It returns nil for nil.
+func NotYet(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &pendingError{err: err}
 }
 
 // InfraError marks a fault outside the system's answer: unreachable target,
@@ -47,10 +95,15 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// IsFailure reports whether err is (or wraps) an assertion Failure.
+// IsFailure reports whether err is (or wraps) an assertion Failure, or a
+// FinalError about anything but an infrastructure fault.
 func IsFailure(err error) bool {
 	var f *Failure
-	return errors.As(err, &f)
+	if errors.As(err, &f) {
+		return true
+	}
+	var fe *FinalError
+	return errors.As(err, &fe) && !IsInfrastructure(fe.Err)
 }
 
 // IsInfrastructure reports whether err is a fault of the network or of a
@@ -95,4 +148,23 @@ func (e *StatusError) Error() string {
 		msg += ": " + e.Excerpt
 	}
 	return msg
+}
+
+// IsFinal reports whether err ends an Eventually, Never or sink wait at
+// once: a Failure, anything wrapped with Final or Stop, unless NotYet
+// wraps it.
+func IsFinal(err error) bool { return poll.IsFinal(err) }
+
+// endsWait reports whether a sink Match's error ends the wait: only when
+// wrapped with Final or Stop, since a bare Failure there judges one
+// delivery ("not this one"), not the system's answer.
+func endsWait(err error) bool {
+	var f interface{ Final() bool }
+	if !errors.As(err, &f) {
+		return false
+	}
+	if _, ok := f.(*Failure); ok {
+		return false
+	}
+	return f.Final()
 }

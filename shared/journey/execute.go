@@ -168,6 +168,7 @@ var errAbandoned = errors.New("step ignored its deadline and was abandoned")
 func runStep(ctx context.Context, t *T, s Step) StepResult {
 	grace := t.opts.abandonAfter()
 	sr := StepResult{Name: s.Name, SLA: s.SLA, StartedAt: time.Now().UTC()}
+	t.enterStep(s)
 	start := time.Now()
 	err := guarded(ctx, s.SLA, grace, func(ctx context.Context) error { return s.Do(ctx, t) })
 	if errors.Is(err, errGuardAbandoned) {

@@ -180,6 +180,7 @@ func TestExecuteClassification(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			j := valid("classify", step("the step", sla, tc.do))
+			j.Targets = []string{"down", "hanging"}
 			opts := journey.Options{
 				AbandonAfter: 100 * time.Millisecond,
 				Targets:      map[string]string{"down": refused, "hanging": hanging.URL},

@@ -22,8 +22,10 @@ type HTTPClient struct {
 	target string
 	base   string
 	known  bool
-	client *http.Client
-	header http.Header
+	// declared says the journey lists the target in Journey.Targets.
+	declared bool
+	client   *http.Client
+	header   http.Header
 }
 
 // Response is a bounded HTTP response.
@@ -73,10 +75,15 @@ func (c *HTTPClient) Delete(ctx context.Context, path string) (*Response, error)
 
 // Do sends a request. body may be nil, []byte, string, or a value encoded as
 // JSON. A transport fault returns an infrastructure error; any HTTP status
-// returns a Response (see Response.Expect).
+// returns a Response (see Response.Expect). A target the journey does not
+// declare (Journey.Targets), or the environment does not define, is an
+// error that also ends an Eventually at once: asking again cannot help.
 func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Response, error) {
+	if !c.declared {
+		return nil, Stop(fmt.Errorf("target %q is not declared in journey %q's Targets", c.target, c.t.Journey()))
+	}
 	if !c.known {
-		return nil, fmt.Errorf("target %q is not defined in environment %q", c.target, c.t.Environment())
+		return nil, Stop(fmt.Errorf("target %q is not defined in environment %q", c.target, c.t.Environment()))
 	}
 	var payload []byte
 	contentType := ""
@@ -159,7 +166,8 @@ func (r *Response) cut(b []byte, limit int) string {
 
 // Expect returns nil when the status is one of codes (any 2xx when codes is
 // empty), else a *StatusError: a 5xx is an infrastructure fault, anything
-// else a failed assertion.
+// else (a 4xx client error, say) a failed assertion, which ends an
+// Eventually at once.
 func (r *Response) Expect(codes ...int) error {
 	ok := false
 	want := "2xx"
@@ -183,16 +191,31 @@ func (r *Response) Expect(codes ...int) error {
 	return &Failure{Msg: se.Error()}
 }
 
-// JSON decodes the body into v; a body that is not valid JSON (or was cut
-// at the size bound) is a failed assertion.
+// JSON decodes the body into v. A body that is not the expected JSON (an
+// HTML page, cut-off or malformed JSON, JSON of another shape) or was cut
+// at the read limit (Options.MaxBody) is a failed assertion, which ends an
+// Eventually at once: that answer will not become right.
 func (r *Response) JSON(v any) error {
 	if r.Truncated {
 		return Failf("%s %s: body exceeds %d bytes, not decoded", r.Method, r.URL, len(r.Body))
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
+		if ct := r.Header.Get("Content-Type"); isHTML(ct, r.Body) {
+			return Failf("%s %s: response is not the expected JSON but an HTML page (status %d, Content-Type %q): %s", r.Method, r.URL, r.Status, ct, r.cut(r.Body, 256))
+		}
 		return Failf("%s %s: response is not the expected JSON: %v: %s", r.Method, r.URL, err, r.cut(r.Body, 256))
 	}
 	return nil
+}
+
+// isHTML reports whether a body that is not JSON is an HTML page (a login
+// or error page in front of the API), by its Content-Type or first tag.
+func isHTML(contentType string, body []byte) bool {
+	if strings.Contains(strings.ToLower(contentType), "html") {
+		return true
+	}
+	b := strings.ToLower(strings.TrimSpace(string(body[:min(len(body), 64)])))
+	return strings.HasPrefix(b, "<!doctype html") || strings.HasPrefix(b, "<html")
 }
 
 // Doc decodes the body as a JSON document for assertions.

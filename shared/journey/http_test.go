@@ -64,7 +64,9 @@ func (r *recorder) last() recorded {
 // runStep executes a one-step journey whose step is do, against targets.
 func runStep(t *testing.T, opts journey.Options, do journey.StepFunc) journey.Result {
 	t.Helper()
-	return execute(t, context.Background(), valid("http", step("call", 2*time.Second, do)), opts, 10*time.Second)
+	j := valid("http", step("call", 2*time.Second, do))
+	j.Targets = []string{"api", "down", "nope"}
+	return execute(t, context.Background(), j, opts, 10*time.Second)
 }
 
 func TestHTTPClient(t *testing.T) {
@@ -202,7 +204,8 @@ func TestHTTPExpect(t *testing.T) {
 		{name: "4xx is a failure", target: "api", path: "/missing", want: journey.Failed, failure: true, msg: []string{"status 404, expected 2xx", "no such alert"}},
 		{name: "5xx is infrastructure", target: "api", path: "/broken", want: journey.Errored, infra: true, msg: []string{"status 503, expected 2xx", "database down"}},
 		{name: "connection refused is infrastructure", target: "down", path: "/", want: journey.Errored, infra: true, msg: []string{"refused"}},
-		{name: "unknown target is an error", target: "nope", path: "/", want: journey.Errored, msg: []string{`target "nope" is not defined in environment "test"`}},
+		{name: "a target the environment does not define is an error", target: "nope", path: "/", want: journey.Errored, msg: []string{`target "nope" is not defined in environment "test"`}},
+		{name: "a target the journey does not declare is an error", target: "undeclared", path: "/", want: journey.Errored, msg: []string{`target "undeclared" is not declared in journey "http"'s Targets`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,6 +38,10 @@ type Step struct {
 	SLA time.Duration
 	// Do performs the step.
 	Do StepFunc
+	// Poll is how often Eventually, Never and sink waits in this step check
+	// their condition; 0 re-checks after 5 ms, backing off to every 20 ms.
+	// Faults back off further either way (see Eventually).
+	Poll time.Duration
 }
 
 // Journey is an end-to-end flow across services.
@@ -60,9 +64,15 @@ type Journey struct {
 	Covers []string
 	// Mode is enforce (blocks) or observe (reported, never blocks).
 	Mode Mode
-	// Targets lists the environment targets (base URLs) the journey calls;
-	// every environment must define them.
+	// Targets lists the environment targets (base URLs) the journey calls
+	// (T.HTTP); every environment must define them, which is checked
+	// before the run. Calling an undeclared target is an error.
 	Targets []string
+	// Settings declares the environment settings the journey reads
+	// (T.Setting, T.SettingDuration), so every environment's values are
+	// checked before the run: their kind, and that they fit the steps
+	// that wait for them.
+	Settings []Setting
 	// Needs lists the pools of isolated test resources the journey uses
 	// (tenants, test accounts, API keys; the environments file's pools).
 	// Each attempt leases one resource of each exclusively before its first

@@ -1,6 +1,7 @@
 package journey
 
 import (
+	"math/rand/v2"
 	"sort"
 	"time"
 )
@@ -27,9 +28,47 @@ type Retry struct {
 	// On lists the classes that may be retried (failed, sla-breach,
 	// error); empty means error only.
 	On []Outcome
-	// Delay is waited before each retry (default none); it counts towards
-	// the runner's timeout.
+	// Delay is the least wait before each retry, so a blip of the target
+	// (a restart, a 503 for a second) is ridden out rather than met again
+	// a few milliseconds later: 0 means DefaultRetryDelay, NoRetryDelay
+	// retries at once. Up to a quarter more is added at random (jitter),
+	// so the retries of many journeys do not arrive together. Every wait
+	// counts towards the journey's budget (MaxWait).
 	Delay time.Duration
+}
+
+// DefaultRetryDelay is the least wait before a retry when Retry.Delay is 0.
+const DefaultRetryDelay = time.Second
+
+// NoRetryDelay as Retry.Delay retries at once, without waiting.
+const NoRetryDelay time.Duration = -1
+
+// delay is the least wait before a retry.
+func (r Retry) delay() time.Duration {
+	switch {
+	case r.Delay == 0:
+		return DefaultRetryDelay
+	case r.Delay < 0:
+		return 0
+	}
+	return r.Delay
+}
+
+// Wait returns how long to wait before a retry: the delay plus up to a
+// quarter of it at random, never more than MaxWait.
+func (r Retry) Wait() time.Duration {
+	d := r.delay()
+	if d <= 0 {
+		return 0
+	}
+	return d + rand.N(d/4+1)
+}
+
+// MaxWait is the longest Wait: the delay and a quarter of it. A journey's
+// budget counts it before every retry.
+func (r Retry) MaxWait() time.Duration {
+	d := r.delay()
+	return d + d/4
 }
 
 // Attempts returns the most attempts the policy allows, the first

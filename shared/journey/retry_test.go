@@ -28,7 +28,8 @@ func TestValidateRetry(t *testing.T) {
 		{name: "duplicate class", retry: journey.Retry{On: []journey.Outcome{journey.Errored, journey.Errored}},
 			want: []string{`journey "a": retry.on: class "error" is listed twice`}},
 		{name: "negative delay", retry: journey.Retry{Delay: -time.Second},
-			want: []string{`journey "a": retry.delay: must not be negative, got -1s`}},
+			want: []string{`journey "a": retry.delay: must not be negative (NoRetryDelay retries at once), got -1s`}},
+		{name: "NoRetryDelay", retry: journey.Retry{Delay: journey.NoRetryDelay}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,5 +134,37 @@ func TestClass(t *testing.T) {
 	}
 	if !journey.PassedFlaky.OK() || !journey.Passed.OK() || journey.Errored.OK() {
 		t.Error("OK: passed and passed-flaky count as a pass, error does not")
+	}
+}
+
+// A retry waits about a second by default, with up to a quarter more at
+// random; MaxWait bounds every Wait.
+func TestRetryWait(t *testing.T) {
+	tests := []struct {
+		name     string
+		r        journey.Retry
+		min, max time.Duration
+	}{
+		{"default", journey.Retry{}, journey.DefaultRetryDelay, journey.DefaultRetryDelay * 5 / 4},
+		{"own delay", journey.Retry{Delay: 200 * time.Millisecond}, 200 * time.Millisecond, 250 * time.Millisecond},
+		{"none", journey.Retry{Delay: journey.NoRetryDelay}, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.r.MaxWait(); got != tc.max {
+				t.Errorf("MaxWait = %s, want %s", got, tc.max)
+			}
+			seen := map[time.Duration]bool{}
+			for range 200 {
+				w := tc.r.Wait()
+				if w < tc.min || w > tc.max {
+					t.Fatalf("Wait = %s, want within [%s, %s]", w, tc.min, tc.max)
+				}
+				seen[w] = true
+			}
+			if tc.max > tc.min && len(seen) < 10 {
+				t.Errorf("200 waits took %d values: no jitter", len(seen))
+			}
+		})
 	}
 }

@@ -55,7 +55,9 @@ type SinkClient struct {
 }
 
 // Match returns nil when a delivery is the one awaited, or an error saying
-// why not (kept as the last observation).
+// why not (kept as the last observation). A mismatch, even a Failure such
+// as a body that is not the expected JSON, only means "not this delivery":
+// the wait goes on. Wrap it with Final to end the wait at once.
 type Match func(d Delivery) error
 
 var errNoSink = errors.New("no notification sink configured for this run")
@@ -78,7 +80,7 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 	var found Delivery
 	start := time.Now()
 	reads := 0
-	err := poll.Until(ctx, s.t.opts.Poll, func(ctx context.Context) error {
+	err := s.t.until(ctx, func(ctx context.Context) error {
 		d, err := s.scan(ctx, match, &reads)
 		if err == nil {
 			found = d
@@ -102,7 +104,7 @@ func (s *SinkClient) Never(ctx context.Context, window time.Duration, what strin
 	}
 	var found Delivery
 	reads := 0
-	err := poll.Never(ctx, window, s.t.opts.Poll, func(ctx context.Context) error {
+	err := s.t.never(ctx, window, func(ctx context.Context) error {
 		d, err := s.scan(ctx, match, &reads)
 		if err == nil {
 			found = d
@@ -128,8 +130,8 @@ func (s *SinkClient) Never(ctx context.Context, window time.Duration, what strin
 func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Delivery, error) {
 	*reads++
 	d, mismatch := s.claim(match)
-	if mismatch == nil {
-		return d, nil
+	if mismatch == nil || endsWait(mismatch) {
+		return d, mismatch
 	}
 	for {
 		s.mu.Lock()
@@ -150,8 +152,8 @@ func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Deliver
 		s.cursor = next
 		s.mu.Unlock()
 		*reads++
-		if d, mismatch = s.claim(match); mismatch == nil {
-			return d, nil
+		if d, mismatch = s.claim(match); mismatch == nil || endsWait(mismatch) {
+			return d, mismatch
 		}
 	}
 }
@@ -181,7 +183,10 @@ func (s *SinkClient) claim(match Match) (Delivery, error) {
 			s.claimed[d.ID] = true
 			return d, nil
 		}
-		last = fmt.Errorf("delivery %s did not match: %w", d.ID, err)
+		if endsWait(err) {
+			return Delivery{}, fmt.Errorf("delivery %s: %w", d.ID, err)
+		}
+		last = fmt.Errorf("delivery %s did not match: %w", d.ID, NotYet(err))
 	}
 	return Delivery{}, last
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // T is the handle a step receives: the run's identity, shared state,
@@ -27,6 +29,8 @@ type T struct {
 	// resources are the attempt's leased resources by pool, set before
 	// the first step and read-only afterwards.
 	resources map[string]*Resource
+	// stepPoll is the current step's Step.Poll (see enterStep).
+	stepPoll time.Duration
 }
 
 type cleanup struct {
@@ -59,8 +63,15 @@ func (t *T) Unique() string {
 	return t.opts.RunID + "." + t.journey.Name + "." + strconv.Itoa(t.opts.Attempt)
 }
 
-// Setting returns an environment setting, or "" when it is not set.
-func (t *T) Setting(key string) string { return t.opts.Settings[key] }
+// Setting returns an environment setting; when the environment does not
+// set it, the default the journey declares (Journey.Settings), else "".
+func (t *T) Setting(key string) string {
+	if v, ok := t.opts.Settings[key]; ok {
+		return v
+	}
+	s, _ := t.declared(key)
+	return s.Default
+}
 
 // Set stores a value for later steps.
 func (t *T) Set(key string, v any) {
@@ -158,14 +169,16 @@ func (t *T) Logf(format string, args ...any) {
 }
 
 // HTTP returns a client bound to the named target's base URL in the run's
-// environment. An unknown target is reported when the client is used.
+// environment. A target the journey does not declare, or the environment
+// does not define, is reported when the client is used.
 func (t *T) HTTP(target string) *HTTPClient {
 	base, ok := t.opts.Targets[target]
 	client := t.opts.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &HTTPClient{t: t, target: target, base: base, known: ok, client: client}
+	declared := slices.Contains(t.journey.Targets, target)
+	return &HTTPClient{t: t, target: target, base: base, known: ok, declared: declared, client: client}
 }
 
 // Sink returns the run's notification sink.

@@ -100,7 +100,11 @@ func Validate(journeys []Journey) error {
 			if s.Do == nil {
 				add(j.Name, field+" do", "is missing (the step has nothing to run)")
 			}
+			if s.Poll < 0 || s.SLA > 0 && s.Poll >= s.SLA {
+				add(j.Name, field+" poll", "must be 0 (the default) or positive and shorter than the SLA, got %s", s.Poll)
+			}
 		}
+		validateSettings(j, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 		validateRetry(j.Retry, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 		if j.CleanupBudget < 0 || j.CleanupBudget > MaxCleanupBudget {
 			add(j.Name, "cleanupBudget", "must be 0 (the default of %s) or positive up to %s, got %s", DefaultCleanupBudget, MaxCleanupBudget, j.CleanupBudget)
@@ -129,8 +133,8 @@ func validateRetry(r Retry, add func(field, format string, args ...any)) {
 		}
 		seen[o] = true
 	}
-	if r.Delay < 0 {
-		add("retry.delay", "must not be negative, got %s", r.Delay)
+	if r.Delay < 0 && r.Delay != NoRetryDelay {
+		add("retry.delay", "must not be negative (NoRetryDelay retries at once), got %s", r.Delay)
 	}
 }
 

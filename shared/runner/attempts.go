@@ -14,7 +14,7 @@ type Attempts struct {
 	Record func(journey.Result) (journey.Result, error)
 	// Deadline, when not zero, is when the attempts must be over; ctx's
 	// deadline counts the same way. A retry starts only if the time left
-	// covers its delay and the journey's summed SLAs, so it can finish.
+	// covers its wait and the journey's summed SLAs, so it can finish.
 	Deadline time.Time
 	// OnRetry, when set, is told before each retry which attempt comes
 	// next and how the previous one ended.
@@ -43,26 +43,29 @@ func ExecuteAttempts(ctx context.Context, j journey.Journey, opts journey.Option
 			res = stored
 		}
 		out = append(out, res)
-		if res.Outcome.OK() || n >= j.Retry.Attempts() || !j.Retry.Retries(res.Outcome) || !roomFor(ctx, a.Deadline, j) {
+		// The wait before a retry (about a second by default, jittered)
+		// rides out a blip of the target instead of meeting it again.
+		wait := j.Retry.Wait()
+		if res.Outcome.OK() || n >= j.Retry.Attempts() || !j.Retry.Retries(res.Outcome) || !roomFor(ctx, a.Deadline, j, wait) {
 			return out, nil
 		}
 		opts.Attempt = res.Attempt + 1
 		if a.OnRetry != nil {
 			a.OnRetry(opts.Attempt, res)
 		}
-		if !sleep(ctx, j.Retry.Delay) {
+		if !sleep(ctx, wait) {
 			return out, nil
 		}
 	}
 }
 
 // roomFor reports whether ctx is live and the time left before its
-// deadline and before deadline covers one more attempt of j.
-func roomFor(ctx context.Context, deadline time.Time, j journey.Journey) bool {
+// deadline and before deadline covers wait and one more attempt of j.
+func roomFor(ctx context.Context, deadline time.Time, j journey.Journey, wait time.Duration) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	need := j.Retry.Delay + j.TotalSLA()
+	need := wait + j.TotalSLA()
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < need {
 		return false
 	}

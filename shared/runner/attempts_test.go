@@ -276,3 +276,33 @@ func TestRunFlakyVerdictNamesTheEarlierAttempt(t *testing.T) {
 		t.Errorf("flake %+v", f)
 	}
 }
+
+// By default a retry waits about a second (journey.DefaultRetryDelay and
+// up to a quarter more), so a blip of the target is ridden out, not met
+// again a few milliseconds later.
+func TestExecuteAttemptsWaitsBeforeARetry(t *testing.T) {
+	var c counter
+	j := counted(&c, "j", journey.Retry{}, flakyOnce)
+	got, _ := ExecuteAttempts(context.Background(), j, journey.Options{}, Attempts{})
+	if len(got) != 2 || journey.Class(got) != journey.PassedFlaky {
+		t.Fatalf("%d attempts (%s), want passed-flaky after 2", len(got), journey.Class(got))
+	}
+	gap := got[1].StartedAt.Sub(got[0].StartedAt.Add(got[0].Elapsed))
+	most := j.Retry.MaxWait()
+	if gap < journey.DefaultRetryDelay || gap > most+time.Second {
+		t.Errorf("attempt 2 started %s after attempt 1 ended, want about %s (at most %s and some slack)", gap, journey.DefaultRetryDelay, most)
+	}
+}
+
+// No retry starts when the time left cannot hold its wait and the
+// journey's SLAs.
+func TestExecuteAttemptsCountsTheWait(t *testing.T) {
+	var c counter
+	j := counted(&c, "j", journey.Retry{Delay: 2 * time.Second}, flakyOnce)
+	j.Steps[0].SLA = time.Second
+	// 2.5 s left covers the SLA and half the wait, not both.
+	got, _ := ExecuteAttempts(context.Background(), j, journey.Options{}, Attempts{Deadline: time.Now().Add(2500 * time.Millisecond)})
+	if len(got) != 1 || c.get("j") != 1 {
+		t.Errorf("%d attempts with 2.5s left for a 2s wait and a 1s journey, want 1", len(got))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/lease"
@@ -145,7 +146,10 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
 				Logger: deps.Logger, Observe: deps.Observe,
 			}), Attempts{
-				Record: record,
+				// Retries stay within the journey's budget, as in the
+				// cloud, where it is the runner Task's timeout.
+				Deadline: time.Now().Add(flow.JourneyTimeout(j, flow.DefaultTimeoutMargin)),
+				Record:   record,
 				OnRetry: func(next int, prev journey.Result) {
 					log.Info("retrying journey", "journey", j.Name, "attempt", next, "after", prev.Outcome)
 				},

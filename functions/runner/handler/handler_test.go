@@ -183,8 +183,8 @@ func TestPlan(t *testing.T) {
 			var got []string
 			for _, j := range plan.Journeys {
 				got = append(got, j.Name)
-				if j.TimeoutSeconds != 58 || j.SLASeconds != 2 || j.Mode != journey.ModeEnforce {
-					t.Errorf("%s: timeout %ds sla %vs mode %s, want 58s (2 attempts of 2s SLA + 2s grace + 10s cleanup budget, + 30s margin), 2s, enforce", j.Name, j.TimeoutSeconds, j.SLASeconds, j.Mode)
+				if j.TimeoutSeconds != 60 || j.SLASeconds != 2 || j.Mode != journey.ModeEnforce {
+					t.Errorf("%s: timeout %ds sla %vs mode %s, want 60s (2 attempts of 2s SLA + 2s grace + 10s cleanup budget, the 1.25s most wait between them, + 30s margin, rounded up), 2s, enforce", j.Name, j.TimeoutSeconds, j.SLASeconds, j.Mode)
 				}
 			}
 			if !slices.Equal(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
