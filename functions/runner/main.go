@@ -7,7 +7,10 @@
 // catalogue's environments.yaml), JOURNEYGATE_TIMEOUT_MARGIN (a Go
 // duration added to each journey's SLAs for its Task timeout),
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for journey-failed events,
-// default "default"). The environments file's pools reference their
+// default "default"), JOURNEYGATE_CATALOGUE_FINGERPRINT (the fingerprint
+// of the catalogue the stack was synthesized from, journey.Fingerprint:
+// the runner refuses to start when its own catalogue's differs). The
+// environments file's pools reference their
 // secrets in Secrets Manager or SSM Parameter Store (read once per
 // container and TTL) or in this process's environment (env:).
 //
@@ -33,6 +36,7 @@ import (
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
 	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
@@ -63,6 +67,9 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	reg, err := journeys.Registry()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCatalogue(reg, getenv("JOURNEYGATE_CATALOGUE_FINGERPRINT")); err != nil {
 		return nil, err
 	}
 	opts := []handler.Option{handler.WithLogger(log), handler.WithMetrics(&metrics.Emitter{W: os.Stdout})}
@@ -98,4 +105,17 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		opts = append(opts, handler.WithSink(store.NewSinkReader(st, urlFor, poll.Backoff{})))
 	}
 	return handler.New(reg, envs, st, opts...)
+}
+
+// checkCatalogue refuses a catalogue other than the one the stack was
+// synthesized from (want, its fingerprint; "" when the runner was not
+// deployed by the construct): the stack's runner timeout, alarms and
+// dashboard were derived from that one.
+func checkCatalogue(reg *journey.Registry, want string) error {
+	if got := reg.Fingerprint(); want != "" && got != want {
+		return fmt.Errorf("catalogue mismatch: this runner's compiled-in catalogue is %s (%d journeys: %s), but its stack was synthesized from catalogue %s (JOURNEYGATE_CATALOGUE_FINGERPRINT), so the stack's timeouts, alarms and dashboard describe other journeys; "+
+			"build the functions and synthesize the stack from the same catalogue, then deploy both (make build && make deploy ENV=...)",
+			got, len(reg.Names()), strings.Join(reg.Names(), ", "), want)
+	}
+	return nil
 }
