@@ -93,9 +93,10 @@ func Decide(in Input) Verdict {
 
 	blocking = append(blocking, freezeReasons(in)...)
 	v.Reasons = append(blocking, nonBlocking...)
+	v.Notes = notesOf(plan, in.Results)
 	if len(blocking) > 0 {
 		v.Status = Failed
-		v.Summary = failedSummary(blocking)
+		v.Summary = failedSummary(blocking, notesSummary(v.Notes))
 		return applyOverride(in, v)
 	}
 	v.Status = Succeeded
@@ -107,7 +108,7 @@ func Decide(in Input) Verdict {
 		v.Summary += fmt.Sprintf("; %d observe-mode %s failed (not blocking)",
 			observeFailed, plural(observeFailed, "journey", "journeys"))
 	}
-	v.Summary = oneLine(v.Summary, maxSummary)
+	v.Summary = oneLine(v.Summary+notesSummary(v.Notes), maxSummary)
 	return v
 }
 
@@ -197,13 +198,15 @@ func explainResult(r journey.Result, outcome journey.Outcome) Reason {
 	return reason
 }
 
-// failedSummary names the first blocking reason and counts the rest.
-func failedSummary(blocking []Reason) string {
+// failedSummary names the first blocking reason and counts the rest, then
+// adds notes (notesSummary).
+func failedSummary(blocking []Reason, notes string) string {
 	const prefix = "Failed: "
 	suffix := ""
 	if n := len(blocking) - 1; n > 0 {
 		suffix = fmt.Sprintf(" (+%d more)", n)
 	}
+	suffix += notes
 	budget := maxSummary - len([]rune(prefix)) - len([]rune(suffix))
 	return prefix + oneLine(describe(blocking[0]), budget) + suffix
 }
@@ -306,6 +309,7 @@ func (v Verdict) Explain() string {
 		fmt.Fprintf(&b, "  message: %s\n", indentRest(r.Message, "           "))
 	}
 	b.WriteString(explainFlakes(v.Flakes))
+	b.WriteString(explainNotes(v.Notes))
 	return b.String()
 }
 

@@ -267,10 +267,7 @@ func applyOverride(in Input, v Verdict) Verdict {
 	v.Overridden = &o
 	prefix := fmt.Sprintf("Succeeded: overridden by %s until %s (%s); the gate said ",
 		oneLine(o.By, 64), o.ExpiresAt.UTC().Format(time.RFC3339), oneLine(o.Reason, 120))
-	v.Summary = prefix + v.Summary
-	if r := []rune(v.Summary); len(r) > maxSummary {
-		v.Summary = string(r[:maxSummary-1]) + "…"
-	}
+	v.Summary = oneLine(prefix+v.Summary, maxSummary)
 	return v
 }
 

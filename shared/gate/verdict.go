@@ -80,6 +80,10 @@ type Verdict struct {
 	// their earlier attempts saw.
 	Flaky  int     `json:"flaky,omitempty"`
 	Flakes []Flake `json:"flakes,omitempty"`
+	// Notes lists what the verdict reports without it changing the
+	// status: every cleanup that failed, in every attempt of a planned
+	// journey, since it may have left state behind in the environment.
+	Notes []Note `json:"notes,omitempty"`
 	// Overridden is the override that turned a Failed verdict into
 	// Succeeded; Reasons still lists what it overrode.
 	Overridden *Override `json:"overridden,omitempty"`

@@ -110,6 +110,7 @@ type pageAttempt struct {
 	Label    string
 	Started  string
 	Took     string
+	Cleanup  string // how long its cleanups took, when they ran
 	Scale    string
 	Message  string
 	Steps    []pageStep
@@ -384,6 +385,9 @@ func newAttempt(a journey.Result, anchor string) pageAttempt {
 	pa := pageAttempt{
 		Number: a.Attempt, Headline: attemptHeadline(a), Class: classOf(a.Outcome), Label: classLabel(a.Outcome),
 		Started: stamp(a.StartedAt), Took: dur(a.Elapsed),
+	}
+	if a.CleanupElapsed > 0 {
+		pa.Cleanup = dur(a.CleanupElapsed)
 	}
 	if a.FailedStep() < 0 && a.Message != "" && !a.Outcome.OK() {
 		pa.Message = a.Message

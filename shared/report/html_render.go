@@ -344,6 +344,9 @@ func renderAttempt(w *htmlWriter, a pageAttempt) {
 	w.raw("<div class=\"attempt\">\n<h3>Attempt ", strconv.Itoa(a.Number), " ")
 	w.badge(a.Class, a.Label)
 	head := a.Headline + " · took " + a.Took
+	if a.Cleanup != "" {
+		head += " · cleanup " + a.Cleanup
+	}
 	if a.Started != "" {
 		head += " · started " + a.Started
 	}

@@ -264,8 +264,12 @@ func timeline(rw row) string {
 
 // attemptTimeline writes one attempt's steps and cleanup.
 func attemptTimeline(b *strings.Builder, res *journey.Result) {
-	fmt.Fprintf(b, "journey %s attempt %d in %s, run %s, %s in %s\n",
+	fmt.Fprintf(b, "journey %s attempt %d in %s, run %s, %s in %s",
 		res.Journey, res.Attempt, orDash(res.Environment), orDash(res.RunID), res.Outcome, dur(res.Elapsed))
+	if res.CleanupElapsed > 0 {
+		fmt.Fprintf(b, ", cleanup %s", dur(res.CleanupElapsed))
+	}
+	b.WriteString("\n")
 	n := len(res.Steps)
 	for i, s := range res.Steps {
 		offset := "      -"

@@ -300,6 +300,9 @@ func plainLine(e journey.Event, after journey.Outcome) (string, bool) {
 			return fmt.Sprintf("done  %s", e.Journey), true
 		}
 		line := fmt.Sprintf("done  %s %s in %s", e.Journey, class(e.Result.Outcome, after), dur(e.Result.Elapsed))
+		if c := e.Result.CleanupElapsed; c > 0 {
+			line += ", cleanup " + dur(c)
+		}
 		if e.Attempt > 1 {
 			line += fmt.Sprintf(" (attempt %d)", e.Attempt)
 		}

@@ -236,3 +236,14 @@ func TestProgressConcurrent(t *testing.T) {
 		})
 	}
 }
+
+// A journey's duration and its cleanup's are shown apart.
+func TestPlainDoneLineShowsCleanupApart(t *testing.T) {
+	var b strings.Builder
+	p := NewProgress(&b, false)
+	res := journey.Result{Journey: "j", Outcome: journey.Passed, Elapsed: ms(523), CleanupElapsed: ms(10000)}
+	p.Observe(journey.Event{Kind: journey.JourneyFinished, Journey: "j", Attempt: 1, Result: &res})
+	if want := "done  j passed in 523ms, cleanup 10s\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}

@@ -54,6 +54,7 @@ func fixture() Run {
 	breach.Outcome, breach.Elapsed = journey.SLABreach, ms(16230)
 	breach.Message = "step 3/3 (notification delivered): " + breachMsg
 	breach.Cleanup = []journey.CleanupResult{{Name: "expire alert", Elapsed: ms(12)}}
+	breach.CleanupElapsed = ms(12)
 
 	failed := mk("silence-suppresses-notification", journey.TierDomain, journey.ModeEnforce, 1, ms(5))
 	var body strings.Builder
@@ -75,10 +76,14 @@ func fixture() Run {
 	failed.Outcome, failed.Elapsed = journey.Failed, ms(90)
 	failed.Message = "step 2/3 (alert posted): " + failed.Steps[1].Message
 	failed.Cleanup = []journey.CleanupResult{{Name: "expire silence", Elapsed: ms(3), Error: "DELETE /api/v2/silence/abc: 404 Not Found"}}
+	failed.CleanupElapsed = ms(3)
 
 	flaky := mk("api-health", journey.TierGlobal, journey.ModeEnforce, 1, 0)
 	flaky.Steps = []journey.StepResult{{Name: "status ready", SLA: time.Second, StartedAt: at(0), Elapsed: ms(1000), Outcome: journey.Errored, Message: "connection reset by peer"}}
 	flaky.Outcome, flaky.Elapsed, flaky.Message = journey.Errored, ms(1001), "step 1/1 (status ready): connection reset by peer"
+	// A failed cleanup of an earlier attempt is reported too.
+	flaky.Cleanup = []journey.CleanupResult{{Name: "delete probe", Elapsed: ms(10000), Error: "the cleanup budget of 10s ran out; abandoned (it ignored its context)"}}
+	flaky.CleanupElapsed = ms(10000)
 
 	healthy := mk("api-health", journey.TierGlobal, journey.ModeEnforce, 2, ms(1500))
 	healthy.Steps = []journey.StepResult{{Name: "status ready", SLA: time.Second, StartedAt: at(ms(1500)), Elapsed: ms(8), Outcome: journey.Passed}}
@@ -195,7 +200,9 @@ func TestSummary(t *testing.T) {
 		"      … 8 more lines\n",
 		"    … 3 more evidence items (see --json or --junit)\n",
 		`cleanup "expire silence" failed`,
-		"\nVERDICT: Failed — alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s over SLA 15s: no webhook for run run-20250314-0926 within 15s (+3 more)\n",
+		// A failed cleanup shows in every attempt, a passing one's too.
+		"\napi-health attempt 1: cleanup \"delete probe\" failed (not affecting the outcome): the cleanup budget of 10s ran out; abandoned (it ignored its context)\n",
+		"\nVERDICT: Failed — alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s over SLA 15s: no webhook for run run-20250314-0926 within 15s (+3 more); 2 cleanups failed: silence-suppresses-notification attempt 1 (expire silence), api-health attempt 1 (delete probe)\n",
 	}
 	for _, w := range wants {
 		if !strings.Contains(out, w) {

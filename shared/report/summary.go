@@ -11,6 +11,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // Bounds on what the text summary prints of one failing step, so a huge
@@ -132,13 +133,25 @@ func writeEarlier(w *bufio.Writer, rw row) {
 	}
 }
 
-// writeCleanupFailures lists cleanup actions that failed; they never change
-// an outcome but may leave state behind in the environment.
+// writeCleanupFailures lists the cleanup actions that failed, in every
+// attempt; they never change an outcome but may leave state behind in the
+// environment.
 func writeCleanupFailures(w *bufio.Writer, rw row) {
-	for _, c := range rw.result.Cleanup {
-		if c.Error != "" {
+	attempts := rw.attempts
+	if len(attempts) == 0 {
+		attempts = []journey.Result{*rw.result}
+	}
+	for _, a := range attempts {
+		for _, c := range a.Cleanup {
+			if c.Error == "" {
+				continue
+			}
+			name := rw.name
+			if len(attempts) > 1 {
+				name += fmt.Sprintf(" attempt %d", a.Attempt)
+			}
 			fmt.Fprintf(w, "\n%s: cleanup %q failed (not affecting the outcome): %s\n",
-				rw.name, c.Name, oneLine(c.Error, summaryMaxLineRunes))
+				name, c.Name, oneLine(c.Error, summaryMaxLineRunes))
 		}
 	}
 }
