@@ -65,7 +65,7 @@ func TestInvokeHelp(t *testing.T) {
 func TestInvokeHookDryRun(t *testing.T) {
 	for _, name := range []string{"codedeploy-hook.json", "codepipeline-job.json", "schedule.json", "manual.json"} {
 		t.Run(name, func(t *testing.T) {
-			code, stdout, stderr := invokeCLI(t, nil, "invoke", "hook", "--event", sample(name), "--env", "staging")
+			code, stdout, stderr := invokeCLI(t, nil, "invoke", "hook", "--event", sample(name), "--env", "staging", "--store", filepath.Join(t.TempDir(), "s.db"))
 			if code != exitSucceeded {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -91,7 +91,7 @@ func TestInvokeHookAgainstStandIns(t *testing.T) {
 	cd := awslocal.StartCodeDeploy(t)
 	cd.AddDeployment("d-7GW8E5HQ2", awslocal.Deployment{Application: "incident-pipeline", Group: "alertmanager-staging", FunctionName: "alertmanager-api", Alias: "live", CurrentVersion: "6", TargetVersion: "7"})
 	sf := awslocal.StartStepFunctions(t, nil)
-	args := []string{"invoke", "hook", "--event", sample("codedeploy-hook.json"), "--env", "staging",
+	args := []string{"invoke", "hook", "--event", sample("codedeploy-hook.json"), "--env", "staging", "--store", filepath.Join(t.TempDir(), "s.db"),
 		"--state-machine", "arn:aws:states:us-east-1:123456789012:stateMachine:journeygate",
 		"--endpoint", "codedeploy=" + cd.URL(), "--endpoint", "stepfunctions=" + sf.URL()}
 	for i := range 2 {
