@@ -33,7 +33,7 @@ func decode(file string, data []byte, v any, known bool) error {
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("%s: no YAML document: the file is empty or only comments", file)
 		}
-		return syntaxError(file, err)
+		return syntaxError(file, data, err)
 	}
 	for {
 		var extra yaml.Node
@@ -42,7 +42,7 @@ func decode(file string, data []byte, v any, known bool) error {
 			break
 		}
 		if err != nil {
-			return syntaxError(file, err)
+			return syntaxError(file, data, err)
 		}
 		if len(extra.Content) > 0 && !(extra.Content[0].ShortTag() == "!!null" && extra.Content[0].Value == "") {
 			return fmt.Errorf("%s:%d: a second YAML document (after ---): the file holds one", file, extra.Content[0].Line)
@@ -62,20 +62,62 @@ func decode(file string, data []byte, v any, known bool) error {
 		}
 		return p.Err()
 	default:
-		return syntaxError(file, err)
+		return syntaxError(file, data, err)
 	}
 }
 
 // syntaxLine is the "line N: " a yaml.v3 syntax error may start with.
 var syntaxLine = regexp.MustCompile(`^line (\d+): `)
 
-// syntaxError rewrites yaml.v3's "yaml: line N: problem" as "file:N: problem".
-func syntaxError(file string, err error) error {
+// syntaxError rewrites yaml.v3's "yaml: line N: problem" as "file:N:
+// problem", N being the line that is wrong (see wrongLine).
+func syntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
-		return fmt.Errorf("%s:%s: %s", file, m[1], quoteUnprintable(msg[len(m[0]):]))
+		line, _ := strconv.Atoi(m[1])
+		problem := msg[len(m[0]):]
+		if wrong := wrongLine(data, line, problem); wrong > line {
+			hint := "in the block that starts at line %d"
+			if strings.Contains(problem, "expected key") || strings.Contains(problem, "indentation") {
+				hint = "check its indentation: the block it breaks starts at line %d"
+			}
+			return fmt.Errorf("%s:%d: %s ("+hint+")", file, wrong, quoteUnprintable(problem), line)
+		}
+		return fmt.Errorf("%s:%d: %s", file, line, quoteUnprintable(problem))
 	}
 	return fmt.Errorf("%s: %s", file, quoteUnprintable(msg))
+}
+
+// maxSearchParses and maxSearchBytes bound wrongLine's search, which parses
+// a prefix of the file per line it tries: environments and deployment
+// files are far smaller, and errors close to the block yaml.v3 names.
+const (
+	maxSearchParses = 200
+	maxSearchBytes  = 64 << 10
+)
+
+// wrongLine finds the line a syntax error is on. yaml.v3 names the line
+// where the enclosing block starts (for "did not find expected key", an
+// indentation error several lines down), which is where the search
+// starts: the first prefix of the file, from there on, that fails to
+// parse with the same problem ends on the wrong line. It returns 0 when it
+// cannot tell.
+func wrongLine(data []byte, from int, problem string) int {
+	if len(data) > maxSearchBytes || from < 1 {
+		return 0
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := from; n <= len(lines) && n < from+maxSearchParses; n++ {
+		var node yaml.Node
+		err := yaml.NewDecoder(bytes.NewReader(bytes.Join(lines[:n], nil))).Decode(&node)
+		if err == nil || errors.Is(err, io.EOF) {
+			continue
+		}
+		if m := syntaxLine.FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil && strings.TrimPrefix(err.Error(), "yaml: ")[len(m[0]):] == problem {
+			return n
+		}
+	}
+	return 0
 }
 
 // quoteUnprintable quotes msg when it holds anything a one-line message

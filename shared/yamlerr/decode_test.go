@@ -27,7 +27,15 @@ func TestDecode(t *testing.T) {
 		{"trailing empty document", "name: a\n---\n", ""},
 		{"empty", "", "f.yaml: no YAML document"},
 		{"only comments", "# nothing\n", "f.yaml: no YAML document"},
-		{"syntax error with line", "name: a\ntags: [x\n", "f.yaml:1: did not find expected"},
+		{"syntax error with line", "name: a\ntags: [x\n", "f.yaml:2: did not find expected ',' or ']' (in the block that starts at line 1)"},
+		// yaml.v3 names the line where the enclosing block starts; the
+		// error names the line that is wrong.
+		{"a key indented one space too far", "name: a\nnested:\n  window: 5m\n   tags: [x]\ncount: 1\n", "f.yaml:4: mapping values are not allowed in this context"},
+		{"a key indented one space too little", "nested:\n  window: 5m\n labels: {}\ncount: 1\n", "f.yaml:3: did not find expected key (check its indentation: the block it breaks starts at line 2)"},
+		{"a key under a mapping one space out", "name: a\nlabels:\n  a: x\n  b: y\n   c: z\n  d: w\n", "f.yaml:5: mapping values are not allowed in this context"},
+		{"a sequence item in a mapping", "name: a\nnested:\n  window: 5m\n  - x\n", "f.yaml:4: did not find expected key (check its indentation: the block it breaks starts at line 2)"},
+		{"an environments file one space out", "environments:\n  local:\n    targets:\n      alertmanager: http://x\n     settings:\n      quiet_window: 2s\n", "f.yaml:5: did not find expected key (check its indentation: the block it breaks starts at line 2)"},
+		{"a tab", "name: a\nnested:\n\twindow: 5m\n", "f.yaml:3: found character that cannot start any token"},
 		{"unknown key with the known ones", "name: a\nnested:\n  windo: 5m\n", `f.yaml:3: nested.windo: unknown key "windo" (known: window)`},
 		{"wrong kind names the want", "count: many\n", `f.yaml:1: count: is a string "many", want an integer`},
 		{"sequence for a mapping", "labels: [a]\n", "f.yaml:1: labels: is a sequence, want a mapping"},
