@@ -2,6 +2,7 @@ package journeys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -86,13 +87,69 @@ func resolveAlerts(ctx context.Context, t *journey.T, alerts ...alert) error {
 	return postAlerts(ctx, t, ended...)
 }
 
-// fireAndCleanUp posts alerts and registers their resolution as cleanup.
+// fireAndCleanUp registers the alerts' resolution as cleanup, then posts
+// them: a post that outlives its step's SLA may still have made them.
 func fireAndCleanUp(ctx context.Context, t *journey.T, alerts ...alert) error {
-	if err := postAlerts(ctx, t, alerts...); err != nil {
+	t.Cleanup("resolve alerts", func(ctx context.Context) error { return resolveAlerts(ctx, t, alerts...) })
+	return postAlerts(ctx, t, alerts...)
+}
+
+// silenceLifetime is how long an example's silence lasts: past the
+// journey's steps and cleanup, and short, should its cleanup fail.
+const silenceLifetime = 2 * time.Minute
+
+// listedSilence is a silence as GET /api/v2/silences lists it.
+type listedSilence struct {
+	ID       string `json:"id"`
+	Matchers []struct {
+		Name    string `json:"name"`
+		Value   string `json:"value"`
+		IsRegex bool   `json:"isRegex"`
+	} `json:"matchers"`
+	Status struct {
+		State string `json:"state"`
+	} `json:"status"`
+}
+
+// carries reports whether the silence matches exactly label=value.
+func (s listedSilence) carries(label, value string) bool {
+	for _, m := range s.Matchers {
+		if m.Name == label && m.Value == value && !m.IsRegex {
+			return true
+		}
+	}
+	return false
+}
+
+// expireSilences expires every silence that carries this attempt's key
+// (jg_key = T.Unique) and has not expired, whoever made it and whether or
+// not its create call returned: a cleanup that finds what to undo by its
+// label, registered before the create call.
+func expireSilences(ctx context.Context, t *journey.T) error {
+	q := url.Values{"filter": {fmt.Sprintf("jg_key=%q", t.Unique())}}
+	resp, err := t.HTTP(target).Get(ctx, "/api/v2/silences?"+q.Encode())
+	if err != nil {
 		return err
 	}
-	t.Cleanup("resolve alerts", func(ctx context.Context) error { return resolveAlerts(ctx, t, alerts...) })
-	return nil
+	if err := resp.Expect(200); err != nil {
+		return err
+	}
+	var silences []listedSilence
+	if err := resp.JSON(&silences); err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range silences {
+		if s.Status.State == "expired" || !s.carries("jg_key", t.Unique()) {
+			continue
+		}
+		resp, err := t.HTTP(target).Delete(ctx, "/api/v2/silence/"+url.PathEscape(s.ID))
+		if err == nil {
+			err = resp.Expect(200)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // listAlerts returns the alerts carrying this attempt's jg_key.
