@@ -1,7 +1,6 @@
 package envconfig
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -45,6 +44,9 @@ type Config struct {
 	// File is where the configuration came from, for error messages.
 	File         string
 	Environments map[string]Environment
+	// data is the file's text, for the lines Check names (none for a
+	// Config built in code).
+	data []byte
 }
 
 type fileFormat struct {
@@ -79,7 +81,7 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 	}
 	p := yamlerr.New(file, data)
 
-	cfg := &Config{File: file, Environments: map[string]Environment{}}
+	cfg := &Config{File: file, Environments: map[string]Environment{}, data: data}
 	if len(raw.Environments) == 0 {
 		p.Add([]string{"environments"}, "no environments defined")
 	}
@@ -150,36 +152,75 @@ func (c *Config) Get(name string) (Environment, error) {
 	return e, nil
 }
 
-// Check verifies every environment defines every target the journeys call
-// and every pool they need, so a missing URL or pool is found before a run,
-// not in the middle of one. A journey scoped to environments
-// (journey.Journey.Environments) needs them only there.
+// Only returns the configuration of the named environment alone (as Get
+// finds it), for checking just the environment a run targets; problems
+// keep naming the file's lines.
+func (c *Config) Only(name string) (*Config, error) {
+	e, err := c.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{File: c.File, Environments: map[string]Environment{name: e}, data: c.data}, nil
+}
+
+// Check verifies, before any request of a run is sent, that every
+// environment defines every target the journeys call and every pool they
+// need, and that it sets every setting they declare (journey.Setting) to
+// a value of its kind that fits the steps waiting for it (a quiet_window
+// of 6s cannot fit a 5 s step). A journey scoped to environments
+// (journey.Journey.Environments) needs them only there. Every problem
+// names the file, its line, the field and the journey.
 func (c *Config) Check(journeys []journey.Journey) error {
-	var errs []error
+	p := yamlerr.New(c.File, c.data)
 	for _, name := range c.Names() {
 		env := c.Environments[name]
+		path := []string{"environments", name}
 		needs := map[string][]string{}
 		for _, j := range journeys {
 			if !j.RunsIn(name) {
 				continue
 			}
-			for _, p := range j.Needs {
-				needs[p] = append(needs[p], j.Name)
+			for _, pool := range j.Needs {
+				needs[pool] = append(needs[pool], j.Name)
 			}
 		}
-		errs = append(errs, checkPools(c.File, env, needs)...)
+		checkPools(p, env, needs)
 		for _, j := range journeys {
 			if !j.RunsIn(name) {
 				continue
 			}
 			for _, t := range j.Targets {
 				if _, ok := env.Targets[t]; !ok {
-					errs = append(errs, fmt.Errorf("%s: environments.%s.targets: missing target %q used by journey %q", c.File, name, t, j.Name))
+					p.Add(append(path, "targets"), "missing target %q used by journey %q (defined: %s)", t, j.Name, keys(env.Targets))
+				}
+			}
+			for _, s := range j.Settings {
+				v, ok := env.Settings[s.Name]
+				switch {
+				case !ok && s.Required:
+					p.Add(append(path, "settings"), "missing setting %q required by journey %q", s.Name, j.Name)
+				case ok:
+					if err := s.Check(j, v); err != nil {
+						p.Add(append(path, "settings", s.Name), "journey %q: %v", j.Name, err)
+					}
 				}
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return p.Err()
+}
+
+// keys lists a map's keys, sorted and comma-separated, or "none".
+func keys(m map[string]string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }
 
 var varPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)

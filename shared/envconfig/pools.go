@@ -1,7 +1,6 @@
 package envconfig
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -222,8 +221,7 @@ func (c *Config) Secrets() []string {
 }
 
 // checkPools reports the pools journeys need that an environment lacks.
-func checkPools(file string, env Environment, needs map[string][]string) []error {
-	var errs []error
+func checkPools(problems *yamlerr.Problems, env Environment, needs map[string][]string) {
 	pools := make([]string, 0, len(needs))
 	for p := range needs {
 		pools = append(pools, p)
@@ -231,8 +229,7 @@ func checkPools(file string, env Environment, needs map[string][]string) []error
 	sort.Strings(pools)
 	for _, p := range pools {
 		if _, ok := env.Pools[p]; !ok {
-			errs = append(errs, fmt.Errorf("%s: environments.%s.pools: missing pool %q needed by journey %s", file, env.Name, p, strings.Join(needs[p], ", ")))
+			problems.Add([]string{"environments", env.Name, "pools"}, "missing pool %q needed by journey %s", p, strings.Join(needs[p], ", "))
 		}
 	}
-	return errs
 }

@@ -116,9 +116,9 @@ func TestCheckNeedsPools(t *testing.T) {
 	}
 	err = cfg.Check(js)
 	for _, want := range []string{
-		`envs.yaml: environments.local.pools: missing pool "accounts" needed by journey two`,
-		`envs.yaml: environments.staging.pools: missing pool "tenants" needed by journey one, two`,
-		`envs.yaml: environments.staging.pools: missing pool "accounts" needed by journey two`,
+		`envs.yaml:4: environments.local.pools: missing pool "accounts" needed by journey two`,
+		`envs.yaml:6: environments.staging.pools: missing pool "tenants" needed by journey one, two`, // no pools: the environment's line
+		`envs.yaml:6: environments.staging.pools: missing pool "accounts" needed by journey two`,
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Check = %v, want %q", err, want)

@@ -216,7 +216,10 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 		// Refused, never trimmed: a run that left journeys out could pass.
 		return flow.Plan{}, &ConfigError{Err: fmt.Errorf("%d journeys selected, more than the %d one run may plan (flow.MaxJourneysPerRun): narrow the selection by tier, names or services", len(selected), flow.MaxJourneysPerRun)}
 	}
-	only := &envconfig.Config{File: h.envs.File, Environments: map[string]envconfig.Environment{env.Name: env}}
+	only, err := h.envs.Only(env.Name)
+	if err != nil {
+		return flow.Plan{}, &ConfigError{Err: err}
+	}
 	if err := only.Check(selected); err != nil {
 		return flow.Plan{}, &ConfigError{Err: err}
 	}
