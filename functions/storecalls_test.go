@@ -112,7 +112,7 @@ func (c *counter) client(db *dynalite.Server) *dynamodb.Client {
 // errs on its first attempt and passes on its retry.
 func callJourneys() []journey.Journey {
 	one := func(name string, steps ...journey.Step) journey.Journey {
-		return journey.Journey{Name: name, Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Steps: steps}
+		return journey.Journey{Name: name, Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Sink: name == "notified", Steps: steps}
 	}
 	return []journey.Journey{
 		one("notified",
@@ -294,7 +294,9 @@ var (
 // and one PutItem per attempt; one PutItem per delivery in the sink; per
 // run: the plan's PutItem and the verdict's UpdateItem; per decision: one
 // Query, and three more for a deployment (its overrides, and the
-// environment's recent scheduled runs and their results, for the freeze).
+// environment's recent scheduled runs and their results, for the freeze),
+// whose report is then marked with one more UpdateItem
+// (costmodel.ReportWritesPerDeployment).
 // The single store operations are pinned by store's
 // TestDynamoRequestCounts; this pins how the functions compose them.
 func TestStoreCallsPerRun(t *testing.T) {
@@ -314,7 +316,7 @@ func TestStoreCallsPerRun(t *testing.T) {
 	}{
 		// First, so that the deployment's freeze finds a scheduled run.
 		{"scheduled", scheduleTrigger, calls{"Query": 1, "UpdateItem": 1}},
-		{"deployment", codedeployTrigger, calls{"Query": 4, "UpdateItem": 1}},
+		{"deployment", codedeployTrigger, calls{"Query": 4, "UpdateItem": 2}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

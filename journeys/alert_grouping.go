@@ -19,6 +19,7 @@ func AlertGrouping() journey.Journey {
 		Covers:      covers,
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
+		Settings:    []journey.Setting{quietWindow("no second notification")},
 		Steps: []journey.Step{
 			{Name: "three alerts accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				var alerts []alert
@@ -35,7 +36,7 @@ func AlertGrouping() journey.Journey {
 				return journey.Equal("instances in the grouped notification", "a,b,c", strings.Join(alertLabelValues(n, "instance"), ","))
 			}},
 			{Name: "no second notification", SLA: 5 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
-				window, err := settingDuration(t, "quiet_window", 2*time.Second)
+				window, err := t.SettingDuration("quiet_window")
 				if err != nil {
 					return err
 				}

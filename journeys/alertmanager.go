@@ -196,17 +196,11 @@ func alertLabelValues(n notification, label string) []string {
 	return vs
 }
 
-// settingDuration reads a duration setting with a default.
-func settingDuration(t *journey.T, key string, def time.Duration) (time.Duration, error) {
-	s := t.Setting(key)
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("setting %s=%q in environment %q is not a positive duration", key, s, t.Environment())
-	}
-	return d, nil
+// quietWindow declares the quiet_window setting: how long a journey waits
+// to be sure no notification comes, in the step named step, whose SLA it
+// must fit (checked for every environment before the run).
+func quietWindow(step string) journey.Setting {
+	return journey.Setting{Name: "quiet_window", Kind: journey.SettingDuration, Default: "2s", Within: []string{step}}
 }
 
 // expectStates asserts every listed alert is in state.

@@ -26,6 +26,7 @@ func SilenceSuppresses() journey.Journey {
 		Covers:      covers,
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
+		Settings:    []journey.Setting{quietWindow("no notification sent")},
 		Steps: []journey.Step{
 			{Name: "silence created", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				t.Cleanup("expire silences", func(ctx context.Context) error { return expireSilences(ctx, t) })
@@ -81,7 +82,7 @@ func SilenceSuppresses() journey.Journey {
 				})
 			}},
 			{Name: "no notification sent", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
-				window, err := settingDuration(t, "quiet_window", 2*time.Second)
+				window, err := t.SettingDuration("quiet_window")
 				if err != nil {
 					return err
 				}

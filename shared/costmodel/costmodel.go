@@ -68,6 +68,10 @@ const (
 	// WritesPerRun: the plan's PutItem of the run and the gate's
 	// UpdateItem of its verdict.
 	WritesPerRun = 2
+	// ReportWritesPerDeployment: the UpdateItem that marks a deployment
+	// run's verdict reported (store.ReportMarker), so a later "already
+	// completed" tells a redelivery from a late report.
+	ReportWritesPerDeployment = 1
 	// GateQueriesScheduled: the gate's Query of the run and its results.
 	GateQueriesScheduled = 1
 	// GateQueriesDeployment: that, and the deployment's overrides and the
@@ -274,10 +278,14 @@ func (m Model) overhead(r Run) Cost {
 	wru := float64(WritesPerRun) * writeUnits(r.RunItemBytes) * (1 + RunIndexes)
 	// The gate reads the run with all its results, strongly consistent.
 	rru := readUnits(r.RunItemBytes + resultBytes)
+	// Every run starts at the hook: a deployment's event, or a schedule's
+	// tick (the Scheduler invokes the hook, whose idempotent start names
+	// the run).
+	invocations++
+	c.Lambda += LambdaRequest + lambdaCompute(m.Memory.Hook, m.HookDuration)
 	switch r.Trigger {
 	case Deployment:
-		invocations++
-		c.Lambda += LambdaRequest + lambdaCompute(m.Memory.Hook, m.HookDuration)
+		wru += ReportWritesPerDeployment * writeUnits(r.RunItemBytes) * (1 + RunIndexes)
 		// Overrides: a consistent Query of an (often empty) partition;
 		// the freeze: two eventually consistent index Queries.
 		rru += 1 + math.Max(1, readUnits(m.FreezeReadBytes)/2)
