@@ -20,6 +20,7 @@ func AlertGrouping() journey.Journey {
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
 		Settings:    []journey.Setting{quietWindow("no second notification")},
+		Sink:        true,
 		Steps: []journey.Step{
 			{Name: "three alerts accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				var alerts []alert

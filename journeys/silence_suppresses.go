@@ -27,6 +27,7 @@ func SilenceSuppresses() journey.Journey {
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
 		Settings:    []journey.Setting{quietWindow("no notification sent")},
+		Sink:        true,
 		Steps: []journey.Step{
 			{Name: "silence created", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				t.Cleanup("expire silences", func(ctx context.Context) error { return expireSilences(ctx, t) })

@@ -232,6 +232,7 @@ func TestSinkMismatchIsNotFinal(t *testing.T) {
 			_, err := t.Sink().Await(ctx, "the notification", match)
 			return err
 		}))
+		j.Sink = true
 		return execute(t, context.Background(), j, journey.Options{Sink: sink}, 10*time.Second)
 	}
 	var seen []string

@@ -79,6 +79,11 @@ type Journey struct {
 	// step and releases them after its cleanup; steps read them with
 	// T.Resource. Every environment must define the pools.
 	Needs []string
+	// Sink says the journey awaits notifications the system under test
+	// delivers to the run's sink (T.Sink): `journeygate run` starts its
+	// in-process sink only when a selected journey sets it. The sink's
+	// waits end at once as error in a journey that does not.
+	Sink bool
 	// Steps run in order; the first that does not pass ends the journey.
 	Steps []Step
 	// Retry says when the journey runs again within the same run after it

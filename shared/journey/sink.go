@@ -62,9 +62,24 @@ type Match func(d Delivery) error
 
 var errNoSink = errors.New("no notification sink configured for this run")
 
-// URL is the endpoint for this run, for systems that accept a per-run URL.
-func (s *SinkClient) URL() string {
+// ready says why the journey cannot wait for deliveries, or nil: a sink
+// the journey does not declare (Journey.Sink) is a final error, so a
+// journey behaves alike whether or not another journey of the run
+// started the sink.
+func (s *SinkClient) ready() error {
+	if !s.t.journey.Sink {
+		return Stop(fmt.Errorf("no notification sink for journey %q: it does not declare Sink: true", s.t.journey.Name))
+	}
 	if s.reader == nil {
+		return errNoSink
+	}
+	return nil
+}
+
+// URL is the endpoint for this run, for systems that accept a per-run URL;
+// "" without a sink (see Journey.Sink).
+func (s *SinkClient) URL() string {
+	if s.ready() != nil {
 		return ""
 	}
 	return s.reader.URL(s.t.RunID())
@@ -74,8 +89,8 @@ func (s *SinkClient) URL() string {
 // waiting until the step's deadline. On timeout the error carries why the
 // last delivery seen did not match.
 func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Delivery, error) {
-	if s.reader == nil {
-		return Delivery{}, errNoSink
+	if err := s.ready(); err != nil {
+		return Delivery{}, err
 	}
 	var found Delivery
 	start := time.Now()
@@ -99,8 +114,8 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 // Never asserts that no unclaimed delivery match accepts arrives within
 // window (which must fit in the step's SLA). A match is a failed assertion.
 func (s *SinkClient) Never(ctx context.Context, window time.Duration, what string, match Match) error {
-	if s.reader == nil {
-		return errNoSink
+	if err := s.ready(); err != nil {
+		return err
 	}
 	var found Delivery
 	reads := 0

@@ -56,7 +56,7 @@ func withStatus(want string) journey.Match {
 
 func run(t *testing.T, s *sink.Sink, runID string, steps ...journey.Step) journey.Result {
 	t.Helper()
-	j := journey.Journey{Name: "notify", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce, Steps: steps}
+	j := journey.Journey{Name: "notify", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce, Sink: true, Steps: steps}
 	if err := journey.Validate([]journey.Journey{j}); err != nil {
 		t.Fatal(err)
 	}

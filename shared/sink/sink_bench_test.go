@@ -83,7 +83,7 @@ func awaitOnce(s *sink.Sink, runID string, arrive time.Duration, mismatch bool) 
 	var received time.Time
 	var finishedAt atomic.Int64
 	sent := make(chan error, 1)
-	j := journey.Journey{Name: "await", Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Steps: []journey.Step{{
+	j := journey.Journey{Name: "await", Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Sink: true, Steps: []journey.Step{{
 		Name: "resolved delivered", SLA: 5 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 			go func() {
 				first := time.Duration(0)

@@ -76,7 +76,7 @@ func BenchmarkStoreSinkAwaitDetection(b *testing.B) {
 func storeAwaitOnce(st *store.Dynamo, reader journey.SinkReader, runID string, arrive time.Duration) (latency, waited time.Duration, err error) {
 	var written, finished, started atomic.Int64
 	sent := make(chan error, 1)
-	j := journey.Journey{Name: "await", Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Steps: []journey.Step{{
+	j := journey.Journey{Name: "await", Tier: journey.TierGlobal, Owner: "bench", Mode: journey.ModeEnforce, Sink: true, Steps: []journey.Step{{
 		Name: "delivered", SLA: 5 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 			started.Store(time.Now().UnixNano())
 			go func() {

@@ -447,7 +447,7 @@ func testRunIsolation(t *testing.T, client *dynamodb.Client) {
 // executeWith runs a one-step journey for run with the reader as its sink.
 func executeWith(t *testing.T, reader journey.SinkReader, run string, do func(ctx context.Context, jt *journey.T) error) journey.Result {
 	t.Helper()
-	j := journey.Journey{Name: "isolation", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce,
+	j := journey.Journey{Name: "isolation", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce, Sink: true,
 		Steps: []journey.Step{{Name: "await", SLA: 10 * time.Second, Do: do}}}
 	if err := journey.Validate([]journey.Journey{j}); err != nil {
 		t.Fatal(err)
