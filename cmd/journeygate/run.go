@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
@@ -28,7 +29,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	reportPath := fs.String("report", "", "write a self-contained HTML report to `FILE` (verdict, step waterfalls, evidence, each journey's history from the store)")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
 	deployment := fs.String("deployment", "", "the deployment or job `ID` this run gates: overrides recorded for it apply, and so does the environment's freeze")
-	sinkListen := fs.String("sink-listen", "", "address the notification sink binds (overrides the environment's sink.listen)")
+	sinkListen := fs.String("sink-listen", "", "address the notification sink binds when a selected journey awaits it (overrides the environment's sink.listen; unset, a free loopback port)")
 	verbose := fs.Bool("v", false, "log debug lines to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -56,19 +57,27 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		return usagef("%v", err)
 	}
 
-	listen := environment.Sink.Listen
-	if *sinkListen != "" {
-		listen = *sinkListen
+	// The sink listens only when a selected journey awaits it (Journey.Sink),
+	// on an ephemeral loopback port unless configured, so runs on one host
+	// never clash over it.
+	var sinkReader journey.SinkReader
+	sinkText := "no sink: no selected journey awaits notifications"
+	if needsSink(selected) {
+		listen := environment.Sink.Listen
+		if *sinkListen != "" {
+			listen = *sinkListen
+		}
+		if listen == "" {
+			listen = "127.0.0.1:0"
+		}
+		sk := sink.New(sink.Config{Token: environment.Sink.Token, Correlate: environment.Sink.Correlate})
+		sinkURL, err := sk.Listen(listen)
+		if err != nil {
+			return usagef("notification sink cannot listen on %s: %v (set sink.listen in %s or --sink-listen; unset, it takes a free port)", listen, err, cfg.File)
+		}
+		defer sk.Close()
+		sinkReader, sinkText = sk, "sink "+sinkURL
 	}
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	sk := sink.New(sink.Config{Token: environment.Sink.Token, Correlate: environment.Sink.Correlate})
-	sinkURL, err := sk.Listen(listen)
-	if err != nil {
-		return usagef("notification sink cannot listen on %s: %v (set sink.listen in %s or --sink-listen)", listen, err, cfg.File)
-	}
-	defer sk.Close()
 
 	st, err := store.Open(ctx, c.storePath)
 	if err != nil {
@@ -94,7 +103,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 
 	runID := runner.NewRunID(time.Now())
 	if !*asJSON {
-		fmt.Fprintf(progressOut, "journeygate run %s: %d journeys against %s (sink %s)\n", runID, len(selected), *envName, sinkURL)
+		fmt.Fprintf(progressOut, "journeygate run %s: %d journeys against %s (%s)\n", runID, len(selected), *envName, sinkText)
 	}
 	start := time.Now()
 	out := runner.Run(ctx, runner.Plan{
@@ -102,7 +111,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		Targets: environment.Targets, Settings: environment.Settings,
 		Journeys: selected, Concurrency: *concurrency, Trigger: "cli",
 		Deployment: *deployment, FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
-	}, runner.Deps{Store: st, Sink: sk, Observe: progress.Observe, Logger: logger, Leases: leases})
+	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases})
 	progress.Stop()
 
 	rep := report.Run{RunID: runID, Environment: *envName, StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}
@@ -133,6 +142,16 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		return errFailed
 	}
 	return nil
+}
+
+// needsSink reports whether a journey of js awaits the sink.
+func needsSink(js []journey.Journey) bool {
+	for _, j := range js {
+		if j.Sink {
+			return true
+		}
+	}
+	return false
 }
 
 // writeHTMLReport writes the HTML report of rep to path with each
