@@ -240,9 +240,8 @@ func faultRows() []faultRow {
 		{
 			// Every answer is cut-off JSON. silence-suppresses decodes the
 			// silence it created at once: failed. alert-to-notification
-			// lists its alert inside journey.Eventually, which keeps
-			// re-checking a wrong answer until the SLA and then reports an
-			// sla-breach whose last observation names the bad JSON.
+			// lists its alert inside journey.Eventually, where a wrong
+			// answer is final: failed at once, naming the bad JSON.
 			// resolve-lifecycle and alert-grouping read no target JSON and
 			// pass.
 			fault:    "target returns malformed JSON",
@@ -250,7 +249,7 @@ func faultRows() []faultRow {
 			journeys: allJourneys, reportTo: "codedeploy",
 			want: []wantReason{
 				{"silence-suppresses", journey.Failed, "not the expected JSON"},
-				{"alert-to-notification", journey.SLABreach, "not the expected JSON"},
+				{"alert-to-notification", journey.Failed, "not the expected JSON"},
 			},
 		},
 		{
@@ -263,7 +262,7 @@ func faultRows() []faultRow {
 			journeys: allJourneys, reportTo: "codedeploy",
 			want: []wantReason{
 				{"silence-suppresses", journey.Failed, "body exceeds 1048576 bytes"},
-				{"alert-to-notification", journey.SLABreach, "body exceeds 1048576 bytes"},
+				{"alert-to-notification", journey.Failed, "body exceeds 1048576 bytes"},
 			},
 			before: startHeapWatch,
 			check:  checkHugeBodies,
