@@ -62,10 +62,46 @@ type env struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	command := ""
+	if len(os.Args) > 1 {
+		command = os.Args[1]
+	}
+	go interrupts(sigs, command, cancel, os.Stderr, func() { os.Exit(exitFailed) })
 	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTTY: isTerminal(os.Stdout)})
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
+}
+
+// interrupts turns the first SIGINT or SIGTERM into a cancelled context,
+// with which a run stops its journeys' steps but still runs their cleanups,
+// records and prints its verdict (Failed); the second aborts at once
+// (exit 1), leaving the run without a verdict (abandoned, once its budget
+// has passed).
+func interrupts(sigs <-chan os.Signal, command string, cancel context.CancelCauseFunc, w io.Writer, abort func()) {
+	s := <-sigs
+	doing := "stopping"
+	if command == "run" || command == "invoke" {
+		doing = "finishing cleanups"
+	}
+	fmt.Fprintf(w, "\njourneygate: interrupted (%s): %s (Ctrl-C again to abort)\n", signalName(s), doing)
+	cancel(fmt.Errorf("interrupted (%s)", signalName(s)))
+	s = <-sigs
+	fmt.Fprintf(w, "journeygate: aborted (%s): cleanups not finished, no verdict recorded\n", signalName(s))
+	abort()
+}
+
+// signalName is the name people know a signal by, e.g. SIGINT.
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
 }
 
 func run(ctx context.Context, args []string, e env) int {

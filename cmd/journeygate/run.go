@@ -123,7 +123,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	}
 	reportLost := false
 	if *reportPath != "" {
-		if err := writeHTMLReport(ctx, *reportPath, st, rep, report.HTMLOptions{
+		// An interrupted run still gets its report, history included.
+		if err := writeHTMLReport(context.WithoutCancel(ctx), *reportPath, st, rep, report.HTMLOptions{
 			Redactor: leases.Redactor(), Trigger: store.TriggerCLI, Deployment: *deployment,
 		}, e); err != nil {
 			fmt.Fprintf(e.stderr, "journeygate run: writing the HTML report: %v\n", err)

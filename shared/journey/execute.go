@@ -175,7 +175,7 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 		err = errAbandoned
 	}
 	sr.Elapsed = time.Since(start)
-	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, ctx.Err())
+	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, context.Cause(ctx)) // the cause says why a run stopped: "interrupted (SIGINT)"
 	sr.Evidence = t.takeEvidence()
 	var te *poll.TimeoutError
 	if errors.As(err, &te) && te.Last != nil {

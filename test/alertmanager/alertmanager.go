@@ -181,7 +181,9 @@ func start(ctx context.Context, bin, cfg string, opts Options) (*Instance, error
 	)
 	cmd.Stdout = opts.Stderr
 	cmd.Stderr = opts.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Its own process group, so a terminal's Ctrl-C meant for `make run`
+	// does not stop it before the journeys' cleanups have used it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start alertmanager: %w", err)

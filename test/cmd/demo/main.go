@@ -3,6 +3,16 @@
 // `journeygate run` against it, prints the verdict, stops what it started
 // and exits with journeygate's exit code. -fault starts a really broken
 // Alertmanager setup instead of a healthy one.
+//
+// The sink's address is picked here (a free loopback port) and passed to
+// journeygate as JOURNEYGATE_SINK_LISTEN, since Alertmanager must know its
+// webhook URL before journeygate starts.
+//
+// Interrupts: journeygate and Alertmanager run in process groups of their
+// own, so a terminal's Ctrl-C reaches only this process (and make), which
+// passes each SIGINT or SIGTERM on to journeygate and waits for it:
+// journeygate stops its journeys, runs their cleanups against the still
+// running Alertmanager and records its verdict; a second signal aborts it.
 package main
 
 import (
@@ -14,6 +24,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/journeygate/journeygate/test/alertmanager"
@@ -40,8 +51,10 @@ func run() int {
 			return 2
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fwd := newForwarder(cancel)
+	defer fwd.stop()
 
 	fmt.Fprintf(os.Stderr, "demo: preparing Alertmanager %s (built once into .tools/)\n", alertmanager.Version)
 	amBin, err := alertmanager.EnsureBinary(ctx)
@@ -73,21 +86,82 @@ func run() int {
 	fmt.Fprintf(os.Stderr, "demo: Alertmanager %s at %s (%s), delivering to sink %s\n\n", alertmanager.Version, am.URL, setup, sinkAddr)
 
 	args := append([]string{"run", "--env", "local"}, flag.Args()...)
-	cmd := exec.CommandContext(ctx, *bin, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd := exec.Command(*bin, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(),
 		"JOURNEYGATE_ALERTMANAGER_URL="+am.URL,
 		"JOURNEYGATE_SINK_LISTEN="+sinkAddr,
 	)
-	err = cmd.Run()
+	// Its own process group: signals reach it only through the forwarder,
+	// once each. It gets SIGTERM should this process die first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := fwd.start(ctx, cmd); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 2
+	}
+	err = cmd.Wait()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &exit):
+	case errors.As(err, &exit) && exit.ExitCode() >= 0:
 		return exit.ExitCode()
 	default:
-		fmt.Fprintln(os.Stderr, "demo:", err)
-		return 2
+		fmt.Fprintln(os.Stderr, "demo: journeygate:", err)
+		return 1 // no verdict: fail closed
 	}
+}
+
+// forwarder passes SIGINT and SIGTERM on to journeygate once it runs;
+// before that, a signal cancels the set-up.
+type forwarder struct {
+	sigs   chan os.Signal
+	mu     sync.Mutex
+	child  *os.Process
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newForwarder(cancel context.CancelFunc) *forwarder {
+	f := &forwarder{sigs: make(chan os.Signal, 4), cancel: cancel, done: make(chan struct{})}
+	signal.Notify(f.sigs, os.Interrupt, syscall.SIGTERM)
+	go f.loop()
+	return f
+}
+
+func (f *forwarder) loop() {
+	for {
+		select {
+		case s := <-f.sigs:
+			f.mu.Lock()
+			if f.child != nil {
+				_ = f.child.Signal(s) // it may have exited just now
+			} else {
+				f.cancel()
+			}
+			f.mu.Unlock()
+		case <-f.done:
+			return
+		}
+	}
+}
+
+// start starts cmd unless ctx ended (a signal came first); signals from
+// then on go to it.
+func (f *forwarder) start(ctx context.Context, cmd *exec.Cmd) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ctx.Err() != nil {
+		return errors.New("interrupted before journeygate started")
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	f.child = cmd.Process
+	return nil
+}
+
+func (f *forwarder) stop() {
+	signal.Stop(f.sigs)
+	close(f.done)
 }
