@@ -13,6 +13,8 @@ export JOURNEYGATE_ALERTMANAGER := $(ALERTMANAGER)
 # The CDK's jsii runtime warns on every start that Node 20 is past end of life.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 ENV   ?=
+# The stack of ENV is PREFIX-ENV: name_prefix of infra/deploy.yaml, default journeygate.
+PREFIX ?= journeygate
 CDK   := infra/_cli/node_modules/.bin/cdk
 # The browser test (test/browser) drives Debian's chromium package headless.
 CHROMIUM ?= chromium
@@ -53,11 +55,11 @@ $(CDK): infra/_cli/package.json infra/_cli/package-lock.json
 
 deploy: build $(CDK) ## deploy one environment's stack with the CDK CLI: make deploy ENV=staging (needs AWS credentials)
 	@test -n "$(ENV)" || { echo "usage: make deploy ENV=<environment of infra/deploy.yaml>"; exit 2; }
-	$(CDK) deploy journeygate-$(ENV) --require-approval broadening
+	$(CDK) deploy $(PREFIX)-$(ENV) --require-approval broadening
 
 diff: build $(CDK) ## show what make deploy ENV=... would change
 	@test -n "$(ENV)" || { echo "usage: make diff ENV=<environment of infra/deploy.yaml>"; exit 2; }
-	$(CDK) diff journeygate-$(ENV)
+	$(CDK) diff $(PREFIX)-$(ENV)
 
 cli: ## build the CLI into bin/
 	$(GO) build -o bin/journeygate ./cmd/journeygate

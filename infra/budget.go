@@ -81,14 +81,14 @@ func RunBudget(js []journey.Journey, margin time.Duration, concurrency int) Budg
 	return b
 }
 
-// checkBudget refuses a deployment whose run may outlast what waits for it:
+// checkBudget refuses a deployment of journeys js whose run may outlast what waits for it:
 // CodeDeploy's lifecycle hook (CodeDeployHookLimit). CodePipeline jobs are
 // answered with continuation tokens, so no single job waits out a run.
-func checkBudget(p Props) error {
-	if len(p.DeploymentGroups) == 0 || len(p.Journeys) == 0 {
+func checkBudget(p Props, js []journey.Journey) error {
+	if len(p.DeploymentGroups) == 0 || len(js) == 0 {
 		return nil
 	}
-	b := RunBudget(p.Journeys, p.TimeoutMargin, p.MaxConcurrency)
+	b := RunBudget(js, p.TimeoutMargin, p.MaxConcurrency)
 	if b.Total() <= CodeDeployHookLimit {
 		return nil
 	}

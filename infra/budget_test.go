@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -35,15 +36,15 @@ func TestRunBudget(t *testing.T) {
 		t.Errorf("slowest %q, want a,b", got)
 	}
 
-	p := Props{Journeys: js, DeploymentGroups: []string{"app/group"}, TimeoutMargin: flow.DefaultTimeoutMargin, MaxConcurrency: 1}
-	err := checkBudget(p)
+	p := Props{DeploymentGroups: []string{"app/group"}, TimeoutMargin: flow.DefaultTimeoutMargin, MaxConcurrency: 1}
+	err := checkBudget(p, js)
 	if err != nil {
 		t.Fatalf("3 journeys of 10 minutes one at a time fit an hour, yet: %v", err)
 	}
 	for i := range 3 {
-		p.Journeys = append(p.Journeys, slowJourney(string(rune('d'+i)), 10*time.Minute))
+		js = append(js, slowJourney(string(rune('d'+i)), 10*time.Minute))
 	}
-	err = checkBudget(p)
+	err = checkBudget(p, js)
 	if err == nil {
 		t.Fatal("6 journeys of 10 minutes one at a time fit CodeDeploy's hour, says checkBudget")
 	}
@@ -53,11 +54,11 @@ func TestRunBudget(t *testing.T) {
 		}
 	}
 	p.MaxConcurrency = 6
-	if err := checkBudget(p); err != nil {
+	if err := checkBudget(p, js); err != nil {
 		t.Errorf("6 at once fit: %v", err)
 	}
 	p.MaxConcurrency, p.DeploymentGroups = 1, nil
-	if err := checkBudget(p); err != nil {
+	if err := checkBudget(p, js); err != nil {
 		t.Errorf("without deployment groups nothing waits an hour (CodePipeline continues): %v", err)
 	}
 }
@@ -67,13 +68,23 @@ func TestRunBudget(t *testing.T) {
 func TestTooManyJourneysForOneRun(t *testing.T) {
 	var js []journey.Journey
 	for i := range flow.MaxJourneysPerRun + 1 {
-		js = append(js, slowJourney(fmt.Sprintf("j%03d", i), time.Second))
+		j := slowJourney(fmt.Sprintf("j%03d", i), time.Second)
+		j.Owner, j.Mode = "team", journey.ModeEnforce
+		j.Steps[0].Do = func(context.Context, *journey.T) error { return nil }
+		js = append(js, j)
 	}
-	_, err := Props{Environment: "staging", Journeys: js}.withDefaults()
+	catalogue := func(js []journey.Journey) *journey.Registry {
+		reg, err := journey.NewRegistry(js...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reg
+	}
+	_, err := Props{Environment: "staging", Catalogue: catalogue(js)}.resolve()
 	if err == nil || !strings.Contains(err.Error(), "101 journeys: one run plans at most 100") {
 		t.Errorf("err = %v, want the catalogue refused", err)
 	}
-	_, err = Props{Environment: "staging", Journeys: js[:flow.MaxJourneysPerRun]}.withDefaults()
+	_, err = Props{Environment: "staging", Catalogue: catalogue(js[:flow.MaxJourneysPerRun])}.resolve()
 	if err != nil && strings.Contains(err.Error(), "one run plans at most") {
 		t.Errorf("100 journeys refused: %v", err)
 	}

@@ -3,6 +3,7 @@ package infra
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,13 +24,24 @@ type Deployment struct {
 	// Account and Region pin the stack; empty leaves it
 	// environment-agnostic (the CLI's profile decides at deploy time).
 	Account, Region string
-	// Props are the construct's props (DistDir, Journeys and SinkCorrelate
-	// are filled in by the app).
+	// Props are the construct's props (DistDir and Catalogue are filled
+	// in by the app).
 	Props Props
 }
 
-// StackName is the deployment's CloudFormation stack name.
-func (d Deployment) StackName() string { return "journeygate-" + d.Props.Environment }
+// StackName is the deployment's CloudFormation stack name, PREFIX-ENV
+// (journeygate-ENV unless name_prefix says otherwise).
+func (d Deployment) StackName() string {
+	prefix := d.Props.NamePrefix
+	if prefix == "" {
+		prefix = DefaultNamePrefix
+	}
+	return prefix + "-" + d.Props.Environment
+}
+
+// DefaultEnvironmentsFile is the environments file of a deployment whose
+// environments_file is not set, relative to the repository root.
+const DefaultEnvironmentsFile = "journeys/environments.yaml"
 
 type deployFile struct {
 	Environments map[string]struct {
@@ -47,15 +59,18 @@ type deployFile struct {
 		MaxConcurrency    int               `yaml:"max_concurrency"`
 		ReportRetention   int               `yaml:"report_retention_days"`
 		SinkConcurrency   int               `yaml:"sink_reserved_concurrency"`
+		NamePrefix        string            `yaml:"name_prefix"`
+		EnvironmentsFile  string            `yaml:"environments_file"`
 	} `yaml:"environments"`
 }
 
 // ParseConfig reads the deployments in data (read from file), expanding
 // ${VAR} and ${VAR:-default} with getenv. Each deployment's environment must
-// be in envs, the runner's environments file, whose variables it resolves
-// with the deployment's runner_environment; SinkCorrelate comes from there.
-// Every problem is reported at once, with its line.
-func ParseConfig(file string, data []byte, getenv func(string) string, envsFile string, envsData []byte) ([]Deployment, error) {
+// be in its environments file (environments_file, default
+// DefaultEnvironmentsFile, read with readFile), whose variables it
+// resolves with the deployment's runner_environment. Every problem is
+// reported at once, with its line.
+func ParseConfig(file string, data []byte, getenv func(string) string, readFile func(path string) ([]byte, error)) ([]Deployment, error) {
 	var raw deployFile
 	if err := yamlerr.Decode(file, data, &raw); err != nil {
 		return nil, err
@@ -103,11 +118,22 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		if e.SinkConcurrency < 0 || e.SinkConcurrency > maxSinkReservedConcurrency {
 			p.Add(at("sink_reserved_concurrency"), "%d: want 1 to %d (0 or absent: %d)", e.SinkConcurrency, maxSinkReservedConcurrency, DefaultSinkReservedConcurrency)
 		}
+		if e.NamePrefix != "" && !prefixPattern.MatchString(e.NamePrefix) {
+			p.Add(at("name_prefix"), "%q: want a-z, 0-9 and -, starting with a letter", e.NamePrefix)
+		} else if n := len(e.NamePrefix) + len(name); e.NamePrefix != "" && n > maxNameLen {
+			p.Add(at("name_prefix"), "%q with environment %q: %d characters, at most %d together (the hook's name, %s, is at most 64)", e.NamePrefix, name, n, maxNameLen, HookFunctionName(e.NamePrefix, name))
+		}
+		envsFile := e.EnvironmentsFile
+		if envsFile == "" {
+			envsFile = DefaultEnvironmentsFile
+		}
 		d := Deployment{
 			Account: expand(e.Account, "account"),
 			Region:  expand(e.Region, "region"),
 			Props: Props{
 				Environment:             name,
+				NamePrefix:              e.NamePrefix,
+				EnvironmentsFile:        envsFile,
 				Production:              e.Production,
 				Services:                e.Services,
 				DeploymentGroups:        e.DeploymentGroups,
@@ -156,14 +182,12 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 		// The runner resolves the environments file with its own
 		// environment: check that now rather than on the first run.
 		runnerEnv := func(k string) string { return d.Props.RunnerEnvironment[k] }
-		envs, err := envconfig.Parse(envsFile, envsData, runnerEnv)
-		if err != nil {
+		if envsData, err := readFile(envsFile); err != nil {
+			p.Add(at("environments_file"), "%v", err)
+		} else if envs, err := envconfig.Parse(envsFile, envsData, runnerEnv); err != nil {
 			p.Add(path, "the runner's environments file does not resolve with this runner_environment: %v", err)
-		} else if env, err := envs.Get(name); err != nil {
+		} else if _, err := envs.Get(name); err != nil {
 			p.Add(path, "%v: add it to %s", err, envsFile)
-		} else {
-			d.Props.SinkCorrelate = env.Sink.Correlate
-			d.Props.PoolSecrets = env.Refs()
 		}
 		out = append(out, d)
 	}
@@ -173,12 +197,23 @@ func ParseConfig(file string, data []byte, getenv func(string) string, envsFile 
 	return out, nil
 }
 
-// LoadConfig reads ConfigPath under root with the process environment.
-func LoadConfig(root string, envsFile string, envsData []byte) ([]Deployment, error) {
-	path := root + "/" + ConfigPath
+// LoadConfig reads ConfigPath under root with the process environment;
+// each deployment's EnvironmentsFile is under root too.
+func LoadConfig(root string) ([]Deployment, error) {
+	path := filepath.Join(root, ConfigPath)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("deployment configuration: %w", err)
 	}
-	return ParseConfig(ConfigPath, data, os.Getenv, envsFile, envsData)
+	under := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(root, p)
+	}
+	ds, err := ParseConfig(ConfigPath, data, os.Getenv, func(p string) ([]byte, error) { return os.ReadFile(under(p)) })
+	for i := range ds {
+		ds[i].Props.EnvironmentsFile = under(ds[i].Props.EnvironmentsFile)
+	}
+	return ds, err
 }

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"io/fs"
+	"maps"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
 	parse := func(data string) error {
-		_, err := ParseConfig(ConfigPath, []byte(data), func(string) string { return "" }, "journeys/environments.yaml", envs)
+		_, err := ParseConfig(ConfigPath, []byte(data), func(string) string { return "" }, shippedEnvironments(envs))
 		return err
 	}
 	if err := parse(string(fuzzcheck.Sample(t, ConfigPath))); err != nil {
@@ -35,6 +37,9 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"reserved runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_TABLE: t\n", ConfigPath + ":4: environments.staging.runner_environment.JOURNEYGATE_TABLE:"},
 		{"unset variable", "environments:\n  staging:\n    runner_environment:\n      X: ${NOPE}\n", ConfigPath + ":4: environments.staging.runner_environment.X: variable NOPE is not set"},
 		{"environment the runner lacks", "environments:\n  qa: {}\n", ConfigPath + `:2: environments.qa: journeys/environments.yaml: no environment "qa"`},
+		{"environments file missing", "environments:\n  staging:\n    environments_file: teams/envs.yaml\n", ConfigPath + ":3: environments.staging.environments_file: open teams/envs.yaml: file does not exist"},
+		{"name prefix", "environments:\n  staging:\n    name_prefix: Team_B\n", ConfigPath + `:3: environments.staging.name_prefix: "Team_B": want a-z, 0-9 and -`},
+		{"name prefix too long", "environments:\n  staging:\n    name_prefix: a-very-long-prefix-of-a-team-that-likes-words\n", ConfigPath + `:3: environments.staging.name_prefix: "a-very-long-prefix-of-a-team-that-likes-words" with environment "staging": 52 characters, at most 48 together`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +54,7 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 func TestParseConfigReportRetentionAndSinkConcurrency(t *testing.T) {
 	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
 	ds, err := ParseConfig(ConfigPath, []byte("environments:\n  staging:\n    report_retention_days: 7\n    sink_reserved_concurrency: 3\n  production: {}\n"),
-		func(string) string { return "" }, "journeys/environments.yaml", envs)
+		func(string) string { return "" }, shippedEnvironments(envs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,5 +70,40 @@ func TestParseConfigReportRetentionAndSinkConcurrency(t *testing.T) {
 	// 0 leaves the construct's default (DefaultSinkReservedConcurrency).
 	if sink["staging"] != 3 || sink["production"] != 0 {
 		t.Errorf("sink reserved concurrency per environment = %v, want staging 3 and production 0 (the default)", sink)
+	}
+}
+
+// shippedEnvironments reads data as DefaultEnvironmentsFile, and nothing
+// else.
+func shippedEnvironments(data []byte) func(string) ([]byte, error) {
+	return func(path string) ([]byte, error) {
+		if path == DefaultEnvironmentsFile {
+			return data, nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
+	}
+}
+
+// TestParseConfigNamePrefixAndEnvironmentsFile: name_prefix names the
+// stack; environments_file is read for the deployment and becomes
+// Props.EnvironmentsFile (the default when absent).
+func TestParseConfigNamePrefixAndEnvironmentsFile(t *testing.T) {
+	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
+	read := func(path string) ([]byte, error) {
+		if path == "teams/b.yaml" {
+			return envs, nil
+		}
+		return shippedEnvironments(envs)(path)
+	}
+	ds, err := ParseConfig(ConfigPath, []byte("environments:\n  staging:\n    name_prefix: team-b\n    environments_file: teams/b.yaml\n  production: {}\n"), func(string) string { return "" }, read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.StackName()] = d.Props.EnvironmentsFile
+	}
+	if want := map[string]string{"team-b-staging": "teams/b.yaml", "journeygate-production": DefaultEnvironmentsFile}; !maps.Equal(got, want) {
+		t.Errorf("stacks and their environments files = %v, want %v", got, want)
 	}
 }

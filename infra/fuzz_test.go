@@ -40,7 +40,7 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	getenv := func(k string) string { return map[string]string{"JOURNEYGATE_STAGING_REGION": "eu-west-1"}[k] }
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ds, err := ParseConfig(ConfigPath, data, getenv, "journeys/environments.yaml", envs)
+		ds, err := ParseConfig(ConfigPath, data, getenv, shippedEnvironments(envs))
 		if err != nil {
 			yamlDoc := syntacticallyYAML(data)
 			for _, line := range fuzzcheck.Lines(t, err, string(data)) {

@@ -55,6 +55,14 @@ func synth(t *testing.T, variant string) *infratest.Synth {
 		case "pagerduty":
 			// The other options, at the longest environment name.
 			adjust = func(d *infra.Deployment) {
+				// An environment of the file the runner reads, like staging.
+				path, err := infratest.WriteEnvironments(dir, func(doc map[string]any) {
+					doc["environments"].(map[string]any)[longestEnvironment] = infratest.Environment(doc, "staging")
+				})
+				if err != nil {
+					panic(err)
+				}
+				d.Props.EnvironmentsFile = path
 				d.Props.Environment = longestEnvironment
 				d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
 				d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
@@ -365,7 +373,7 @@ func TestStateMachineIsTheFlowDefinition(t *testing.T) {
 	want, err := flow.Definition(flow.Options{
 		RunnerArn: infra.PlaceholderFunctionARN(infra.FunctionRunner),
 		GateArn:   infra.PlaceholderFunctionARN(infra.FunctionGate),
-		HookArn:   infra.PlaceholderFunctionARN(infra.HookFunctionName("staging")), // by its fixed name
+		HookArn:   infra.PlaceholderFunctionARN(infra.HookFunctionName(infra.DefaultNamePrefix, "staging")), // by its fixed name
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -481,7 +489,7 @@ func TestAlarmsAndOutputs(t *testing.T) {
 	sm := s.Template.OfType("AWS::StepFunctions::StateMachine")[0]
 	check(t, "executions-failed alarm", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), props(map[string]any{
-			"AlarmName":          infra.UnreportedAlarmName("staging"),
+			"AlarmName":          infra.UnreportedAlarmName(infra.DefaultNamePrefix, "staging"),
 			"Namespace":          "AWS/States",
 			"MetricName":         "ExecutionsFailed",
 			"Dimensions":         []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": sm}}},

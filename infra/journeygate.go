@@ -1,8 +1,6 @@
 package infra
 
 import (
-	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -34,9 +33,11 @@ import (
 // bucket.
 type JourneyGate struct {
 	constructs.Construct
-	props Props
+	props *resolved
 
-	table        awsdynamodb.Table
+	table        awsdynamodb.ITable
+	runnerGroups []awsec2.ISecurityGroup
+	vpcPolicy    awsiam.Policy
 	functions    map[string]awslambda.Function
 	stateMachine awsstepfunctions.StateMachine
 	sinkURL      awslambda.FunctionUrl
@@ -59,7 +60,7 @@ type JourneyGate struct {
 // NewJourneyGate adds journeygate to scope. It returns every problem with
 // props at once rather than a half-built construct.
 func NewJourneyGate(scope constructs.Construct, id string, props Props) (*JourneyGate, error) {
-	p, err := props.withDefaults()
+	p, err := props.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +90,22 @@ func NewJourneyGate(scope constructs.Construct, id string, props Props) (*Journe
 	return j, nil
 }
 
-// Table is the store's DynamoDB table.
-func (j *JourneyGate) Table() awsdynamodb.Table { return j.table }
+// Table is the store's DynamoDB table: Props.Table, or the one the
+// construct created.
+func (j *JourneyGate) Table() awsdynamodb.ITable { return j.table }
+
+// RunnerSecurityGroups are the runner's security groups when it is
+// attached to Props.Vpc (Props.SecurityGroups, or the one the construct
+// created), else none.
+func (j *JourneyGate) RunnerSecurityGroups() []awsec2.ISecurityGroup { return j.runnerGroups }
+
+// CatalogueFingerprint is the fingerprint of Props.Catalogue
+// (journey.Fingerprint) set on the runner, which refuses to start with
+// another catalogue compiled in.
+func (j *JourneyGate) CatalogueFingerprint() string { return j.props.fingerprint }
+
+// NamePrefix starts the deployment's fixed names (Props.NamePrefix).
+func (j *JourneyGate) NamePrefix() string { return j.props.NamePrefix }
 
 // StateMachine runs the journeys of one run and decides its verdict.
 func (j *JourneyGate) StateMachine() awsstepfunctions.StateMachine { return j.stateMachine }
@@ -144,11 +159,15 @@ func (j *JourneyGate) FunctionLogicalIDs() map[string]string {
 func (j *JourneyGate) Schedule(tier journey.Tier) awsscheduler.Schedule { return j.schedules[tier] }
 
 func (j *JourneyGate) addTable() {
+	if j.props.Table != nil {
+		j.table = j.props.Table
+		return
+	}
 	in := store.TableInput("")
 	attr := func(name *string) *awsdynamodb.Attribute {
 		return &awsdynamodb.Attribute{Name: name, Type: awsdynamodb.AttributeType_STRING}
 	}
-	j.table = awsdynamodb.NewTable(j.Construct, jsii.String("Table"), &awsdynamodb.TableProps{
+	table := awsdynamodb.NewTable(j.Construct, jsii.String("Table"), &awsdynamodb.TableProps{
 		PartitionKey: attr(in.KeySchema[0].AttributeName),
 		SortKey:      attr(in.KeySchema[1].AttributeName),
 		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -161,13 +180,14 @@ func (j *JourneyGate) addTable() {
 		RemovalPolicy:       j.keptInProduction(),
 	})
 	for _, ix := range in.GlobalSecondaryIndexes {
-		j.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      ix.IndexName,
 			PartitionKey:   attr(ix.KeySchema[0].AttributeName),
 			SortKey:        attr(ix.KeySchema[1].AttributeName),
 			ProjectionType: awsdynamodb.ProjectionType_ALL,
 		})
 	}
+	j.table = table
 }
 
 // keptInProduction is the removal policy of what holds the record of runs
@@ -224,7 +244,7 @@ func (j *JourneyGate) addTopic() {
 
 // alarmsMay is a statement letting CloudWatch make these calls on
 // resource for this stack's alarms only (this account and region, named
-// with alarmNamePrefix): no other account's alarm can use it as a
+// with alarmNamePrefix): no other account's alarm, nor another gate's, can use it as a
 // confused deputy.
 func (j *JourneyGate) alarmsMay(sid string, resource *string, actions ...string) awsiam.PolicyStatement {
 	stack := awscdk.Stack_Of(j.Construct)
@@ -237,7 +257,7 @@ func (j *JourneyGate) alarmsMay(sid string, resource *string, actions ...string)
 			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
 			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
-				ResourceName: jsii.String(alarmNamePrefix(j.props.Environment) + "*"),
+				ResourceName: jsii.String(alarmNamePrefix(j.props.NamePrefix, j.props.Environment) + "*"),
 				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 			})},
 		},
@@ -254,14 +274,23 @@ type functionSpec struct {
 }
 
 func (j *JourneyGate) addFunctions() error {
-	runnerTO, err := runnerTimeout(j.props.Journeys, j.props.TimeoutMargin)
+	runnerTO, err := runnerTimeout(j.props.journeys, j.props.TimeoutMargin)
 	if err != nil {
 		return err
 	}
 	// The runner takes its environment from each execution's input.
-	runnerEnv := map[string]string{"JOURNEYGATE_TIMEOUT_MARGIN": j.props.TimeoutMargin.String()}
+	runnerEnv := map[string]string{
+		"JOURNEYGATE_TIMEOUT_MARGIN": j.props.TimeoutMargin.String(),
+		envFileVariable:              BundledEnvironmentsFile,
+		catalogueVariable:            j.props.fingerprint,
+	}
 	for k, v := range j.props.RunnerEnvironment {
 		runnerEnv[k] = v
+	}
+	// The gate applies the freeze policy of the same file, expanded alike.
+	gateEnv := map[string]string{envFileVariable: BundledEnvironmentsFile}
+	for k, v := range j.props.gateEnv {
+		gateEnv[k] = v
 	}
 	specs := []functionSpec{
 		{FunctionHook, "Starts a journeygate run for a CodeDeploy hook, a CodePipeline job or a request", 30 * time.Second, 256, map[string]string{
@@ -269,9 +298,9 @@ func (j *JourneyGate) addFunctions() error {
 			"JOURNEYGATE_SERVICES":    strings.Join(j.props.Services, ","),
 		}},
 		{FunctionRunner, "Plans a journeygate run and runs one journey", runnerTO, 512, runnerEnv},
-		{FunctionGate, "Decides a journeygate run's verdict and reports it", 2 * time.Minute, 256, nil},
+		{FunctionGate, "Decides a journeygate run's verdict and reports it", 2 * time.Minute, 256, gateEnv},
 		{FunctionSink, "Receives the system under test's notifications for journeys", 10 * time.Second, 256, map[string]string{
-			"JOURNEYGATE_SINK_CORRELATE": strings.Join(j.props.SinkCorrelate, ","),
+			"JOURNEYGATE_SINK_CORRELATE": strings.Join(j.props.env.Sink.Correlate, ","),
 		}},
 	}
 	retention := retentionDays(j.props.LogRetention)
@@ -296,22 +325,37 @@ func (j *JourneyGate) addFunctions() error {
 		if s.name == FunctionHook {
 			// CodeDeploy's managed service roles (AWSCodeDeployRoleForLambda,
 			// ...ForECS) may invoke functions named CodeDeployHook_* only.
-			name = jsii.String(HookFunctionName(j.props.Environment))
+			name = jsii.String(HookFunctionName(j.props.NamePrefix, j.props.Environment))
 		}
-		j.functions[s.name] = awslambda.NewFunction(j.Construct, jsii.String(id), &awslambda.FunctionProps{
+		code, staged, err := j.functionCode(s.name)
+		if err != nil {
+			return err
+		}
+		fp := &awslambda.FunctionProps{
 			FunctionName: name,
 			Role:         role,
 			Description:  jsii.String(s.description + " (" + j.props.Environment + ")"),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
 			Handler:      jsii.String("bootstrap"),
-			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(j.props.DistDir, s.name)), nil),
+			Code:         code,
 			Timeout:      awscdk.Duration_Seconds(jsii.Number(s.timeout.Seconds())),
 			MemorySize:   jsii.Number(s.memory),
 			Tracing:      awslambda.Tracing_ACTIVE,
 			LogGroup:     logs,
 			Environment:  &env,
-		})
+		}
+		if s.name == FunctionRunner && j.props.Vpc != nil {
+			j.attachRunner(fp, role)
+		}
+		fn := awslambda.NewFunction(j.Construct, jsii.String(id), fp)
+		staged() // the asset is in the cloud assembly now
+		if j.vpcPolicy != nil && s.name == FunctionRunner {
+			// Lambda checks the role may manage the network interfaces
+			// when the function is created.
+			fn.Node().AddDependency(j.vpcPolicy)
+		}
+		j.functions[s.name] = fn
 	}
 	// CodeDeploy, CodePipeline and the Scheduler invoke the hook
 	// asynchronously, and Lambda retries an invocation that returns an
@@ -384,7 +428,10 @@ func (j *JourneyGate) addSink() {
 }
 
 func (j *JourneyGate) addEvents() {
-	bus := awsevents.EventBus_FromEventBusName(j.Construct, jsii.String("DefaultBus"), jsii.String("default"))
+	bus := j.props.EventBus
+	if bus == nil {
+		bus = awsevents.EventBus_FromEventBusName(j.Construct, jsii.String("DefaultBus"), jsii.String("default"))
+	}
 	for _, fn := range []awslambda.Function{j.GateFunction(), j.RunnerFunction()} {
 		bus.GrantPutEventsTo(fn, nil)
 		fn.AddEnvironment(jsii.String("JOURNEYGATE_EVENT_BUS"), bus.EventBusName(), nil)
@@ -398,6 +445,7 @@ func (j *JourneyGate) addEvents() {
 	})
 	j.addVerdictLogRule()
 	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
+		EventBus:    j.props.EventBus, // nil: the default bus
 		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed; tell on-call through the alarm topic"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings(flow.EventSource),
@@ -522,8 +570,9 @@ func (j *JourneyGate) addVerdictLogRule() {
 			"detail-type": []string{flow.DetailRunCompleted},
 			"detail":      map[string]any{"environment": []string{j.props.Environment}},
 		},
-		State:   jsii.String("ENABLED"),
-		Targets: &[]any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("VerdictLogs"), Arn: logArn}},
+		EventBusName: j.eventBusName(),
+		State:        jsii.String("ENABLED"),
+		Targets:      &[]any{&awsevents.CfnRule_TargetProperty{Id: jsii.String("VerdictLogs"), Arn: logArn}},
 	})
 }
 
@@ -553,10 +602,17 @@ func (j *JourneyGate) addOutputs() {
 // invocation of the hook that returned an error.
 const HookRetryAttempts = 1
 
-// HookFunctionName is the hook function's name: CodeDeploy's managed
-// service roles may invoke hooks named CodeDeployHook_* without more IAM.
-func HookFunctionName(environment string) string {
-	return "CodeDeployHook_journeygate-" + environment
+// HookFunctionName is the hook function's name for a name prefix
+// (Props.NamePrefix, DefaultNamePrefix unless set) and an environment:
+// CodeDeploy's managed service roles may invoke hooks named
+// CodeDeployHook_* without more IAM.
+func HookFunctionName(prefix, environment string) string {
+	return "CodeDeployHook_" + prefix + "-" + environment
+}
+
+// name is a fixed name of this deployment: PREFIX-ENV, then suffix.
+func (j *JourneyGate) name(suffix string) string {
+	return j.props.NamePrefix + "-" + j.props.Environment + suffix
 }
 
 // functionID is a function's construct ID: "hook" -> "HookFunction".
@@ -585,7 +641,13 @@ func retentionDays(d time.Duration) awslogs.RetentionDays {
 	return awslogs.RetentionDays_INFINITE
 }
 
-var _ = fmt.Sprintf
+// eventBusName is Props.EventBus's name, or nil for the default bus.
+func (j *JourneyGate) eventBusName() *string {
+	if j.props.EventBus == nil {
+		return nil
+	}
+	return j.props.EventBus.EventBusName()
+}
 
 // hookArn is the hook's ARN built from its fixed name, not read from the
 // function: the hook's configuration names the state machine, so a state
@@ -593,6 +655,6 @@ var _ = fmt.Sprintf
 func (j *JourneyGate) hookArn() *string {
 	return awscdk.Stack_Of(j.Construct).FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("lambda"), Resource: jsii.String("function"),
-		ResourceName: jsii.String(HookFunctionName(j.props.Environment)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		ResourceName: jsii.String(HookFunctionName(j.props.NamePrefix, j.props.Environment)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 }

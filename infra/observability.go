@@ -92,15 +92,16 @@ func (j *JourneyGate) journeyMetric(name, statistic string, period time.Duration
 	})
 }
 
-// alarmNamePrefix starts the name of each of the environment's alarms; the
-// alarm topic lets CloudWatch publish for alarms named so.
-func alarmNamePrefix(environment string) string { return "journeygate-" + environment + "-" }
+// alarmNamePrefix starts the name of each of the deployment's alarms
+// (PREFIX-ENV-); the alarm topic lets CloudWatch publish for alarms named
+// so.
+func alarmNamePrefix(prefix, environment string) string { return prefix + "-" + environment + "-" }
 
 // addAlarms adds one alarm per scheduled tier and one per global journey:
 // any failed journey in AlarmPeriods consecutive schedule periods, or none
 // reported at all (a schedule that stopped running is not healthy).
 func (j *JourneyGate) addAlarms() {
-	env := j.props.Environment
+	env, prefix := j.props.Environment, alarmNamePrefix(j.props.NamePrefix, j.props.Environment)
 	add := func(id, name, desc string, period time.Duration, dims map[string]*string) {
 		a := awscloudwatch.NewAlarm(j.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
 			AlarmName:          jsii.String(name),
@@ -119,14 +120,14 @@ func (j *JourneyGate) addAlarms() {
 	}
 	for _, tier := range j.scheduledTiers() {
 		period := j.props.Schedules[tier]
-		add(tierID(tier)+"TierAlarm", fmt.Sprintf("%s%s-journeys", alarmNamePrefix(env), tier),
+		add(tierID(tier)+"TierAlarm", fmt.Sprintf("%s%s-journeys", prefix, tier),
 			fmt.Sprintf("A %s journey failed in %s (or none ran) in %d consecutive %s periods. Investigate: journeygate history; journeygate show RUN_ID.", tier, env, j.props.AlarmPeriods, minutes(period)),
 			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier))})
 	}
 	j.addUnreportedAlarm()
 	if period := j.props.Schedules[journey.TierGlobal]; period != 0 {
-		for _, name := range globalJourneys(j.props.Journeys) {
-			add("JourneyAlarm"+pascal(name), alarmNamePrefix(env)+name,
+		for _, name := range globalJourneys(j.props.journeys) {
+			add("JourneyAlarm"+pascal(name), prefix+name,
 				fmt.Sprintf("Global journey %s failed in %s (or did not run) in %d consecutive %s periods. Investigate: journeygate history --journey %s.", name, env, j.props.AlarmPeriods, minutes(period), name),
 				period, map[string]*string{
 					metrics.DimJourney: jsii.String(name), metrics.DimEnvironment: jsii.String(env),
@@ -140,7 +141,7 @@ func (j *JourneyGate) addDashboard() {
 	env := j.props.Environment
 	period := 5 * time.Minute
 	var success, p50, p99 []awscloudwatch.IMetric
-	for i, jr := range j.props.Journeys {
+	for i, jr := range j.props.journeys {
 		dims := map[string]*string{
 			metrics.DimJourney: jsii.String(jr.Name), metrics.DimEnvironment: jsii.String(env),
 			metrics.DimTier: jsii.String(string(jr.Tier)),
@@ -156,7 +157,7 @@ func (j *JourneyGate) addDashboard() {
 		p99 = append(p99, j.journeyMetric(metrics.JourneyDuration, "p99", period, dims).With(&awscloudwatch.MetricOptions{Label: jsii.String(jr.Name + " p99")}))
 	}
 	j.dashboard = awscloudwatch.NewDashboard(j.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
-		DashboardName: jsii.String("journeygate-" + env),
+		DashboardName: jsii.String(j.name("")),
 	})
 	j.dashboard.AddWidgets(
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
@@ -215,7 +216,7 @@ func (j *JourneyGate) scheduledTiers() []journey.Tier {
 		if j.props.Schedules[tier] == 0 {
 			continue
 		}
-		for _, jr := range j.props.Journeys {
+		for _, jr := range j.props.journeys {
 			if jr.Tier == tier {
 				out = append(out, tier)
 				break
@@ -257,9 +258,10 @@ func pascal(s string) string {
 
 // UnreportedAlarmName is the alarm that pages when an execution failed:
 // the gate and its last resort could not report (flow.StateUnreported), so
-// a deployment may be waiting for its own timeout.
-func UnreportedAlarmName(environment string) string {
-	return alarmNamePrefix(environment) + "executions-failed"
+// a deployment may be waiting for its own timeout. prefix is
+// Props.NamePrefix (DefaultNamePrefix unless set).
+func UnreportedAlarmName(prefix, environment string) string {
+	return alarmNamePrefix(prefix, environment) + "executions-failed"
 }
 
 // addUnreportedAlarm pages on any failed execution of the state machine.
@@ -269,7 +271,7 @@ func UnreportedAlarmName(environment string) string {
 // back.
 func (j *JourneyGate) addUnreportedAlarm() {
 	a := awscloudwatch.NewAlarm(j.Construct, jsii.String("ExecutionsFailedAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName: jsii.String(UnreportedAlarmName(j.props.Environment)),
+		AlarmName: jsii.String(UnreportedAlarmName(j.props.NamePrefix, j.props.Environment)),
 		AlarmDescription: jsii.String(fmt.Sprintf("A journeygate %s run ended without anyone reporting its verdict (VerdictUnreported): its deployment may wait for its own timeout. "+
 			"Investigate: the state machine's failed executions, then journeygate show RUN_ID.", j.props.Environment)),
 		Metric:             j.stateMachine.MetricFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Sum")}),

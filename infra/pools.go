@@ -11,15 +11,16 @@ import (
 	"github.com/journeygate/journeygate/shared/secrets"
 )
 
-// grantPoolSecrets lets fn read exactly the secrets and parameters of
-// Props.PoolSecrets: secretsmanager:GetSecretValue and ssm:GetParameter,
+// grantPoolSecrets lets fn read exactly the secrets and parameters the
+// environment's pools reference (envconfig.Environment.Refs, from
+// Props.EnvironmentsFile): secretsmanager:GetSecretValue and ssm:GetParameter,
 // each on the named resources only. A secret named without its ARN matches
 // its ARN's random suffix ("-??????"); an ARN is taken as it is. Nothing is
 // granted when the pools reference none.
 func (j *JourneyGate) grantPoolSecrets(fn awslambda.Function) {
 	stack := awscdk.Stack_Of(j.Construct)
 	var sm, ps []*string
-	for _, r := range j.props.PoolSecrets {
+	for _, r := range j.props.env.Refs() {
 		arn := jsii.String(r.Name)
 		switch r.Scheme {
 		case secrets.SecretsManager:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
-	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // TestPoolSecretsAreGrantedToTheRunnerOnly: the secrets and parameters the
@@ -22,11 +21,10 @@ import (
 // TestLeastPrivilege).
 func TestPoolSecretsAreGrantedToTheRunnerOnly(t *testing.T) {
 	const fullARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jg/tenant-b-AbCdEf"
-	s, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) {
-		d.Props.PoolSecrets = []secrets.Ref{
-			{Scheme: secrets.SecretsManager, Name: "jg/tenant-a"},
-			{Scheme: secrets.SecretsManager, Name: fullARN},
-			{Scheme: secrets.SSM, Name: "/journeygate/staging/tenant-c"},
+	dir := t.TempDir()
+	s, err := infratest.Synthesize(dir, "staging", func(d *infra.Deployment) {
+		if err := infratest.WithPoolSecrets(d, dir, "staging"); err != nil {
+			t.Fatal(err)
 		}
 	})
 	if err != nil {

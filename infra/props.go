@@ -10,25 +10,44 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+
+	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // Props configures one journeygate deployment (one environment).
 type Props struct {
 	// Environment names the environment the journeys run against; it must
-	// be one of the runner's environments file (journeys/environments.yaml).
+	// be one of EnvironmentsFile's.
 	Environment string
+	// NamePrefix starts every fixed name of the deployment, so several
+	// gates share an account and region: the hook is
+	// CodeDeployHook_PREFIX-ENV, the alarms PREFIX-ENV-..., the dashboard
+	// PREFIX-ENV. Default DefaultNamePrefix ("journeygate").
+	NamePrefix string
 	// Production turns on the table's deletion protection and retains the
 	// table and the sink secret when the stack is deleted.
 	Production bool
 	// DistDir holds the built functions, DIST/NAME/bootstrap (`make build`).
 	// Default "dist".
 	DistDir string
-	// Journeys are the catalogue the runner executes: they size the runner's
-	// timeout and get one alarm each when global.
-	Journeys []journey.Journey
+	// Catalogue is the registry of journeys the runner binary registers
+	// (journeys.Registry() here): the same value, not a copy. Its journeys
+	// that run in Environment (journey.Journey.RunsIn) size the runner's
+	// timeout and get dashboard rows, and each global one an alarm; its
+	// fingerprint (journey.Fingerprint) is set on the runner, which
+	// refuses to start with another catalogue compiled in.
+	Catalogue *journey.Registry
+	// EnvironmentsFile is the path of the environments file the runner
+	// and the gate read (the targets, settings, pools and sink of each
+	// environment, and the gate's freeze policy). It is bundled with both
+	// functions and checked at synth: Environment is defined there, with
+	// every target and pool the journeys that run in it use.
+	EnvironmentsFile string
 	// Services are the services a deployment touches when the CodeDeploy
 	// event does not say (the hook's JOURNEYGATE_SERVICES).
 	Services []string
@@ -46,16 +65,9 @@ type Props struct {
 	// integration URL (https) to the alarm topic.
 	PagerDutyURL string
 	// RunnerEnvironment is extra environment for the runner, typically the
-	// variables the environments file expands (target URLs).
+	// variables the environments file expands (target URLs). The gate,
+	// which reads the file too, gets those of them the file expands.
 	RunnerEnvironment map[string]string
-	// SinkCorrelate are the JSON Pointers to the run ID in the target's
-	// notifications (the environments file's sink.correlate).
-	SinkCorrelate []string
-	// PoolSecrets are the Secrets Manager secrets and SSM parameters the
-	// environment's pools of test resources reference (the environments
-	// file's pools, envconfig.Environment.Refs): the runner may read
-	// exactly these (pools.go).
-	PoolSecrets []secrets.Ref
 	// LogRetention is how long the functions' and state machine's logs are
 	// kept. Default 30 days.
 	LogRetention time.Duration
@@ -78,6 +90,28 @@ type Props struct {
 	// public; a flood of requests is throttled with 429 instead). Default
 	// DefaultSinkReservedConcurrency.
 	SinkReservedConcurrency int
+	// Vpc, when set, attaches the runner to this VPC, so journeys reach
+	// targets on private networks. The runner then reaches AWS through the
+	// VPC: DynamoDB, EventBridge and, for pools, Secrets Manager and SSM
+	// need endpoints or a NAT gateway (README: Deploy to AWS). The other
+	// functions stay outside.
+	Vpc awsec2.IVpc
+	// VpcSubnets selects the runner's subnets in Vpc (default: the VPC's
+	// private subnets). A subnet type must be PRIVATE_WITH_EGRESS (or its
+	// older name PRIVATE_WITH_NAT) or PRIVATE_ISOLATED: a function gets no
+	// public IP, so from a PUBLIC subnet it reaches nothing.
+	VpcSubnets *awsec2.SubnetSelection
+	// SecurityGroups are the runner's security groups in Vpc (default: one
+	// of its own, all outbound traffic allowed, nothing inbound).
+	SecurityGroups []awsec2.ISecurityGroup
+	// Table, when set, is an existing table the functions use instead of
+	// one the construct creates; it must have the store's keys, indexes
+	// and time to live (store.TableInput).
+	Table awsdynamodb.ITable
+	// EventBus, when set, is the bus the runner and the gate publish to
+	// and the construct's rules listen on (default: the account's default
+	// bus).
+	EventBus awsevents.IEventBus
 }
 
 // DefaultSchedules are the scheduled run intervals per tier.
@@ -99,6 +133,12 @@ var Functions = []string{FunctionHook, FunctionRunner, FunctionGate, FunctionSin
 
 // Defaults.
 const (
+	// DefaultNamePrefix starts the deployment's fixed names when
+	// Props.NamePrefix is empty.
+	DefaultNamePrefix = "journeygate"
+	// maxNameLen bounds len(NamePrefix) + len(Environment): the hook's
+	// name, CodeDeployHook_PREFIX-ENV, has at most 64 characters.
+	maxNameLen          = 64 - len("CodeDeployHook_") - 1
 	DefaultLogRetention = 30 * 24 * time.Hour
 	DefaultAlarmPeriods = 2
 	// DefaultReportRetentionDays is how long HTML run reports are kept.
@@ -120,16 +160,41 @@ const (
 )
 
 var (
-	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-	groupPattern   = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,100}/[A-Za-z0-9_.+-]{1,100}$`)
+	envNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	prefixPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	groupPattern      = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,100}/[A-Za-z0-9_.+-]{1,100}$`)
+	runnerSubnetTypes = []awsec2.SubnetType{awsec2.SubnetType_PRIVATE_WITH_EGRESS, awsec2.SubnetType_PRIVATE_WITH_NAT, awsec2.SubnetType_PRIVATE_ISOLATED}
 )
 
-// withDefaults returns a copy of p with defaults applied, or every problem
-// with p at once.
-func (p Props) withDefaults() (Props, error) {
+// resolved is Props with defaults applied and what the construct derives
+// from the catalogue and the environments file.
+type resolved struct {
+	Props
+	// journeys are the catalogue's journeys that run in Environment.
+	journeys []journey.Journey
+	// fingerprint is the whole catalogue's (journey.Fingerprint).
+	fingerprint string
+	// envs is the environments file as read, env its Environment.
+	envs envsFile
+	env  envconfig.Environment
+	// gateEnv are the RunnerEnvironment variables the file expands.
+	gateEnv map[string]string
+}
+
+// resolve returns p with defaults applied and what it derives, or every
+// problem with p at once.
+func (p Props) resolve() (*resolved, error) {
 	var errs []error
 	if !envNamePattern.MatchString(p.Environment) {
 		errs = append(errs, fmt.Errorf("environment %q: want 1-32 of a-z, 0-9 and -, starting with a letter", p.Environment))
+	}
+	if p.NamePrefix == "" {
+		p.NamePrefix = DefaultNamePrefix
+	}
+	if !prefixPattern.MatchString(p.NamePrefix) {
+		errs = append(errs, fmt.Errorf("NamePrefix %q: want a-z, 0-9 and -, starting with a letter", p.NamePrefix))
+	} else if n := len(p.NamePrefix) + len(p.Environment); n > maxNameLen {
+		errs = append(errs, fmt.Errorf("NamePrefix %q with environment %q: %d characters, at most %d together (the hook's name, %s, is at most 64)", p.NamePrefix, p.Environment, n, maxNameLen, HookFunctionName(p.NamePrefix, p.Environment)))
 	}
 	if p.DistDir == "" {
 		p.DistDir = "dist"
@@ -140,12 +205,23 @@ func (p Props) withDefaults() (Props, error) {
 			errs = append(errs, fmt.Errorf("function %s: %s is missing: run `make build` first", fn, path))
 		}
 	}
-	if len(p.Journeys) == 0 {
-		errs = append(errs, errors.New("no journeys: set Props.Journeys to the catalogue (journeys.Registry().All())"))
+	r := &resolved{}
+	if p.Catalogue == nil {
+		errs = append(errs, errors.New("no catalogue: set Props.Catalogue to the registry the runner registers (journeys.Registry())"))
+	} else {
+		r.fingerprint = p.Catalogue.Fingerprint()
+		for _, j := range p.Catalogue.All() {
+			if j.RunsIn(p.Environment) {
+				r.journeys = append(r.journeys, j)
+			}
+		}
+		if len(r.journeys) == 0 {
+			errs = append(errs, fmt.Errorf("the catalogue (Props.Catalogue): none of its %d journeys runs in %q (journey.Journey.Environments)", len(p.Catalogue.All()), p.Environment))
+		}
 	}
-	if len(p.Journeys) > flow.MaxJourneysPerRun {
+	if len(r.journeys) > flow.MaxJourneysPerRun {
 		// A scheduled run of everything would fail at Plan every time.
-		errs = append(errs, fmt.Errorf("%d journeys: one run plans at most %d (flow.MaxJourneysPerRun), so a run of every journey could never start; split the catalogue across stacks", len(p.Journeys), flow.MaxJourneysPerRun))
+		errs = append(errs, fmt.Errorf("%d journeys: one run plans at most %d (flow.MaxJourneysPerRun), so a run of every journey could never start; split the catalogue across stacks", len(r.journeys), flow.MaxJourneysPerRun))
 	}
 	for _, g := range p.DeploymentGroups {
 		if !groupPattern.MatchString(g) {
@@ -200,21 +276,60 @@ func (p Props) withDefaults() (Props, error) {
 	if p.SinkReservedConcurrency < 0 || p.SinkReservedConcurrency > maxSinkReservedConcurrency {
 		errs = append(errs, fmt.Errorf("sink reserved concurrency %d: want 1 to %d", p.SinkReservedConcurrency, maxSinkReservedConcurrency))
 	}
-	if _, err := runnerTimeout(p.Journeys, p.TimeoutMargin); err != nil && len(p.Journeys) > 0 {
+	if _, err := runnerTimeout(r.journeys, p.TimeoutMargin); err != nil && len(r.journeys) > 0 {
 		errs = append(errs, err)
 	}
-	if err := checkBudget(p); err != nil {
+	if err := checkBudget(p, r.journeys); err != nil {
 		errs = append(errs, err)
 	}
 	for k := range p.RunnerEnvironment {
-		if strings.HasPrefix(k, "JOURNEYGATE_") {
+		switch {
+		case k == envFileVariable:
+			errs = append(errs, fmt.Errorf("RunnerEnvironment: %s is set by the construct: set Props.EnvironmentsFile (environments_file in deploy.yaml), which the construct bundles with the runner and the gate", k))
+		case strings.HasPrefix(k, "JOURNEYGATE_"):
 			errs = append(errs, fmt.Errorf("RunnerEnvironment: %s is set by the construct itself", k))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return p, fmt.Errorf("journeygate props: %w", err)
+	errs = append(errs, checkVpc(p)...)
+	if p.EnvironmentsFile == "" {
+		errs = append(errs, errors.New("no environments file: set Props.EnvironmentsFile to the file the runner and the gate read (environments_file in deploy.yaml)"))
+	} else if err := r.readEnvironments(p); err != nil {
+		errs = append(errs, err)
 	}
-	return p, nil
+	r.Props = p
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("journeygate props: %w", err)
+	}
+	return r, nil
+}
+
+// checkVpc checks the runner's network props: subnets and security groups
+// need a VPC, and a subnet type the runner can reach anything from.
+func checkVpc(p Props) []error {
+	var errs []error
+	if p.Vpc == nil {
+		if p.VpcSubnets != nil {
+			errs = append(errs, errors.New("Props.VpcSubnets is set without Vpc: set Props.Vpc, the VPC the runner is attached to"))
+		}
+		if len(p.SecurityGroups) > 0 {
+			errs = append(errs, errors.New("Props.SecurityGroups are set without Vpc: set Props.Vpc, the VPC the runner is attached to"))
+		}
+		return errs
+	}
+	if p.VpcSubnets != nil && p.VpcSubnets.SubnetType != "" && !slices.Contains(runnerSubnetTypes, p.VpcSubnets.SubnetType) {
+		why := "unknown subnet type"
+		if p.VpcSubnets.SubnetType == awsec2.SubnetType_PUBLIC {
+			why = "a function in a VPC gets no public IP, so from a public subnet it reaches nothing"
+		}
+		errs = append(errs, fmt.Errorf("Props.VpcSubnets.SubnetType %q: %s; want %s (or its older name %s) or %s", p.VpcSubnets.SubnetType, why,
+			awsec2.SubnetType_PRIVATE_WITH_EGRESS, awsec2.SubnetType_PRIVATE_WITH_NAT, awsec2.SubnetType_PRIVATE_ISOLATED))
+	}
+	for i, sg := range p.SecurityGroups {
+		if sg == nil {
+			errs = append(errs, fmt.Errorf("Props.SecurityGroups[%d] is nil", i))
+		}
+	}
+	return errs
 }
 
 // runnerTimeout is the runner function's timeout: above the longest

@@ -25,7 +25,13 @@ func main() {
 }
 
 func run() error {
-	deployments, err := infra.LoadConfig(".", journeys.EnvironmentsPath, journeys.EnvironmentsFile)
+	deployments, err := infra.LoadConfig(".")
+	if err != nil {
+		return err
+	}
+	// The registry the runner binary registers: the construct sizes and
+	// alarms from it, and the runner refuses another.
+	catalogue, err := journeys.Registry()
 	if err != nil {
 		return err
 	}
@@ -35,7 +41,7 @@ func run() error {
 	}
 	app := awscdk.NewApp(props)
 	for _, d := range deployments {
-		d.Props.Journeys = journeys.All()
+		d.Props.Catalogue = catalogue
 		if _, _, err := infra.NewStack(app, d); err != nil {
 			return fmt.Errorf("stack %s: %w", d.StackName(), err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/journeys"
@@ -45,14 +46,19 @@ func (s *Synth) Definition() (string, error) {
 }
 
 // Synthesize builds environment env of infra/deploy.yaml in an app of its
-// own, after adjust (if any) changes the deployment. dir receives the
-// stand-in function code and the cloud assembly.
-func Synthesize(dir, env string, adjust func(*infra.Deployment)) (*Synth, error) {
+// own, after adjust (if any) changes the deployment and then opts its
+// props, with its stack. dir receives the stand-in function code and the
+// cloud assembly.
+func Synthesize(dir, env string, adjust func(*infra.Deployment), opts ...infra.StackOption) (*Synth, error) {
 	root, err := repo.Root()
 	if err != nil {
 		return nil, err
 	}
-	deployments, err := infra.LoadConfig(root, journeys.EnvironmentsPath, journeys.EnvironmentsFile)
+	deployments, err := infra.LoadConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	catalogue, err := journeys.Registry()
 	if err != nil {
 		return nil, err
 	}
@@ -65,22 +71,15 @@ func Synthesize(dir, env string, adjust func(*infra.Deployment)) (*Synth, error)
 	if d == nil {
 		return nil, fmt.Errorf("%s has no environment %q", infra.ConfigPath, env)
 	}
-	d.Props.Journeys = journeys.All()
-	d.Props.DistDir = filepath.Join(dir, "dist")
-	for _, fn := range infra.Functions {
-		path := filepath.Join(d.Props.DistDir, fn, "bootstrap")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte("#!/bin/sh\n# stand-in for the "+fn+" function\n"), 0o755); err != nil {
-			return nil, err
-		}
+	d.Props.Catalogue = catalogue
+	if d.Props.DistDir, err = StandInDist(dir); err != nil {
+		return nil, err
 	}
 	if adjust != nil {
 		adjust(d)
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
-	stack, gate, err := infra.NewStack(app, *d)
+	stack, gate, err := infra.NewStack(app, *d, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +94,22 @@ func Synthesize(dir, env string, adjust func(*infra.Deployment)) (*Synth, error)
 		return nil, err
 	}
 	return &Synth{Stack: stack, Gate: gate, Deployment: *d, JSON: data, Template: parsed}, nil
+}
+
+// StandInDist writes stand-ins for the functions' code under dir/dist and
+// returns that directory, for Props.DistDir.
+func StandInDist(dir string) (string, error) {
+	dist := filepath.Join(dir, "dist")
+	for _, fn := range infra.Functions {
+		path := filepath.Join(dist, fn, "bootstrap")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n# stand-in for the "+fn+" function\n"), 0o755); err != nil {
+			return "", err
+		}
+	}
+	return dist, nil
 }
 
 // Staging is the shipped staging deployment as the contract test runs it.
@@ -157,6 +172,60 @@ func (s *Synth) ScheduleInputs() (map[journey.Tier]string, error) {
 		out[tier] = input
 	}
 	return out, nil
+}
+
+// WriteEnvironments writes the shipped environments file, as edit changes
+// its document (environments.NAME.targets and so on), to dir and returns
+// its path, for Props.EnvironmentsFile.
+func WriteEnvironments(dir string, edit func(doc map[string]any)) (string, error) {
+	root, err := repo.Root()
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(root, infra.DefaultEnvironmentsFile))
+	if err != nil {
+		return "", err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", err
+	}
+	edit(doc)
+	if data, err = yaml.Marshal(doc); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "environments.yaml")
+	return path, os.WriteFile(path, data, 0o644)
+}
+
+// Environment is environment name of an environments file's document, to
+// change (WriteEnvironments); nil when there is none.
+func Environment(doc map[string]any, name string) map[string]any {
+	envs, _ := doc["environments"].(map[string]any)
+	env, _ := envs[name].(map[string]any)
+	return env
+}
+
+// PoolSecrets are pool references of each kind the runner may be granted:
+// a Secrets Manager secret by name and by ARN, an SSM parameter.
+var PoolSecrets = map[string]string{
+	"tenant-a": "secretsmanager:jg/tenant-a",
+	"tenant-b": "secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:jg/tenant-b-AbCdEf",
+	"tenant-c": "ssm:/journeygate/staging/tenant-c",
+}
+
+// WithPoolSecrets adds a pool to environment env whose resources
+// reference PoolSecrets, and points d at that environments file in dir.
+func WithPoolSecrets(d *infra.Deployment, dir, env string) error {
+	path, err := WriteEnvironments(dir, func(doc map[string]any) {
+		var resources []any
+		for _, id := range []string{"tenant-a", "tenant-b", "tenant-c"} {
+			resources = append(resources, map[string]any{"id": id, "values": map[string]any{"api_key": PoolSecrets[id]}})
+		}
+		Environment(doc, env)["pools"] = map[string]any{"tenants": map[string]any{"resources": resources}}
+	})
+	d.Props.EnvironmentsFile = path
+	return err
 }
 
 func toAny(data []byte) *map[string]any {

@@ -11,9 +11,7 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
-	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/test/repo"
 )
 
@@ -47,10 +45,8 @@ var Variants = []Variant{{
 		d.Props.PagerDutyURL = "https://events.pagerduty.com/integration/abc123/enqueue"
 		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierDomain: 0}
 		d.Props.ReportRetentionDays = 7
-		d.Props.PoolSecrets = []secrets.Ref{
-			{Scheme: secrets.SecretsManager, Name: "jg/tenant-a"},
-			{Scheme: secrets.SecretsManager, Name: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jg/tenant-b-AbCdEf"},
-			{Scheme: secrets.SSM, Name: "/journeygate/staging/tenant-c"},
+		if err := infratest.WithPoolSecrets(d, filepath.Dir(d.Props.DistDir), "staging"); err != nil {
+			panic(err) // writing a file to the synthesis' own temporary directory
 		}
 	},
 }}
@@ -70,7 +66,7 @@ func synthesizeEach(each func(Stack)) error {
 	if err != nil {
 		return err
 	}
-	deployments, err := infra.LoadConfig(root, journeys.EnvironmentsPath, journeys.EnvironmentsFile)
+	deployments, err := infra.LoadConfig(root)
 	if err != nil {
 		return err
 	}

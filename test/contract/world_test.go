@@ -192,7 +192,7 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	w.def, w.schedules = deployed.Definition, deployed.ScheduleInputs
 	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") ||
-		infra.PlaceholderFunctionARN(infra.HookFunctionName("staging")) != sfnlocal.FunctionARN(hookFunction) {
+		infra.PlaceholderFunctionARN(infra.HookFunctionName(infra.DefaultNamePrefix, "staging")) != sfnlocal.FunctionARN(hookFunction) {
 		t.Fatal("the deployed definition's function ARNs do not name the handlers below")
 	}
 	w.sf = awslocal.StartStepFunctions(t, w.execute)
@@ -252,7 +252,7 @@ func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
 
 // hookFunction is the deployed staging hook's name, by which the state
 // machine invokes it.
-var hookFunction = infra.HookFunctionName("staging")
+var hookFunction = infra.HookFunctionName(infra.DefaultNamePrefix, "staging")
 
 // calls returns how often the state machine invoked the named handler
 // ("runner", "gate", hookFunction).
