@@ -319,7 +319,7 @@ func TestShowPrintsTheWholeRun(t *testing.T) {
 		}
 	}
 	// The verdict comes first.
-	if want := "VERDICT: Failed — alert-to-notification step 2/2 (notification delivered): sla-breach on attempt 2, took 10.003s over SLA 10s"; !strings.HasPrefix(stdout, want) {
+	if want := "VERDICT: Failed — alert-to-notification step 2/2 (notification delivered): sla-breach on attempt 2, took 10.003s, SLA 10s"; !strings.HasPrefix(stdout, want) {
 		t.Errorf("show does not start with %q", want)
 	}
 	if t.Failed() {

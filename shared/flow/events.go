@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 )
@@ -108,7 +109,7 @@ func NewJourneyFailed(res journey.Result, trigger Trigger) JourneyFailed {
 			msg = s.Message
 		}
 	}
-	d.Message = Bound(msg, MaxEventMessage)
+	d.Message = display.Cut(msg, MaxEventMessage)
 	return d
 }
 

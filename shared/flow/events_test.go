@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 
@@ -40,15 +41,15 @@ func TestNewJourneyFailed(t *testing.T) {
 	t.Run("failing step", func(t *testing.T) {
 		res := base
 		res.Outcome = journey.SLABreach
-		res.Message = "step 2/3 (paid): took 1.2s, over its SLA of 1s"
+		res.Message = "step 2/3 (paid): no receipt"
 		res.Steps = []journey.StepResult{
 			{Name: "cart", SLA: time.Second, Elapsed: 100 * time.Millisecond, Outcome: journey.Passed},
-			{Name: "paid", SLA: time.Second, Elapsed: 1200 * time.Millisecond, Outcome: journey.SLABreach, Message: "took 1.2s, over its SLA of 1s " + strings.Repeat("x", 2*MaxEventMessage)},
+			{Name: "paid", SLA: time.Second, Elapsed: 1200 * time.Millisecond, Outcome: journey.SLABreach, Message: "no receipt " + strings.Repeat("x", 2*MaxEventMessage) + " the cause"},
 			{Name: "receipt", SLA: time.Second, Outcome: journey.Skipped},
 		}
 		got := NewJourneyFailed(res, trigger)
-		if got.Message != Bound(res.Steps[1].Message, MaxEventMessage) || len([]rune(got.Message)) != MaxEventMessage {
-			t.Errorf("message %q, want the step's, bounded to %d runes", got.Message, MaxEventMessage)
+		if got.Message != display.Cut(res.Steps[1].Message, MaxEventMessage) || len([]rune(got.Message)) != MaxEventMessage || !strings.HasSuffix(got.Message, "x the cause") {
+			t.Errorf("message %q, want the step's, its middle cut to %d runes", got.Message, MaxEventMessage)
 		}
 		got.Message = ""
 		want := JourneyFailed{

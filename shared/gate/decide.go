@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -229,8 +230,8 @@ func describe(r Reason) string {
 	}
 	msg := r.Message
 	if r.Outcome == journey.SLABreach && r.SLA > 0 {
-		fmt.Fprintf(&b, ", took %s over SLA %s", journey.FormatOverrun(r.Elapsed, r.SLA), FormatDuration(r.SLA))
-		msg = trimBreachPrefix(msg, r.Elapsed, r.SLA)
+		b.WriteString(", " + journey.BreachMessage(r.Elapsed, r.SLA))
+		msg = trimBreachPrefix(msg)
 	}
 	if msg != "" {
 		b.WriteString(": ")
@@ -239,14 +240,15 @@ func describe(r Reason) string {
 	return b.String()
 }
 
-// trimBreachPrefix drops the "took X, over its SLA of Y" that journey.Classify
-// puts at the start of an SLA-breach message, since describe already says it.
-func trimBreachPrefix(msg string, elapsed, sla time.Duration) string {
-	rest, ok := strings.CutPrefix(msg, journey.BreachMessage(elapsed, sla))
-	if !ok {
-		return msg
-	}
-	return strings.TrimPrefix(rest, ": ")
+// legacyBreach is the "took X, over its SLA of Y" that journey.Classify
+// put at the start of an SLA-breach message before the timing moved to
+// the step's fields alone.
+var legacyBreach = regexp.MustCompile(`^took \S+, over its SLA of \S+(: |$)`)
+
+// trimBreachPrefix drops a stored result's legacy timing prefix, since
+// describe says the timing already.
+func trimBreachPrefix(msg string) string {
+	return legacyBreach.ReplaceAllString(msg, "")
 }
 
 // oneLine collapses runs of whitespace (newlines included) into single spaces

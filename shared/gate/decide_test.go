@@ -36,7 +36,7 @@ func failedAt(name string, o journey.Outcome, msg string) journey.Result {
 }
 
 func slaBreach(name string) journey.Result {
-	msg := "took 15.002s, over its SLA of 15s: no webhook for run r-1"
+	msg := "no webhook for run r-1"
 	return journey.Result{
 		Journey: name, Attempt: 1, Outcome: journey.SLABreach, Mode: journey.ModeEnforce,
 		Message: "step 3/3 (notification delivered): " + msg,
@@ -149,12 +149,12 @@ func TestDecide(t *testing.T) {
 			},
 			want: want{
 				status:  Failed,
-				summary: "Failed: alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s over SLA 15s: no webhook for run r-1",
+				summary: "Failed: alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s, SLA 15s: no webhook for run r-1",
 				reasons: []Reason{{
 					Journey: "alert-to-notification", Mode: journey.ModeEnforce, Outcome: journey.SLABreach, Blocking: true,
 					Step: "notification delivered", StepIndex: 3, StepCount: 3,
 					SLA: 15 * time.Second, Elapsed: 15002 * time.Millisecond,
-					Message: "took 15.002s, over its SLA of 15s: no webhook for run r-1",
+					Message: "no webhook for run r-1",
 				}},
 				blocking: 1,
 			},
@@ -215,7 +215,7 @@ func TestDecide(t *testing.T) {
 						Journey: "c", Mode: journey.ModeObserve, Outcome: journey.SLABreach,
 						Step: "notification delivered", StepIndex: 3, StepCount: 3,
 						SLA: 15 * time.Second, Elapsed: 15002 * time.Millisecond,
-						Message: "took 15.002s, over its SLA of 15s: no webhook for run r-1",
+						Message: "no webhook for run r-1",
 					},
 				},
 				passed: 1, observed: 2,
@@ -491,13 +491,13 @@ func TestExplain(t *testing.T) {
 				Results: []journey.Result{slaBreach("alert-to-notification"), failedAt("silence", journey.Failed, "line one\nline two")},
 			},
 			wants: []string{
-				"Failed: alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s over SLA 15s: no webhook for run r-1\n",
+				"Failed: alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s, SLA 15s: no webhook for run r-1\n",
 				"status Failed: 0 passed, 1 blocking, 1 observe-mode not passed\n",
 				"alert-to-notification [enforce, BLOCKING]\n",
 				"  step:    3/3 (notification delivered)\n",
 				"  outcome: sla-breach\n",
 				"  elapsed: 15.002s (SLA 15s)\n",
-				"  message: took 15.002s, over its SLA of 15s: no webhook for run r-1\n",
+				"  message: no webhook for run r-1\n",
 				"silence [observe, not blocking]\n",
 				"  step:    2/3 (incident created)\n",
 				"  elapsed: 1.5s (SLA 5s)\n",

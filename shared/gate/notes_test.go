@@ -102,3 +102,14 @@ func TestNotesSummaryBounded(t *testing.T) {
 		t.Errorf("summary has %d runes: the notes take more than %d", n, maxNotesSummary)
 	}
 }
+
+// A result stored before the timing left the message ("took X, over its
+// SLA of Y: ...") does not say its timing twice.
+func TestLegacyBreachMessage(t *testing.T) {
+	r := slaBreach("a")
+	r.Steps[2].Message = "took 15.002s, over its SLA of 15s: no webhook for run r-1"
+	v := Decide(Input{Planned: enforce("a"), Results: []journey.Result{r}})
+	if want := "Failed: a step 3/3 (notification delivered): sla-breach, took 15.002s, SLA 15s: no webhook for run r-1"; v.Summary != want {
+		t.Errorf("summary %q\nwant    %q", v.Summary, want)
+	}
+}

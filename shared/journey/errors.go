@@ -133,7 +133,8 @@ func IsInfrastructure(err error) bool {
 }
 
 // StatusError is an HTTP answer with an unexpected status. A 5xx counts as an
-// infrastructure fault, anything else as a failed assertion.
+// infrastructure fault, anything else as a failed assertion. Its message
+// leads with the status, then names the request and quotes the body.
 type StatusError struct {
 	Method  string
 	URL     string
@@ -143,7 +144,7 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("%s %s: status %d, expected %s", e.Method, e.URL, e.Status, e.Want)
+	msg := fmt.Sprintf("status %d, expected %s: %s %s", e.Status, e.Want, e.Method, e.URL)
 	if e.Excerpt != "" {
 		msg += ": " + e.Excerpt
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/journeygate/journeygate/shared/poll"
@@ -178,7 +179,10 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, context.Cause(ctx)) // the cause says why a run stopped: "interrupted (SIGINT)"
 	sr.Evidence = t.takeEvidence()
 	var te *poll.TimeoutError
-	if errors.As(err, &te) && te.Last != nil {
+	var ae *AwaitError
+	if errors.As(err, &te) && te.Last != nil && !errors.As(err, &ae) && !strings.Contains(sr.Message, te.Last.Error()) {
+		// Kept when the message does not say it already (a sink wait's
+		// says what arrived).
 		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: t.excerpt([]byte(te.Last.Error()), t.opts.excerptLimit())})
 	}
 	var pe *PanicError
@@ -190,9 +194,10 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 
 // Classify turns what a step returned into its outcome and message.
 // runErr is the error of the run's own context (cancellation of the whole
-// run is a runner fault, not the step's).
+// run is a runner fault, not the step's). The message is the cause alone:
+// how long the step took against its SLA lives in StepResult's Elapsed and
+// SLA, which every report shows beside it (BreachMessage for a breach).
 func Classify(err error, elapsed, sla time.Duration, runErr error) (Outcome, string) {
-	over := func() string { return BreachMessage(elapsed, sla) }
 	var pe *PanicError
 	var te *poll.TimeoutError
 	switch {
@@ -205,18 +210,19 @@ func Classify(err error, elapsed, sla time.Duration, runErr error) (Outcome, str
 		}
 		return Errored, msg
 	case err == nil && elapsed > sla:
-		return SLABreach, over()
+		return SLABreach, "the step passed, but after its SLA"
 	case err == nil:
 		return Passed, ""
 	case IsFailure(err):
 		return Failed, err.Error()
 	case errors.Is(err, errAbandoned):
-		return SLABreach, over() + ": " + err.Error()
+		return SLABreach, err.Error()
 	case errors.As(err, &te) && te.Last != nil && IsInfrastructure(te.Last):
-		// The deadline passed, but only because the target never answered.
-		return Errored, fmt.Sprintf("%s: %v", over(), err)
+		// The deadline passed, but only because the target never answered:
+		// an error, not a breach, and worded as one.
+		return Errored, err.Error()
 	case errors.Is(err, context.DeadlineExceeded) || elapsed >= sla:
-		return SLABreach, fmt.Sprintf("%s: %v", over(), err)
+		return SLABreach, err.Error()
 	default:
 		return Errored, err.Error()
 	}
@@ -251,11 +257,12 @@ func guarded(ctx context.Context, limit, grace time.Duration, fn func(context.Co
 	}
 }
 
-// BreachMessage says how far a step overran its SLA, e.g. "took 10.2s, over
-// its SLA of 10s". The elapsed time is shown precisely enough to differ
-// from the SLA: "took 10s, over its SLA of 10s" would explain nothing.
+// BreachMessage says how far a step overran its SLA, e.g. "took 10.2s, SLA
+// 10s", for reports to put beside a breach's message. The elapsed time is
+// shown precisely enough to differ from the SLA: "took 10s, SLA 10s" would
+// explain nothing.
 func BreachMessage(elapsed, sla time.Duration) string {
-	return fmt.Sprintf("took %s, over its SLA of %s", FormatOverrun(elapsed, sla), sla)
+	return fmt.Sprintf("took %s, SLA %s", FormatOverrun(elapsed, sla), sla)
 }
 
 // FormatOverrun renders elapsed rounded to milliseconds, or finer when that

@@ -63,7 +63,7 @@ func TestExecuteClassification(t *testing.T) {
 				return ctx.Err()
 			},
 			want:    journey.SLABreach,
-			message: []string{"over its SLA of 150ms", "context deadline exceeded"},
+			message: []string{"step 1/1 (the step): context deadline exceeded"},
 			minTime: sla,
 		},
 		{
@@ -73,7 +73,7 @@ func TestExecuteClassification(t *testing.T) {
 				return nil
 			},
 			want:    journey.SLABreach,
-			message: []string{"over its SLA of 150ms"},
+			message: []string{"step 1/1 (the step): the step passed, but after its SLA"},
 			minTime: sla,
 		},
 		{
@@ -113,10 +113,9 @@ func TestExecuteClassification(t *testing.T) {
 					return err
 				})
 			},
-			want:     journey.Errored,
-			message:  []string{"waiting for the target to answer", "last observation", "refused"},
-			evidence: "last observation",
-			minTime:  sla,
+			want:    journey.Errored,
+			message: []string{"step 1/1 (the step): waiting for the target to answer: connection refused: GET http://"},
+			minTime: sla,
 		},
 		{
 			name: "Eventually on a plain observation is sla-breach",
@@ -125,10 +124,9 @@ func TestExecuteClassification(t *testing.T) {
 					return errors.New("alert still pending")
 				})
 			},
-			want:     journey.SLABreach,
-			message:  []string{"over its SLA", "waiting for the alert to fire", "last observation: alert still pending"},
-			evidence: "last observation",
-			minTime:  sla,
+			want:    journey.SLABreach,
+			message: []string{"step 1/1 (the step): waiting for the alert to fire: alert still pending (the last of "},
+			minTime: sla,
 		},
 		{
 			name: "Eventually on a target too slow to answer is sla-breach",
@@ -138,10 +136,9 @@ func TestExecuteClassification(t *testing.T) {
 					return err
 				})
 			},
-			want:     journey.SLABreach,
-			message:  []string{"over its SLA", "deadline exceeded"},
-			evidence: "last observation",
-			minTime:  sla,
+			want:    journey.SLABreach,
+			message: []string{"waiting for the slow target to answer: no answer before the deadline: GET http://"},
+			minTime: sla,
 		},
 		{
 			name: "Eventually on a target stalling mid-body is sla-breach",
@@ -151,10 +148,9 @@ func TestExecuteClassification(t *testing.T) {
 					return err
 				})
 			},
-			want:     journey.SLABreach,
-			message:  []string{"over its SLA", "reading body"},
-			evidence: "last observation",
-			minTime:  sla,
+			want:    journey.SLABreach,
+			message: []string{"no answer before the deadline while reading the body: GET http://"},
+			minTime: sla,
 		},
 		{
 			name: "a single call to a target too slow to answer is sla-breach",
@@ -163,7 +159,7 @@ func TestExecuteClassification(t *testing.T) {
 				return err
 			},
 			want:    journey.SLABreach,
-			message: []string{"over its SLA"},
+			message: []string{"step 1/1 (the step): no answer before the deadline: GET http://"},
 			minTime: sla,
 		},
 		{
@@ -464,9 +460,9 @@ func TestBreachMessageShowsTheOverrun(t *testing.T) {
 		elapsed, sla time.Duration
 		want         string
 	}{
-		{10*time.Second + 200*time.Millisecond, 10 * time.Second, "took 10.2s, over its SLA of 10s"},
-		{10*time.Second + 300*time.Microsecond, 10 * time.Second, "took 10.0003s, over its SLA of 10s"},
-		{10*time.Second + 2, 10 * time.Second, "took 10.000000002s, over its SLA of 10s"},
+		{10*time.Second + 200*time.Millisecond, 10 * time.Second, "took 10.2s, SLA 10s"},
+		{10*time.Second + 300*time.Microsecond, 10 * time.Second, "took 10.0003s, SLA 10s"},
+		{10*time.Second + 2, 10 * time.Second, "took 10.000000002s, SLA 10s"},
 	}
 	for _, tc := range cases {
 		if got := journey.BreachMessage(tc.elapsed, tc.sla); got != tc.want {

@@ -117,8 +117,8 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	start := time.Now()
 	resp, err := c.client.Do(req)
 	if err != nil {
-		c.t.addExchange(Evidence{Label: label, Detail: c.t.requestDetail(payload, limit) + "→ " + c.t.redact(err.Error())})
-		err = fmt.Errorf("%s %s: %w", method, url, err)
+		c.t.addExchange(Evidence{Label: label, Detail: c.t.requestDetail(payload, limit) + "→ no answer: " + c.t.redact(transportDetail(err))})
+		err = &TransportError{Method: method, URL: url, Err: err}
 		if ctx.Err() != nil {
 			// The step's deadline (or the run) ended the call: the target was
 			// too slow, which is the SLA's business, not an infrastructure fault.
@@ -140,7 +140,7 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 	}
 	c.t.addExchange(Evidence{Label: label, Detail: detail})
 	if err != nil {
-		err = fmt.Errorf("%s %s: reading body: %w", method, url, err)
+		err = &TransportError{Method: method, URL: url, Reading: true, Err: err}
 		if ctx.Err() != nil {
 			return r, err
 		}

@@ -104,8 +104,8 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 	})
 	countReads(err, reads)
 	if err != nil {
-		s.t.Evidence("sink", "awaited %s for %s; %d deliveries for this run seen", what, time.Since(start).Round(time.Millisecond), s.count())
-		return Delivery{}, fmt.Errorf("awaiting %s: %w", what, err)
+		s.seenEvidence()
+		return Delivery{}, s.awaitError(what, start, err)
 	}
 	s.t.Evidence("sink delivery", "%s arrived after %s (received %s): %s", what, time.Since(start).Round(time.Millisecond), found.ReceivedAt.Format(time.RFC3339Nano), excerpt(found.Body, s.t.opts.excerptLimit()))
 	return found, nil
@@ -185,7 +185,7 @@ func countReads(err error, reads int) {
 func (s *SinkClient) claim(match Match) (Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var last error = errors.New("no delivery for this run yet")
+	var last error = errNoDelivery
 	for _, d := range s.seen {
 		if s.claimed[d.ID] {
 			continue
@@ -204,10 +204,4 @@ func (s *SinkClient) claim(match Match) (Delivery, error) {
 		last = fmt.Errorf("delivery %s did not match: %w", d.ID, NotYet(err))
 	}
 	return Delivery{}, last
-}
-
-func (s *SinkClient) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.seen)
 }

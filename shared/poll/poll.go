@@ -105,15 +105,22 @@ type TimeoutError struct {
 	Err error
 }
 
+// Error leads with the last observation, the cause, and says how many
+// checks it was the last of: "listed 0 alerts, want 1 (the last of 250
+// checks)". How long polling took is Elapsed, for reports to show beside
+// it, not repeated in the message.
 func (e *TimeoutError) Error() string {
 	checks := fmt.Sprintf("%d checks", e.Attempts)
 	if e.Attempts == 1 {
 		checks = "1 check"
 	}
 	if e.Last == nil {
-		return fmt.Sprintf("condition not met after %s (%s)", e.Elapsed.Round(time.Millisecond), checks)
+		return fmt.Sprintf("not met in %s", checks)
 	}
-	return fmt.Sprintf("condition not met after %s (%s); last observation: %v", e.Elapsed.Round(time.Millisecond), checks, e.Last)
+	if e.Attempts == 1 {
+		return fmt.Sprintf("%v (the only check)", e.Last)
+	}
+	return fmt.Sprintf("%v (the last of %s)", e.Last, checks)
 }
 
 func (e *TimeoutError) Unwrap() error { return e.Err }

@@ -90,8 +90,8 @@ func TestUntil(t *testing.T) {
 				if te.Elapsed < 60*time.Millisecond {
 					t.Errorf("Elapsed = %s, before the deadline", te.Elapsed)
 				}
-				want := "last observation: state is pending"
-				if got := err.Error(); !strings.Contains(got, want) {
+				want := "state is pending (the last of "
+				if got := err.Error(); !strings.HasPrefix(got, want) {
 					t.Errorf("Error() = %q, want it to contain %q", got, want)
 				}
 			},
@@ -336,9 +336,9 @@ func TestErrorMessages(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&poll.TimeoutError{Attempts: 3, Elapsed: 1500 * time.Millisecond, Err: context.DeadlineExceeded}, "condition not met after 1.5s (3 checks)"},
-		{&poll.TimeoutError{Attempts: 2, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (2 checks); last observation: x"},
-		{&poll.TimeoutError{Attempts: 1, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "condition not met after 1s (1 check); last observation: x"},
+		{&poll.TimeoutError{Attempts: 3, Elapsed: 1500 * time.Millisecond, Err: context.DeadlineExceeded}, "not met in 3 checks"},
+		{&poll.TimeoutError{Attempts: 2, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "x (the last of 2 checks)"},
+		{&poll.TimeoutError{Attempts: 1, Elapsed: time.Second, Last: errors.New("x"), Err: context.DeadlineExceeded}, "x (the only check)"},
 		{&poll.HeldError{After: 250 * time.Millisecond, Window: time.Second}, "happened after 250ms, within the 1s window"},
 		{&poll.FaultError{Faults: 5, Attempts: 7, Elapsed: 2 * time.Second, Last: errors.New("dial tcp: connection refused")}, "dial tcp: connection refused (gave up after 5 faults in a row)"},
 	}

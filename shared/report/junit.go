@@ -177,7 +177,11 @@ func junitTestcase(rw row) junitCase {
 	}
 	msg := problem(rw)
 	if i := failingStep(rw.result); i >= 0 {
-		msg = fmt.Sprintf("%s: %s", stepLabel(i, len(rw.result.Steps), rw.result.Steps[i].Name), msg)
+		s := rw.result.Steps[i]
+		if s.Outcome == journey.SLABreach {
+			msg = journey.BreachMessage(s.Elapsed, s.SLA) + ": " + msg
+		}
+		msg = fmt.Sprintf("%s: %s", stepLabel(i, len(rw.result.Steps), s.Name), msg)
 	}
 	msg = oneLine(msg, junitMessageRunes)
 	switch {

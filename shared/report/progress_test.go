@@ -46,7 +46,7 @@ func events(name string, outcomes ...journey.Outcome) []journey.Event {
 		sr := journey.StepResult{Name: step, SLA: 2 * time.Second, Elapsed: ms(23 * (i + 1)), Outcome: o}
 		switch o {
 		case journey.SLABreach:
-			sr.Elapsed, sr.Message = ms(2150), "took 2.15s, over its SLA of 2s:\nno webhook"
+			sr.Elapsed, sr.Message = ms(2150), "awaiting the webhook:\nwaited 2.1s, 0 deliveries for this run"
 		case journey.Failed:
 			sr.Message = "status 500, want 201"
 		case journey.Errored:
@@ -85,7 +85,7 @@ func TestProgressPlain(t *testing.T) {
 			want: []string{
 				"start j (3 steps)",
 				"  ok   j 1/3 step a (23ms, SLA 2s)",
-				"  FAIL j 2/3 step b: sla-breach (2.15s, SLA 2s): took 2.15s, over its SLA of 2s: no webhook",
+				"  FAIL j 2/3 step b: sla-breach (2.15s, SLA 2s): awaiting the webhook: waited 2.1s, 0 deliveries for this run",
 				"done  j sla-breach in 1.234s",
 			},
 		},

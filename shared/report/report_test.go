@@ -39,7 +39,7 @@ func fixture() Run {
 	}
 
 	breach := mk("alert-to-notification", journey.TierGlobal, journey.ModeEnforce, 1, 0)
-	breachMsg := "took 15.002s, over its SLA of 15s: no webhook for run run-20250314-0926 within 15s"
+	breachMsg := "awaiting a webhook for run run-20250314-0926: waited 15s, 0 deliveries for this run (2 for other runs)"
 	breach.Steps = []journey.StepResult{
 		{Name: "alert posted", SLA: 2 * time.Second, StartedAt: at(0), Elapsed: ms(23), Outcome: journey.Passed,
 			Evidence: []journey.Evidence{{Label: "POST /api/v2/alerts", Detail: "200 OK"}}},
@@ -202,7 +202,7 @@ func TestSummary(t *testing.T) {
 		`cleanup "expire silence" failed`,
 		// A failed cleanup shows in every attempt, a passing one's too.
 		"\napi-health attempt 1: cleanup \"delete probe\" failed (not affecting the outcome): the cleanup budget of 10s ran out; abandoned (it ignored its context)\n",
-		"\nVERDICT: Failed — alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s over SLA 15s: no webhook for run run-20250314-0926 within 15s (+3 more); 2 cleanups failed: silence-suppresses-notification attempt 1 (expire silence), api-health attempt 1 (delete probe)\n",
+		"\nVERDICT: Failed — alert-to-notification step 3/3 (notification delivered): sla-breach, took 15.002s, SLA 15s: awaiting a webhook for run run-20250314-0926: waited 15s, 0 deliveries for this run (2 for other runs) (+3 more); 2 cleanups failed: silence-suppresses-notification attempt 1 (expire silence), api-health attempt 1 (delete probe)\n",
 	}
 	for _, w := range wants {
 		if !strings.Contains(out, w) {

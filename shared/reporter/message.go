@@ -3,6 +3,7 @@ package reporter
 import (
 	"net/url"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 )
@@ -43,12 +44,13 @@ func (l Location) String() string {
 // PipelineMessage is the failure message CodePipeline shows: the run, the
 // command that shows it with its evidence and the HTML report's location
 // when there is one (first, so no cut loses them), then the verdict's
-// explanation (journey, step, outcome, timing, message), bounded to
-// MaxPipelineMessage characters.
+// explanation (journey, step, outcome, timing, message), its middle cut
+// to MaxPipelineMessage characters (the start and the notes at the end
+// survive).
 func PipelineMessage(runID string, v gate.Verdict, loc *Location) string {
 	where := "evidence: " + flow.InspectCommand(runID)
 	if loc != nil {
 		where += "; report: " + loc.String()
 	}
-	return flow.Bound("journeygate run "+runID+" ("+where+"): "+v.Explain(), MaxPipelineMessage)
+	return display.Cut("journeygate run "+runID+" ("+where+"): "+v.Explain(), MaxPipelineMessage)
 }

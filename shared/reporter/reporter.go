@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/flow"
 )
 
@@ -213,7 +214,7 @@ func (r *Reporter) Send(ctx context.Context, rep Report) (out Outcome, err error
 					ExecutionDetails: &cptypes.ExecutionDetails{ExternalExecutionId: externalID},
 				}
 				if rep.Summary != "" {
-					in.ExecutionDetails.Summary = aws.String(flow.Bound(rep.Summary, MaxPipelineSummary))
+					in.ExecutionDetails.Summary = aws.String(display.Cut(rep.Summary, MaxPipelineSummary))
 				}
 				if rep.ContinuationToken != "" {
 					in.ContinuationToken = aws.String(flow.Bound(rep.ContinuationToken, MaxContinuationToken))
@@ -229,7 +230,7 @@ func (r *Reporter) Send(ctx context.Context, rep Report) (out Outcome, err error
 				JobId: aws.String(t.JobID),
 				FailureDetails: &cptypes.FailureDetails{
 					Type:                failureType,
-					Message:             aws.String(flow.Bound(rep.Message, MaxPipelineMessage)),
+					Message:             aws.String(display.Cut(rep.Message, MaxPipelineMessage)),
 					ExternalExecutionId: externalID,
 				},
 			})

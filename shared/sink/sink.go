@@ -159,6 +159,22 @@ func (s *Sink) Unattributed() int {
 	return s.unattributed
 }
 
+var _ journey.SinkTally = (*Sink)(nil)
+
+// Elsewhere returns how many deliveries the sink received for runs other
+// than runID, and for no run, so a journey's wait that times out can say
+// whether notifications arrived at all (journey.SinkTally).
+func (s *Sink) Elsewhere(runID string) (otherRuns, unattributed int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, r := range s.runs {
+		if id != runID {
+			otherRuns += r.total
+		}
+	}
+	return otherRuns, s.unattributed
+}
+
 // Next returns runID's deliveries after cursor ("" = from the start) and
 // the cursor to continue from, blocking until at least one exists or ctx
 // ends. Deliveries dropped by the MaxPerRun bound are skipped.

@@ -113,7 +113,7 @@ func TestRunPublishesJourneyFailed(t *testing.T) {
 		message    string
 	}{
 		{journey: "checkout", trigger: deploy, want: journey.Passed},
-		{"slow", deploy, journey.SLABreach, true, journey.ModeEnforce, journey.TierDomain, "team", "confirmation arrives", 2, 3, 50, "over its SLA of 50ms"},
+		{"slow", deploy, journey.SLABreach, true, journey.ModeEnforce, journey.TierDomain, "team", "confirmation arrives", 2, 3, 50, "context deadline exceeded"},
 		{"broken", deploy, journey.Errored, true, journey.ModeEnforce, journey.TierGlobal, "team", "dependency answers", 1, 1, 1000, "connection refused"},
 		{"search", deploy, journey.Failed, true, journey.ModeEnforce, journey.TierDomain, "search-team", "search answers", 2, 2, 1000, "404"},
 		{"observed", deploy, journey.Failed, true, journey.ModeObserve, journey.TierGlobal, "team", "search answers", 1, 1, 1000, "404"},

@@ -1,0 +1,147 @@
+package journey
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
+)
+
+// SinkTally is a SinkReader that also counts what it received for other
+// runs (the in-process sink does; a store-backed reader need not), so a
+// sink wait that times out can say whether anything arrived at all.
+type SinkTally interface {
+	// Elsewhere returns how many deliveries the sink has received so far
+	// for runs other than runID, and how many it could not attribute to
+	// any run.
+	Elsewhere(runID string) (otherRuns, unattributed int)
+}
+
+// AwaitError is a sink wait (SinkClient.Await) that ended without the
+// delivery awaited. Its message says what was awaited, how long, and what
+// arrived instead: "awaiting the firing notification: waited 10s, 0
+// deliveries for this run (3 for other runs)". It unwraps to why the wait
+// ended (a *poll.TimeoutError for the deadline).
+type AwaitError struct {
+	// What names the delivery awaited, e.g. "the firing notification".
+	What string
+	// Waited is how long the wait lasted.
+	Waited time.Duration
+	// Seen counts the run's deliveries the wait saw, none of them a match
+	// (those an earlier Await claimed are not counted).
+	Seen int
+	// OtherRuns and Unattributed count what the sink has received for
+	// other runs and for no run (the in-process sink: since the run
+	// started); -1 when the sink cannot tell.
+	OtherRuns, Unattributed int
+	// Mismatch says why the last delivery seen did not match, or nil.
+	Mismatch error
+	// Fault is why the sink could not be read, when that ended the wait.
+	Fault error
+	// Err is why the wait ended.
+	Err error
+}
+
+func (e *AwaitError) Error() string {
+	var b strings.Builder
+	if e.Fault != nil {
+		// The sink failed, not the system under test: that leads.
+		fmt.Fprintf(&b, "%v; ", e.Fault)
+	}
+	fmt.Fprintf(&b, "awaiting %s: waited %s, %d %s for this run", e.What, e.Waited.Round(100*time.Millisecond), e.Seen, plural(e.Seen, "delivery", "deliveries"))
+	if e.OtherRuns >= 0 {
+		fmt.Fprintf(&b, " (%d for other runs", e.OtherRuns)
+		if e.Unattributed > 0 {
+			fmt.Fprintf(&b, ", %d for no run", e.Unattributed)
+		}
+		b.WriteString(")")
+	}
+	if e.Mismatch != nil {
+		fmt.Fprintf(&b, "; %v", e.Mismatch)
+	}
+	var te *poll.TimeoutError
+	if !errors.As(e.Err, &te) && e.Err != nil {
+		// Not the deadline: say what ended the wait.
+		fmt.Fprintf(&b, "; %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *AwaitError) Unwrap() error { return e.Err }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// elsewhere asks the reader what it received for other runs, or -1, -1.
+func (s *SinkClient) elsewhere() (int, int) {
+	if st, ok := s.reader.(SinkTally); ok {
+		return st.Elsewhere(s.t.RunID())
+	}
+	return -1, -1
+}
+
+// awaitError builds the error of an Await, started at start, that ended
+// without a match.
+func (s *SinkClient) awaitError(what string, start time.Time, err error) *AwaitError {
+	ae := &AwaitError{What: what, Waited: time.Since(start), Seen: len(s.unclaimed()), Err: err}
+	ae.OtherRuns, ae.Unattributed = s.elsewhere()
+	var te *poll.TimeoutError
+	switch {
+	case !errors.As(err, &te) || te.Last == nil || errors.Is(te.Last, errNoDelivery):
+	case IsInfrastructure(te.Last):
+		ae.Fault = te.Last
+	default:
+		ae.Mismatch = te.Last
+	}
+	return ae
+}
+
+// errNoDelivery is a sink wait's observation before any delivery of the
+// run arrived.
+var errNoDelivery = errors.New("no delivery for this run yet")
+
+// maxSeenEvidence bounds the deliveries seenEvidence lists.
+const maxSeenEvidence = 4
+
+// unclaimed returns the run's deliveries seen that no Await claimed.
+func (s *SinkClient) unclaimed() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Delivery
+	for _, d := range s.seen {
+		if !s.claimed[d.ID] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// seenEvidence records, for a wait that found no match, the run's
+// unclaimed deliveries it saw (the last few, with an excerpt of the latest); none
+// when nothing arrived, which the wait's message says already.
+func (s *SinkClient) seenEvidence() {
+	seen := s.unclaimed()
+	if len(seen) == 0 {
+		return
+	}
+	label := fmt.Sprintf("deliveries for this run (%d)", len(seen))
+	if len(seen) > maxSeenEvidence {
+		label = fmt.Sprintf("last %d of %d deliveries for this run", maxSeenEvidence, len(seen))
+		seen = seen[len(seen)-maxSeenEvidence:]
+	}
+	var b strings.Builder
+	for i, d := range seen {
+		fmt.Fprintf(&b, "%s received %s", d.ID, d.ReceivedAt.UTC().Format(time.RFC3339Nano))
+		if i == len(seen)-1 {
+			fmt.Fprintf(&b, ":\n%s", excerpt(d.Body, s.t.opts.excerptLimit()))
+		}
+		b.WriteString("\n")
+	}
+	s.t.Evidence(label, "%s", strings.TrimRight(b.String(), "\n"))
+}

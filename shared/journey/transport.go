@@ -1,0 +1,70 @@
+package journey
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+)
+
+// TransportError is a request that got no HTTP answer, or whose body could
+// not be read: refused, reset, timed out, a DNS or TLS failure. Its message
+// leads with the cause and names the request once, "connection refused:
+// POST http://127.0.0.1:9093/api/v2/alerts", so a cut for display (display.Cut)
+// keeps the cause. It unwraps to the transport's error.
+type TransportError struct {
+	Method, URL string
+	// Reading is true when the answer's status came and its body broke off.
+	Reading bool
+	Err     error
+}
+
+func (e *TransportError) Error() string {
+	cause := Cause(e.Err)
+	if e.Reading {
+		cause += " while reading the body"
+	}
+	return cause + ": " + e.Method + " " + e.URL
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Cause returns the innermost reason of a transport error, without the
+// request and the address that wrap it: "connection refused" rather than
+// `Post "http://…": dial tcp 127.0.0.1:1: connect: connection refused`. A
+// DNS error keeps the name it looked up; a deadline reads as such.
+func Cause(err error) string {
+	if err == nil {
+		return ""
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the deadline"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection closed without a complete answer (EOF)"
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil || next.Error() == "" {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// transportDetail is a transport error for evidence, whose label already
+// names the request: the *url.Error's own error, without the URL again.
+func transportDetail(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
