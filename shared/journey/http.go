@@ -127,6 +127,7 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 		return nil, Infra(err)
 	}
 	defer resp.Body.Close()
+	headers := time.Since(start)
 	max := c.t.opts.maxBody()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	r := &Response{Method: method, URL: url, Status: resp.StatusCode, Header: resp.Header, Elapsed: time.Since(start), t: c.t}
@@ -134,7 +135,10 @@ func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Re
 		data, r.Truncated = data[:max], true
 	}
 	r.Body = data
-	detail := c.t.requestDetail(payload, limit) + fmt.Sprintf("→ %d in %s\n%s", resp.StatusCode, r.Elapsed.Round(time.Millisecond), c.t.excerpt(data, limit))
+	detail := c.t.requestDetail(payload, limit) + answerLine(resp.StatusCode, headers, r.Elapsed, err)
+	if len(data) > 0 {
+		detail += "\n" + c.t.excerpt(data, limit)
+	}
 	if r.Truncated {
 		detail += fmt.Sprintf("\n(body cut at %d bytes)", max)
 	}

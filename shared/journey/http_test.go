@@ -167,9 +167,11 @@ func TestHTTPClient(t *testing.T) {
 			}
 			return nil
 		})
+		// Labelled as the last 4 of 10, in one item.
 		got := labels(res.Steps[0])
-		if len(got) != 4 || got[3] != "GET "+srv.URL+"/n9" {
-			t.Errorf("evidence labels = %q, want the last 4 exchanges ending with /n9", got)
+		detail, _ := evidence(res.Steps[0], "last 4 of 10 requests")
+		if len(got) != 1 || !strings.Contains(detail, "GET "+srv.URL+"/n6\n") || !strings.Contains(detail, "GET "+srv.URL+"/n9\n") || strings.Contains(detail, "/n5\n") {
+			t.Errorf("evidence labels = %q, detail %q: want the last 4 exchanges ending with /n9, labelled as such", got, detail)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,6 +25,7 @@ type T struct {
 	state    map[string]any
 	evidence []Evidence
 	exchange []Evidence // recent HTTP exchanges of the current step
+	requests int        // HTTP exchanges of the current step, kept or not
 	cleanups []cleanup
 	cleaned  bool // the attempt's cleanups ran: later ones cannot
 	// resources are the attempt's leased resources by pool, set before
@@ -148,18 +150,32 @@ func (t *T) addEvidence(e Evidence) {
 func (t *T) addExchange(e Evidence) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.requests++
 	if len(t.exchange) >= maxExchanges {
 		t.exchange = t.exchange[1:]
 	}
 	t.exchange = append(t.exchange, e)
 }
 
-// takeEvidence returns and clears the current step's evidence.
+// takeEvidence returns and clears the current step's evidence. When the
+// step made more HTTP requests than are kept, the kept ones become one
+// item labelled "last 4 of 667 requests", so nobody takes them for all.
 func (t *T) takeEvidence() []Evidence {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := append(t.exchange, t.evidence...)
-	t.exchange, t.evidence = nil, nil
+	exchanges := t.exchange
+	if t.requests > len(exchanges) && len(exchanges) > 0 {
+		var b strings.Builder
+		for i, e := range exchanges {
+			if i > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(e.Label + "\n" + e.Detail)
+		}
+		exchanges = []Evidence{{Label: fmt.Sprintf("last %d of %d requests", len(exchanges), t.requests), Detail: b.String()}}
+	}
+	out := append(exchanges, t.evidence...)
+	t.exchange, t.evidence, t.requests = nil, nil, 0
 	return out
 }
 

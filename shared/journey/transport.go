@@ -3,9 +3,11 @@ package journey
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"time"
 )
 
 // TransportError is a request that got no HTTP answer, or whose body could
@@ -67,4 +69,28 @@ func transportDetail(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// answerLine renders an answer for evidence: the status and when it came,
+// apart from how long the body took, so a slow body is not taken for a
+// slow status: "→ 200 after 12ms, body read in 2.988s"; a body that broke
+// off says why.
+func answerLine(status int, headers, total time.Duration, readErr error) string {
+	line := fmt.Sprintf("→ %d after %s", status, roundDuration(headers))
+	body := (total - headers).Round(time.Millisecond)
+	switch {
+	case readErr != nil:
+		line += fmt.Sprintf(", body broke off after %s: %s", body, Cause(readErr))
+	case body > 0:
+		line += fmt.Sprintf(", body read in %s", body)
+	}
+	return line
+}
+
+// roundDuration rounds d to milliseconds, or microseconds below one.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
