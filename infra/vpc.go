@@ -18,8 +18,9 @@ func (j *JourneyGate) attachRunner(fp *awslambda.FunctionProps, role awsiam.IRol
 	groups := j.props.SecurityGroups
 	if len(groups) == 0 {
 		groups = []awsec2.ISecurityGroup{awsec2.NewSecurityGroup(j.Construct, jsii.String("RunnerSecurityGroup"), &awsec2.SecurityGroupProps{
-			Vpc:              j.props.Vpc,
-			Description:      jsii.String("journeygate " + j.props.Environment + " runner: calls the journeys' targets and AWS; nothing connects to it"),
+			Vpc: j.props.Vpc,
+			// EC2 allows a-z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$* here.
+			Description:      jsii.String("journeygate " + j.props.Environment + " runner: calls the journey targets and AWS, accepts no connections"),
 			AllowAllOutbound: jsii.Bool(true),
 		})}
 	}

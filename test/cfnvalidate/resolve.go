@@ -429,6 +429,10 @@ var kinds = map[string]kind{
 	"AWS::DynamoDB::Table": {nameProp: "TableName", ref: "name",
 		attrs: map[string]string{"Arn": "arn", "StreamArn": "arn:" + partition + ":dynamodb:" + region + ":" + account + ":table/{name}/stream/2024-01-01T00:00:00.000"},
 		arn:   func(n string) string { return arn("dynamodb", "table/"+n) }},
+	// A security group has no name property for its ID: sg- and 17 hex digits.
+	"AWS::EC2::SecurityGroup": {generated: func(id string) string { return "sg-" + strings.ReplaceAll(uuid(id), "-", "")[:17] }, ref: "name",
+		attrs: map[string]string{"GroupId": "name"},
+		arn:   func(n string) string { return arn("ec2", "security-group/"+n) }},
 	"AWS::Events::Rule": {nameProp: "Name", ref: "name", attrs: map[string]string{"Arn": "arn"},
 		arn: func(n string) string { return arn("events", "rule/"+n) }},
 	"AWS::IAM::Role": {nameProp: "RoleName", ref: "name", attrs: map[string]string{"Arn": "arn", "RoleId": "AROAPLACEHOLDER{name}"},

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -33,11 +37,14 @@ type Variant struct {
 	Name   string
 	Env    string
 	Adjust func(*infra.Deployment)
+	// Options set the props that need the stack (a VPC by its IDs).
+	Options []infra.StackOption
 }
 
 // Variants are the configurations beyond infra/deploy.yaml whose resources
 // differ: a PagerDuty subscription, a tier without a schedule, a report
-// retention of its own and pool secrets granted to the runner.
+// retention of its own and pool secrets granted to the runner; a runner
+// attached to a team's VPC, with a security group of its own.
 var Variants = []Variant{{
 	Name: "journeygate-staging+pagerduty+pools",
 	Env:  "staging",
@@ -49,6 +56,16 @@ var Variants = []Variant{{
 			panic(err) // writing a file to the synthesis' own temporary directory
 		}
 	},
+}, {
+	Name: "journeygate-staging+vpc",
+	Env:  "staging",
+	Options: []infra.StackOption{func(stack awscdk.Stack, p *infra.Props) {
+		p.Vpc = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("TeamVpc"), &awsec2.VpcAttributes{
+			VpcId:             jsii.String("vpc-0123456789abcdef0"),
+			AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"),
+			PrivateSubnetIds:  jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"),
+		})
+	}},
 }}
 
 // Synthesize builds every stack the app synthesizes (one per environment
@@ -91,7 +108,7 @@ func synth(v Variant) (Stack, error) {
 		return Stack{}, err
 	}
 	defer os.RemoveAll(dir)
-	s, err := infratest.Synthesize(dir, v.Env, v.Adjust)
+	s, err := infratest.Synthesize(dir, v.Env, v.Adjust, v.Options...)
 	if err != nil {
 		return Stack{}, err
 	}
