@@ -4,8 +4,9 @@
 // Environment: JOURNEYGATE_TABLE (required, the DynamoDB table),
 // JOURNEYGATE_EVENT_BUS (the EventBridge bus for run-completed events,
 // default "default"), JOURNEYGATE_ENVIRONMENTS_FILE (the environments file
-// whose gate.freeze settings the gate applies; default: the catalogue's
-// environments.yaml, the file the runner reads), JOURNEYGATE_REPORT_BUCKET
+// whose gate.freeze settings the gate applies: the one the construct
+// bundles with the runner and the gate; default: the catalogue's embedded
+// environments.yaml), JOURNEYGATE_REPORT_BUCKET
 // (the S3 bucket the run's HTML report is written to, under
 // reports/ENV/RUN.html; unset: no report).
 //
