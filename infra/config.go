@@ -151,7 +151,10 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 			p.Add(at("pagerduty_url"), "%q: an Events API v2 integration URL starts with https://", u)
 		}
 		for k, v := range e.RunnerEnvironment {
-			if strings.HasPrefix(k, "JOURNEYGATE_") {
+			switch {
+			case k == envFileVariable:
+				p.Add(at("runner_environment", k), "%q is set by the construct: name the file in environments_file, which is bundled with the runner and the gate", k)
+			case strings.HasPrefix(k, "JOURNEYGATE_"):
 				p.Add(at("runner_environment", k), "%q is set by the construct itself", k)
 			}
 			d.Props.RunnerEnvironment[k] = expand(v, "runner_environment", k)

@@ -35,6 +35,7 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"sink concurrency", "environments:\n  staging:\n    sink_reserved_concurrency: -3\n", ConfigPath + ":3: environments.staging.sink_reserved_concurrency: -3: want 1 to 1000 (0 or absent: 10)"},
 		{"pagerduty over http", "environments:\n  staging:\n    pagerduty_url: http://events.example.com\n", ConfigPath + ":3: environments.staging.pagerduty_url:"},
 		{"reserved runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_TABLE: t\n", ConfigPath + ":4: environments.staging.runner_environment.JOURNEYGATE_TABLE:"},
+		{"environments file as a runner variable", "environments:\n  staging:\n    runner_environment:\n      JOURNEYGATE_ENVIRONMENTS_FILE: /opt/envs.yaml\n", ConfigPath + `:4: environments.staging.runner_environment.JOURNEYGATE_ENVIRONMENTS_FILE: "JOURNEYGATE_ENVIRONMENTS_FILE" is set by the construct: name the file in environments_file`},
 		{"unset variable", "environments:\n  staging:\n    runner_environment:\n      X: ${NOPE}\n", ConfigPath + ":4: environments.staging.runner_environment.X: variable NOPE is not set"},
 		{"environment the runner lacks", "environments:\n  qa: {}\n", ConfigPath + `:2: environments.qa: journeys/environments.yaml: no environment "qa"`},
 		{"environments file missing", "environments:\n  staging:\n    environments_file: teams/envs.yaml\n", ConfigPath + ":3: environments.staging.environments_file: open teams/envs.yaml: file does not exist"},
