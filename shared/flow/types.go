@@ -298,9 +298,9 @@ const DefaultTimeoutMargin = 30 * time.Second
 const StepGrace = 2 * time.Second
 
 // AttemptTimeout is the longest one attempt of j may take: its summed SLAs,
-// a grace per step and its cleanup budget.
+// a grace per step, its diagnostics' budget and its cleanup budget.
 func AttemptTimeout(j journey.Journey) time.Duration {
-	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace + j.CleanupBudgetOrDefault()
+	return j.TotalSLA() + time.Duration(len(j.Steps))*StepGrace + j.DiagnosticsTime() + j.CleanupBudgetOrDefault()
 }
 
 // JourneyTimeout is the longest one run of j may take in the runner, which

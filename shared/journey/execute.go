@@ -154,6 +154,11 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 		}
 	}
 	res.Elapsed = time.Since(start)
+	if i := res.FailedStep(); i >= 0 {
+		// What the journey captures to explain a failure leads the failed
+		// step's evidence.
+		res.Steps[i].Evidence = append(diagnose(ctx, t), res.Steps[i].Evidence...)
+	}
 	cleanupStart := time.Now()
 	res.Cleanup = runCleanups(ctx, t)
 	res.Cleanup = append(res.Cleanup, t.releaseLeases(ctx, release)...)

@@ -92,6 +92,9 @@ type Journey struct {
 	// CleanupBudget bounds all of an attempt's cleanups together (see
 	// T.Cleanup); 0 means DefaultCleanupBudget, at most MaxCleanupBudget.
 	CleanupBudget time.Duration
+	// Diagnostics are captured when a step does not pass and recorded as
+	// that step's evidence: the target's status and configuration, say.
+	Diagnostics []Diagnostic
 }
 
 // TotalSLA is the sum of the step SLAs: the longest a healthy run may take.

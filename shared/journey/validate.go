@@ -106,6 +106,7 @@ func Validate(journeys []Journey) error {
 		}
 		validateSettings(j, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 		validateRetry(j.Retry, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
+		validateDiagnostics(j.Diagnostics, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
 		if j.CleanupBudget < 0 || j.CleanupBudget > MaxCleanupBudget {
 			add(j.Name, "cleanupBudget", "must be 0 (the default of %s) or positive up to %s, got %s", DefaultCleanupBudget, MaxCleanupBudget, j.CleanupBudget)
 		}
