@@ -19,6 +19,7 @@ func AlertGrouping() journey.Journey {
 		Covers:      covers,
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
+		Diagnostics: diagnostics,
 		Settings:    []journey.Setting{quietWindow("no second notification")},
 		Sink:        true,
 		Steps: []journey.Step{

@@ -18,6 +18,7 @@ func AlertToNotification() journey.Journey {
 		Covers:      covers,
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
+		Diagnostics: diagnostics,
 		Sink:        true,
 		Steps: []journey.Step{
 			{Name: "alert accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {

@@ -26,6 +26,7 @@ func SilenceSuppresses() journey.Journey {
 		Covers:      covers,
 		Mode:        journey.ModeEnforce,
 		Targets:     []string{target},
+		Diagnostics: diagnostics,
 		Settings:    []journey.Setting{quietWindow("no notification sent")},
 		Sink:        true,
 		Steps: []journey.Step{
