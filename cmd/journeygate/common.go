@@ -131,18 +131,19 @@ func (s *stringList) Set(v string) error {
 }
 
 // selectJourneys applies run's selector flags to reg: the --journey names
-// and --tier. An unknown name or tier, or a selection of nothing, is a
-// usage error naming the flag.
-func selectJourneys(reg *journey.Registry, names []string, tier string) ([]journey.Journey, error) {
+// and --tier, and keeps the journeys that run in environment ("": all). An
+// unknown name or tier, a journey scoped elsewhere, or a selection of
+// nothing, is a usage error naming the flag.
+func selectJourneys(reg *journey.Registry, names []string, tier, environment string) ([]journey.Journey, error) {
 	if tier != "" && tier != string(journey.TierGlobal) && tier != string(journey.TierDomain) {
 		return nil, usagef("--tier: unknown tier %q (want global or domain)", tier)
 	}
-	selected, err := reg.Select(journey.Selector{Names: names, Tier: journey.Tier(tier)})
+	selected, err := reg.Select(journey.Selector{Names: names, Tier: journey.Tier(tier), Environment: environment})
 	if err != nil {
 		return nil, usagef("--journey: %v", err)
 	}
 	if len(selected) == 0 {
-		return nil, usagef("no journeys match --journey %q --tier %q", names, tier)
+		return nil, usagef("no journeys match --journey %q --tier %q in environment %q", names, tier, environment)
 	}
 	return selected, nil
 }

@@ -132,7 +132,7 @@ func FuzzSelectorFlags(f *testing.F) {
 		err := parse(fs, args)
 		var selected []journey.Journey
 		if err == nil {
-			selected, err = selectJourneys(reg, list, *tierFlag)
+			selected, err = selectJourneys(reg, list, *tierFlag, "")
 		}
 		if err != nil {
 			usageRejection(t, err, names+tier, "journey", "tier")

@@ -21,7 +21,7 @@ func cmdList(args []string, e env) error {
 	}
 	all := reg.All()
 	if *tier != "" {
-		if all, err = selectJourneys(reg, nil, *tier); err != nil {
+		if all, err = selectJourneys(reg, nil, *tier, ""); err != nil {
 			return err
 		}
 	}

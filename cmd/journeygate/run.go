@@ -41,7 +41,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	selected, err := selectJourneys(reg, names, *tier)
+	selected, err := selectJourneys(reg, names, *tier, *envName)
 	if err != nil {
 		return err
 	}
