@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 
@@ -21,6 +22,10 @@ type Note struct {
 // maxNotesSummary bounds the runes the notes add to a Summary.
 const maxNotesSummary = 120
 
+// maxNoteMessage bounds a Note's message in runes (its middle is cut): a
+// verdict is stored and reported whole, with a note per failed cleanup.
+const maxNoteMessage = 300
+
 // notesOf lists every failed cleanup of the planned journeys' results, in
 // every attempt, in the order of results.
 func notesOf(plan []Planned, results []journey.Result) []Note {
@@ -35,7 +40,7 @@ func notesOf(plan []Planned, results []journey.Result) []Note {
 		}
 		for _, c := range r.Cleanup {
 			if c.Error != "" {
-				out = append(out, Note{Journey: r.Journey, Attempt: r.Attempt, Cleanup: c.Name, Message: c.Error})
+				out = append(out, Note{Journey: r.Journey, Attempt: r.Attempt, Cleanup: c.Name, Message: display.Cut(c.Error, maxNoteMessage)})
 			}
 		}
 	}

@@ -113,3 +113,13 @@ func TestLegacyBreachMessage(t *testing.T) {
 		t.Errorf("summary %q\nwant    %q", v.Summary, want)
 	}
 }
+
+// A note's message is bounded, its middle cut.
+func TestNoteMessageBounded(t *testing.T) {
+	long := "connection refused: DELETE http://am/" + strings.Repeat("x", 5000) + " (the end)"
+	v := Decide(Input{Planned: enforce("a"), Results: []journey.Result{withCleanup(passed("a"), "undo", long)}})
+	m := v.Notes[0].Message
+	if n := len([]rune(m)); n > maxNoteMessage || !strings.HasPrefix(m, "connection refused") || !strings.HasSuffix(m, "(the end)") {
+		t.Errorf("note message of %d runes: %.60q…", n, m)
+	}
+}
