@@ -40,4 +40,15 @@
 // a duration must fit); envconfig checks every environment against them
 // before any request is sent. Calling an undeclared or undefined target is
 // an error at once.
+//
+// # Cleanups, diagnostics and messages
+//
+// An attempt's cleanups (T.Cleanup) run after its steps under one budget
+// (Journey.CleanupBudget, DefaultCleanupBudget): one that hangs is
+// abandoned when the budget ends, so it delays the verdict by the budget
+// at most; their time is Result.CleanupElapsed, apart from the steps'.
+// Register a cleanup before the call that creates what it undoes. A
+// journey's Diagnostics are captured when a step does not pass and lead
+// that step's evidence. A step's message is its cause, first ("connection
+// refused: POST http://…"); its timing is in Elapsed and SLA.
 package journey
