@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
@@ -88,10 +89,20 @@ func resolveAlerts(ctx context.Context, t *journey.T, alerts ...alert) error {
 }
 
 // fireAndCleanUp registers the alerts' resolution as cleanup, then posts
-// them: a post that outlives its step's SLA may still have made them.
+// them: a post that outlives its step's SLA may still have made them. Only
+// a post that provably never reached Alertmanager (journey.NotSent) leaves
+// nothing to resolve.
 func fireAndCleanUp(ctx context.Context, t *journey.T, alerts ...alert) error {
-	t.Cleanup("resolve alerts", func(ctx context.Context) error { return resolveAlerts(ctx, t, alerts...) })
-	return postAlerts(ctx, t, alerts...)
+	var notSent atomic.Bool
+	t.Cleanup("resolve alerts", func(ctx context.Context) error {
+		if notSent.Load() {
+			return nil
+		}
+		return resolveAlerts(ctx, t, alerts...)
+	})
+	err := postAlerts(ctx, t, alerts...)
+	notSent.Store(journey.NotSent(err))
+	return err
 }
 
 // silenceLifetime is how long an example's silence lasts: past the

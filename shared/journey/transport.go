@@ -94,3 +94,16 @@ func roundDuration(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Millisecond)
 }
+
+// NotSent reports whether err proves a request never reached its target:
+// the connection was never made (refused, no route, the name did not
+// resolve). A cleanup registered before a create call (see T.Cleanup) can
+// skip its work then; after any other error the thing may exist.
+func NotSent(err error) bool {
+	var te *TransportError
+	if !errors.As(err, &te) || te.Reading {
+		return false
+	}
+	var oe *net.OpError
+	return errors.As(te.Err, &oe) && oe.Op == "dial"
+}

@@ -64,3 +64,31 @@ func TestCause(t *testing.T) {
 		}
 	}
 }
+
+func TestNotSent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var sent error
+	j := valid("refused", step("post", time.Second, func(ctx context.Context, t *journey.T) error {
+		_, sent = t.HTTP("api").Post(ctx, "/", "x")
+		return sent
+	}))
+	j.Targets = []string{"api"}
+	journey.Execute(context.Background(), j, journey.Options{RunID: "r", Targets: map[string]string{"api": "http://" + addr}})
+	if !journey.NotSent(sent) {
+		t.Errorf("NotSent(%v) = false for a refused connection", sent)
+	}
+	for _, err := range []error{
+		nil, errors.New("x"),
+		&journey.TransportError{Method: "POST", URL: "u", Err: context.DeadlineExceeded},
+		&journey.TransportError{Method: "POST", URL: "u", Reading: true, Err: &net.OpError{Op: "dial"}},
+	} {
+		if journey.NotSent(err) {
+			t.Errorf("NotSent(%v) = true: the request may have arrived", err)
+		}
+	}
+}

@@ -230,3 +230,25 @@ func TestSlowSilenceCreateLeaksNothing(t *testing.T) {
 		t.Errorf("silences of run %s still active after the run: %v", out.Run.ID, active)
 	}
 }
+
+// Against a target that refuses every connection, the examples' cleanups
+// registered before their create calls find nothing to undo (journey.NotSent)
+// instead of failing, so the verdict names the refused connection alone.
+func TestRefusedCreateLeavesNothingToCleanUp(t *testing.T) {
+	t.Parallel()
+	refused := func(*alertmanager.Instance) string { return "http://" + freeAddr(t) }
+	out, _, _ := runThrough(t, refused, "", journeys.AlertToNotification(), journeys.SilenceSuppresses())
+	if out.Verdict.Status != gate.Failed || !strings.Contains(out.Verdict.Summary, "connection refused") {
+		t.Fatalf("verdict %s: %s, want Failed naming the refused connection", out.Verdict.Status, out.Verdict.Summary)
+	}
+	for _, r := range out.Results {
+		for _, c := range r.Cleanup {
+			if c.Error != "" {
+				t.Errorf("%s attempt %d: cleanup %q failed: %s", r.Journey, r.Attempt, c.Name, c.Error)
+			}
+		}
+	}
+	if len(out.Verdict.Notes) > 0 {
+		t.Errorf("verdict notes %+v, want none", out.Verdict.Notes)
+	}
+}
