@@ -7,6 +7,9 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 )
 
+// TestCatalogueIsValid checks the examples it knows by name; a journey
+// added to the catalogue is checked by the registry's validation, never by
+// a count.
 func TestCatalogueIsValid(t *testing.T) {
 	reg, err := Registry()
 	if err != nil {
@@ -27,9 +30,6 @@ func TestCatalogueIsValid(t *testing.T) {
 		if j.Tier != tier {
 			t.Errorf("%s tier %s, want %s", name, j.Tier, tier)
 		}
-	}
-	if len(reg.All()) != len(want) {
-		t.Errorf("catalogue has %d journeys, want %d", len(reg.All()), len(want))
 	}
 }
 

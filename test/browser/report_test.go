@@ -61,7 +61,7 @@ func runJourneys(t *testing.T, st store.Store, fault string) report.Run {
 		t.Fatal(err)
 	}
 	defer am.Stop()
-	reg, err := journeys.Registry()
+	reg, err := alertmanager.ExampleRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}

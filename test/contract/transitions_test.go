@@ -15,6 +15,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
 
@@ -58,6 +59,21 @@ func TestTransitionsPerRun(t *testing.T) {
 	t.Parallel()
 	times := &invocationTimes{took: map[string]time.Duration{}}
 	w := newWorld(t, options{wrapRunner: times.wrap})
+	// How many journeys each trigger plans, from the examples the world's
+	// runner registers (never a count of the catalogue's).
+	reg, err := alertmanager.ExampleRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(s journey.Selector) int {
+		js, err := reg.Select(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(js)
+	}
+	deployed := count(journey.Selector{Services: []string{"alertmanager"}, Environment: "local"})
+	global := count(journey.Selector{Tier: journey.TierGlobal})
 	tests := []struct {
 		name     string
 		trigger  costmodel.Trigger
@@ -72,14 +88,14 @@ func TestTransitionsPerRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			return resp.RunID
-		}, 4, 4 + 4},
+		}, deployed, 4 + deployed},
 		{"global schedule", costmodel.Schedule, func(t *testing.T) string {
 			resp, err := w.invokeHook(scheduledEvent(t, w, journey.TierGlobal, "2026-01-15T10:10:00Z"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return resp.RunID
-		}, 2, 4 + 2},
+		}, global, 4 + global},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

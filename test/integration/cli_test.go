@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/journeygate/journeygate/test/alertmanager"
 )
 
 type procResult struct {
@@ -49,9 +51,9 @@ func TestTwoConcurrentRunsShareOneAlertmanager(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = runProc(t, []string{"JOURNEYGATE_ALERTMANAGER_URL=" + am.URL},
-				cli, "run", "--env", "local", "--sink-listen", sinkAddr, "--store", storePath,
-				"--junit", filepath.Join(dir, "junit-"+string(rune('a'+i))+".xml"))
+			results[i] = runProc(t, []string{"JOURNEYGATE_ALERTMANAGER_URL=" + am.URL}, cli,
+				append([]string{"run", "--env", "local", "--sink-listen", sinkAddr, "--store", storePath,
+					"--junit", filepath.Join(dir, "junit-"+string(rune('a'+i))+".xml")}, alertmanager.ExampleArgs()...)...)
 		}()
 	}
 	wg.Wait()
@@ -81,7 +83,7 @@ func TestTwoConcurrentRunsShareOneAlertmanager(t *testing.T) {
 	if runIDs != 2 {
 		t.Errorf("history lists %d succeeded runs, want 2:\n%s", runIDs, h.stdout)
 	}
-	for _, name := range []string{"alert-to-notification", "alert-grouping", "silence-suppresses", "resolve-lifecycle"} {
+	for _, name := range alertmanager.Examples {
 		if !lineHas(h.stdout, name, "100.0%") {
 			t.Errorf("history shows no 100.0%% success for %s:\n%s", name, h.stdout)
 		}

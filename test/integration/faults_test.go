@@ -74,7 +74,7 @@ func (r jsonRun) attempts(name string) []journey.Result {
 // and a fresh store, and decodes what it prints.
 func gateRun(t *testing.T, cli, config string, args ...string) jsonRun {
 	t.Helper()
-	args = append([]string{"run", "--json", "--config", config, "--store", filepath.Join(t.TempDir(), "results.db")}, args...)
+	args = append(append([]string{"run", "--json", "--config", config, "--store", filepath.Join(t.TempDir(), "results.db")}, alertmanager.ExampleArgs()...), args...)
 	p := runProc(t, nil, cli, args...)
 	r := jsonRun{proc: p}
 	if err := json.Unmarshal([]byte(p.stdout), &r); err != nil {
@@ -206,7 +206,7 @@ func TestConfigErrorsExitTwoBeforeAnyRequest(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			config := environmentsFile(t, proxy.URL, row.window, sinkAddr, row.edit)
-			p := runProc(t, nil, cli, "run", "--config", config, "--store", filepath.Join(t.TempDir(), "results.db"))
+			p := runProc(t, nil, cli, append([]string{"run", "--config", config, "--store", filepath.Join(t.TempDir(), "results.db")}, alertmanager.ExampleArgs()...)...)
 			if p.code != 2 {
 				t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", p.code, p.stdout, p.stderr)
 			}
@@ -239,8 +239,8 @@ func TestUnavailableForItsFirstSecondIsFlaky(t *testing.T) {
 	if r.proc.code != 0 || r.Verdict.Status != gate.Succeeded {
 		t.Fatalf("exit %d, verdict %s (%s); want 0, Succeeded\nstderr:\n%s", r.proc.code, r.Verdict.Status, r.Verdict.Summary, r.proc.stderr)
 	}
-	if len(r.Journeys) != 4 || r.Verdict.Flaky != 4 {
-		t.Errorf("%d journeys, %d flaky; want all 4 passed-flaky: %s", len(r.Journeys), r.Verdict.Flaky, r.Verdict.Summary)
+	if n := len(alertmanager.Examples); len(r.Journeys) != n || r.Verdict.Flaky != n {
+		t.Errorf("%d journeys, %d flaky; want all %d passed-flaky: %s", len(r.Journeys), r.Verdict.Flaky, n, r.Verdict.Summary)
 	}
 	for _, j := range r.Journeys {
 		if j.Class != journey.PassedFlaky {

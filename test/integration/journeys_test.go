@@ -14,10 +14,12 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/test/alertmanager"
 )
 
-// runAgainst runs every example journey in-process against a fresh
-// Alertmanager with the given fault, through the real sink and store.
+// runAgainst runs the example journeys Alertmanager serves
+// (alertmanager.Examples, by name) in-process against a fresh Alertmanager
+// with the given fault, through the real sink and store.
 func runAgainst(t *testing.T, fault string) runner.Outcome {
 	t.Helper()
 	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, func(string) string { return "" })
@@ -36,7 +38,7 @@ func runAgainst(t *testing.T, fault string) runner.Outcome {
 	t.Cleanup(func() { sk.Close() })
 	am := startAlertmanager(t, fault, sinkURL+"/")
 
-	reg, err := journeys.Registry()
+	reg, err := alertmanager.ExampleRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 // setup is one real Alertmanager (healthy, or broken by a fault) and what
 // `journeygate run` composes around it: the environments file's local
 // environment pointed at it, the in-process sink it delivers to, an
-// embedded store, the lease manager, and the catalogue's journeys.
+// embedded store, the lease manager, and the examples Alertmanager serves.
 type setup struct {
 	env      envconfig.Environment
 	journeys []journey.Journey
@@ -74,7 +74,8 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 	if err != nil {
 		return nil, err
 	}
-	reg, err := journeys.Registry()
+	// The examples Alertmanager serves, by name, never the whole catalogue.
+	reg, err := alertmanager.ExampleRegistry()
 	if err != nil {
 		return nil, err
 	}

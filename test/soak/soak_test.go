@@ -15,7 +15,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
@@ -49,7 +48,7 @@ var coverage = map[string][]string{
 // Every fault Alertmanager's setup supports has a row in coverage naming
 // real journeys, so the fault phase runs all of them.
 func TestCoverageNamesEveryFault(t *testing.T) {
-	reg, err := journeys.Registry()
+	reg, err := alertmanager.ExampleRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +60,7 @@ func TestCoverageNamesEveryFault(t *testing.T) {
 			}
 			for _, name := range covered {
 				if _, ok := reg.Get(name); !ok {
-					t.Errorf("coverage of %s names %q, not a journey of the catalogue", fault, name)
+					t.Errorf("coverage of %s names %q, not an example Alertmanager serves (alertmanager.Examples)", fault, name)
 				}
 			}
 		})

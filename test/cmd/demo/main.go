@@ -1,6 +1,7 @@
 // Command demo is what `make run` runs: it starts a real Alertmanager (built
 // from the pinned version) wired to deliver to the run's sink, runs
-// `journeygate run` against it, prints the verdict, stops what it started
+// `journeygate run` of the example journeys that Alertmanager serves
+// (alertmanager.Examples, by name) against it, prints the verdict, stops what it started
 // and exits with journeygate's exit code. -fault starts a really broken
 // Alertmanager setup instead of a healthy one.
 //
@@ -39,7 +40,9 @@ func run() int {
 	verbose := flag.Bool("v", false, "show Alertmanager's log")
 	fault := flag.String("fault", "", "broken setup to run against: "+strings.Join(alertmanager.FaultNames(), ", "))
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: demo [-journeygate BIN] [-fault NAME] [-v] [-- journeygate run flags]\nfaults:\n")
+		fmt.Fprintf(os.Stderr, "usage: demo [-journeygate BIN] [-fault NAME] [-v] [-- journeygate run flags]\n"+
+			"runs the example journeys %s unless the run flags select journeys (--journey, --tier)\nfaults:\n",
+			strings.Join(alertmanager.Examples, ", "))
 		for _, n := range alertmanager.FaultNames() {
 			fmt.Fprintf(os.Stderr, "  %-20s %s\n", n, alertmanager.Faults[n])
 		}
@@ -85,7 +88,14 @@ func run() int {
 	}
 	fmt.Fprintf(os.Stderr, "demo: Alertmanager %s at %s (%s), delivering to sink %s\n\n", alertmanager.Version, am.URL, setup, sinkAddr)
 
-	args := append([]string{"run", "--env", "local"}, flag.Args()...)
+	// The examples it serves, by name: a journey added to the catalogue
+	// (against another target, say) is not run against this Alertmanager
+	// unless the flags after -- select journeys themselves.
+	args := []string{"run", "--env", "local"}
+	if !selectsJourneys(flag.Args()) {
+		args = append(args, alertmanager.ExampleArgs()...)
+	}
+	args = append(args, flag.Args()...)
 	cmd := exec.Command(*bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(),
@@ -110,6 +120,21 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "demo: journeygate:", err)
 		return 1 // no verdict: fail closed
 	}
+}
+
+// selectsJourneys reports whether journeygate run flags choose the
+// journeys (--journey or --tier, in any of the flag package's spellings).
+func selectsJourneys(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "journey" || name == "tier") {
+			return true
+		}
+	}
+	return false
 }
 
 // forwarder passes SIGINT and SIGTERM on to journeygate once it runs;
