@@ -1,157 +1,16 @@
+// Command journeygate is journeygate's command line for this repository's
+// example catalogue (package journeys) and its environments file,
+// journeys/environments.yaml, read from disk: the same few lines a team's
+// cmd/journeygate/main.go has (package cli).
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/journeygate/journeygate/cli"
+	"github.com/journeygate/journeygate/journeys"
 )
-
-// Exit codes: the contract with CI systems.
-const (
-	exitSucceeded = 0
-	exitFailed    = 1
-	exitUsage     = 2
-)
-
-// usageError is bad input: a flag, a name, a configuration file.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
-// failedError is a run that ended Failed; its explanation is already printed.
-var errFailed = errors.New("verdict: Failed")
-
-const usage = `journeygate runs critical customer journeys and turns them into a deployment verdict.
-
-Usage:
-  journeygate list    [--tier global|domain] [--json]
-  journeygate run     [--env NAME] [--journey NAME]... [--tier global|domain]
-                      [--concurrency N] [--junit FILE] [--json] [--deployment ID]
-                      [--report FILE.html]
-  journeygate history [--journey NAME] [--env NAME] [--window 7d]
-                      [--min-runs 20] [--max-flake-rate 5%]
-  journeygate show    RUN_ID [--json] [--html FILE.html]
-  journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h]
-  journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
-  journeygate leases  [--env NAME] [--pool NAME] [--json]
-  journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
-
-Common flags:
-  --config FILE   environments file (default: the shipped journeys/environments.yaml)
-  --store SPEC    result store: a file path (default .journeygate/journeygate.db)
-                  or dynamodb://TABLE[?endpoint=URL&region=REGION&create=true]
-
-Exit codes: 0 Succeeded, 1 Failed, 2 usage or configuration error.
-Run "journeygate COMMAND -h" for a command's flags.
-`
-
-// env is the process's outside world, passed in so tests can drive it.
-type env struct {
-	stdout, stderr io.Writer
-	getenv         func(string) string
-	isTTY          bool
-}
 
 func main() {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	command := ""
-	if len(os.Args) > 1 {
-		command = os.Args[1]
-	}
-	go interrupts(sigs, command, cancel, os.Stderr, func() { os.Exit(exitFailed) })
-	code := run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTTY: isTerminal(os.Stdout)})
-	signal.Stop(sigs)
-	os.Exit(code)
-}
-
-// interrupts turns the first SIGINT or SIGTERM into a cancelled context,
-// with which a run stops its journeys' steps but still runs their cleanups,
-// records and prints its verdict (Failed); the second aborts at once
-// (exit 1), leaving the run without a verdict (abandoned, once its budget
-// has passed).
-func interrupts(sigs <-chan os.Signal, command string, cancel context.CancelCauseFunc, w io.Writer, abort func()) {
-	s := <-sigs
-	doing := "stopping"
-	if command == "run" || command == "invoke" {
-		doing = "finishing cleanups"
-	}
-	fmt.Fprintf(w, "\njourneygate: interrupted (%s): %s (Ctrl-C again to abort)\n", signalName(s), doing)
-	cancel(fmt.Errorf("interrupted (%s)", signalName(s)))
-	s = <-sigs
-	fmt.Fprintf(w, "journeygate: aborted (%s): cleanups not finished, no verdict recorded\n", signalName(s))
-	abort()
-}
-
-// signalName is the name people know a signal by, e.g. SIGINT.
-func signalName(s os.Signal) string {
-	switch s {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return s.String()
-}
-
-func run(ctx context.Context, args []string, e env) int {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usage)
-		return exitUsage
-	}
-	var err error
-	switch args[0] {
-	case "list":
-		err = cmdList(args[1:], e)
-	case "run":
-		err = cmdRun(ctx, args[1:], e)
-	case "history":
-		err = cmdHistory(ctx, args[1:], e)
-	case "invoke":
-		err = cmdInvoke(ctx, args[1:], e)
-	case "show":
-		err = cmdShow(ctx, args[1:], e)
-	case "override":
-		err = cmdOverride(ctx, args[1:], e)
-	case "decide":
-		err = cmdDecide(ctx, args[1:], e)
-	case "leases":
-		err = cmdLeases(ctx, args[1:], e)
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usage)
-		return exitSucceeded
-	default:
-		fmt.Fprintf(e.stderr, "journeygate: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
-	}
-	var ue *usageError
-	switch {
-	case err == nil:
-		return exitSucceeded
-	case errors.Is(err, flag.ErrHelp):
-		return exitSucceeded
-	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "journeygate %s: %s\n", args[0], ue.msg)
-		return exitUsage
-	case errors.Is(err, errFailed):
-		return exitFailed
-	default:
-		fmt.Fprintf(e.stderr, "journeygate %s: %v\n", args[0], err)
-		return exitFailed
-	}
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	os.Exit(cli.Main(cli.Options{Catalogue: journeys.Registry, Environments: journeys.EnvironmentsPath}))
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -24,9 +24,9 @@ func useJourneys(t *testing.T, js ...journey.Journey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := loadRegistry
-	loadRegistry = func() (*journey.Registry, error) { return reg, nil }
-	t.Cleanup(func() { loadRegistry = prev })
+	prev := testCatalogue
+	testCatalogue = func() (*journey.Registry, error) { return reg, nil }
+	t.Cleanup(func() { testCatalogue = prev })
 }
 
 // oneStep is a journey of one step named "answers", calling no target.
@@ -57,7 +57,7 @@ func runWith(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	vars := map[string]string{"JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
-	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+	code := run(context.Background(), args, testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 	return code, stdout.String(), stderr.String()
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -74,14 +74,14 @@ func cmdLeases(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	envName := fs.String("env", "", "only this environment (default: every environment with pools)")
 	poolName := fs.String("pool", "", "only this pool")
 	asJSON := fs.Bool("json", false, "print the leases as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := c.loadConfig(e.getenv)
+	cfg, err := c.loadConfig(e)
 	if err != nil {
 		return err
 	}

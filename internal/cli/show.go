@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	asJSON := fs.Bool("json", false, "print the run and its results as JSON")
 	htmlPath := fs.String("html", "", "write the run's HTML report to `FILE` (verdict, step waterfalls, evidence, history)")
 	// The run ID may come before or after the flags.
@@ -89,7 +89,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	case err != nil:
 		return fmt.Errorf("read run %s: %w", runID, err)
 	}
-	reg, err := loadRegistry()
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 func cmdRun(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("run", e.stderr)
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	envName := fs.String("env", "local", "environment to run against")
 	var names stringList
 	fs.Var(&names, "journey", "run only this journey (repeatable, or comma-separated)")
@@ -37,7 +37,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", *concurrency)
 	}
-	reg, err := loadRegistry()
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.loadConfig(e.getenv)
+	cfg, err := c.loadConfig(e)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -103,7 +103,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	eventFile := fs.String("event", "", "the event `FILE` (JSON) to invoke the function with")
 	envName := fs.String("env", "local", "environment: the runner's targets, the hook's default, the sink's token")
 	stateMachine := fs.String("state-machine", "arn:aws:states:us-east-1:000000000000:stateMachine:journeygate", "hook: the state machine `ARN` runs start")
@@ -162,11 +162,11 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 	}
 	switch function {
 	case "runner":
-		reg, err := registry()
+		reg, err := e.registry()
 		if err != nil {
 			return err
 		}
-		cfg, err := c.loadConfig(e.getenv)
+		cfg, err := c.loadConfig(e)
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		}
 		handler = h.Handle
 	case "gate":
-		cfg, err := c.loadConfig(e.getenv)
+		cfg, err := c.loadConfig(e)
 		if err != nil {
 			return err
 		}
@@ -227,7 +227,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 	case "sink":
 		token := *sinkToken
 		if token == "" && *sinkSecret == "" {
-			cfg, err := c.loadConfig(e.getenv)
+			cfg, err := c.loadConfig(e)
 			if err != nil {
 				return err
 			}

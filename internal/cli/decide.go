@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -45,7 +45,7 @@ func cmdDecide(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	runID := fs.String("run", "", "the finished run's `ID`")
 	by := fs.String("by", "", "who re-decides, recorded if the verdict changes (default: $USER)")
 	asJSON := fs.Bool("json", false, "print the re-decision as JSON")
@@ -62,7 +62,7 @@ func cmdDecide(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := c.loadConfig(e.getenv)
+	cfg, err := c.loadConfig(e)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -27,9 +27,9 @@ func TestRunKeepsSecretsOutOfEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := loadRegistry
-	loadRegistry = func() (*journey.Registry, error) { return reg, nil }
-	t.Cleanup(func() { loadRegistry = prev })
+	prev := testCatalogue
+	testCatalogue = func() (*journey.Registry, error) { return reg, nil }
+	t.Cleanup(func() { testCatalogue = prev })
 
 	dir := t.TempDir()
 	config := filepath.Join(dir, "envs.yaml")
@@ -40,7 +40,7 @@ func TestRunKeepsSecretsOutOfEveryOutput(t *testing.T) {
 	vars := map[string]string{secrettest.EnvVar: secret}
 	cli := func(args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+		code := run(context.Background(), args, testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 		return code, stdout.String(), stderr.String()
 	}
 

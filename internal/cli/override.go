@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -45,7 +45,7 @@ func cmdOverride(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	deployment := fs.String("deployment", "", "the deployment `ID` (CodeDeploy deployment or CodePipeline job) to let through")
 	reason := fs.String("reason", "", "why the gate may be bypassed (required; recorded with every verdict it changes)")
 	by := fs.String("by", "", "who overrides (default: $USER)")

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ func cmdList(args []string, e env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	reg, err := loadRegistry()
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -129,7 +129,7 @@ func TestRunReportKeepsSecretsOut(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	vars := map[string]string{secrettest.EnvVar: secret}
 	code := run(context.Background(), []string{"run", "--config", config, "--store", filepath.Join(dir, "s.db"), "--report", path},
-		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+		testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, stdout.String(), stderr.String())
 	}
@@ -148,7 +148,7 @@ func TestShowWritesHTMLReport(t *testing.T) {
 	for range 2 {
 		var stdout, stderr bytes.Buffer
 		vars := map[string]string{"JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
-		code := run(context.Background(), []string{"run", "--store", db, "--json"}, env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+		code := run(context.Background(), []string{"run", "--store", db, "--json"}, testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 		var rep struct {
 			RunID string `json:"runId"`
 		}

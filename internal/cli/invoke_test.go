@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func sample(name string) string { return filepath.Join("..", "..", "events", nam
 func invokeCLI(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+	code := run(context.Background(), args, testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 	return code, stdout.String(), stderr.String()
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
+	code := run(context.Background(), args, testEnv(&stdout, &stderr, func(string) string { return "" }))
 	return code, stdout.String(), stderr.String()
 }
 
@@ -74,7 +74,7 @@ func TestRunAgainstUnreachableTargetFails(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	vars := map[string]string{"JOURNEYGATE_ALERTMANAGER_URL": "http://127.0.0.1:1", "JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
 	code := run(context.Background(), []string{"run", "--journey", "alert-to-notification", "--store", filepath.Join(dir, "s.db"), "--junit", filepath.Join(dir, "j.xml")},
-		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+		testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, stdout.String(), stderr.String())
 	}
@@ -116,7 +116,7 @@ func TestRunJSONIsMachineReadable(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	vars := map[string]string{"JOURNEYGATE_ALERTMANAGER_URL": "http://127.0.0.1:1", "JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0"}
 	code := run(context.Background(), []string{"run", "--json", "--tier", "global", "--store", filepath.Join(dir, "s.db")},
-		env{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return vars[k] }})
+		testEnv(&stdout, &stderr, func(k string) string { return vars[k] }))
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d: %s", code, exitFailed, stderr.String())
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,17 +15,13 @@ import (
 	"github.com/journeygate/journeygate/shared/store"
 )
 
-// loadRegistry loads the journey registry `run` and `history` use: the
-// catalogue; tests put journeys of their own here.
-var loadRegistry = registry
-
 // defaultWindow is history's --window.
 const defaultWindow = "7d"
 
 func cmdHistory(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("history", e.stderr)
 	var c common
-	c.register(fs)
+	c.register(fs, e)
 	name := fs.String("journey", "", "only this journey")
 	envName := fs.String("env", "", "only this environment")
 	windowFlag := fs.String("window", defaultWindow, "window to look back over (e.g. 24h, 7d, 30d)")
@@ -58,7 +54,7 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 		return usagef("--max-flake-rate: %v", err)
 	}
 	policy := readiness.Policy{MinRuns: *minRuns, MaxFlakeRate: flakeRate}
-	reg, err := loadRegistry()
+	reg, err := e.registry()
 	if err != nil {
 		return err
 	}

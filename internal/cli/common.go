@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
@@ -23,8 +23,8 @@ type common struct {
 	storePath string
 }
 
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.config, "config", "", "environments file (default: the shipped "+journeys.EnvironmentsPath+")")
+func (c *common) register(fs *flag.FlagSet, e env) {
+	fs.StringVar(&c.config, "config", "", "environments file (default: "+e.defaultEnvironments()+")")
 	fs.StringVar(&c.storePath, "store", store.DefaultPath, store.SpecHelp)
 }
 
@@ -89,25 +89,102 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // registry loads the journey catalogue; an invalid definition is a
 // configuration error.
-func registry() (*journey.Registry, error) {
-	reg, err := journeys.Registry()
+func (e env) registry() (*journey.Registry, error) {
+	if e.cfg.Catalogue == nil {
+		return nil, usagef("no journey catalogue: this journeygate was built without one (cli.Options.Catalogue)")
+	}
+	reg, err := e.cfg.Catalogue()
 	if err != nil {
 		return nil, usagef("invalid journey definitions:\n%v", err)
+	}
+	if reg == nil {
+		return nil, usagef("no journey catalogue: cli.Options.Catalogue returned none")
 	}
 	return reg, nil
 }
 
-// loadConfig reads the environments file named by --config, or the shipped one.
-func (c *common) loadConfig(getenv func(string) string) (*envconfig.Config, error) {
-	name, data := journeys.EnvironmentsPath, journeys.EnvironmentsFile
-	if c.config != "" {
-		var err error
-		if data, err = os.ReadFile(c.config); err != nil {
+// defaultEnvironmentsPath is the environments file of a CLI whose
+// Config.Environments is empty.
+const defaultEnvironmentsPath = "journeys/environments.yaml"
+
+// environmentsPath is the environments file read without --config, as
+// Config names it.
+func (e env) environmentsPath() string {
+	if e.cfg.Environments == "" {
+		return defaultEnvironmentsPath
+	}
+	return e.cfg.Environments
+}
+
+// defaultEnvironments says, for --config's help, what is read without it.
+func (e env) defaultEnvironments() string {
+	path := e.environmentsPath()
+	switch {
+	case e.cfg.Embedded != nil:
+		return "the copy of " + path + " embedded in this binary"
+	case filepath.IsAbs(path):
+		return path
+	}
+	return path + " in the working directory or the nearest directory above it"
+}
+
+// environmentsOrigin finds the environments file read without --config:
+// an absolute path as it is, a relative one in the working directory or,
+// failing that, in the nearest directory above it that has it (as go.mod
+// is found), so the CLI works from anywhere in the repository. It returns
+// the path found, or a usage error naming where it looked.
+func (e env) environmentsOrigin() (string, error) {
+	path := e.environmentsPath()
+	if filepath.IsAbs(path) {
+		return path, nil
+	}
+	getwd := e.getwd
+	if getwd == nil {
+		getwd = os.Getwd
+	}
+	wd, err := getwd()
+	if err != nil {
+		return "", usagef("environments file %s: no working directory to find it from (%v); --config FILE names it", path, err)
+	}
+	for dir := wd; ; {
+		candidate := filepath.Join(dir, path)
+		if _, err := os.Stat(candidate); err == nil {
+			return candidate, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", usagef("no environments file: %s is neither in %s nor in a directory above it (run journeygate from your repository, or --config FILE names one)", path, wd)
+		}
+		dir = parent
+	}
+}
+
+// loadConfig reads the environments file: the one --config names, else
+// the embedded copy when the CLI was built with one, else the file on
+// disk (environmentsOrigin). Errors name the origin actually read.
+func (c *common) loadConfig(e env) (*envconfig.Config, error) {
+	var (
+		name string
+		data []byte
+		err  error
+	)
+	switch {
+	case c.config != "":
+		name = c.config
+		if data, err = os.ReadFile(name); err != nil {
 			return nil, usagef("environments file: %v", err)
 		}
-		name = c.config
+	case e.cfg.Embedded != nil:
+		name, data = "embedded "+e.environmentsPath(), e.cfg.Embedded
+	default:
+		if name, err = e.environmentsOrigin(); err != nil {
+			return nil, err
+		}
+		if data, err = os.ReadFile(name); err != nil {
+			return nil, usagef("environments file: %v", err)
+		}
 	}
-	cfg, err := envconfig.Parse(name, data, getenv)
+	cfg, err := envconfig.Parse(name, data, e.getenv)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -103,7 +103,7 @@ func TestInterruptedRunRunsCleanupsAndRecordsItsVerdict(t *testing.T) {
 		<-started
 		cancel(errors.New("interrupted (SIGINT)")) // as main's interrupts does
 	}()
-	code := run(ctx, []string{"run", "--store", path}, env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }})
+	code := run(ctx, []string{"run", "--store", path}, testEnv(&stdout, &stderr, func(string) string { return "" }))
 	cleaned.Wait()
 	if code != exitFailed {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout.String(), stderr.String())
