@@ -14,6 +14,11 @@ import (
 // but wrongly. It classifies a step as failed.
 type Failure struct {
 	Msg string
+	// format and args made Msg; a cutBody among args is kept whole, so a
+	// journey's redactor can remove a secret before the cut (see
+	// redactedMsg), which could otherwise split it and keep its start.
+	format string
+	args   []any
 }
 
 func (f *Failure) Error() string { return f.Msg }
@@ -26,7 +31,37 @@ func (f *Failure) Final() bool { return true }
 // was expected and what was seen. Inside Eventually it ends the step at once
 // as failed.
 func Failf(format string, args ...any) error {
-	return &Failure{Msg: fmt.Sprintf(format, args...)}
+	return &Failure{Msg: fmt.Sprintf(format, args...), format: format, args: args}
+}
+
+// cutBody is a body a message shows cut to limit bytes (excerpt).
+type cutBody struct {
+	b     []byte
+	limit int
+}
+
+func (c cutBody) String() string { return excerpt(c.b, c.limit) }
+
+// cutFor formats b cut to limit bytes in a Failf message, redactable first.
+func cutFor(b []byte, limit int) cutBody { return cutBody{b: b, limit: limit} }
+
+// redactedMsg renders f's message with every cut body redacted before it
+// is cut; ok is false when it cuts none (Msg is then redacted whole).
+func (f *Failure) redactedMsg(redact func(string) string) (msg string, ok bool) {
+	args := make([]any, len(f.args))
+	for i, a := range f.args {
+		c, isCut := a.(cutBody)
+		if !isCut {
+			args[i] = a
+			continue
+		}
+		ok = true
+		args[i] = excerpt([]byte(redact(string(c.b))), c.limit)
+	}
+	if !ok {
+		return f.Msg, false
+	}
+	return fmt.Sprintf(f.format, args...), true
 }
 
 // FinalError is an observation that can never turn into the one awaited:

@@ -182,13 +182,14 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 	}
 	sr.Elapsed = time.Since(start)
 	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, context.Cause(ctx)) // the cause says why a run stopped: "interrupted (SIGINT)"
+	sr.Message = t.redactCuts(err, sr.Message)
 	sr.Evidence = t.takeEvidence()
 	var te *poll.TimeoutError
 	var ae *AwaitError
 	if errors.As(err, &te) && te.Last != nil && !errors.As(err, &ae) && !strings.Contains(sr.Message, te.Last.Error()) {
 		// Kept when the message does not say it already (a sink wait's
 		// says what arrived).
-		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: t.excerpt([]byte(te.Last.Error()), t.opts.excerptLimit())})
+		sr.Evidence = append(sr.Evidence, Evidence{Label: "last observation", Detail: t.excerpt([]byte(t.redactCuts(te.Last, te.Last.Error())), t.opts.excerptLimit())})
 	}
 	var pe *PanicError
 	if errors.As(err, &pe) {

@@ -16,7 +16,7 @@ type Doc struct{ v any }
 func ParseJSON(b []byte) (Doc, error) {
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
-		return Doc{}, Failf("not valid JSON: %v: %s", err, excerpt(b, 256))
+		return Doc{}, Failf("not valid JSON: %v: %s", err, cutFor(b, 256))
 	}
 	return Doc{v: v}, nil
 }
@@ -120,10 +120,12 @@ func jsonEqual(got, want any) bool {
 	return reflect.DeepEqual(got, norm)
 }
 
-func show(v any) string {
+// show renders v as JSON for a Failf message, cut to 256 bytes after the
+// journey's redactor has seen it whole (cutBody).
+func show(v any) any {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
-	return excerpt(b, 256)
+	return cutFor(b, 256)
 }

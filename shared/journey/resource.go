@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/journeygate/journeygate/shared/poll"
 )
 
 // Resource is a pre-provisioned test resource (a test account, an API key,
@@ -163,6 +166,43 @@ func (t *T) redact(s string) string {
 		return s
 	}
 	return t.opts.Redactor.String(s)
+}
+
+// redactCuts replaces in msg, for each Failure in err's chain whose message
+// cuts a body, that message by its rendering with the body redacted before
+// the cut: redacting msg afterwards cannot find a secret the cut split.
+func (t *T) redactCuts(err error, msg string) string {
+	if t.opts.Redactor == nil {
+		return msg
+	}
+	walkErrors(err, func(e error) {
+		if f, ok := e.(*Failure); ok {
+			if r, cut := f.redactedMsg(t.opts.Redactor.String); cut {
+				msg = strings.ReplaceAll(msg, f.Msg, r)
+			}
+		}
+	})
+	return msg
+}
+
+// walkErrors calls fn for err and everything it wraps, a poll timeout's
+// last observation included.
+func walkErrors(err error, fn func(error)) {
+	if err == nil {
+		return
+	}
+	fn(err)
+	if te, ok := err.(*poll.TimeoutError); ok && te.Last != nil {
+		walkErrors(te.Last, fn)
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, fn)
+		}
+	}
 }
 
 // excerpt redacts b, then cuts it to the evidence bound, so a secret the

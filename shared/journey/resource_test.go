@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +291,49 @@ func TestRedaction(t *testing.T) {
 				t.Errorf("no %s in the result:\n%s", secrets.Redacted, all)
 			}
 		})
+	}
+}
+
+// TestRedactionAcrossTheCut: an assertion excerpt (ParseJSON, Doc.Expect,
+// Delivery.JSON) cuts a body at 256 bytes; wherever the cut falls in a
+// secret, no part of the secret is kept: the redactor sees the body whole
+// before it is cut.
+func TestRedactionAcrossTheCut(t *testing.T) {
+	const secret = "sk-live-9e8d7c6b5a4f3e2d1c0b"
+	red := secrets.NewRedactor()
+	red.Add(secret)
+	asserts := map[string]func(body []byte) error{
+		"ParseJSON": func(b []byte) error { _, err := journey.ParseJSON(b); return err },
+		"Doc.Expect": func(b []byte) error {
+			doc, err := journey.ParseJSON([]byte(`{"v":` + strconv.Quote(string(b)) + `}`))
+			if err != nil {
+				return err
+			}
+			return doc.Expect("/v", "something else")
+		},
+		"Delivery.JSON": func(b []byte) error {
+			var v map[string]any
+			return journey.Delivery{ID: "d-1", Body: b}.JSON(&v)
+		},
+	}
+	for name, assert := range asserts {
+		// Every offset that puts the 256-byte cut inside the secret, and
+		// one on each side.
+		for start := 256 - len(secret); start <= 257; start++ {
+			body := []byte("{" + strings.Repeat("x", start-1) + secret + strings.Repeat("y", 300))
+			s := step("assert", time.Second, func(context.Context, *journey.T) error { return assert(body) })
+			res := execute(t, context.Background(), valid("cutting", s), journey.Options{Redactor: red}, 5*time.Second)
+			if res.Outcome.OK() {
+				t.Fatalf("%s at %d passed; the test needs a failure", name, start)
+			}
+			b, _ := json.Marshal(res)
+			for n := 6; n <= len(secret); n++ {
+				for i := 0; i+n <= len(secret); i += n {
+					if part := secret[i : i+n]; strings.Contains(string(b), part) {
+						t.Fatalf("%s, secret at byte %d: %q of the secret kept in %s", name, start, part, res.Message)
+					}
+				}
+			}
+		}
 	}
 }

@@ -27,7 +27,7 @@ func (d Delivery) Doc() (Doc, error) { return ParseJSON(d.Body) }
 // JSON decodes the delivery body into v; invalid JSON is a failed assertion.
 func (d Delivery) JSON(v any) error {
 	if err := json.Unmarshal(d.Body, v); err != nil {
-		return Failf("delivery %s is not the expected JSON: %v: %s", d.ID, err, excerpt(d.Body, 256))
+		return Failf("delivery %s is not the expected JSON: %v: %s", d.ID, err, cutFor(d.Body, 256))
 	}
 	return nil
 }
