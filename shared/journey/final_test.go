@@ -2,11 +2,13 @@ package journey_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,4 +256,45 @@ func TestSinkMismatchIsNotFinal(t *testing.T) {
 		t.Errorf("outcome %s (%s) after %s, want failed at once", res.Outcome, res.Message, res.Steps[0].Elapsed)
 	}
 	wantContains(t, "message", res.Message, "delivery d1: a notification for a deleted receiver")
+}
+
+// barrierSink hands the same first deliveries to every reader that asks
+// from the start, once all of them asked: two waits of one step read from
+// one cursor at the same moment.
+type barrierSink struct {
+	ds      []journey.Delivery
+	readers sync.WaitGroup
+}
+
+func (f *barrierSink) URL(string) string { return "http://sink" }
+
+func (f *barrierSink) Next(ctx context.Context, runID, cursor string) ([]journey.Delivery, string, error) {
+	if cursor == "" {
+		f.readers.Done()
+		f.readers.Wait()
+		return f.ds, "end", nil
+	}
+	<-ctx.Done()
+	return nil, cursor, ctx.Err()
+}
+
+// Two awaits in one step that read the same deliveries at once count each
+// delivery once in the evidence (issue 20 item 4).
+func TestConcurrentAwaitsCountDeliveriesOnce(t *testing.T) {
+	sink := &barrierSink{ds: []journey.Delivery{{ID: "d1", Body: []byte(`{"n":1}`)}, {ID: "d2", Body: []byte(`{"n":2}`)}}}
+	sink.readers.Add(2)
+	never := func(journey.Delivery) error { return errors.New("not this one") }
+	j := valid("two-waits", step("await twice", 300*time.Millisecond, func(ctx context.Context, t *journey.T) error {
+		errs := make(chan error, 2)
+		for _, what := range []string{"the first", "the second"} {
+			go func() { _, err := t.Sink().Await(ctx, what, never); errs <- err }()
+		}
+		return errors.Join(<-errs, <-errs)
+	}))
+	j.Sink = true
+	res := execute(t, context.Background(), j, journey.Options{Sink: sink}, 10*time.Second)
+	b, _ := json.Marshal(res)
+	if strings.Contains(string(b), "deliveries for this run (4)") || !strings.Contains(string(b), "deliveries for this run (2)") {
+		t.Errorf("evidence does not count the 2 deliveries once:\n%s", b)
+	}
 }

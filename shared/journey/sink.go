@@ -51,6 +51,7 @@ type SinkClient struct {
 	mu      sync.Mutex
 	cursor  string
 	seen    []Delivery
+	seenIDs map[string]bool // two waits reading from one cursor get the same deliveries
 	claimed map[string]bool
 }
 
@@ -163,8 +164,18 @@ func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Deliver
 			return Delivery{}, mismatch
 		}
 		s.mu.Lock()
-		s.seen = append(s.seen, ds...)
-		s.cursor = next
+		if s.seenIDs == nil {
+			s.seenIDs = map[string]bool{}
+		}
+		for _, d := range ds {
+			if !s.seenIDs[d.ID] {
+				s.seenIDs[d.ID] = true
+				s.seen = append(s.seen, d)
+			}
+		}
+		if s.cursor == cursor {
+			s.cursor = next // unless the other wait already read further
+		}
 		s.mu.Unlock()
 		*reads++
 		if d, mismatch = s.claim(match); mismatch == nil || endsWait(mismatch) {
