@@ -105,11 +105,15 @@ func BenchmarkColdInit(b *testing.B) {
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + secrets.URL,
 		"AWS_LAMBDA_FUNCTION_NAME=bench", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
 	}
+	envs, err := filepath.Abs(filepath.Join("..", "journeys", "environments.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	env := map[string][]string{
 		"hook": {"JOURNEYGATE_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:journeygate", "JOURNEYGATE_ENVIRONMENT=staging", "JOURNEYGATE_SERVICES=alertmanager"},
-		"runner": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_TIMEOUT_MARGIN=30s", "JOURNEYGATE_SINK_URL=http://" + unusedAddr(b) + "/",
+		"runner": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_ENVIRONMENTS_FILE=" + envs, "JOURNEYGATE_TIMEOUT_MARGIN=30s", "JOURNEYGATE_SINK_URL=http://" + unusedAddr(b) + "/",
 			"JOURNEYGATE_EVENT_BUS=default"},
-		"gate": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_EVENT_BUS=default"},
+		"gate": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_ENVIRONMENTS_FILE=" + envs, "JOURNEYGATE_EVENT_BUS=default"},
 		"sink": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_SINK_TOKEN_SECRET=jg-sink", "JOURNEYGATE_SINK_CORRELATE=/groupLabels/jg_run,/commonLabels/jg_run"},
 	}
 	for _, name := range names {

@@ -15,7 +15,7 @@ import (
 )
 
 // envFileVariable names the environments file in the runner's and the
-// gate's environment (journeys.EnvironmentsFromEnv reads it).
+// gate's environment (packages lambda/runner and lambda/gate read it).
 const envFileVariable = "JOURNEYGATE_ENVIRONMENTS_FILE"
 
 // catalogueVariable carries the catalogue's fingerprint to the runner,

@@ -97,9 +97,9 @@ func TestNoStatementTwice(t *testing.T) {
 }
 
 // TestFunctionsReadEveryVariableSet: each JOURNEYGATE_ variable the
-// construct sets on a function is one its main.go reads (directly, or
-// through journeys.EnvironmentsFromEnv): a variable nothing reads only
-// misleads whoever configures it.
+// construct sets on a function is one its main reads: functions/NAME/main.go,
+// or for the runner and the gate their public mains, lambda/NAME: a
+// variable nothing reads only misleads whoever configures it.
 func TestFunctionsReadEveryVariableSet(t *testing.T) {
 	s := synth(t, "staging")
 	root, err := repo.Root()
@@ -107,30 +107,38 @@ func TestFunctionsReadEveryVariableSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	getenv := regexp.MustCompile(`getenv\("(JOURNEYGATE_[A-Z0-9_]+)"\)`)
-	readBy := func(path string) (map[string]bool, string) {
-		data, err := os.ReadFile(filepath.Join(root, path))
-		if err != nil {
-			t.Fatal(err)
+	// readBy lists the variables the non-test Go files of dir read.
+	readBy := func(dir string) map[string]bool {
+		files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s (%v)", dir, err)
 		}
 		out := map[string]bool{}
-		for _, m := range getenv.FindAllStringSubmatch(string(data), -1) {
-			out[m[1]] = true
-		}
-		return out, string(data)
-	}
-	shared, _ := readBy("journeys/catalogue.go")
-	for id, name := range s.Gate.FunctionLogicalIDs() {
-		reads, src := readBy(filepath.Join("functions", name, "main.go"))
-		if strings.Contains(src, "EnvironmentsFromEnv") {
-			for k := range shared {
-				reads[k] = true
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range getenv.FindAllStringSubmatch(string(data), -1) {
+				out[m[1]] = true
 			}
 		}
+		return out
+	}
+	for id, name := range s.Gate.FunctionLogicalIDs() {
+		main := filepath.Join("functions", name)
+		if _, err := os.Stat(filepath.Join(root, "lambda", name)); err == nil {
+			main = filepath.Join("lambda", name)
+		}
+		reads := readBy(main)
 		env, _ := s.Template.Resources[id].Properties["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		for k := range vars {
 			if strings.HasPrefix(k, "JOURNEYGATE_") && !reads[k] {
-				t.Errorf("%s: %s is set, but functions/%s/main.go never reads it", name, k, name)
+				t.Errorf("%s: %s is set, but %s never reads it", name, k, main)
 			}
 		}
 	}

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/journeygate/journeygate/functions/internal/buildtest"
+	"github.com/journeygate/journeygate/internal/buildtest"
 )
 
 func TestBuild(t *testing.T) {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/journeygate/journeygate/functions/internal/buildtest"
 	"github.com/journeygate/journeygate/journeys"
 )
 
@@ -21,20 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestBuildChecksTheCatalogue: the stack's fingerprint of the catalogue is
-// the compiled-in one's, or the runner does not build.
-func TestBuildChecksTheCatalogue(t *testing.T) {
-	reg, err := journeys.Registry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildtest.Run(t, build, []buildtest.Case{
-		{Name: "same catalogue", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_CATALOGUE_FINGERPRINT": reg.Fingerprint()}, Want: ""},
-		{Name: "other catalogue", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_CATALOGUE_FINGERPRINT": "sha256:000000000000000000000000"},
-			Want: "catalogue mismatch: this runner's compiled-in catalogue is " + reg.Fingerprint()},
-	})
-}
-
 // TestMismatchedRunnerRefusesToStart starts the runner as Lambda would,
 // with the fingerprint of another catalogue: it logs why, naming both
 // fingerprints and what to do, and exits 1 before serving anything.
@@ -43,9 +29,13 @@ func TestMismatchedRunnerRefusesToStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	envs, err := filepath.Abs(filepath.Join("..", "..", journeys.EnvironmentsPath))
+	if err != nil {
+		t.Fatal(err)
+	}
 	const deployed = "sha256:0123456789abcdef01234567"
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "JOURNEYGATE_TEST_RUN_MAIN=1", "JOURNEYGATE_TABLE=jg",
+	cmd.Env = append(os.Environ(), "JOURNEYGATE_TEST_RUN_MAIN=1", "JOURNEYGATE_TABLE=jg", "JOURNEYGATE_ENVIRONMENTS_FILE="+envs,
 		"JOURNEYGATE_CATALOGUE_FINGERPRINT="+deployed, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

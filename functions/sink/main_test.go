@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/journeygate/journeygate/functions/internal/buildtest"
+	"github.com/journeygate/journeygate/internal/buildtest"
 	"github.com/journeygate/journeygate/test/awslocal"
 )
 
