@@ -20,7 +20,7 @@ CDK   := infra/_cli/node_modules/.bin/cdk
 CHROMIUM ?= chromium
 export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench clean help synth deploy diff soak fuzz
+.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench clean help synth deploy diff soak fuzz figures figures-reliability figures-soak figures-fuzz figures-bench figures-sync
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -111,7 +111,7 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The benchmarks of issue 7 (README, Performance). Timing figures depend on
+# The benchmarks of issue 7 (docs/performance.md). Timing figures depend on
 # the machine: run them on a quiet one. Packages run one at a time (-p 1) so
 # builds and dynalite do not share the CPU with the timed benchmarks.
 BENCH_PKGS := ./shared/runner ./shared/journey ./shared/sink ./shared/store ./functions
@@ -123,6 +123,48 @@ bench: $(ALERTMANAGER) test/node_modules/.installed ## every figure of issue 7, 
 			for (i = 3; i < NF; i += 2) if ($$(i+1) !~ /^(ns|B|allocs)\/op$$/) { printf "%-64s %14s %s\n", name, $$i, $$(i+1); n++ }; \
 			if (n == 0) printf "%-64s %14s %s\n", name, $$3, $$4; next } \
 		/^(FAIL|--- FAIL|panic:)/ || /^    [a-z_]+_test\.go:[0-9]+: / { print }'
+
+# Measured figures in docs/ come from here, never from hand edits: each
+# target runs what measures them and writes docs/figures/NAME.txt under a
+# header naming the command, the time, the machine and its load average,
+# then puts the files into the docs' marked blocks (figures-sync;
+# test/docs fails when a block and its file differ). Timing figures depend
+# on the machine: run them on a quiet one.
+FIGURES_TOOL = $(GO) run ./test/cmd/figures
+LOADAVG      = $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+figures: figures-reliability figures-soak figures-fuzz figures-bench ## measure every figure docs/ shows into docs/figures (about 10 minutes on 2 cores)
+
+figures-reliability: tools ## docs/figures: the fault matrix, duplicates and lease contention tables (the ones make test prints)
+	@load=$(LOADAVG); rm -f test/out/figures/1-*.txt test/out/figures/2-*.txt test/out/figures/3-*.txt; \
+	$(GO) test -race -count=1 -timeout 12m -run '^(TestFaultMatrix|TestRedeliveredHookStartsOneRun)$$' ./test/contract && \
+	$(GO) test -race -count=1 -timeout 12m -run '^TestLeaseContentionDynamo$$' ./shared/lease && \
+	$(FIGURES_TOOL) copy -command "make figures-reliability (go test -race: test/contract TestFaultMatrix, TestRedeliveredHookStartsOneRun; shared/lease TestLeaseContentionDynamo)" -load "$$load" \
+		test/out/figures/1-fault-matrix.txt test/out/figures/2-duplicates.txt test/out/figures/3-lease-contention.txt
+	@$(FIGURES_TOOL) sync
+
+figures-soak: $(ALERTMANAGER) ## docs/figures: make soak's two tables (SOAK_RUNS journey runs, then every fault)
+	@load=$(LOADAVG); rm -f test/out/figures/4-*.txt test/out/figures/5-*.txt; \
+	$(MAKE) --no-print-directory soak && \
+	$(FIGURES_TOOL) copy -command "make soak SOAK_RUNS=$(SOAK_RUNS) SOAK_CONCURRENCY=$(SOAK_CONCURRENCY)" -load "$$load" \
+		test/out/figures/4-soak-healthy.txt test/out/figures/5-soak-faults.txt
+	@$(FIGURES_TOOL) sync
+
+figures-fuzz: ## docs/figures: make fuzz's line per target and its total
+	@set -o pipefail; load=$(LOADAVG); out=$$(mktemp); \
+	$(MAKE) -s --no-print-directory fuzz | tee $$out && \
+	$(FIGURES_TOOL) save -command "make fuzz FUZZTIME=$(FUZZTIME) FUZZPARALLEL=$(FUZZPARALLEL)" -load "$$load" fuzz.txt < $$out; \
+	code=$$?; rm -f $$out; exit $$code
+	@$(FIGURES_TOOL) sync
+
+figures-bench: $(ALERTMANAGER) test/node_modules/.installed ## docs/figures: make bench's figures, one per line
+	@set -o pipefail; load=$(LOADAVG); out=$$(mktemp); \
+	$(MAKE) -s --no-print-directory bench | tee $$out && \
+	$(FIGURES_TOOL) save -command "make bench" -load "$$load" bench.txt < $$out; \
+	code=$$?; rm -f $$out; exit $$code
+	@$(FIGURES_TOOL) sync
+
+figures-sync: ## put docs/figures/*.txt into the marked blocks of README.md and docs/*.md
+	@$(FIGURES_TOOL) sync
 
 SOAK_RUNS        ?= 2000
 SOAK_CONCURRENCY ?= 64
