@@ -54,6 +54,10 @@ const (
 	GateFailed = "GateFailed"
 	// GateOverridden is 1 when an audited override changed the verdict, else 0.
 	GateOverridden = "GateOverridden"
+	// GateRevisions is 1 per re-decision that replaced a run's verdict
+	// (journeygate decide); that record's GateVerdicts and GateFailed are
+	// 0, so a run is counted once, when first decided.
+	GateRevisions = "GateRevisions"
 	// LateReports is 1 per verdict that reached its deployment after the
 	// deployment had a status from elsewhere (a timeout, a person): the
 	// run's report was too late to count.
@@ -94,6 +98,9 @@ type GateRun struct {
 	Status gate.Status
 	// Overridden is true when an audited override changed the verdict.
 	Overridden bool
+	// Revision is true for a re-decision that replaced the run's verdict:
+	// counted as a revision, not as another decided run.
+	Revision bool
 }
 
 // JourneyRecord returns the EMF lines of run stamped at at: the journey
@@ -259,9 +266,10 @@ func gateRecord(run GateRun) record {
 		dims: []field{{DimEnvironment, dimensionValue(run.Environment)}, {DimTrigger, dimensionValue(run.Trigger)}},
 		sets: gateSets,
 		metrics: []metric{
-			{GateVerdicts, unitCount, 1},
-			{GateFailed, unitCount, flag(run.Status != gate.Succeeded)},
+			{GateVerdicts, unitCount, flag(!run.Revision)},
+			{GateFailed, unitCount, flag(!run.Revision && run.Status != gate.Succeeded)},
 			{GateOverridden, unitCount, flag(run.Overridden)},
+			{GateRevisions, unitCount, flag(run.Revision)},
 		},
 		fields: []field{{fieldRunID, run.RunID}, {fieldStatus, string(run.Status)}},
 	}

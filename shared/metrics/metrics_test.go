@@ -144,12 +144,15 @@ func TestGateRecord(t *testing.T) {
 		wantFailed float64
 		wantOver   float64
 		wantEnv    string
+		// wantRevision: a re-decision counts as a revision, not a run.
+		wantRevision float64
 	}{
-		{"succeeded", metrics.GateRun{RunID: "r-1", Environment: "prod", Trigger: "codedeploy", Status: gate.Succeeded}, 0, 0, "prod"},
-		{"failed", metrics.GateRun{RunID: "r-2", Environment: "prod", Trigger: "codedeploy", Status: gate.Failed}, 1, 0, "prod"},
-		{"no status fails closed", metrics.GateRun{RunID: "r-3", Environment: "prod", Trigger: "codedeploy"}, 1, 0, "prod"},
-		{"overridden", metrics.GateRun{RunID: "r-4", Environment: "prod", Trigger: "codedeploy", Status: gate.Succeeded, Overridden: true}, 0, 1, "prod"},
-		{"no environment", metrics.GateRun{RunID: "r-5", Trigger: "codedeploy", Status: gate.Failed}, 1, 0, metrics.Unknown},
+		{"succeeded", metrics.GateRun{RunID: "r-1", Environment: "prod", Trigger: "codedeploy", Status: gate.Succeeded}, 0, 0, "prod", 0},
+		{"failed", metrics.GateRun{RunID: "r-2", Environment: "prod", Trigger: "codedeploy", Status: gate.Failed}, 1, 0, "prod", 0},
+		{"no status fails closed", metrics.GateRun{RunID: "r-3", Environment: "prod", Trigger: "codedeploy"}, 1, 0, "prod", 0},
+		{"overridden", metrics.GateRun{RunID: "r-4", Environment: "prod", Trigger: "codedeploy", Status: gate.Succeeded, Overridden: true}, 0, 1, "prod", 0},
+		{"no environment", metrics.GateRun{RunID: "r-5", Trigger: "codedeploy", Status: gate.Failed}, 1, 0, metrics.Unknown, 0},
+		{"re-decided", metrics.GateRun{RunID: "r-6", Environment: "prod", Trigger: "codedeploy", Status: gate.Succeeded, Overridden: true, Revision: true}, 0, 1, "prod", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,10 +168,10 @@ func TestGateRecord(t *testing.T) {
 			if r.Timestamp != at.UnixMilli() || r.Namespace != "journeygate" || !reflect.DeepEqual(r.Dimensions, gateSets) {
 				t.Errorf("timestamp %d namespace %q sets %v", r.Timestamp, r.Namespace, r.Dimensions)
 			}
-			if want := map[string]string{"GateVerdicts": "Count", "GateFailed": "Count", "GateOverridden": "Count"}; !reflect.DeepEqual(r.Units, want) {
+			if want := map[string]string{"GateVerdicts": "Count", "GateFailed": "Count", "GateOverridden": "Count", "GateRevisions": "Count"}; !reflect.DeepEqual(r.Units, want) {
 				t.Errorf("metrics %v, want %v", r.Units, want)
 			}
-			if want := map[string]float64{"GateVerdicts": 1, "GateFailed": tt.wantFailed, "GateOverridden": tt.wantOver}; !reflect.DeepEqual(r.Values, want) {
+			if want := map[string]float64{"GateVerdicts": 1 - tt.wantRevision, "GateFailed": tt.wantFailed, "GateOverridden": tt.wantOver, "GateRevisions": tt.wantRevision}; !reflect.DeepEqual(r.Values, want) {
 				t.Errorf("values %v, want %v", r.Values, want)
 			}
 			if r.Dim("Environment") != tt.wantEnv || r.Dim("Trigger") != "codedeploy" || r.Dim("RunId") != tt.run.RunID || r.Dim("Status") != string(tt.run.Status) {

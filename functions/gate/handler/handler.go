@@ -160,9 +160,15 @@ func (h *Handler) Handle(ctx context.Context, req flow.GateRequest) (resp flow.G
 
 // count writes the metrics of a decided run; a write error is only logged.
 func (h *Handler) count(in flow.Input, v gate.Verdict, log *slog.Logger) {
+	h.countAs(in, v, false, log)
+}
+
+// countAs writes the metrics of a decided run, or of a re-decision that
+// replaced its verdict (revision: the run was counted when first decided).
+func (h *Handler) countAs(in flow.Input, v gate.Verdict, revision bool, log *slog.Logger) {
 	err := h.metrics.Gate(metrics.GateRun{
 		RunID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type), Status: v.Status,
-		Overridden: v.Overridden != nil,
+		Overridden: v.Overridden != nil, Revision: revision,
 	})
 	if err != nil {
 		log.Warn("gate metrics not written", "err", err)

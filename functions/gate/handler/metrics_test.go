@@ -42,7 +42,7 @@ func checkGateRecord(t *testing.T, out []byte, env, trigger, status string, fail
 	if r.Dim(metrics.DimEnvironment) != env || r.Dim(metrics.DimTrigger) != trigger || r.Dim("Status") != status {
 		t.Errorf("environment %q trigger %q status %q, want %s %s %s", r.Dim(metrics.DimEnvironment), r.Dim(metrics.DimTrigger), r.Dim("Status"), env, trigger, status)
 	}
-	want := map[string]float64{metrics.GateVerdicts: 1, metrics.GateFailed: failed, metrics.GateOverridden: 0}
+	want := map[string]float64{metrics.GateVerdicts: 1, metrics.GateFailed: failed, metrics.GateOverridden: 0, metrics.GateRevisions: 0}
 	if len(r.Values) != len(want) {
 		t.Errorf("metrics %v, want %v", r.Values, want)
 	}

@@ -320,8 +320,11 @@ func TestGateRedecideAfterFailureOnDynamo(t *testing.T) {
 	if len(rec.Revisions) != 1 || rec.Revisions[0].Verdict.Status != gate.Failed || rec.Revisions[0].By != "bob" || !strings.Contains(rec.Revisions[0].Why, "overridden by alice") || !strings.Contains(rec.Revisions[0].Why, "INC-7") {
 		t.Errorf("revisions %+v, want the Failed verdict kept, replaced by bob because of alice's override", rec.Revisions)
 	}
-	if m := gateRecord(t, w.metrics.Bytes()); m.Values[metrics.GateOverridden] != 1 {
-		t.Errorf("re-decision metric %v, want GateOverridden 1", m.Values)
+	// The run was counted when first decided: the re-decision is a
+	// revision, not a second decided run (nor a second failure).
+	if m := gateRecord(t, w.metrics.Bytes()); m.Values[metrics.GateOverridden] != 1 || m.Values[metrics.GateRevisions] != 1 ||
+		m.Values[metrics.GateVerdicts] != 0 || m.Values[metrics.GateFailed] != 0 {
+		t.Errorf("re-decision metric %v, want GateOverridden 1, GateRevisions 1, GateVerdicts 0, GateFailed 0", m.Values)
 	}
 	last := w.events.details[len(w.events.details)-1]
 	if !last.Redecided || last.Overridden == nil || last.Status != "Succeeded" {

@@ -84,7 +84,7 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 		switch {
 		case err == nil:
 			out.Verdict, out.Changed = v, true
-			h.count(in, v, log)
+			h.countAs(in, v, true, log)
 			log.Info("verdict replaced", append([]any{"previous", rec.Verdict.Status, "status", v.Status, "by", by}, verdictLogFields(runID, v)...)...)
 		case errors.Is(err, store.ErrConflict):
 			// Another re-decision got there first: report what it recorded.
