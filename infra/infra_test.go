@@ -444,7 +444,8 @@ func TestEventRulesAndTopic(t *testing.T) {
 		target any
 	}{
 		{flow.DetailRunCompleted, map[string]any{"environment": []any{"staging"}}, map[string]any{"Id": "VerdictLogs", "Arn": assertions.Match_AnyValue()}},
-		{flow.DetailJourneyFailed, map[string]any{"environment": []any{"staging"}, "mode": []any{"enforce"}}, assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}})},
+		// Only scheduled runs page: a gate's failures go to its deployment.
+		{flow.DetailJourneyFailed, map[string]any{"environment": []any{"staging"}, "mode": []any{"enforce"}, "trigger": map[string]any{"type": []any{"schedule"}}}, assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}})},
 	} {
 		check(t, rule.detail+" rule", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), props(map[string]any{
@@ -485,6 +486,9 @@ func TestAlarmsAndOutputs(t *testing.T) {
 				"TreatMissingData":   "breaching",
 				"ComparisonOperator": "LessThanThreshold",
 				"AlarmActions":       []any{map[string]any{"Ref": topic}},
+				// Scheduled runs of the live environment only: a gate run
+				// failing a broken new version must not page.
+				"Dimensions": assertions.Match_ArrayWith(&[]any{map[string]any{"Name": metrics.DimTrigger, "Value": "schedule"}}),
 			}))
 		})
 	}

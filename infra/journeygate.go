@@ -446,13 +446,17 @@ func (j *JourneyGate) addEvents() {
 	j.addVerdictLogRule()
 	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
 		EventBus:    j.props.EventBus, // nil: the default bus
-		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed; tell on-call through the alarm topic"),
+		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed in a scheduled run; tell on-call through the alarm topic"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings(flow.EventSource),
 			DetailType: jsii.Strings(flow.DetailJourneyFailed),
 			// Observe-mode journeys are still proving themselves: their
-			// failures are on the dashboard and in history, not paged.
-			Detail: &map[string]any{"environment": []string{j.props.Environment}, "mode": []string{string(journey.ModeEnforce)}},
+			// failures are on the dashboard and in history, not paged. A
+			// deployment gate's failures go to the deployment (its hook
+			// status, the Run Completed event): a gate that rightly fails
+			// a broken new version is not production being broken.
+			Detail: &map[string]any{"environment": []string{j.props.Environment}, "mode": []string{string(journey.ModeEnforce)},
+				"trigger": map[string]any{"type": []string{string(flow.TriggerSchedule)}}},
 		},
 	})
 	journeyFailed.AddTarget(newTopicTarget(j.topic))

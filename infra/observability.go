@@ -82,6 +82,11 @@ func (j *JourneyGate) addSchedules() {
 	}
 }
 
+// scheduled is the Trigger dimension of the live environment's scheduled
+// runs, which alarms, pages and the dashboard watch; a deployment gate's
+// runs report through the deployment (hook status, Run Completed event).
+var scheduled = jsii.String(string(flow.TriggerSchedule))
+
 func (j *JourneyGate) journeyMetric(name, statistic string, period time.Duration, dims map[string]*string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String(metrics.Namespace),
@@ -122,7 +127,7 @@ func (j *JourneyGate) addAlarms() {
 		period := j.props.Schedules[tier]
 		add(tierID(tier)+"TierAlarm", fmt.Sprintf("%s%s-journeys", prefix, tier),
 			fmt.Sprintf("A %s journey failed in %s (or none ran) in %d consecutive %s periods. Investigate: journeygate history; journeygate show RUN_ID.", tier, env, j.props.AlarmPeriods, minutes(period)),
-			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier))})
+			period, map[string]*string{metrics.DimEnvironment: jsii.String(env), metrics.DimTier: jsii.String(string(tier)), metrics.DimTrigger: scheduled})
 	}
 	j.addUnreportedAlarm()
 	if period := j.props.Schedules[journey.TierGlobal]; period != 0 {
@@ -131,7 +136,7 @@ func (j *JourneyGate) addAlarms() {
 				fmt.Sprintf("Global journey %s failed in %s (or did not run) in %d consecutive %s periods. Investigate: journeygate history --journey %s.", name, env, j.props.AlarmPeriods, minutes(period), name),
 				period, map[string]*string{
 					metrics.DimJourney: jsii.String(name), metrics.DimEnvironment: jsii.String(env),
-					metrics.DimTier: jsii.String(string(journey.TierGlobal)),
+					metrics.DimTier: jsii.String(string(journey.TierGlobal)), metrics.DimTrigger: scheduled,
 				})
 		}
 	}
@@ -144,7 +149,7 @@ func (j *JourneyGate) addDashboard() {
 	for i, jr := range j.props.journeys {
 		dims := map[string]*string{
 			metrics.DimJourney: jsii.String(jr.Name), metrics.DimEnvironment: jsii.String(env),
-			metrics.DimTier: jsii.String(string(jr.Tier)),
+			metrics.DimTier: jsii.String(string(jr.Tier)), metrics.DimTrigger: scheduled,
 		}
 		ok := j.journeyMetric(metrics.JourneySuccess, "Average", period, dims)
 		success = append(success, awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{

@@ -28,8 +28,12 @@ const (
 	DimTrigger = "Trigger"
 )
 
-// Journey metric names, with dimension sets [Journey, Environment, Tier]
-// and [Environment, Tier] (StepDuration: [Journey, Environment, Tier, Step]).
+// Journey metric names, with dimension sets [Journey, Environment, Tier,
+// Trigger] and [Environment, Tier, Trigger] (StepDuration: [Journey,
+// Environment, Tier, Step]). The trigger keeps a deployment gate's runs
+// apart from the scheduled runs of the live environment, which alarms and
+// pages watch: a gate that rightly fails a broken new version is not
+// production being broken.
 const (
 	// JourneySuccess is 1 when the journey passed, else 0 (unit None).
 	JourneySuccess = "JourneySuccess"
@@ -83,6 +87,8 @@ type JourneyRun struct {
 	// retries included; below 1 counts as 1. A pass after more than one
 	// attempt is a flaky pass.
 	Attempts int
+	// Trigger is what started the run ("schedule", "codedeploy", ...).
+	Trigger string
 }
 
 // GateRun is one decided run to report.
@@ -215,7 +221,7 @@ func appendRecords(b []byte, at time.Time, recs ...record) ([]byte, error) {
 }
 
 var (
-	journeySets = [][]string{{DimJourney, DimEnvironment, DimTier}, {DimEnvironment, DimTier}}
+	journeySets = [][]string{{DimJourney, DimEnvironment, DimTier, DimTrigger}, {DimEnvironment, DimTier, DimTrigger}}
 	stepSets    = [][]string{{DimJourney, DimEnvironment, DimTier, DimStep}}
 	gateSets    = [][]string{{DimEnvironment, DimTrigger}, {DimEnvironment}}
 )
@@ -235,7 +241,7 @@ func journeyRecords(run JourneyRun) []record {
 	name, env, tier := dimensionValue(res.Journey), dimensionValue(res.Environment), dimensionValue(string(res.Tier))
 	recs := make([]record, 0, 1+executed)
 	recs = append(recs, record{
-		dims: []field{{DimJourney, name}, {DimEnvironment, env}, {DimTier, tier}},
+		dims: []field{{DimJourney, name}, {DimEnvironment, env}, {DimTier, tier}, {DimTrigger, dimensionValue(run.Trigger)}},
 		sets: journeySets,
 		metrics: []metric{
 			{JourneySuccess, unitNone, flag(res.Outcome == journey.Passed)},

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 var at = time.Date(2026, 11, 21, 0, 55, 6, 123_456_789, time.UTC)
 
 var (
-	journeySets = [][]string{{"Journey", "Environment", "Tier"}, {"Environment", "Tier"}}
+	journeySets = [][]string{{"Journey", "Environment", "Tier", "Trigger"}, {"Environment", "Tier", "Trigger"}}
 	stepSets    = [][]string{{"Journey", "Environment", "Tier", "Step"}}
 	gateSets    = [][]string{{"Environment", "Trigger"}, {"Environment"}}
 )
@@ -85,6 +85,9 @@ func TestJourneyRecord(t *testing.T) {
 	units := map[string]string{"JourneySuccess": "None", "JourneyDuration": "Milliseconds", "SLABreaches": "Count", "FlakyPasses": "Count", "JourneyErrors": "Count"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.run.Attempts != 0 {
+				tt.run.Trigger = "schedule"
+			}
 			out, err := metrics.JourneyRecord(at, tt.run)
 			if err != nil {
 				t.Fatal(err)
@@ -103,6 +106,14 @@ func TestJourneyRecord(t *testing.T) {
 				}
 			}
 			j := recs[0]
+			// Attempts unset also leaves the trigger unset: Unknown.
+			wantTrigger := "schedule"
+			if tt.run.Trigger == "" {
+				wantTrigger = metrics.Unknown
+			}
+			if j.Dim("Trigger") != wantTrigger {
+				t.Errorf("Trigger dimension %q, want %q", j.Dim("Trigger"), wantTrigger)
+			}
 			if !reflect.DeepEqual(j.Dimensions, journeySets) {
 				t.Errorf("journey dimension sets %v, want %v", j.Dimensions, journeySets)
 			}

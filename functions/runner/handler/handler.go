@@ -371,7 +371,11 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	// the attempt that counts: a flaky pass is a pass (FlakyPasses 1),
 	// never a failure that pages.
 	tries := len(journey.Streak(all))
-	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries}); err != nil {
+	trig := req.Trigger.Type
+	if trig == "" {
+		trig = flow.TriggerType(rec.Trigger)
+	}
+	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries, Trigger: string(trig)}); err != nil {
 		log.Warn("journey metrics not written", "err", err)
 	}
 	if !res.Outcome.OK() {

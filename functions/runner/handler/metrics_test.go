@@ -108,8 +108,13 @@ func TestRunEmitsJourneyMetrics(t *testing.T) {
 				}
 			}
 			j := recs[0]
-			if want := [][]string{{"Journey", "Environment", "Tier"}, {"Environment", "Tier"}}; !slices.EqualFunc(j.Dimensions, want, slices.Equal) {
+			if want := [][]string{{"Journey", "Environment", "Tier", "Trigger"}, {"Environment", "Tier", "Trigger"}}; !slices.EqualFunc(j.Dimensions, want, slices.Equal) {
 				t.Errorf("journey dimension sets %v, want %v", j.Dimensions, want)
+			}
+			// The run's trigger as the Map item carries it: alarms watch
+			// scheduled runs only, so a gate run must say it is one.
+			if got := j.Dim(metrics.DimTrigger); got != string(deploy.Type) {
+				t.Errorf("Trigger dimension %q, want %s", got, deploy.Type)
 			}
 			want := map[string]float64{
 				metrics.JourneySuccess:  tt.success,
