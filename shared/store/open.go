@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -146,6 +147,7 @@ func OpenDynamo(ctx context.Context, s DynamoSpec) (*Dynamo, error) {
 		opts = dynamodb.Options{
 			Region:      s.Region,
 			Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+			HTTPClient:  &http.Client{Transport: localTransport()},
 		}
 		if opts.Region == "" {
 			opts.Region = localRegion
@@ -171,6 +173,19 @@ func OpenDynamo(ctx context.Context, s DynamoSpec) (*Dynamo, error) {
 	}
 	opts.BaseEndpoint = aws.String(s.Endpoint)
 	return finishOpen(ctx, s, dynamodb.New(opts))
+}
+
+// LocalIdleTimeout is how long a connection to a loopback endpoint may sit
+// idle: well below the keep-alive timeout of local stand-ins (dynalite's
+// Node server closes idle connections after 5 s), so a request never goes
+// out on a connection the server is closing at that moment.
+const LocalIdleTimeout = 2 * time.Second
+
+// localTransport is the default transport with LocalIdleTimeout.
+func localTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.IdleConnTimeout = LocalIdleTimeout
+	return tr
 }
 
 func finishOpen(ctx context.Context, s DynamoSpec, client *dynamodb.Client) (*Dynamo, error) {
