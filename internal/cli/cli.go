@@ -76,6 +76,8 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTTY          bool
+	// width is the live progress width (termWidth; 0: the default).
+	width int
 	// getwd is the working directory a relative Environments is looked
 	// up from (nil: os.Getwd).
 	getwd func() (string, error)
@@ -94,7 +96,7 @@ func Main(cfg Config) int {
 		command = os.Args[1]
 	}
 	go interrupts(sigs, command, cancel, os.Stderr, func() { os.Exit(exitFailed) })
-	return run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTTY: isTerminal(os.Stdout), cfg: cfg})
+	return run(ctx, os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTTY: isTerminal(os.Stdout), width: termWidth(os.Stdout, os.Getenv), cfg: cfg})
 }
 
 // usage is the CLI's help text.

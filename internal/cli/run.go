@@ -89,7 +89,11 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *asJSON {
 		progressOut = e.stderr
 	}
-	progress := report.NewProgress(progressOut, e.isTTY && !*asJSON)
+	var popts []report.ProgressOption
+	if e.width > 0 {
+		popts = append(popts, report.WithWidth(e.width))
+	}
+	progress := report.NewProgress(progressOut, e.isTTY && !*asJSON, popts...)
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
