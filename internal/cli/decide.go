@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
@@ -28,8 +29,8 @@ replaced.
 The verdict in force is then reported like the gate reports it: a
 CodeDeploy hook or CodePipeline job still waiting receives it now; one that
 already has a status is not reported twice. Like "journeygate invoke",
-CodeDeploy, CodePipeline and EventBridge calls are dry runs printed on
-stderr unless --endpoint SERVICE=URL points one at a stand-in; against AWS
+CodeDeploy, CodePipeline and EventBridge calls are dry runs (printed on
+stderr with -v) unless --endpoint SERVICE=URL points one at a stand-in; against AWS
 use --endpoint codedeploy=https://codedeploy.REGION.amazonaws.com.
 
 Exit codes: 0 the verdict in force is Succeeded, 1 Failed (or it could not
@@ -49,7 +50,7 @@ func cmdDecide(ctx context.Context, args []string, e env) error {
 	runID := fs.String("run", "", "the finished run's `ID`")
 	by := fs.String("by", "", "who re-decides, recorded if the verdict changes (default: $USER)")
 	asJSON := fs.Bool("json", false, "print the re-decision as JSON")
-	verbose := fs.Bool("v", false, "log the gate's structured logs to stderr")
+	verbose := fs.Bool("v", false, "log the gate's structured logs and the dry-run calls to stderr")
 	endpoints := endpointList{}
 	fs.Var(endpoints, "endpoint", "send `SERVICE=URL` calls to a local stand-in or a real endpoint instead of a dry run (repeatable)")
 	if err := parse(fs, args); err != nil {
@@ -77,7 +78,13 @@ func cmdDecide(ctx context.Context, args []string, e env) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	clients := invokeAWS{out: e.stderr, endpoints: endpoints}
+	// A dry-run call is detail for whoever debugs it, not output a person
+	// deciding a run needs: shown with -v only.
+	dryOut := io.Discard
+	if *verbose {
+		dryOut = e.stderr
+	}
+	clients := invokeAWS{out: dryOut, endpoints: endpoints}
 	h, err := gatefn.New(st, clients.codeDeploy(), clients.codePipeline(),
 		gatefn.WithEvents(clients.eventBridge(), ""), gatefn.WithLogger(logger), gatefn.WithEnvironments(cfg))
 	if err != nil {

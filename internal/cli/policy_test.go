@@ -209,6 +209,10 @@ func TestDecideReportsToAWaitingHookOnce(t *testing.T) {
 			t.Errorf("decide output lacks %q:\n%s", want, stdout)
 		}
 	}
+	// The Run Completed event is a dry run here: printed only with -v.
+	if strings.Contains(stderr, "dry run:") {
+		t.Errorf("decide without -v printed its dry-run calls:\n%s", stderr)
+	}
 	want := []awslocal.HookReport{{DeploymentID: "d-9", HookExecutionID: "hook-9", Status: "Succeeded"}}
 	if got := cd.Reports(); !slices.Equal(got, want) {
 		t.Fatalf("CodeDeploy reports %+v, want %+v", got, want)
