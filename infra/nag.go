@@ -49,7 +49,7 @@ func (j *JourneyGate) suppressFindings() {
 		"Re-invoked by CodePipeline with a run's continuation token, the hook asks whether that run's execution still goes (states:DescribeExecution); execution ARNs are the state machine's name and a run ID unknown until the run, so the grant names this state machine's executions and nothing else.",
 		"Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<"+smID+".Name>:*")
 	suppress(j.sinkSecret, "AwsSolutions-SMG4",
-		"The sink token is also configured in the system under test's webhook receiver, which a rotation Lambda cannot update; rotate it by hand with the target (README: Deploy to AWS).")
+		"The sink token is also configured in the system under test's webhook receiver, which a rotation Lambda cannot update; rotate it by hand with the target (docs/deploy.md, Wiring it into deployments).")
 }
 
 // suppress records a reasoned suppression of one rule on c and its

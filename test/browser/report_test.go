@@ -31,7 +31,7 @@ import (
 	"github.com/journeygate/journeygate/test/repo"
 )
 
-var docs = flag.Bool("docs", false, "also write the overview screenshot to docs/report-failed.png (committed, shown in the README)")
+var docs = flag.Bool("docs", false, "also write the overview screenshot to docs/report-failed.png (committed, shown in docs/cli.md)")
 
 // runJourneys runs every example journey against a fresh Alertmanager with
 // fault ("" = healthy), through the real sink, into st, as `journeygate
@@ -403,7 +403,7 @@ func TestFailedRunReportInChromium(t *testing.T) {
 			}
 
 			if vp.width == 1280 {
-				// The overview for the README: the verdict, the table and
+				// The overview for docs/cli.md: the verdict, the table and
 				// the failing journey with its evidence open.
 				run("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 				run("a tall viewport", chromedp.EmulateViewport(1280, 1500))
