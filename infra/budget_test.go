@@ -89,3 +89,48 @@ func TestTooManyJourneysForOneRun(t *testing.T) {
 		t.Errorf("100 journeys refused: %v", err)
 	}
 }
+
+// DeploymentServices names only deployment groups the stack reports to,
+// and services some journey running in the environment covers: a typo
+// would silently run the global journeys only (issue 20 item 5).
+func TestDeploymentServicesAreChecked(t *testing.T) {
+	j := slowJourney("notify", time.Second)
+	j.Owner, j.Mode, j.Tier, j.Covers = "team", journey.ModeEnforce, journey.TierDomain, []string{"notifier"}
+	j.Steps[0].Do = func(context.Context, *journey.T) error { return nil }
+	reg, err := journey.NewRegistry(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Props{Environment: "staging", Catalogue: reg, DeploymentGroups: []string{"app/group"},
+		DeploymentServices: map[string][]string{"app/group": {"notifier", "notfier"}, "app/other": {"notifier"}}}
+	errs := p.checkDeploymentServices()
+	got := fmt.Sprint(errs)
+	for _, want := range []string{`DeploymentServices: "app/other" is not one of DeploymentGroups [app/group]`, `DeploymentServices["app/group"]: service "notfier" is covered by no journey that runs in staging`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors %v do not say %q", errs, want)
+		}
+	}
+	if len(errs) != 2 {
+		t.Errorf("%d errors, want 2: %v", len(errs), errs)
+	}
+	p.DeploymentServices = map[string][]string{"app/group": {"notifier"}}
+	if errs := p.checkDeploymentServices(); len(errs) != 0 {
+		t.Errorf("a listed group of covered services: %v", errs)
+	}
+}
+
+// The check runs when the construct resolves its props.
+func TestDeploymentServicesCheckedAtSynth(t *testing.T) {
+	j := slowJourney("notify", time.Second)
+	j.Owner, j.Mode, j.Tier, j.Covers = "team", journey.ModeEnforce, journey.TierDomain, []string{"notifier"}
+	j.Steps[0].Do = func(context.Context, *journey.T) error { return nil }
+	reg, err := journey.NewRegistry(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Props{Environment: "staging", Catalogue: reg, DeploymentGroups: []string{"app/group"},
+		DeploymentServices: map[string][]string{"app/group": {"notfier"}}}.resolve()
+	if err == nil || !strings.Contains(err.Error(), `service "notfier" is covered by no journey`) {
+		t.Errorf("err = %v, want the uncovered service named", err)
+	}
+}

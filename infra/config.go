@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"slices"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,6 +51,9 @@ type deployFile struct {
 		Production        bool              `yaml:"production"`
 		Services          []string          `yaml:"services"`
 		DeploymentGroups  []string          `yaml:"deployment_groups"`
+		// DeploymentServices maps a deployment group to the services it
+		// deploys (Props.DeploymentServices).
+		DeploymentServices map[string][]string `yaml:"deployment_services"`
 		CodePipeline      bool              `yaml:"codepipeline"`
 		Schedules         map[string]string `yaml:"schedules"`
 		PagerDutyURL      string            `yaml:"pagerduty_url"`
@@ -106,6 +110,11 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 				p.Add(at("deployment_groups", strconv.Itoa(i)), "%q is not APPLICATION/GROUP", g)
 			}
 		}
+		for g := range e.DeploymentServices {
+			if !slices.Contains(e.DeploymentGroups, g) {
+				p.Add(at("deployment_services", g), "%q is not one of deployment_groups %v", g, e.DeploymentGroups)
+			}
+		}
 		if e.AlarmPeriods < 0 {
 			p.Add(at("alarm_periods"), "%d is negative: want at least 1 (0 or absent: %d)", e.AlarmPeriods, DefaultAlarmPeriods)
 		}
@@ -137,6 +146,7 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 				Production:              e.Production,
 				Services:                e.Services,
 				DeploymentGroups:        e.DeploymentGroups,
+				DeploymentServices:      e.DeploymentServices,
 				CodePipeline:            e.CodePipeline,
 				PagerDutyURL:            expand(e.PagerDutyURL, "pagerduty_url"),
 				RunnerEnvironment:       map[string]string{},

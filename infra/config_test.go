@@ -27,6 +27,7 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"wrong kind", "environments:\n  staging:\n    alarm_periods: two\n", ConfigPath + `:3: environments.staging.alarm_periods: is a string "two", want an integer`},
 		{"environment name", "environments:\n  Staging_1: {}\n", ConfigPath + `:2: environments.Staging_1: environment name "Staging_1"`},
 		{"deployment group", "environments:\n  staging:\n    deployment_groups: [ok/group, app]\n", ConfigPath + `:3: environments.staging.deployment_groups.1: "app" is not APPLICATION/GROUP`},
+		{"services of an unlisted group", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    deployment_services:\n      ok/group: [alertmanager]\n      other/group: [alertmanager]\n", ConfigPath + `:6: environments.staging.deployment_services.other/group: "other/group" is not one of deployment_groups [ok/group]`},
 		{"schedule tier", "environments:\n  staging:\n    schedules:\n      nightly: 5m\n", ConfigPath + `:4: environments.staging.schedules.nightly: unknown tier "nightly"`},
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
 		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},

@@ -258,6 +258,10 @@ func TestFunctions(t *testing.T) {
 		if name == infra.FunctionHook && p["FunctionName"] != "CodeDeployHook_journeygate-staging" {
 			t.Errorf("hook function name %v: CodeDeploy's managed roles invoke CodeDeployHook_* only", p["FunctionName"])
 		}
+		// deploy.yaml's deployment_services, as the hook reads them.
+		if want := `{"alertmanager/alertmanager-staging":["alertmanager"]}`; name == infra.FunctionHook && env["JOURNEYGATE_DEPLOYMENT_SERVICES"] != want {
+			t.Errorf("hook: JOURNEYGATE_DEPLOYMENT_SERVICES %v, want %s", env["JOURNEYGATE_DEPLOYMENT_SERVICES"], want)
+		}
 		if name == infra.FunctionRunner {
 			timeout := time.Duration(p["Timeout"].(float64)) * time.Second
 			for _, j := range journeys.All() {

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -292,11 +294,19 @@ func (j *JourneyGate) addFunctions() error {
 	for k, v := range j.props.gateEnv {
 		gateEnv[k] = v
 	}
+	hookEnv := map[string]string{
+		"JOURNEYGATE_ENVIRONMENT": j.props.Environment,
+		"JOURNEYGATE_SERVICES":    strings.Join(j.props.Services, ","),
+	}
+	if len(j.props.DeploymentServices) > 0 {
+		b, err := json.Marshal(j.props.DeploymentServices) // keys sorted: a stable template
+		if err != nil {
+			return fmt.Errorf("DeploymentServices: %w", err)
+		}
+		hookEnv["JOURNEYGATE_DEPLOYMENT_SERVICES"] = string(b)
+	}
 	specs := []functionSpec{
-		{FunctionHook, "Starts a journeygate run for a CodeDeploy hook, a CodePipeline job or a request", 30 * time.Second, 256, map[string]string{
-			"JOURNEYGATE_ENVIRONMENT": j.props.Environment,
-			"JOURNEYGATE_SERVICES":    strings.Join(j.props.Services, ","),
-		}},
+		{FunctionHook, "Starts a journeygate run for a CodeDeploy hook, a CodePipeline job or a request", 30 * time.Second, 256, hookEnv},
 		{FunctionRunner, "Plans a journeygate run and runs one journey", runnerTO, 512, runnerEnv},
 		{FunctionGate, "Decides a journeygate run's verdict and reports it", 2 * time.Minute, 256, gateEnv},
 		{FunctionSink, "Receives the system under test's notifications for journeys", 10 * time.Second, 256, map[string]string{

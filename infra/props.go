@@ -51,6 +51,14 @@ type Props struct {
 	// Services are the services a deployment touches when the CodeDeploy
 	// event does not say (the hook's JOURNEYGATE_SERVICES).
 	Services []string
+	// DeploymentServices maps a deployment group ("APPLICATION/GROUP", one
+	// of DeploymentGroups) to exactly the services it deploys: a deployment
+	// of that group runs the global journeys and the domain journeys
+	// covering those services. A group not in the map falls back to its
+	// application and group names, the Lambda functions its AppSpec names,
+	// and Services. Each service must be covered by a journey that runs in
+	// the environment (a typo would silently run the global journeys only).
+	DeploymentServices map[string][]string
 	// DeploymentGroups the hook and the gate may report to, as
 	// "APPLICATION/GROUP". Without any, CodeDeploy reporting is not granted.
 	DeploymentGroups []string
@@ -282,6 +290,7 @@ func (p Props) resolve() (*resolved, error) {
 	if err := checkBudget(p, r.journeys); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, p.checkDeploymentServices()...)
 	for k := range p.RunnerEnvironment {
 		switch {
 		case k == envFileVariable:
@@ -380,4 +389,37 @@ func globalJourneys(js []journey.Journey) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkDeploymentServices says what is wrong with DeploymentServices: a
+// group that is not in DeploymentGroups, or a service no journey running in
+// the environment covers.
+func (p Props) checkDeploymentServices() []error {
+	var errs []error
+	covered := map[string]bool{}
+	if p.Catalogue != nil {
+		for _, j := range p.Catalogue.All() {
+			if j.RunsIn(p.Environment) {
+				for _, c := range j.Covers {
+					covered[c] = true
+				}
+			}
+		}
+	}
+	groups := make([]string, 0, len(p.DeploymentServices))
+	for g := range p.DeploymentServices {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g := range groups {
+		if !slices.Contains(p.DeploymentGroups, g) {
+			errs = append(errs, fmt.Errorf("DeploymentServices: %q is not one of DeploymentGroups %v", g, p.DeploymentGroups))
+		}
+		for _, svc := range p.DeploymentServices[g] {
+			if p.Catalogue != nil && !covered[svc] {
+				errs = append(errs, fmt.Errorf("DeploymentServices[%q]: service %q is covered by no journey that runs in %s (a journey's Covers lists the services it covers)", g, svc, p.Environment))
+			}
+		}
+	}
+	return errs
 }

@@ -7,7 +7,9 @@
 // this hook are tested against), JOURNEYGATE_TABLE (required: the DynamoDB
 // table, read for CodePipeline verdicts and written for report marks and
 // last-resort verdicts), JOURNEYGATE_SERVICES (comma-separated services
-// added to every deployment's, optional), JOURNEYGATE_REPORT_BUCKET (where
+// added to every deployment's, optional), JOURNEYGATE_DEPLOYMENT_SERVICES (a
+// JSON object of deployment group to the services it deploys, optional),
+// JOURNEYGATE_REPORT_BUCKET (where
 // the gate writes run reports, named in CodePipeline failure messages;
 // optional).
 //
@@ -16,6 +18,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +53,11 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		StateMachineArn: getenv("JOURNEYGATE_STATE_MACHINE_ARN"),
 		Environment:     getenv("JOURNEYGATE_ENVIRONMENT"),
 		ReportBucket:    getenv("JOURNEYGATE_REPORT_BUCKET"),
+	}
+	if raw := getenv("JOURNEYGATE_DEPLOYMENT_SERVICES"); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &cfg.DeploymentServices); err != nil {
+			return nil, fmt.Errorf("JOURNEYGATE_DEPLOYMENT_SERVICES is not a JSON object of deployment group to services: %w", err)
+		}
 	}
 	table := getenv("JOURNEYGATE_TABLE")
 	if table == "" {

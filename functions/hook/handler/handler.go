@@ -67,8 +67,15 @@ type Config struct {
 	// Environment is what deployments through this hook are tested against,
 	// and the default for requests that name none. Required.
 	Environment string
-	// Services are added to every deployment's services (optional).
+	// Services are added to every deployment's services (optional), except
+	// a deployment group's listed in DeploymentServices.
 	Services []string
+	// DeploymentServices maps a deployment group ("APPLICATION/GROUP") to
+	// exactly the services its deployments touch (optional): a group listed
+	// here runs the domain journeys covering those and no others; one not
+	// listed gets its application and group names, the Lambda functions its
+	// AppSpec names, and Services.
+	DeploymentServices map[string][]string
 	// ReportBucket and Region, when set, say where the gate writes run
 	// reports, so a CodePipeline failure message carries the location.
 	ReportBucket, Region string
@@ -327,9 +334,13 @@ func (h *Handler) codeDeployInput(ctx context.Context, ev CodeDeployHookEvent) (
 		trig.TargetVersion = info.TargetVersion
 		services = append(services, info.Functions...)
 	}
+	services = append(services, h.cfg.Services...)
+	if listed, ok := h.cfg.DeploymentServices[trig.Application+"/"+trig.DeploymentGroup]; ok {
+		services = listed // configured exactly: no guessing from names
+	}
 	return flow.Input{
 		RunID: codeDeployRunID(ev), Environment: h.cfg.Environment, Trigger: trig,
-		Services: unique(append(services, h.cfg.Services...)),
+		Services: unique(services),
 	}, nil
 }
 

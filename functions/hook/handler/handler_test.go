@@ -616,3 +616,41 @@ func TestLastResort(t *testing.T) {
 		t.Errorf("pipeline last resort: %+v, %v, failures %v; want nothing sent", resp, err, p.cp.failures)
 	}
 }
+
+// A deployment group listed in DeploymentServices runs exactly its listed
+// services' journeys: no guessing from the application, group or function
+// names, nor the hook's Services; an unlisted group still falls back to
+// them (issue 20 item 5).
+func TestDeploymentServicesAreExplicit(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		listed map[string][]string
+		want   []string
+	}{
+		{"listed", map[string][]string{"incident-pipeline/incident-api-staging": {"notifier"}}, []string{"notifier"}},
+		{"listed as none", map[string][]string{"incident-pipeline/incident-api-staging": {}}, nil},
+		{"not listed", map[string][]string{"other-app/other-group": {"notifier"}}, []string{"incident-pipeline", "incident-api-staging", "incident-api", "alertmanager"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			runs, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "runs.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { runs.Close() })
+			h, err := hook.New(hook.Config{StateMachineArn: stateMachine, Environment: "staging", Services: []string{"alertmanager"}, DeploymentServices: tt.listed},
+				f.sfn, f.cd, f.cp, runs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.lh = lambda.NewHandler(h.Handle)
+			r, err := f.invoke(t, event(t, "codedeploy-hook.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.sfn.started[r.RunID].Services; !slices.Equal(got, tt.want) {
+				t.Errorf("services %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
