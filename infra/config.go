@@ -1,10 +1,10 @@
 package infra
 
 import (
-	"slices"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,25 +46,25 @@ const DefaultEnvironmentsFile = "journeys/environments.yaml"
 
 type deployFile struct {
 	Environments map[string]struct {
-		Account           string            `yaml:"account"`
-		Region            string            `yaml:"region"`
-		Production        bool              `yaml:"production"`
-		Services          []string          `yaml:"services"`
-		DeploymentGroups  []string          `yaml:"deployment_groups"`
+		Account          string   `yaml:"account"`
+		Region           string   `yaml:"region"`
+		Production       bool     `yaml:"production"`
+		Services         []string `yaml:"services"`
+		DeploymentGroups []string `yaml:"deployment_groups"`
 		// DeploymentServices maps a deployment group to the services it
 		// deploys (Props.DeploymentServices).
 		DeploymentServices map[string][]string `yaml:"deployment_services"`
-		CodePipeline      bool              `yaml:"codepipeline"`
-		Schedules         map[string]string `yaml:"schedules"`
-		PagerDutyURL      string            `yaml:"pagerduty_url"`
-		RunnerEnvironment map[string]string `yaml:"runner_environment"`
-		LogRetention      string            `yaml:"log_retention"`
-		AlarmPeriods      int               `yaml:"alarm_periods"`
-		MaxConcurrency    int               `yaml:"max_concurrency"`
-		ReportRetention   int               `yaml:"report_retention_days"`
-		SinkConcurrency   int               `yaml:"sink_reserved_concurrency"`
-		NamePrefix        string            `yaml:"name_prefix"`
-		EnvironmentsFile  string            `yaml:"environments_file"`
+		CodePipeline       bool                `yaml:"codepipeline"`
+		Schedules          map[string]string   `yaml:"schedules"`
+		PagerDutyURL       string              `yaml:"pagerduty_url"`
+		RunnerEnvironment  map[string]string   `yaml:"runner_environment"`
+		LogRetention       string              `yaml:"log_retention"`
+		AlarmPeriods       int                 `yaml:"alarm_periods"`
+		MaxConcurrency     int                 `yaml:"max_concurrency"`
+		ReportRetention    int                 `yaml:"report_retention_days"`
+		SinkConcurrency    int                 `yaml:"sink_reserved_concurrency"`
+		NamePrefix         string              `yaml:"name_prefix"`
+		EnvironmentsFile   string              `yaml:"environments_file"`
 	} `yaml:"environments"`
 }
 
