@@ -46,6 +46,7 @@ Usage:
   journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
   journeygate leases  [--env NAME] [--pool NAME] [--json]
   journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
+  journeygate init    DIR --module PATH [--replace DIR]
 
 Common flags:
   --config FILE   environments file (default: %s)
@@ -156,6 +157,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdDecide(ctx, args[1:], e)
 	case "leases":
 		err = cmdLeases(ctx, args[1:], e)
+	case "init":
+		err = cmdInit(args[1:], e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, e.usage())
 		return exitSucceeded
