@@ -36,7 +36,7 @@ type setup struct {
 
 // newSetup starts Alertmanager with fault ("" is healthy) the way `make
 // run` does (test/cmd/demo) and wires the rest the way the CLI's run
-// command does (cmd/journeygate/run.go). observe, when set, sees every
+// command does (internal/cli/run.go). observe, when set, sees every
 // journey's progress. Everything stops when t ends. It may be called from
 // any goroutine: it reports, rather than fails the test.
 func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, error) {
