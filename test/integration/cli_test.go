@@ -91,7 +91,8 @@ func TestTwoConcurrentRunsShareOneAlertmanager(t *testing.T) {
 }
 
 // The demo `make run` runs: Succeeded and exit 0 on a healthy setup; Failed
-// and exit 1 naming the journey and step under a fault.
+// and exit 1 naming the journey and step under each fault README's
+// `make run FAULT=...` commands name.
 func TestMakeRunDemo(t *testing.T) {
 	t.Parallel()
 	cli, demo := binaries(t)
@@ -102,6 +103,9 @@ func TestMakeRunDemo(t *testing.T) {
 	}{
 		{"healthy", "", 0, []string{"VERDICT: Succeeded"}},
 		{"drop-notifications", "drop-notifications", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
+		// The other faults README's make run commands name.
+		{"slow-group-wait", "slow-group-wait", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
+		{"no-resolved", "no-resolved", 1, []string{"VERDICT: Failed", "resolve-lifecycle", "resolved notification delivered", "sla-breach"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
