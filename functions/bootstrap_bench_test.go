@@ -110,7 +110,7 @@ func BenchmarkColdInit(b *testing.B) {
 		b.Fatal(err)
 	}
 	env := map[string][]string{
-		"hook": {"JOURNEYGATE_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:journeygate", "JOURNEYGATE_ENVIRONMENT=staging", "JOURNEYGATE_SERVICES=alertmanager"},
+		"hook": {"JOURNEYGATE_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:journeygate", "JOURNEYGATE_ENVIRONMENT=staging", "JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_SERVICES=alertmanager"},
 		"runner": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_ENVIRONMENTS_FILE=" + envs, "JOURNEYGATE_TIMEOUT_MARGIN=30s", "JOURNEYGATE_SINK_URL=http://" + unusedAddr(b) + "/",
 			"JOURNEYGATE_EVENT_BUS=default"},
 		"gate": {"JOURNEYGATE_TABLE=journeygate", "JOURNEYGATE_ENVIRONMENTS_FILE=" + envs, "JOURNEYGATE_EVENT_BUS=default"},
