@@ -37,7 +37,7 @@ func main() {
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: figures save|copy|sync ...")
+		return errors.New("usage: figures save|copy|sync (see the Makefile's figures targets)")
 	}
 	root, err := repo.Root()
 	if err != nil {
@@ -52,7 +52,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		if *command == "" || fs.NArg() == 0 || (args[0] == "save" && fs.NArg() != 1) {
-			return errors.New("usage: figures save -command CMD [-load L] NAME.txt < output, or figures copy -command CMD [-load L] FILE...")
+			return errors.New("usage: figures save -command CMD [-load L] NAME.txt < output, or figures copy -command CMD [-load L] FILE (one or more)")
 		}
 		header := docs.Header(*command, *load, time.Now())
 		for _, name := range fs.Args() {
