@@ -2,6 +2,7 @@ package docs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,28 +65,28 @@ func Render(content string) string {
 
 // Sync puts the current content of each figures file into the blocks that
 // show it, in the Markdown files docs lists, and returns the files it
-// changed. A block naming a file that does not exist is an error.
+// changed. A block naming a file that does not exist (not measured yet) is
+// left as it is and reported in the error, after the others are synced.
 func Sync(root string, docs []string) ([]string, error) {
-	var changed []string
+	var (
+		changed []string
+		missing []error
+	)
 	for _, d := range docs {
 		path := filepath.Join(root, d)
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}
-		var missing error
 		out := blockRE.ReplaceAllStringFunc(string(b), func(block string) string {
 			m := blockRE.FindStringSubmatch(block)
 			content, err := os.ReadFile(filepath.Join(root, FiguresDir, m[2]))
 			if err != nil {
-				missing = fmt.Errorf("%s: block figures/%s: %w", d, m[2], err)
+				missing = append(missing, fmt.Errorf("%s: block figures/%s: %w", d, m[2], err))
 				return block
 			}
 			return m[1] + Render(string(content)) + m[4]
 		})
-		if missing != nil {
-			return nil, missing
-		}
 		if out != string(b) {
 			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 				return nil, err
@@ -93,7 +94,7 @@ func Sync(root string, docs []string) ([]string, error) {
 			changed = append(changed, d)
 		}
 	}
-	return changed, nil
+	return changed, errors.Join(missing...)
 }
 
 // Markdown lists README.md and docs/*.md under root, relative to it.

@@ -83,13 +83,10 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		changed, err := docs.Sync(root, md)
-		if err != nil {
-			return err
-		}
 		for _, c := range changed {
 			fmt.Fprintf(stdout, "updated the figures in %s\n", c)
 		}
-		return nil
+		return err
 	}
 	return fmt.Errorf("unknown subcommand %q (save, copy, sync)", args[0])
 }
