@@ -41,6 +41,10 @@ var covered = map[string]coverage{
 	"make run FAULT=slow-group-wait":    {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault slow-group-wait"},
 	"make run FAULT=no-resolved":        {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault no-resolved"},
 
+	// README.md, docs/adopt.md
+	"journeygate init shop-journeys --module github.com/acme/shop-journeys": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},
+		how: "runs this checkout's journeygate init DIR --module example.com/acme/shop-journeys (with --replace to this checkout), then go mod tidy, make build, make run, make test and make synth in the new repository"},
+
 	// docs/cli.md: the synopsis
 	"journeygate list [--tier global|domain] [--json]": {by: []string{"internal/cli.TestListShowsEveryJourneyWithSLAs", "internal/cli.TestUsageAndConfigErrorsExit2"},
 		how: "list, and its flags' errors"},
@@ -58,6 +62,8 @@ var covered = map[string]coverage{
 	"journeygate decide --run ID [--endpoint codedeploy=URL]": {by: []string{"internal/cli.TestDecideReportsToAWaitingHookOnce"}, how: "decide --run --endpoint codedeploy=URL against a local CodeDeploy"},
 	"journeygate invoke runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...": {
 		by: []string{"internal/cli.TestInvokeHelp", "internal/cli.TestInvokeUsageErrors", "internal/cli.TestInvokeSink"}, how: "invoke's usage, errors and each function"},
+	"journeygate init DIR --module PATH [--replace DIR]": {by: []string{"internal/cli.TestInit", "test/starter.TestInitStarterBuildsRunsAndSynthesizes"},
+		how: "init's usage and errors, and init --module --replace into a temporary folder, whose repository then builds, runs and synthesizes"},
 	// docs/cli.md: invoke examples
 	"journeygate invoke hook --event events/codedeploy-hook.json": {by: []string{"internal/cli.TestInvokeHookDryRun"}, how: "invoke hook with each sample hook event, a dry run"},
 	"journeygate invoke runner --event events/runner-plan.json --env local": {by: []string{"internal/cli.TestInvokeRunnerThenGate"},
