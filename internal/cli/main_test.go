@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -133,10 +135,18 @@ func TestRunJSONIsMachineReadable(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout.String())
 	}
-	// Every attempt is in the report: each journey errored, was retried
-	// once (the default for class error) and errored again.
-	if got.Verdict.Status != "Failed" || got.RunID == "" || len(got.Results) != 4 {
-		t.Errorf("unexpected report: %+v", got)
+	// Every attempt is in the report: each global journey of local errored,
+	// was retried once (the default for class error) and errored again.
+	reg, err := testCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	global, err := reg.Select(journey.Selector{Tier: journey.TierGlobal, Environment: "local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Verdict.Status != "Failed" || got.RunID == "" || len(got.Results) != 2*len(global) {
+		t.Errorf("unexpected report, want 2 attempts of each of the %d global journeys: %+v", len(global), got)
 	}
 	for _, r := range got.Results {
 		if r.Outcome != "error" {

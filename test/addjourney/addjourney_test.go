@@ -58,8 +58,9 @@ var edits = []struct{ file, anchor, insert string }{
 // TestAddingAJourneyKeepsTheDemoAndTestsGreen adds a journey to a copy of
 // the repository and shows, in the copy: the journey is in the catalogue
 // and fails when run (so whatever ran the whole catalogue would fail); yet
-// `make run` ends Succeeded without running it, and the catalogue's tests
-// and the integration tests that run the examples pass.
+// `make run` ends Succeeded without running it, and the catalogue's tests,
+// the CLI's (which run the example catalogue) and the integration tests
+// that run the examples pass.
 func TestAddingAJourneyKeepsTheDemoAndTestsGreen(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is needed to run `make run` in the copy")
@@ -91,8 +92,8 @@ func TestAddingAJourneyKeepsTheDemoAndTestsGreen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The copy uses the pinned tools this checkout built (Alertmanager,
-	// staticcheck), not a second build of them.
+	// The copy uses the pinned tools this checkout installed (copyCheckout
+	// links them), not a second build of them.
 	env := append(os.Environ(), "JOURNEYGATE_ALERTMANAGER="+amBin)
 
 	run := func(t *testing.T, limit time.Duration, name string, args ...string) (string, int) {
@@ -140,9 +141,18 @@ func TestAddingAJourneyKeepsTheDemoAndTestsGreen(t *testing.T) {
 			}
 		}
 	})
-	t.Run("catalogue and integration tests", func(t *testing.T) {
-		out, code := run(t, 10*time.Minute, "go", "test", "-count=1", "./journeys/...", "./test/integration",
-			"-run", "^(TestCatalogueIsValid|TestShippedEnvironmentsDefineEveryTarget|TestExampleJourneysPassAgainstHealthyAlertmanager|TestTwoConcurrentRunsShareOneAlertmanager|TestMakeRunDemo)$")
+	t.Run("catalogue and CLI tests", func(t *testing.T) {
+		// The catalogue's own tests, and the CLI's, which run the example
+		// catalogue as this repository's journeygate does.
+		out, code := run(t, 10*time.Minute, "go", "test", "-count=1", "./journeys/...", "./internal/cli")
+		if code != 0 {
+			t.Fatalf("the copy's tests failed (exit %d):\n%s", code, out)
+		}
+		t.Logf("in the copy with %s:\n%s", extraName, out)
+	})
+	t.Run("integration tests", func(t *testing.T) {
+		out, code := run(t, 10*time.Minute, "go", "test", "-count=1", "./test/integration",
+			"-run", "^(TestExampleJourneysPassAgainstHealthyAlertmanager|TestTwoConcurrentRunsShareOneAlertmanager|TestMakeRunDemo)$")
 		if code != 0 {
 			t.Fatalf("the copy's tests failed (exit %d):\n%s", code, out)
 		}
@@ -189,10 +199,13 @@ func copyCheckout(t *testing.T, root, dir string) {
 	if n == 0 {
 		t.Fatal("git ls-files listed no files")
 	}
-	// The pinned tools already built here (Alertmanager, staticcheck).
-	if _, err := os.Stat(filepath.Join(root, ".tools")); err == nil {
-		if err := os.Symlink(filepath.Join(root, ".tools"), filepath.Join(dir, ".tools")); err != nil {
-			t.Fatal(err)
+	// The pinned tools already installed here (Alertmanager, staticcheck;
+	// the npm stand-ins the tests start, such as dynalite).
+	for _, tools := range []string{".tools", "test/node_modules"} {
+		if _, err := os.Stat(filepath.Join(root, tools)); err == nil {
+			if err := os.Symlink(filepath.Join(root, tools), filepath.Join(dir, tools)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
