@@ -24,6 +24,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/awslocal"
+	"github.com/journeygate/journeygate/test/faultproxy"
 	"github.com/journeygate/journeygate/test/repo"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
@@ -1006,7 +1007,7 @@ func (f *front) serve(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(hugeBody))
 		w.WriteHeader(resp.StatusCode)
-		n, err := io.Copy(w, &zeros{left: hugeBody})
+		n, err := io.Copy(w, faultproxy.ZeroArray(hugeBody))
 		f.mu.Lock()
 		f.bodies = append(f.bodies, servedBody{written: n, complete: err == nil && n == hugeBody})
 		f.mu.Unlock()
@@ -1021,48 +1022,6 @@ func (f *front) serve(w http.ResponseWriter, req *http.Request) {
 
 // malformedBody is what the malformed front answers: JSON cut off.
 const malformedBody = `{"silenceID": "3f1c", "alerts": [{"labels": {"alertname": `
-
-// zeros streams a JSON array of zeros, [0,0,...,0], exactly left bytes
-// long (at least 3), without holding it in memory.
-type zeros struct {
-	left int64
-	pos  int64
-}
-
-// zeroPairs is ",0" repeated: the middle of the array, copied in bulk so
-// the front streams at memory speed even under -race on a loaded machine.
-var zeroPairs = []byte(strings.Repeat(",0", 32<<10))
-
-func (z *zeros) Read(p []byte) (int, error) {
-	if z.left <= 0 {
-		return 0, io.EOF
-	}
-	n := 0
-	for n < len(p) && z.left > 0 {
-		if z.pos > 0 && z.left > 2 {
-			// Odd positions hold '0', even ones ','.
-			start := int(z.pos % 2)
-			m := min(int64(len(p)-n), z.left-2, int64(len(zeroPairs)-start))
-			copy(p[n:], zeroPairs[start:start+int(m)])
-			n += int(m)
-			z.pos += m
-			z.left -= m
-			continue
-		}
-		switch {
-		case z.pos == 0:
-			p[n] = '['
-		case z.left == 1:
-			p[n] = ']'
-		default:
-			p[n] = ' ' // z.left == 2: an even length, no comma before the end
-		}
-		n++
-		z.pos++
-		z.left--
-	}
-	return n, nil
-}
 
 // heapWatch samples the heap of the test process while a row runs.
 type heapWatch struct {

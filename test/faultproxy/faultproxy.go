@@ -180,7 +180,7 @@ func (p *Proxy) serve(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(p.cfg.BodySize))
 		w.WriteHeader(status)
-		io.Copy(w, &zeros{left: p.cfg.BodySize}) //nolint:errcheck // the client hangs up at its limit
+		io.Copy(w, ZeroArray(p.cfg.BodySize)) //nolint:errcheck // the client hangs up at its limit
 	case p.cfg.Body != nil:
 		if p.cfg.ContentType != "" {
 			w.Header().Set("Content-Type", p.cfg.ContentType)
@@ -215,8 +215,11 @@ func copyHeader(dst, src http.Header) {
 	}
 }
 
-// zeros streams the JSON array [0,0,...,0], exactly left bytes long (at
-// least 3), without holding it in memory.
+// ZeroArray streams the JSON array [0,0,...,0], exactly n bytes long (at
+// least 3), without holding it in memory: a huge but valid body.
+func ZeroArray(n int64) io.Reader { return &zeros{left: n} }
+
+// zeros is ZeroArray's reader.
 type zeros struct {
 	left, pos int64
 }
