@@ -5,10 +5,12 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/shared/yamlerr"
 )
 
@@ -16,8 +18,14 @@ import (
 type Environment struct {
 	// Name is the environment's key in the file, e.g. "local" or "staging".
 	Name string
-	// Targets maps a target name to its base URL.
+	// Targets maps a target name to its base URL: the version taking
+	// production traffic. Runs at live traffic (trigger.Live) use them.
 	Targets map[string]string
+	// TestTargets maps a target name to the base URL of the version about
+	// to get traffic (an ECS test listener, say). Runs at test traffic
+	// (trigger.Test: pre-traffic stages such as BeforeAllowTraffic) use
+	// them and never Targets in their place; see TargetsFor.
+	TestTargets map[string]string
 	// Settings are free-form values journeys read with T.Setting.
 	Settings map[string]string
 	// Sink configures the in-process sink `journeygate run` starts.
@@ -51,9 +59,10 @@ type Config struct {
 
 type fileFormat struct {
 	Environments map[string]struct {
-		Targets  map[string]string `yaml:"targets"`
-		Settings map[string]string `yaml:"settings"`
-		Sink     struct {
+		Targets     map[string]string `yaml:"targets"`
+		TestTargets map[string]string `yaml:"test_targets"`
+		Settings    map[string]string `yaml:"settings"`
+		Sink        struct {
 			Listen    string   `yaml:"listen"`
 			Token     string   `yaml:"token"`
 			Correlate []string `yaml:"correlate"`
@@ -90,17 +99,13 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 		if !validName(name) {
 			p.Add(path, "environment name %q must be lowercase letters, digits and dashes", name)
 		}
-		env := Environment{Name: name, Targets: map[string]string{}, Settings: map[string]string{}}
-		for t, v := range e.Targets {
-			v, err := Expand(v, getenv)
-			if err != nil {
-				p.Add(append(path, "targets", t), "%v", err)
-				continue
+		env := Environment{Name: name, Settings: map[string]string{}}
+		env.Targets = parseTargets(e.Targets, append(path, "targets"), getenv, p)
+		env.TestTargets = parseTargets(e.TestTargets, append(path, "test_targets"), getenv, p)
+		for t := range env.TestTargets {
+			if _, ok := e.Targets[t]; !ok {
+				p.Add(append(path, "test_targets", t), "test target %q has no target of that name: test_targets give the test URL of a target in targets (defined: %s)", t, keys(e.Targets))
 			}
-			if err := checkURL(v); err != nil {
-				p.Add(append(path, "targets", t), "%v", err)
-			}
-			env.Targets[t] = strings.TrimRight(v, "/")
 		}
 		for k, v := range e.Settings {
 			v, err := Expand(v, getenv)
@@ -131,6 +136,36 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// parseTargets expands and checks the base URLs of targets or
+// test_targets (at path), trimming a trailing slash.
+func parseTargets(raw map[string]string, path []string, getenv func(string) string, p *yamlerr.Problems) map[string]string {
+	out := make(map[string]string, len(raw))
+	for t, v := range raw {
+		at := append(slices.Clip(path), t)
+		v, err := Expand(v, getenv)
+		if err != nil {
+			p.Add(at, "%v", err)
+			continue
+		}
+		if err := checkURL(v); err != nil {
+			p.Add(at, "%v", err)
+		}
+		out[t] = strings.TrimRight(v, "/")
+	}
+	return out
+}
+
+// TargetsFor returns the targets a run at traffic uses: TestTargets for
+// trigger.Test, Targets otherwise. A test run never falls back to Targets,
+// which would check the version already taking traffic instead of the one
+// about to; CheckFor reports a missing test target before the run.
+func (e Environment) TargetsFor(traffic trigger.Traffic) map[string]string {
+	if traffic == trigger.Test {
+		return e.TestTargets
+	}
+	return e.Targets
 }
 
 // Names returns the environment names, sorted.
@@ -170,7 +205,20 @@ func (c *Config) Only(name string) (*Config, error) {
 // of 6s cannot fit a 5 s step). A journey scoped to environments
 // (journey.Journey.Environments) needs them only there. Every problem
 // names the file, its line, the field and the journey.
+//
+// Check is for a run at live traffic (targets); CheckFor checks a run
+// that a deployment trigger started, whose stage may need test_targets.
 func (c *Config) Check(journeys []journey.Journey) error {
+	return c.CheckFor(trigger.Trigger{}, journeys)
+}
+
+// CheckFor is Check for a run tr started: the targets the journeys call
+// must be among those the run's traffic uses (tr.Traffic, TargetsFor), so
+// at a pre-traffic stage such as BeforeAllowTraffic among test_targets. A
+// missing one names the environment, the target, the journey and the
+// stage.
+func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error {
+	traffic := tr.Traffic()
 	p := yamlerr.New(c.File, c.data)
 	for _, name := range c.Names() {
 		env := c.Environments[name]
@@ -189,10 +237,16 @@ func (c *Config) Check(journeys []journey.Journey) error {
 			if !j.RunsIn(name) {
 				continue
 			}
+			targets := env.TargetsFor(traffic)
 			for _, t := range j.Targets {
-				if _, ok := env.Targets[t]; !ok {
-					p.Add(append(path, "targets"), "missing target %q used by journey %q (defined: %s)", t, j.Name, keys(env.Targets))
+				if _, ok := targets[t]; ok {
+					continue
 				}
+				if traffic == trigger.Test {
+					p.Add(append(path, "test_targets"), "environment %s has no test_targets.%s, which journey %q needs %s: define the test URL of the version about to get traffic here (live targets are never used in its place; defined: %s)", name, t, j.Name, at(tr), keys(targets))
+					continue
+				}
+				p.Add(append(path, "targets"), "missing target %q used by journey %q (defined: %s)", t, j.Name, keys(targets))
 			}
 			for _, s := range j.Settings {
 				v, ok := env.Settings[s.Name]
@@ -208,6 +262,15 @@ func (c *Config) Check(journeys []journey.Journey) error {
 		}
 	}
 	return p.Err()
+}
+
+// at says when a run at test traffic runs: "at stage BeforeAllowTraffic
+// (test traffic)".
+func at(tr trigger.Trigger) string {
+	if tr.Stage == "" {
+		return "at test traffic"
+	}
+	return fmt.Sprintf("at stage %s (%s traffic)", tr.Stage, tr.Traffic())
 }
 
 // keys lists a map's keys, sorted and comma-separated, or "none".

@@ -33,6 +33,8 @@ var badEnvironments = []string{
 	"environments:\n  local: {}\n  local: {}\n", "environments:\n  local: {}\n---\nenvironments: {}\n",
 	"a: &a [*a, *a, *a]\nenvironments: {local: {settings: {x: *a}}}\n", "environments: {local: {targets: {api: *nope}}}\n",
 	"\tenvironments:\n", "environments:\n  local:\n    targets: {api: \"http://[::1\"}\n",
+	"environments:\n  local:\n    targets: {api: http://a}\n    test_targets: {apj: http://b, api: ftp://c}\n",
+	"environments:\n  local:\n    test_targets: {api: \"${NOPE}\"}\n",
 }
 
 // FuzzParse feeds environments files to Parse: a rejection names the file,
@@ -43,6 +45,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`environments:
   staging:
     targets: {api: "${API_URL:-http://127.0.0.1:1}"}
+    test_targets: {api: "http://127.0.0.1:2/"}
     sink: {token: "${TOKEN}", listen: 127.0.0.1:9097, correlate: [/groupLabels/jg_run]}
     gate: {freeze: {enabled: false, window: 2h}}
     pools:
@@ -79,6 +82,14 @@ func FuzzParse(f *testing.F) {
 			for tn, u := range e.Targets {
 				if err := checkURL(u); err != nil {
 					t.Fatalf("target %s: accepted %v", tn, err)
+				}
+			}
+			for tn, u := range e.TestTargets {
+				if _, ok := e.Targets[tn]; !ok {
+					t.Fatalf("accepted test target %s without a target of that name", tn)
+				}
+				if err := checkURL(u); err != nil {
+					t.Fatalf("test target %s: accepted %v", tn, err)
 				}
 			}
 			for _, p := range e.Sink.Correlate {
