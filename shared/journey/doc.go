@@ -41,6 +41,16 @@
 // before any request is sent. Calling an undeclared or undefined target is
 // an error at once.
 //
+// # The stage and the version under test
+//
+// A run a deployment started serves a lifecycle stage (T.Stage). At a
+// pre-traffic stage (BeforeAllowTraffic, POST_TEST_TRAFFIC_SHIFT, ...)
+// T.Traffic is trigger.Test and T.HTTP calls the environment's test
+// targets, the version about to get traffic; otherwise its live targets.
+// T.TargetVersion is the version being deployed, when known: a Lambda
+// journey invokes it directly with package lambdatarget. Clients other
+// than T.HTTP record their calls as evidence with T.Exchange.
+//
 // # Cleanups, diagnostics and messages
 //
 // An attempt's cleanups (T.Cleanup) run after its steps under one budget

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/poll"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // Options configures one execution of a journey.
@@ -21,8 +22,19 @@ type Options struct {
 	Environment string
 	// Attempt is the 1-based attempt number (1 unless retried).
 	Attempt int
-	// Targets maps target names to base URLs.
+	// Targets maps target names to base URLs: the ones T.HTTP calls. The
+	// runner puts there the targets the run's stage uses (the
+	// environment's test targets at a pre-traffic stage, its live targets
+	// otherwise; see Stage).
 	Targets map[string]string
+	// Stage is the deployment lifecycle stage the run serves (for example
+	// BeforeAllowTraffic or POST_TEST_TRAFFIC_SHIFT), "" for a run outside
+	// a deployment's lifecycle. Its Traffic says which targets Targets holds.
+	Stage trigger.Stage
+	// TargetVersion is the version being deployed, when the trigger knows
+	// it (a Lambda deployment's target version, an ECS service revision):
+	// what a journey at a pre-traffic stage exercises.
+	TargetVersion string
 	// Settings are free-form environment settings.
 	Settings map[string]string
 	// HTTPClient is used for target calls; nil means http.DefaultClient.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // T is the handle a step receives: the run's identity, shared state,
@@ -55,6 +57,37 @@ func (t *T) Environment() string { return t.opts.Environment }
 
 // Attempt is the 1-based attempt number of this journey in the run.
 func (t *T) Attempt() int { return t.opts.Attempt }
+
+// Stage is the deployment lifecycle stage the run serves, such as
+// trigger.BeforeAllowTraffic or trigger.PostTestTrafficShift; "" for a run
+// outside a deployment's lifecycle (a schedule, a laptop).
+func (t *T) Stage() trigger.Stage { return t.opts.Stage }
+
+// Traffic says which of the environment's targets T.HTTP calls:
+// trigger.Test at a pre-traffic stage (the environment's test_targets,
+// the version about to get traffic), trigger.Live otherwise.
+func (t *T) Traffic() trigger.Traffic { return t.opts.Stage.Traffic() }
+
+// TargetVersion is the version being deployed when the run's trigger
+// knows it (a Lambda function version, an ECS service revision ARN), else
+// "". At a pre-traffic stage it is the version under test; a Lambda
+// journey invokes it directly (package lambdatarget).
+func (t *T) TargetVersion() string { return t.opts.TargetVersion }
+
+// Exchange records, as evidence of the current step, a call to the system
+// under test made by a client other than T.HTTP (a Lambda invocation, say),
+// as T.HTTP records its own: redacted, bodies cut to the excerpt limit, the
+// last few of a step kept. label names the call ("Invoke orders:7"),
+// answer summarises the reply ("→ 200 after 12ms, function error"); request
+// and response are the bodies, either may be empty.
+func (t *T) Exchange(label string, request []byte, answer string, response []byte) {
+	limit := t.opts.excerptLimit()
+	detail := t.requestDetail(request, limit) + t.redact(answer)
+	if len(response) > 0 {
+		detail += "\n" + t.excerpt(response, limit)
+	}
+	t.addExchange(Evidence{Label: t.redact(label), Detail: detail})
+}
 
 // Journey is the name of the running journey.
 func (t *T) Journey() string { return t.journey.Name }
