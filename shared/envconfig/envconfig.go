@@ -1,6 +1,7 @@
 package envconfig
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -218,7 +219,6 @@ func (c *Config) Check(journeys []journey.Journey) error {
 // missing one names the environment, the target, the journey and the
 // stage.
 func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error {
-	traffic := tr.Traffic()
 	p := yamlerr.New(c.File, c.data)
 	for _, name := range c.Names() {
 		env := c.Environments[name]
@@ -237,17 +237,8 @@ func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error 
 			if !j.RunsIn(name) {
 				continue
 			}
-			targets := env.TargetsFor(traffic)
-			for _, t := range j.Targets {
-				if _, ok := targets[t]; ok {
-					continue
-				}
-				if traffic == trigger.Test {
-					p.Add(append(path, "test_targets"), "environment %s has no test_targets.%s, which journey %q needs %s: define the test URL of the version about to get traffic here (live targets are never used in its place; defined: %s)", name, t, j.Name, at(tr), keys(targets))
-					continue
-				}
-				p.Add(append(path, "targets"), "missing target %q used by journey %q (defined: %s)", t, j.Name, keys(targets))
-			}
+			env.Name = name
+			env.targetProblems(tr, j, func(field, msg string) { p.Add(append(path, field), "%s", msg) })
 			for _, s := range j.Settings {
 				v, ok := env.Settings[s.Name]
 				switch {
@@ -262,6 +253,45 @@ func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error 
 		}
 	}
 	return p.Err()
+}
+
+// CheckTargets checks that e defines every target the journeys call among
+// the targets a run tr started uses (TargetsFor of tr.Traffic): CheckFor's
+// check of targets alone, for a runner given an environment's values
+// rather than its file. Problems name the field, the environment, the
+// target, the journey and, at test traffic, the stage.
+func (e Environment) CheckTargets(tr trigger.Trigger, journeys []journey.Journey) error {
+	var problems []string
+	for _, j := range journeys {
+		if !j.RunsIn(e.Name) {
+			continue
+		}
+		e.targetProblems(tr, j, func(field, msg string) {
+			problems = append(problems, yamlerr.Path([]string{"environments", e.Name, field})+": "+msg)
+		})
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "\n"))
+}
+
+// targetProblems reports to add each target journey j calls that e lacks
+// for a run tr started, with the field (targets or test_targets) the
+// target belongs in.
+func (e Environment) targetProblems(tr trigger.Trigger, j journey.Journey, add func(field, msg string)) {
+	traffic := tr.Traffic()
+	targets := e.TargetsFor(traffic)
+	for _, t := range j.Targets {
+		if _, ok := targets[t]; ok {
+			continue
+		}
+		if traffic == trigger.Test {
+			add("test_targets", fmt.Sprintf("environment %s has no test_targets.%s, which journey %q needs %s: define the test URL of the version about to get traffic here (live targets are never used in its place; defined: %s)", e.Name, t, j.Name, at(tr), keys(targets)))
+			continue
+		}
+		add("targets", fmt.Sprintf("missing target %q used by journey %q (defined: %s)", t, j.Name, keys(targets)))
+	}
 }
 
 // at says when a run at test traffic runs: "at stage BeforeAllowTraffic

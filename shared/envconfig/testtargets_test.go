@@ -136,3 +136,23 @@ func TestCheckForWithoutStageIsLive(t *testing.T) {
 		t.Errorf("a scheduled run uses the live targets; got %v", err)
 	}
 }
+
+// CheckTargets is CheckFor's check of targets for an environment given as
+// values: the same problems, without the file's lines.
+func TestCheckTargetsOfAnEnvironment(t *testing.T) {
+	e := Environment{Name: "staging", Targets: map[string]string{"api": "https://a", "mail": "https://m"}, TestTargets: map[string]string{"mail": "https://m:8443"}}
+	js := []journey.Journey{{Name: "checkout", Targets: []string{"api", "mail"}}, {Name: "local-only", Targets: []string{"mailbox"}, Environments: []string{"local"}}}
+	if err := e.CheckTargets(trigger.Trigger{Type: trigger.Schedule}, js); err != nil {
+		t.Errorf("live targets define api and mail, and local-only does not run in staging: %v", err)
+	}
+	tr := trigger.Trigger{Type: trigger.ECS, DeploymentID: "arn:aws:ecs:eu-west-1:1:service-deployment/c/s/x", Stage: trigger.TestTrafficShift}
+	err := e.CheckTargets(tr, js)
+	want := `environments.staging.test_targets: environment staging has no test_targets.api, which journey "checkout" needs at stage TEST_TRAFFIC_SHIFT (test traffic)`
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "mail,") {
+		t.Errorf("err = %v, want it to start %q", err, want)
+	}
+	e.TestTargets["api"] = "https://a:8443"
+	if err := e.CheckTargets(tr, js); err != nil {
+		t.Errorf("test targets define api and mail: %v", err)
+	}
+}
