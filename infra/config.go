@@ -54,17 +54,20 @@ type deployFile struct {
 		// DeploymentServices maps a deployment group to the services it
 		// deploys (Props.DeploymentServices).
 		DeploymentServices map[string][]string `yaml:"deployment_services"`
-		CodePipeline       bool                `yaml:"codepipeline"`
-		Schedules          map[string]string   `yaml:"schedules"`
-		PagerDutyURL       string              `yaml:"pagerduty_url"`
-		RunnerEnvironment  map[string]string   `yaml:"runner_environment"`
-		LogRetention       string              `yaml:"log_retention"`
-		AlarmPeriods       int                 `yaml:"alarm_periods"`
-		MaxConcurrency     int                 `yaml:"max_concurrency"`
-		ReportRetention    int                 `yaml:"report_retention_days"`
-		SinkConcurrency    int                 `yaml:"sink_reserved_concurrency"`
-		NamePrefix         string              `yaml:"name_prefix"`
-		EnvironmentsFile   string              `yaml:"environments_file"`
+		// LambdaDeploymentFunctions maps a Lambda deployment group to the
+		// functions it deploys (Props.LambdaDeploymentFunctions).
+		LambdaDeploymentFunctions map[string][]string `yaml:"lambda_deployment_functions"`
+		CodePipeline              bool                `yaml:"codepipeline"`
+		Schedules                 map[string]string   `yaml:"schedules"`
+		PagerDutyURL              string              `yaml:"pagerduty_url"`
+		RunnerEnvironment         map[string]string   `yaml:"runner_environment"`
+		LogRetention              string              `yaml:"log_retention"`
+		AlarmPeriods              int                 `yaml:"alarm_periods"`
+		MaxConcurrency            int                 `yaml:"max_concurrency"`
+		ReportRetention           int                 `yaml:"report_retention_days"`
+		SinkConcurrency           int                 `yaml:"sink_reserved_concurrency"`
+		NamePrefix                string              `yaml:"name_prefix"`
+		EnvironmentsFile          string              `yaml:"environments_file"`
 	} `yaml:"environments"`
 }
 
@@ -115,6 +118,22 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 				p.Add(at("deployment_services", g), "%q is not one of deployment_groups %v", g, e.DeploymentGroups)
 			}
 		}
+		for g, fns := range e.LambdaDeploymentFunctions {
+			switch {
+			case !groupPattern.MatchString(g):
+				p.Add(at("lambda_deployment_functions", g), "%q is not APPLICATION/GROUP", g)
+			case !slices.Contains(e.DeploymentGroups, g):
+				p.Add(at("lambda_deployment_functions", g), "%q is not one of deployment_groups %v", g, e.DeploymentGroups)
+			}
+			if len(fns) == 0 {
+				p.Add(at("lambda_deployment_functions", g), "%q lists no function: name the functions the group deploys, or leave the group out", g)
+			}
+			for i, fn := range fns {
+				if err := checkFunctionName(fn); err != nil {
+					p.Add(at("lambda_deployment_functions", g, strconv.Itoa(i)), "%v", err)
+				}
+			}
+		}
 		if e.AlarmPeriods < 0 {
 			p.Add(at("alarm_periods"), "%d is negative: want at least 1 (0 or absent: %d)", e.AlarmPeriods, DefaultAlarmPeriods)
 		}
@@ -140,21 +159,22 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 			Account: expand(e.Account, "account"),
 			Region:  expand(e.Region, "region"),
 			Props: Props{
-				Environment:             name,
-				NamePrefix:              e.NamePrefix,
-				EnvironmentsFile:        envsFile,
-				Production:              e.Production,
-				Services:                e.Services,
-				DeploymentGroups:        e.DeploymentGroups,
-				DeploymentServices:      e.DeploymentServices,
-				CodePipeline:            e.CodePipeline,
-				PagerDutyURL:            expand(e.PagerDutyURL, "pagerduty_url"),
-				RunnerEnvironment:       map[string]string{},
-				AlarmPeriods:            e.AlarmPeriods,
-				MaxConcurrency:          e.MaxConcurrency,
-				ReportRetentionDays:     e.ReportRetention,
-				SinkReservedConcurrency: e.SinkConcurrency,
-				Schedules:               map[journey.Tier]time.Duration{},
+				Environment:               name,
+				NamePrefix:                e.NamePrefix,
+				EnvironmentsFile:          envsFile,
+				Production:                e.Production,
+				Services:                  e.Services,
+				DeploymentGroups:          e.DeploymentGroups,
+				DeploymentServices:        e.DeploymentServices,
+				LambdaDeploymentFunctions: e.LambdaDeploymentFunctions,
+				CodePipeline:              e.CodePipeline,
+				PagerDutyURL:              expand(e.PagerDutyURL, "pagerduty_url"),
+				RunnerEnvironment:         map[string]string{},
+				AlarmPeriods:              e.AlarmPeriods,
+				MaxConcurrency:            e.MaxConcurrency,
+				ReportRetentionDays:       e.ReportRetention,
+				SinkReservedConcurrency:   e.SinkConcurrency,
+				Schedules:                 map[journey.Tier]time.Duration{},
 			},
 		}
 		if u := d.Props.PagerDutyURL; u != "" && !strings.HasPrefix(u, "https://") {

@@ -28,6 +28,11 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"environment name", "environments:\n  Staging_1: {}\n", ConfigPath + `:2: environments.Staging_1: environment name "Staging_1"`},
 		{"deployment group", "environments:\n  staging:\n    deployment_groups: [ok/group, app]\n", ConfigPath + `:3: environments.staging.deployment_groups.1: "app" is not APPLICATION/GROUP`},
 		{"services of an unlisted group", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    deployment_services:\n      ok/group: [alertmanager]\n      other/group: [alertmanager]\n", ConfigPath + `:6: environments.staging.deployment_services.other/group: "other/group" is not one of deployment_groups [ok/group]`},
+		{"functions of an unlisted group", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      other/group: [checkout]\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.other/group: "other/group" is not one of deployment_groups [ok/group]`},
+		{"functions of no group", "environments:\n  staging:\n    lambda_deployment_functions:\n      checkout: [checkout]\n", ConfigPath + `:4: environments.staging.lambda_deployment_functions.checkout: "checkout" is not APPLICATION/GROUP`},
+		{"a group without functions", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      ok/group: []\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.ok/group: "ok/group" lists no function`},
+		{"a function by its ARN", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      ok/group: [checkout, \"arn:aws:lambda:us-east-1:123456789012:function:pay\"]\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.ok/group.1: function "arn:aws:lambda:us-east-1:123456789012:function:pay" is not a function name: an ARN`},
+		{"a qualified function", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      ok/group: [\"checkout:live\"]\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.ok/group.0: function "checkout:live" is not a function name: a qualified name`},
 		{"schedule tier", "environments:\n  staging:\n    schedules:\n      nightly: 5m\n", ConfigPath + `:4: environments.staging.schedules.nightly: unknown tier "nightly"`},
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
 		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},
@@ -107,5 +112,29 @@ func TestParseConfigNamePrefixAndEnvironmentsFile(t *testing.T) {
 	}
 	if want := map[string]string{"team-b-staging": "teams/b.yaml", "journeygate-production": DefaultEnvironmentsFile}; !maps.Equal(got, want) {
 		t.Errorf("stacks and their environments files = %v, want %v", got, want)
+	}
+}
+
+// TestParseConfigLambdaDeploymentFunctions: lambda_deployment_functions
+// becomes Props.LambdaDeploymentFunctions.
+func TestParseConfigLambdaDeploymentFunctions(t *testing.T) {
+	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
+	ds, err := ParseConfig(ConfigPath, []byte("environments:\n  staging:\n    deployment_groups: [shop/checkout]\n    lambda_deployment_functions:\n      shop/checkout: [checkout, checkout-worker]\n  production: {}\n"),
+		func(string) string { return "" }, shippedEnvironments(envs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		got := d.Props.LambdaDeploymentFunctions
+		switch d.Props.Environment {
+		case "staging":
+			if want := []string{"checkout", "checkout-worker"}; len(got) != 1 || strings.Join(got["shop/checkout"], ",") != strings.Join(want, ",") {
+				t.Errorf("staging: LambdaDeploymentFunctions = %v, want shop/checkout: %v", got, want)
+			}
+		case "production":
+			if len(got) != 0 {
+				t.Errorf("production: LambdaDeploymentFunctions = %v, want none", got)
+			}
+		}
 	}
 }

@@ -52,6 +52,19 @@ func synth(t *testing.T, variant string) *infratest.Synth {
 		switch variant {
 		case "production":
 			env = "production"
+		case "lambda":
+			// A Lambda deployment group whose functions journeys invoke by
+			// version.
+			adjust = func(d *infra.Deployment) {
+				d.Props.DeploymentGroups = append(d.Props.DeploymentGroups, lambdaGroup)
+				d.Props.LambdaDeploymentFunctions = map[string][]string{lambdaGroup: lambdaFunctions}
+			}
+		case "nogroups":
+			// No CodeDeploy at all: ECS lifecycle hooks, schedules and
+			// CodePipeline only.
+			adjust = func(d *infra.Deployment) {
+				d.Props.DeploymentGroups, d.Props.DeploymentServices = nil, nil
+			}
 		case "pagerduty":
 			// The other options, at the longest environment name.
 			adjust = func(d *infra.Deployment) {
@@ -92,7 +105,7 @@ func check(t *testing.T, what string, f func()) {
 func props(m map[string]any) *map[string]any { return &m }
 
 func TestNoUnsuppressedNagErrors(t *testing.T) {
-	for _, variant := range []string{"staging", "production", "pagerduty"} {
+	for _, variant := range []string{"staging", "production", "pagerduty", "lambda", "nogroups"} {
 		t.Run(variant, func(t *testing.T) {
 			s := synth(t, variant)
 			ann := assertions.Annotations_FromStack(s.Stack)

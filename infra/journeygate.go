@@ -52,6 +52,7 @@ type JourneyGate struct {
 
 	codePipelinePolicies []awsiam.Policy
 	codeDeployPolicies   []awsiam.Policy
+	deployments          deployments
 	schedules            map[journey.Tier]awsscheduler.Schedule
 	alarms               []awscloudwatch.Alarm
 	alarmNames           []string
@@ -84,6 +85,7 @@ func NewJourneyGate(scope constructs.Construct, id string, props Props) (*Journe
 	j.addEvents()
 	j.addReports()
 	j.grant()
+	j.addDeployments()
 	j.addSchedules()
 	j.addAlarms()
 	j.addDashboard()
@@ -112,7 +114,8 @@ func (j *JourneyGate) NamePrefix() string { return j.props.NamePrefix }
 // StateMachine runs the journeys of one run and decides its verdict.
 func (j *JourneyGate) StateMachine() awsstepfunctions.StateMachine { return j.stateMachine }
 
-// HookFunction is the function CodeDeploy hooks and CodePipeline invoke.
+// HookFunction is the function CodeDeploy hooks, Amazon ECS lifecycle
+// hooks (with EcsHookRole) and CodePipeline invoke.
 func (j *JourneyGate) HookFunction() awslambda.Function { return j.functions[FunctionHook] }
 
 // RunnerFunction runs one journey (and plans runs).
@@ -597,7 +600,8 @@ func (j *JourneyGate) addOutputs() {
 		// A stable name (no hash) that scripts can read: JourneyGateSinkUrl.
 		o.OverrideLogicalId(jsii.String(prefix + id))
 	}
-	out("HookFunctionArn", j.HookFunction().FunctionArn(), "Lambda for CodeDeploy lifecycle hooks (BeforeAllowTraffic, AfterAllowTraffic) and CodePipeline invoke actions")
+	out("HookFunctionArn", j.HookFunction().FunctionArn(), "Lambda for CodeDeploy lifecycle hooks (BeforeAllowTraffic, AfterAllowTraffic), CodePipeline invoke actions and Amazon ECS lifecycle hooks (hookTargetArn)")
+	out("EcsHookRoleArn", j.EcsHookRole().RoleArn(), "role Amazon ECS assumes to invoke the hook at a service deployment's lifecycle stages (roleArn of a lifecycleHooks entry)")
 	out("StateMachineArn", j.stateMachine.StateMachineArn(), "state machine that runs the journeys")
 	out("TableName", j.table.TableName(), "DynamoDB table: runs, results, verdicts (journeygate history --store dynamodb://TABLE)")
 	out("SinkUrl", j.sinkURL.Url(), "where the system under test sends notifications")

@@ -1,6 +1,9 @@
 package infra
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -34,6 +37,21 @@ func (j *JourneyGate) suppressFindings() {
 			"codedeploy:PutLifecycleEventHookExecutionStatus has no resource types in the Service Authorization Reference (wildcard only): it can only set the status of a lifecycle hook execution of a deployment in this account, and it is the only action allowed here.",
 			"Resource::*")
 	}
+	if p := j.deployments.targetsPolicy; p != nil {
+		suppress(p, "AwsSolutions-IAM5",
+			"codedeploy:ListDeploymentTargets and GetDeploymentTarget have no resource types in the Service Authorization Reference (wildcard only): the hook reads the targets of the deployment it was invoked for, to learn the lifecycle event and the version under test; only these two read calls are allowed here.",
+			"Resource::*")
+	}
+	if p := j.deployments.versionsPolicy; p != nil {
+		stack := awscdk.Stack_Of(j.Construct)
+		var versions []string
+		for _, fn := range j.props.lambdaDeploymentFunctions() {
+			versions = append(versions, "Resource::"+nagRendered(stack.Resolve(lambdaVersionsArn(stack, fn))))
+		}
+		suppress(p, "AwsSolutions-IAM5",
+			"A journey invokes the version a Lambda deployment is about to shift its alias to, a number unknown until the deployment: the runner may invoke the versions (NAME:*) of the functions LambdaDeploymentFunctions names for the configured deployment groups, and no other function.",
+			versions...)
+	}
 	if j.vpcPolicy != nil {
 		suppress(j.vpcPolicy, "AwsSolutions-IAM5",
 			"The runner is attached to Props.Vpc: Lambda creates, describes and deletes its network interfaces with its role; ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource types, and the interfaces' IDs are Lambda's to choose (AWSLambdaVPCAccessExecutionRole grants the same on *). Only those calls are allowed here.",
@@ -64,4 +82,33 @@ func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...string)
 		s.AppliesTo = &list
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
+
+// nagRendered writes a resolved template value as cdk-nag's findings name
+// it: Ref X as <X>, Fn::GetAtt X.A as <X.A>, Fn::Join joined, a string as
+// it is.
+func nagRendered(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case *string:
+		return *v
+	case map[string]any:
+		if ref, ok := v["Ref"].(string); ok {
+			return "<" + ref + ">"
+		}
+		if att, ok := v["Fn::GetAtt"].([]any); ok && len(att) == 2 {
+			return fmt.Sprintf("<%v.%v>", att[0], att[1])
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(join) == 2 {
+			sep, _ := join[0].(string)
+			parts, _ := join[1].([]any)
+			out := make([]string, len(parts))
+			for i, p := range parts {
+				out[i] = nagRendered(p)
+			}
+			return strings.Join(out, sep)
+		}
+	}
+	return fmt.Sprint(v)
 }

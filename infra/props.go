@@ -62,6 +62,13 @@ type Props struct {
 	// DeploymentGroups the hook and the gate may report to, as
 	// "APPLICATION/GROUP". Without any, CodeDeploy reporting is not granted.
 	DeploymentGroups []string
+	// LambdaDeploymentFunctions maps a deployment group ("APPLICATION/GROUP",
+	// one of DeploymentGroups) of a Lambda deployment to the names of the
+	// functions it deploys. The runner may invoke those functions' versions
+	// (lambda:InvokeFunction on arn:...:function:NAME:*), so a journey
+	// exercises a deployment's target version directly, before the alias
+	// moves. Without any, the runner may invoke no function.
+	LambdaDeploymentFunctions map[string][]string
 	// CodePipeline grants reporting job results to CodePipeline. Those APIs
 	// have no resource-level permissions, so it is off unless asked for.
 	CodePipeline bool
@@ -168,10 +175,13 @@ const (
 )
 
 var (
-	envNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-	prefixPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	groupPattern      = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,100}/[A-Za-z0-9_.+-]{1,100}$`)
-	runnerSubnetTypes = []awsec2.SubnetType{awsec2.SubnetType_PRIVATE_WITH_EGRESS, awsec2.SubnetType_PRIVATE_WITH_NAT, awsec2.SubnetType_PRIVATE_ISOLATED}
+	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	prefixPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	groupPattern   = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,100}/[A-Za-z0-9_.+-]{1,100}$`)
+	// functionNamePattern is a Lambda function's name (not an ARN, not
+	// qualified).
+	functionNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	runnerSubnetTypes   = []awsec2.SubnetType{awsec2.SubnetType_PRIVATE_WITH_EGRESS, awsec2.SubnetType_PRIVATE_WITH_NAT, awsec2.SubnetType_PRIVATE_ISOLATED}
 )
 
 // resolved is Props with defaults applied and what the construct derives
@@ -291,6 +301,7 @@ func (p Props) resolve() (*resolved, error) {
 		errs = append(errs, err)
 	}
 	errs = append(errs, p.checkDeploymentServices()...)
+	errs = append(errs, p.checkLambdaDeploymentFunctions()...)
 	for k := range p.RunnerEnvironment {
 		switch {
 		case k == envFileVariable:
@@ -422,4 +433,61 @@ func (p Props) checkDeploymentServices() []error {
 		}
 	}
 	return errs
+}
+
+// checkLambdaDeploymentFunctions says what is wrong with
+// LambdaDeploymentFunctions: a key that is not APPLICATION/GROUP or not one
+// of DeploymentGroups, a group without functions, or a function that is
+// not named by its plain name.
+func (p Props) checkLambdaDeploymentFunctions() []error {
+	var errs []error
+	groups := make([]string, 0, len(p.LambdaDeploymentFunctions))
+	for g := range p.LambdaDeploymentFunctions {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups)
+	for _, g := range groups {
+		switch {
+		case !groupPattern.MatchString(g):
+			errs = append(errs, fmt.Errorf("LambdaDeploymentFunctions: key %q is not APPLICATION/GROUP", g))
+		case !slices.Contains(p.DeploymentGroups, g):
+			errs = append(errs, fmt.Errorf("LambdaDeploymentFunctions: %q is not one of DeploymentGroups %v", g, p.DeploymentGroups))
+		}
+		fns := p.LambdaDeploymentFunctions[g]
+		if len(fns) == 0 {
+			errs = append(errs, fmt.Errorf("LambdaDeploymentFunctions[%q] lists no function: name the functions the group deploys, or leave the group out", g))
+		}
+		for _, fn := range fns {
+			if err := checkFunctionName(fn); err != nil {
+				errs = append(errs, fmt.Errorf("LambdaDeploymentFunctions[%q]: %w", g, err))
+			}
+		}
+	}
+	return errs
+}
+
+// checkFunctionName says why name is not a Lambda function's plain name.
+func checkFunctionName(name string) error {
+	if functionNamePattern.MatchString(name) {
+		return nil
+	}
+	why := "want 1-64 of letters, digits, - and _"
+	switch {
+	case strings.HasPrefix(name, "arn:"):
+		why = "an ARN: want the function's name alone (its versions are granted, arn:...:function:NAME:*)"
+	case strings.Contains(name, ":"):
+		why = "a qualified name: want the name alone (every version of it is granted)"
+	}
+	return fmt.Errorf("function %q is not a function name: %s", name, why)
+}
+
+// lambdaDeploymentFunctions are the function names of
+// LambdaDeploymentFunctions, each once, sorted.
+func (p Props) lambdaDeploymentFunctions() []string {
+	var out []string
+	for _, fns := range p.LambdaDeploymentFunctions {
+		out = append(out, fns...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -43,7 +43,8 @@ type Variant struct {
 
 // Variants are the configurations beyond infra/deploy.yaml whose resources
 // differ: a PagerDuty subscription, a tier without a schedule, a report
-// retention of its own and pool secrets granted to the runner; a runner
+// retention of its own and pool secrets granted to the runner; a Lambda
+// deployment group's function versions granted to the runner; a runner
 // attached to a team's VPC, with a security group of its own.
 var Variants = []Variant{{
 	Name: "journeygate-staging+pagerduty+pools",
@@ -55,6 +56,15 @@ var Variants = []Variant{{
 		if err := infratest.WithPoolSecrets(d, filepath.Dir(d.Props.DistDir), "staging"); err != nil {
 			panic(err) // writing a file to the synthesis' own temporary directory
 		}
+	},
+}, {
+	// A Lambda deployment group whose functions' versions the runner may
+	// invoke (lambda:InvokeFunction on arn:...:function:NAME:*).
+	Name: "journeygate-staging+lambda",
+	Env:  "staging",
+	Adjust: func(d *infra.Deployment) {
+		d.Props.DeploymentGroups = append(d.Props.DeploymentGroups, "checkout/checkout-staging")
+		d.Props.LambdaDeploymentFunctions = map[string][]string{"checkout/checkout-staging": {"checkout-api"}}
 	},
 }, {
 	Name: "journeygate-staging+vpc",
