@@ -30,6 +30,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
 
@@ -211,7 +212,7 @@ func newCallWorld(tb testing.TB) *callWorld {
 
 // runOnce plans, runs and decides one run started by trigger, and returns
 // its requests. The plan and the gate count under their own counters.
-func (w *callWorld) runOnce(tb testing.TB, runID string, trigger flow.Trigger) runCalls {
+func (w *callWorld) runOnce(tb testing.TB, runID string, trigger trigger.Trigger) runCalls {
 	tb.Helper()
 	ctx := tb.Context()
 	var planCount counter
@@ -281,8 +282,8 @@ func (okCodePipeline) PutJobFailureResult(context.Context, *codepipeline.PutJobF
 }
 
 var (
-	scheduleTrigger   = flow.Trigger{Type: flow.TriggerSchedule, Source: "storecalls"}
-	codedeployTrigger = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-CALLS0001", LifecycleEventHookExecutionID: "hook-calls-1",
+	scheduleTrigger   = trigger.Trigger{Type: trigger.Schedule, Source: "storecalls"}
+	codedeployTrigger = trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-CALLS0001", LifecycleEventHookExecutionID: "hook-calls-1",
 		Application: "incident-pipeline", DeploymentGroup: "alertmanager-staging"}
 )
 
@@ -311,7 +312,7 @@ func TestStoreCallsPerRun(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		trigger flow.Trigger
+		trigger trigger.Trigger
 		gate    calls
 	}{
 		// First, so that the deployment's freeze finds a scheduled run.

@@ -28,6 +28,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // JourneyGate is one journeygate deployment: table, functions, state
@@ -469,7 +470,7 @@ func (j *JourneyGate) addEvents() {
 			// status, the Run Completed event): a gate that rightly fails
 			// a broken new version is not production being broken.
 			Detail: &map[string]any{"environment": []string{j.props.Environment}, "mode": []string{string(journey.ModeEnforce)},
-				"trigger": map[string]any{"type": []string{string(flow.TriggerSchedule)}}},
+				"trigger": map[string]any{"type": []string{string(trigger.Schedule)}}},
 		},
 	})
 	journeyFailed.AddTarget(newTopicTarget(j.topic))

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // tiers in a stable order (maps iterate randomly; templates must not).
@@ -29,11 +29,11 @@ var tiers = []journey.Tier{journey.TierGlobal, journey.TierDomain}
 // context attributes. The hook names the run after the scheduled time and
 // a short hash of the schedule's ARN, as for any scheduled event: a retried
 // delivery of one tick starts no second run (the execution is named after
-// the run), and the run ID stays within flow.MaxRunIDLen whatever the
+// the run), and the run ID stays within trigger.MaxRunIDLen whatever the
 // environment's name.
 func ScheduleInput(environment string, tier journey.Tier) map[string]any {
 	return map[string]any{"journeygate": map[string]any{
-		"trigger":       string(flow.TriggerSchedule),
+		"trigger":       string(trigger.Schedule),
 		"environment":   environment,
 		"tier":          string(tier),
 		"schedule":      *awsscheduler.ContextAttribute_ScheduleArn(),
@@ -85,7 +85,7 @@ func (j *JourneyGate) addSchedules() {
 // scheduled is the Trigger dimension of the live environment's scheduled
 // runs, which alarms, pages and the dashboard watch; a deployment gate's
 // runs report through the deployment (hook status, Run Completed event).
-var scheduled = jsii.String(string(flow.TriggerSchedule))
+var scheduled = jsii.String(string(trigger.Schedule))
 
 func (j *JourneyGate) journeyMetric(name, statistic string, period time.Duration, dims map[string]*string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

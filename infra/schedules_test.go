@@ -25,6 +25,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // longestEnvironment is as long as an environment's name may be (32;
@@ -98,7 +99,7 @@ func TestSchedules(t *testing.T) {
 					arn := "arn:aws:scheduler:us-east-1:123456789012:schedule/default/" + generatedName(s.Stack.StackName(), id)
 					tick := time.Date(2026, 1, 15, 10, 5, 0, 0, time.UTC)
 					first := startScheduled(t, tc.env, inputs[tier], arn, tick)
-					if first.Tier != tier || first.Environment != tc.env || first.Trigger.Type != flow.TriggerSchedule || first.Trigger.Source != arn {
+					if first.Tier != tier || first.Environment != tc.env || first.Trigger.Type != trigger.Schedule || first.Trigger.Source != arn {
 						t.Errorf("scheduled run %+v, want tier %s of %s triggered by schedule %s", first, tier, tc.env, arn)
 					}
 					if again := startScheduled(t, tc.env, inputs[tier], arn, tick); again.RunID != first.RunID {
@@ -194,8 +195,8 @@ func startScheduled(t *testing.T, env, input, scheduleARN string, tick time.Time
 	if err := in.Validate(); err != nil {
 		t.Errorf("execution input %s: %v", aws.ToString(start.Input), err)
 	}
-	if name := aws.ToString(start.Name); name != in.RunID || len(name) > flow.MaxRunIDLen {
-		t.Errorf("execution name %q (%d characters) for run %q: want the run ID, at most %d characters", name, len(name), in.RunID, flow.MaxRunIDLen)
+	if name := aws.ToString(start.Name); name != in.RunID || len(name) > trigger.MaxRunIDLen {
+		t.Errorf("execution name %q (%d characters) for run %q: want the run ID, at most %d characters", name, len(name), in.RunID, trigger.MaxRunIDLen)
 	}
 	return in
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // seedHistory records runs of journeys in a store file: per journey, the
@@ -30,7 +31,7 @@ func seedHistory(t *testing.T, path string, runs map[string][][]journey.Outcome)
 		for i, attempts := range rs {
 			id := fmt.Sprintf("r-%s-%03d", name, i)
 			started := now.Add(-time.Duration(len(rs)-i) * time.Hour)
-			if err := st.CreateRun(ctx, store.RunRecord{ID: id, Environment: "local", Trigger: store.TriggerSchedule, StartedAt: started,
+			if err := st.CreateRun(ctx, store.RunRecord{ID: id, Environment: "local", Trigger: trigger.Trigger{Type: trigger.Schedule}, StartedAt: started,
 				Planned: []gate.Planned{{Name: name, Mode: journey.ModeObserve}}}); err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 )
 
@@ -134,7 +135,7 @@ func TestInvokeRunnerThenGate(t *testing.T) {
 	}
 
 	gateEvent := filepath.Join(dir, "gate.json")
-	req := flow.GateRequest{Input: flow.Input{RunID: "manual-example-1", Environment: "local", Trigger: flow.Trigger{Type: flow.TriggerManual}}}
+	req := flow.GateRequest{Input: flow.Input{RunID: "manual-example-1", Environment: "local", Trigger: trigger.Trigger{Type: trigger.Manual}}}
 	b, _ := json.Marshal(req)
 	if err := os.WriteFile(gateEvent, b, 0o600); err != nil {
 		t.Fatal(err)

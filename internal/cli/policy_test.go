@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
@@ -105,7 +106,7 @@ func TestRunWithDeploymentAppliesPolicies(t *testing.T) {
 	}
 	ctx := context.Background()
 	started := time.Now().UTC().Add(-3 * time.Minute)
-	if err := s.CreateRun(ctx, store.RunRecord{ID: "sched-1", Environment: "local", Trigger: store.TriggerSchedule, StartedAt: started,
+	if err := s.CreateRun(ctx, store.RunRecord{ID: "sched-1", Environment: "local", Trigger: trigger.Trigger{Type: trigger.Schedule}, StartedAt: started,
 		Planned: []gate.Planned{{Name: "alert-to-notification", Mode: journey.ModeEnforce}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestRunWithDeploymentAppliesPolicies(t *testing.T) {
 	if freezeOf(out.Verdict) == nil || len(out.Verdict.Reasons) != 2 {
 		t.Errorf("the overridden verdict keeps the journey's failure and the freeze: %+v", out.Verdict.Reasons)
 	}
-	if rec, err := s.GetRun(ctx, out.RunID); err != nil || rec.Deployment != "d-1" || rec.Verdict == nil || rec.Verdict.Overridden == nil {
+	if rec, err := s.GetRun(ctx, out.RunID); err != nil || rec.Trigger.Deployment() != "d-1" || rec.Verdict == nil || rec.Verdict.Overridden == nil {
 		t.Errorf("recorded run %+v, %v", rec, err)
 	}
 	if code, _ := decide("--deployment", "d-2"); code != exitFailed {
@@ -179,7 +180,7 @@ func TestDecideReportsToAWaitingHookOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	planned := []gate.Planned{{Name: "resolve-lifecycle", Mode: journey.ModeEnforce}}
-	if err := st.CreateRun(ctx, store.RunRecord{ID: "cd-9", Environment: "staging", Trigger: store.TriggerCodeDeploy, Deployment: "d-9", Hook: "hook-9",
+	if err := st.CreateRun(ctx, store.RunRecord{ID: "cd-9", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-9", LifecycleEventHookExecutionID: "hook-9"},
 		StartedAt: time.Now().UTC(), Planned: planned}); err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestDecideUndecidedRunIsAUsageError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateRun(context.Background(), store.RunRecord{ID: "running", Environment: "local", Trigger: store.TriggerCLI, StartedAt: time.Now()}); err != nil {
+	if err := s.CreateRun(context.Background(), store.RunRecord{ID: "running", Environment: "local", Trigger: trigger.Trigger{Type: trigger.CLI}, StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr := invokeCLI(t, map[string]string{"USER": "bob"}, "decide", "--run", "running", "--store", st)
@@ -270,7 +271,7 @@ func TestShowPrintsTheWholeRun(t *testing.T) {
 	ctx := context.Background()
 	started := time.Date(2026, 11, 21, 0, 55, 6, 0, time.UTC)
 	planned := []gate.Planned{{Name: "alert-to-notification", Mode: journey.ModeEnforce}, {Name: "silence-suppresses", Mode: journey.ModeObserve}}
-	if err := s.CreateRun(ctx, store.RunRecord{ID: "run-7", Environment: "staging", Trigger: store.TriggerCodePipeline, Deployment: "job-7", StartedAt: started, Planned: planned}); err != nil {
+	if err := s.CreateRun(ctx, store.RunRecord{ID: "run-7", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodePipeline, JobID: "job-7"}, StartedAt: started, Planned: planned}); err != nil {
 		t.Fatal(err)
 	}
 	res := func(attempt int, outcome journey.Outcome, last journey.StepResult) journey.Result {
@@ -306,7 +307,7 @@ func TestShowPrintsTheWholeRun(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		"Run run-7", "environment: staging", "trigger:     codepipeline (deployment job-7)", "finished:    2026-11-21 00:55:26.000 UTC (20s)",
+		"Run run-7", "environment: staging", "trigger:     codepipeline (job job-7)", "finished:    2026-11-21 00:55:26.000 UTC (20s)",
 		"plan:        2 journeys: alert-to-notification (enforce), silence-suppresses (observe)",
 		"alert-to-notification  [global, enforce, owner incident-pipeline]  class sla-breach",
 		"attempt 1: error in 10s", "step 2/2 notification delivered: error, 12ms of SLA 10s", "message: sink unreachable",

@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 func cmdRun(ctx context.Context, args []string, e env) error {
@@ -113,8 +114,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runID, Environment: *envName,
 		Targets: environment.Targets, Settings: environment.Settings,
-		Journeys: selected, Concurrency: *concurrency, Trigger: "cli",
-		Deployment: *deployment, FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
+		Journeys: selected, Concurrency: *concurrency, Trigger: trigger.Trigger{Type: trigger.CLI, DeploymentID: *deployment},
+		FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
 	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases})
 	progress.Stop()
 
@@ -129,7 +130,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *reportPath != "" {
 		// An interrupted run still gets its report, history included.
 		if err := writeHTMLReport(context.WithoutCancel(ctx), *reportPath, st, rep, report.HTMLOptions{
-			Redactor: leases.Redactor(), Trigger: store.TriggerCLI, Deployment: *deployment,
+			Redactor: leases.Redactor(), Trigger: string(trigger.CLI), Deployment: *deployment,
 		}, e); err != nil {
 			fmt.Fprintf(e.stderr, "journeygate run: writing the HTML report: %v\n", err)
 			reportLost = true // the verdict is still printed, then the run fails closed

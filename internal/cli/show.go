@@ -95,7 +95,7 @@ func cmdShow(ctx context.Context, args []string, e env) error {
 	}
 	state, budget := runState(rec, reg, time.Now())
 	if *htmlPath != "" {
-		if err := writeHTMLReport(ctx, *htmlPath, st, storedRun(rec, results), report.HTMLOptions{Trigger: triggerText(rec)}, e); err != nil {
+		if err := writeHTMLReport(ctx, *htmlPath, st, storedRun(rec, results), report.HTMLOptions{Trigger: rec.Trigger.String()}, e); err != nil {
 			return fmt.Errorf("writing the HTML report: %w", err)
 		}
 		if !*asJSON {
@@ -174,7 +174,7 @@ func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result, state 
 	}
 	fmt.Fprintf(w, "\nRun %s\n", rec.ID)
 	fmt.Fprintf(w, "  environment: %s\n", rec.Environment)
-	fmt.Fprintf(w, "  trigger:     %s\n", triggerText(rec))
+	fmt.Fprintf(w, "  trigger:     %s\n", rec.Trigger.String())
 	fmt.Fprintf(w, "  started:     %s\n", stamp(rec.StartedAt))
 	switch {
 	case !rec.FinishedAt.IsZero():
@@ -268,24 +268,6 @@ func slaText(s journey.StepResult) string {
 		text += fmt.Sprintf(" (over by %s)", gate.FormatDuration(s.Elapsed-s.SLA))
 	}
 	return text
-}
-
-func triggerText(rec store.RunRecord) string {
-	t := rec.Trigger
-	if t == "" {
-		t = "unknown"
-	}
-	var parts []string
-	if rec.Deployment != "" {
-		parts = append(parts, "deployment "+rec.Deployment)
-	}
-	if rec.Hook != "" {
-		parts = append(parts, "lifecycle hook "+rec.Hook)
-	}
-	if len(parts) > 0 {
-		t += " (" + strings.Join(parts, ", ") + ")"
-	}
-	return t
 }
 
 func modeOf(m journey.Mode) string {

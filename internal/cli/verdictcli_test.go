@@ -13,6 +13,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // twoStep is a journey of two steps calling no target; the second does
@@ -163,7 +164,7 @@ func TestRunWithoutVerdictIsAbandonedAfterItsBudget(t *testing.T) {
 		{ID: "20261121T000000Z-dead01", StartedAt: now.Add(-budget - time.Minute)},
 		{ID: "20261121T000000Z-live01", StartedAt: now.Add(-budget / 2)},
 	} {
-		r.Environment, r.Trigger, r.Planned = "local", store.TriggerCLI, planned
+		r.Environment, r.Trigger, r.Planned = "local", trigger.Trigger{Type: trigger.CLI}, planned
 		if err := st.CreateRun(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}

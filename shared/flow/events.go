@@ -4,6 +4,7 @@ import (
 	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // EventSource is the source of every event journeygate publishes to
@@ -30,18 +31,18 @@ const (
 
 // RunCompleted is the detail of a DetailRunCompleted event.
 type RunCompleted struct {
-	RunID           string        `json:"runId"`
-	Environment     string        `json:"environment"`
-	Trigger         Trigger       `json:"trigger"`
-	Status          string        `json:"status"`
-	Summary         string        `json:"summary"`
-	Passed          int           `json:"passed"`
-	Blocking        int           `json:"blocking"`
-	Observed        int           `json:"observed"`
-	Reasons         []gate.Reason `json:"reasons,omitempty"`
-	Reported        string        `json:"reported"`
-	AlreadyReported bool          `json:"alreadyReported,omitempty"`
-	AlreadyDecided  bool          `json:"alreadyDecided,omitempty"`
+	RunID           string          `json:"runId"`
+	Environment     string          `json:"environment"`
+	Trigger         trigger.Trigger `json:"trigger"`
+	Status          string          `json:"status"`
+	Summary         string          `json:"summary"`
+	Passed          int             `json:"passed"`
+	Blocking        int             `json:"blocking"`
+	Observed        int             `json:"observed"`
+	Reasons         []gate.Reason   `json:"reasons,omitempty"`
+	Reported        string          `json:"reported"`
+	AlreadyReported bool            `json:"alreadyReported,omitempty"`
+	AlreadyDecided  bool            `json:"alreadyDecided,omitempty"`
 	// ReportError says why the verdict could not be reported, if it could not.
 	ReportError string `json:"reportError,omitempty"`
 	// Overridden is the audited override that turned a Failed verdict into
@@ -64,12 +65,12 @@ func InspectCommand(runID string) string { return "journeygate show " + runID }
 // reads (runId, environment, journey, outcome, step, message, trigger.type)
 // is always present, empty when unknown.
 type JourneyFailed struct {
-	RunID       string       `json:"runId"`
-	Environment string       `json:"environment"`
-	Trigger     Trigger      `json:"trigger"`
-	Journey     string       `json:"journey"`
-	Tier        journey.Tier `json:"tier"`
-	Owner       string       `json:"owner"`
+	RunID       string          `json:"runId"`
+	Environment string          `json:"environment"`
+	Trigger     trigger.Trigger `json:"trigger"`
+	Journey     string          `json:"journey"`
+	Tier        journey.Tier    `json:"tier"`
+	Owner       string          `json:"owner"`
 	// Mode is "enforce" or "observe": an observe-mode failure never blocks
 	// a deployment, but is published all the same.
 	Mode journey.Mode `json:"mode"`
@@ -92,10 +93,10 @@ type JourneyFailed struct {
 	Attempt int `json:"attempt"`
 }
 
-// NewJourneyFailed describes res, a result of a run started by trigger.
-func NewJourneyFailed(res journey.Result, trigger Trigger) JourneyFailed {
+// NewJourneyFailed describes res, a result of a run started by by.
+func NewJourneyFailed(res journey.Result, by trigger.Trigger) JourneyFailed {
 	d := JourneyFailed{
-		RunID: res.RunID, Environment: res.Environment, Trigger: trigger,
+		RunID: res.RunID, Environment: res.Environment, Trigger: by,
 		Journey: res.Journey, Tier: res.Tier, Owner: res.Owner, Mode: res.Mode,
 		Outcome: res.Outcome, Steps: len(res.Steps),
 		ElapsedMs: res.Elapsed.Milliseconds(), Attempt: res.Attempt,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 func TestBound(t *testing.T) {
@@ -33,7 +34,7 @@ func TestBound(t *testing.T) {
 }
 
 func TestNewJourneyFailed(t *testing.T) {
-	trigger := Trigger{Type: TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}
+	trigger := trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}
 	base := journey.Result{
 		RunID: "r-1", Journey: "checkout", Environment: "staging", Tier: journey.TierGlobal, Owner: "team",
 		Mode: journey.ModeObserve, Attempt: 2, Elapsed: 1500 * time.Millisecond,

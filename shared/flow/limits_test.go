@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // encodedLen is the length of s's contents as encoding/json writes them,
@@ -126,7 +127,7 @@ func TestTaskErrorStringIsCut(t *testing.T) {
 }
 
 func TestInputValidateBoundsSize(t *testing.T) {
-	ok := Input{RunID: "manual-1", Environment: "staging", Trigger: Trigger{Type: TriggerManual}}
+	ok := Input{RunID: "manual-1", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.Manual}}
 	names := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {
@@ -166,7 +167,7 @@ func TestInputValidateBoundsSize(t *testing.T) {
 // or the cap rises past what the budget holds.
 func TestDecideInputWorstCase(t *testing.T) {
 	// The input: its largest valid form, in characters JSON escapes.
-	in := Input{RunID: strings.Repeat("r", MaxRunIDLen), Environment: "staging", Trigger: Trigger{Type: TriggerManual}}
+	in := Input{RunID: strings.Repeat("r", trigger.MaxRunIDLen), Environment: "staging", Trigger: trigger.Trigger{Type: trigger.Manual}}
 	for {
 		next := in
 		next.Services = append(append([]string(nil), in.Services...), strings.Repeat("<", 40))

@@ -8,61 +8,8 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
-
-// TriggerType says what started a run; the values match the store's
-// Trigger constants.
-type TriggerType string
-
-const (
-	// TriggerCodeDeploy is a CodeDeploy lifecycle hook.
-	TriggerCodeDeploy TriggerType = "codedeploy"
-	// TriggerCodePipeline is a CodePipeline Lambda invoke action.
-	TriggerCodePipeline TriggerType = "codepipeline"
-	// TriggerSchedule is an EventBridge schedule.
-	TriggerSchedule TriggerType = "schedule"
-	// TriggerManual is a request by a person or a script.
-	TriggerManual TriggerType = "manual"
-)
-
-// Reports says whether a run of this trigger reports its verdict to a
-// deployment (CodeDeploy or CodePipeline).
-func (t TriggerType) Reports() bool {
-	return t == TriggerCodeDeploy || t == TriggerCodePipeline
-}
-
-// Trigger describes what started a run and where its verdict goes.
-type Trigger struct {
-	// Type is one of the Trigger* constants.
-	Type TriggerType `json:"type"`
-	// DeploymentID and LifecycleEventHookExecutionID identify a CodeDeploy
-	// hook; the gate reports to them.
-	DeploymentID                  string `json:"deploymentId,omitempty"`
-	LifecycleEventHookExecutionID string `json:"lifecycleEventHookExecutionId,omitempty"`
-	// JobID identifies a CodePipeline job; the gate reports to it.
-	JobID string `json:"jobId,omitempty"`
-	// Application and DeploymentGroup name the CodeDeploy deployment, or the
-	// pipeline and action for CodePipeline.
-	Application     string `json:"application,omitempty"`
-	DeploymentGroup string `json:"deploymentGroup,omitempty"`
-	// TargetVersion is the version being deployed, when known (for a Lambda
-	// deployment, the AppSpec's TargetVersion), so journeys can address it
-	// before traffic shifts.
-	TargetVersion string `json:"targetVersion,omitempty"`
-	// Source names the schedule or the requester of a manual run.
-	Source string `json:"source,omitempty"`
-}
-
-// Deployment returns the deployment or job ID the run belongs to, or "".
-func (t Trigger) Deployment() string {
-	switch t.Type {
-	case TriggerCodeDeploy:
-		return t.DeploymentID
-	case TriggerCodePipeline:
-		return t.JobID
-	}
-	return ""
-}
 
 // Input is the execution input the hook starts the state machine with.
 type Input struct {
@@ -71,7 +18,7 @@ type Input struct {
 	// Environment names the environment the journeys run against.
 	Environment string `json:"environment"`
 	// Trigger says what started the run.
-	Trigger Trigger `json:"trigger"`
+	Trigger trigger.Trigger `json:"trigger"`
 	// Services are the services a deployment touches: global journeys plus
 	// domain journeys covering one of them are planned.
 	Services []string `json:"services,omitempty"`
@@ -81,33 +28,22 @@ type Input struct {
 	Journeys []string `json:"journeys,omitempty"`
 }
 
-// MaxRunIDLen is the longest run ID: Step Functions' limit on execution names.
-const MaxRunIDLen = 80
-
 // Validate checks the fields the state machine's paths read, and the
 // input's size, so a bad input is rejected before an execution starts
 // rather than failing it with an uncatchable States.Runtime or
 // States.DataLimitExceeded error.
 func (in Input) Validate() error {
 	var errs []error
-	if err := ValidateRunID(in.RunID); err != nil {
+	if err := trigger.ValidateRunID(in.RunID); err != nil {
 		errs = append(errs, err)
 	}
 	if in.Environment == "" {
 		errs = append(errs, errors.New("environment is empty"))
 	}
-	switch in.Trigger.Type {
-	case TriggerCodeDeploy:
-		if in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == "" {
-			errs = append(errs, errors.New("codedeploy trigger needs deploymentId and lifecycleEventHookExecutionId"))
-		}
-	case TriggerCodePipeline:
-		if in.Trigger.JobID == "" {
-			errs = append(errs, errors.New("codepipeline trigger needs jobId"))
-		}
-	case TriggerSchedule, TriggerManual:
-	default:
-		errs = append(errs, fmt.Errorf("trigger type %q is not codedeploy, codepipeline, schedule or manual", in.Trigger.Type))
+	if in.Trigger.Type == trigger.CLI {
+		errs = append(errs, errors.New("trigger type cli is for journeygate run, not an execution"))
+	} else if err := in.Trigger.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch in.Tier {
 	case "", journey.TierGlobal, journey.TierDomain:
@@ -124,25 +60,6 @@ func (in Input) Validate() error {
 		return fmt.Errorf("invalid execution input: %w", err)
 	}
 	return nil
-}
-
-// ValidateRunID checks that id is a valid execution name: 1 to 80 of
-// [0-9A-Za-z_-].
-func ValidateRunID(id string) error {
-	if id == "" {
-		return errors.New("runId is empty")
-	}
-	if len(id) > MaxRunIDLen {
-		return fmt.Errorf("runId %q is %d characters long; at most %d allowed", id, len(id), MaxRunIDLen)
-	}
-	if i := strings.IndexFunc(id, func(r rune) bool { return !nameRune(r) }); i >= 0 {
-		return fmt.Errorf("runId %q has %q at %d; only letters, digits, - and _ allowed", id, id[i], i)
-	}
-	return nil
-}
-
-func nameRune(r rune) bool {
-	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_'
 }
 
 // Runner actions.
@@ -167,10 +84,10 @@ type RunnerRequest struct {
 // RunRequest asks the runner to run one journey of a run; it is each Map
 // item's input, built by the Map's ItemSelector.
 type RunRequest struct {
-	RunID       string  `json:"runId,omitempty"`
-	Environment string  `json:"environment,omitempty"`
-	Journey     string  `json:"journey,omitempty"`
-	Trigger     Trigger `json:"trigger,omitzero"`
+	RunID       string          `json:"runId,omitempty"`
+	Environment string          `json:"environment,omitempty"`
+	Journey     string          `json:"journey,omitempty"`
+	Trigger     trigger.Trigger `json:"trigger,omitzero"`
 	// TimeoutSeconds bounds the runner Task (TimeoutSecondsPath).
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
 }
@@ -274,8 +191,10 @@ type GateResponse struct {
 	RunID   string `json:"runId"`
 	Status  string `json:"status"`
 	Summary string `json:"summary"`
-	// Reported names where the verdict went: "codedeploy", "codepipeline"
-	// or "none" (schedule and manual runs).
+	// Reported names where the verdict went: "codedeploy", "hook" (a
+	// CodePipeline or ECS run: the hook answers the deployment's next
+	// invocation from the recorded verdict) or "none" (schedule and manual
+	// runs).
 	Reported string `json:"reported"`
 	// AlreadyReported is true when the deployment already had a status
 	// (LifecycleEventAlreadyCompleted, or a job no longer in progress).

@@ -4,23 +4,25 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 func TestInputValidate(t *testing.T) {
-	ok := Input{RunID: "cd-d-ABC-0123", Environment: "staging", Trigger: Trigger{Type: TriggerCodeDeploy, DeploymentID: "d-ABC", LifecycleEventHookExecutionID: "h"}}
+	ok := Input{RunID: "cd-d-ABC-0123", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-ABC", LifecycleEventHookExecutionID: "h"}}
 	tests := []struct {
 		name   string
 		mutate func(*Input)
 		want   string // "" = valid
 	}{
 		{"valid codedeploy", func(*Input) {}, ""},
-		{"valid schedule", func(in *Input) { in.Trigger = Trigger{Type: TriggerSchedule}; in.Tier = "global" }, ""},
+		{"valid schedule", func(in *Input) { in.Trigger = trigger.Trigger{Type: trigger.Schedule}; in.Tier = "global" }, ""},
 		{"empty run id", func(in *Input) { in.RunID = "" }, "runId is empty"},
 		{"run id too long", func(in *Input) { in.RunID = strings.Repeat("a", 81) }, "at most 80"},
 		{"run id with a dot", func(in *Input) { in.RunID = "a.b" }, `has '.'`},
 		{"no environment", func(in *Input) { in.Environment = "" }, "environment is empty"},
 		{"codedeploy without hook id", func(in *Input) { in.Trigger.LifecycleEventHookExecutionID = "" }, "lifecycleEventHookExecutionId"},
-		{"codepipeline without job", func(in *Input) { in.Trigger = Trigger{Type: TriggerCodePipeline} }, "needs jobId"},
+		{"codepipeline without job", func(in *Input) { in.Trigger = trigger.Trigger{Type: trigger.CodePipeline} }, "needs jobId"},
 		{"unknown trigger", func(in *Input) { in.Trigger.Type = "cron" }, `trigger type "cron"`},
 		{"unknown tier", func(in *Input) { in.Tier = "gold" }, `tier "gold"`},
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // Policy names, as Reason.Policy records them.
@@ -31,13 +32,6 @@ const (
 	MaxOverrideBy = 256
 )
 
-// Triggers the policies tell apart (the store's and flow's trigger values).
-const (
-	triggerCodeDeploy   = "codedeploy"
-	triggerCodePipeline = "codepipeline"
-	triggerSchedule     = "schedule"
-)
-
 // faultPrefix starts the message of the reason Decide gives for Input.Fault.
 const faultPrefix = "run fault: "
 
@@ -45,11 +39,9 @@ const faultPrefix = "run fault: "
 // beyond the run's own results: the unhealthy-environment freeze and audited
 // overrides. The zero Policy applies neither.
 type Policy struct {
-	// Trigger is what started the run: "codedeploy", "codepipeline",
-	// "schedule", "manual" or "cli".
-	Trigger string `json:"trigger,omitempty"`
-	// Deployment is the deployment or job ID the run gates ("" = none).
-	Deployment string `json:"deployment,omitempty"`
+	// Trigger is what started the run; its Deployment() is the deployment
+	// or job the run gates ("" = none).
+	Trigger trigger.Trigger `json:"trigger,omitzero"`
 	// Environment names the environment, for messages.
 	Environment string `json:"environment,omitempty"`
 	// Now is when the decision is made. An override applies only before
@@ -59,7 +51,7 @@ type Policy struct {
 	Now time.Time `json:"now,omitzero"`
 	// Freeze, when set, is the environment's health; nil disables the freeze.
 	Freeze *Freeze `json:"freeze,omitempty"`
-	// Overrides are the overrides recorded for Deployment.
+	// Overrides are the overrides recorded for Trigger.Deployment().
 	Overrides []Override `json:"overrides,omitempty"`
 }
 
@@ -130,30 +122,17 @@ func (o Override) Validate() error {
 	return nil
 }
 
-// GatesDeployment reports whether a run with this trigger and deployment
-// gates a deployment, so that the freeze applies: CodeDeploy and
-// CodePipeline runs, and any other run naming a deployment (a local
-// `journeygate run --deployment`). Scheduled runs never do.
-func GatesDeployment(trigger, deployment string) bool {
-	switch trigger {
-	case triggerSchedule:
-		return false
-	case triggerCodeDeploy, triggerCodePipeline:
-		return true
-	}
-	return deployment != ""
-}
-
 // ActiveOverride returns the override that applies to p's deployment at
 // p.Now: the most recently recorded valid, unexpired override for it.
 func (p Policy) ActiveOverride() (Override, bool) {
 	var best Override
 	found := false
-	if p.Deployment == "" || p.Now.IsZero() {
+	deployment := p.Trigger.Deployment()
+	if deployment == "" || p.Now.IsZero() {
 		return best, false
 	}
 	for _, o := range p.Overrides {
-		if o.Deployment != p.Deployment || o.Validate() != nil || !p.Now.Before(o.ExpiresAt) {
+		if o.Deployment != deployment || o.Validate() != nil || !p.Now.Before(o.ExpiresAt) {
 			continue
 		}
 		if !found || !o.At.Before(best.At) {
@@ -184,7 +163,7 @@ func RunFaults(v Verdict) string {
 // the run gates a deployment; sorted by journey name.
 func freezeReasons(in Input) []Reason {
 	p := in.Policy
-	if p.Freeze == nil || !GatesDeployment(p.Trigger, p.Deployment) {
+	if p.Freeze == nil || !p.Trigger.GatesDeployment() {
 		return nil
 	}
 	window := p.Freeze.Window

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 var policyNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -23,9 +24,13 @@ func override(deployment, by, reason string, at time.Time, ttl time.Duration) Ov
 
 func TestFreeze(t *testing.T) {
 	healthy := Input{Planned: enforce("a"), Results: []journey.Result{passed("a")}}
-	deploy := func(trigger, deployment string, sched ...journey.Result) Input {
+	deploy := func(by trigger.Type, deployment string, sched ...journey.Result) Input {
 		in := healthy
-		in.Policy = Policy{Trigger: trigger, Deployment: deployment, Environment: "staging", Now: policyNow,
+		t := trigger.Trigger{Type: by, DeploymentID: deployment}
+		if by == trigger.CodePipeline {
+			t = trigger.Trigger{Type: by, JobID: deployment}
+		}
+		in.Policy = Policy{Trigger: t, Environment: "staging", Now: policyNow,
 			Freeze: &Freeze{Window: 30 * time.Minute, Scheduled: sched}}
 		return in
 	}
@@ -149,7 +154,7 @@ func TestFreezeComesAfterTheRunsOwnFailures(t *testing.T) {
 	in := Input{
 		Planned: enforce("a"),
 		Results: []journey.Result{failedAt("a", journey.Failed, "boom")},
-		Policy: Policy{Trigger: "codedeploy", Deployment: "d-1", Now: policyNow,
+		Policy: Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1"}, Now: policyNow,
 			Freeze: &Freeze{Scheduled: []journey.Result{scheduled(slaBreach("g"), "s-1", time.Minute)}}},
 	}
 	v := Decide(in)
@@ -164,7 +169,7 @@ func TestFreezeComesAfterTheRunsOwnFailures(t *testing.T) {
 func TestOverride(t *testing.T) {
 	failing := Input{Planned: enforce("a", "b"), Results: []journey.Result{passed("a"), failedAt("b", journey.Failed, "status 500 want 201")}}
 	with := func(in Input, deployment string, os ...Override) Input {
-		in.Policy = Policy{Trigger: "codedeploy", Deployment: deployment, Now: policyNow, Overrides: os}
+		in.Policy = Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: deployment}, Now: policyNow, Overrides: os}
 		return in
 	}
 	alice := override("d-1", "alice", "hotfix for INC-42, journey broken by a known test-data issue", policyNow.Add(-10*time.Minute), time.Hour)
@@ -220,7 +225,7 @@ func TestOverride(t *testing.T) {
 
 func TestOverrideLeavesPassingVerdictAlone(t *testing.T) {
 	in := Input{Planned: enforce("a"), Results: []journey.Result{passed("a")},
-		Policy: Policy{Trigger: "codedeploy", Deployment: "d-1", Now: policyNow,
+		Policy: Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1"}, Now: policyNow,
 			Overrides: []Override{override("d-1", "alice", "why", policyNow, time.Hour)}}}
 	v := Decide(in)
 	if v.Status != Succeeded || v.Overridden != nil || v.Summary != "Succeeded: 1/1 journey passed" {
@@ -230,7 +235,7 @@ func TestOverrideLeavesPassingVerdictAlone(t *testing.T) {
 
 func TestOverrideLiftsFreezeAndFaults(t *testing.T) {
 	in := Input{Planned: enforce("a"), Results: []journey.Result{passed("a")}, Fault: "runner for journey x failed",
-		Policy: Policy{Trigger: "codedeploy", Deployment: "d-1", Now: policyNow,
+		Policy: Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1"}, Now: policyNow,
 			Freeze:    &Freeze{Scheduled: []journey.Result{scheduled(slaBreach("g"), "s-1", time.Minute)}},
 			Overrides: []Override{override("d-1", "alice", "ship it", policyNow, time.Hour)}}}
 	v := Decide(in)
@@ -286,7 +291,7 @@ func TestRunFaultsRoundTrip(t *testing.T) {
 
 func TestVerdictJSONKeepsOverride(t *testing.T) {
 	o := override("d-1", "alice", "why", policyNow, time.Hour)
-	v := Decide(Input{Planned: enforce("a"), Policy: Policy{Deployment: "d-1", Trigger: "codedeploy", Now: policyNow, Overrides: []Override{o}}})
+	v := Decide(Input{Planned: enforce("a"), Policy: Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1"}, Now: policyNow, Overrides: []Override{o}}})
 	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +307,7 @@ func TestVerdictJSONKeepsOverride(t *testing.T) {
 
 func TestFreezeHealthUnknownFails(t *testing.T) {
 	in := Input{Planned: enforce("a"), Results: []journey.Result{passed("a")},
-		Policy: Policy{Trigger: "codedeploy", Deployment: "d-1", Environment: "staging", Now: policyNow,
+		Policy: Policy{Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1"}, Environment: "staging", Now: policyNow,
 			Freeze: &Freeze{Unavailable: "dynamodb: connection refused"}}}
 	v := Decide(in)
 	if v.Status != Failed || len(v.Reasons) != 1 || v.Reasons[0].Policy != PolicyFreeze || v.Reasons[0].Outcome != journey.Errored {
@@ -314,8 +319,7 @@ func TestFreezeHealthUnknownFails(t *testing.T) {
 	if RunFaults(v) != "" {
 		t.Errorf("a freeze reason is no run fault: a re-decision reads the health afresh")
 	}
-	in.Policy.Trigger = "schedule"
-	in.Policy.Deployment = ""
+	in.Policy.Trigger = trigger.Trigger{Type: trigger.Schedule}
 	if v := Decide(in); v.Status != Succeeded {
 		t.Errorf("a scheduled run is never frozen, health known or not: %s", v.Summary)
 	}

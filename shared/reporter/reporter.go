@@ -19,6 +19,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/display"
 	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // CodeDeployAPI is the part of the CodeDeploy client a report uses.
@@ -65,7 +66,10 @@ const (
 const (
 	ToCodeDeploy   = "codedeploy"
 	ToCodePipeline = "codepipeline"
-	ToNone         = "none"
+	// ToECS is an ECS lifecycle hook: nothing is sent; the hook answers
+	// ECS's next invocation from the recorded verdict (ECSAnswer).
+	ToECS  = "ecs"
+	ToNone = "none"
 )
 
 // Report is what to send.
@@ -73,7 +77,7 @@ type Report struct {
 	// RunID names the run (CodePipeline's external execution ID).
 	RunID string
 	// Trigger says where the report goes.
-	Trigger flow.Trigger
+	Trigger trigger.Trigger
 	// Succeeded is the verdict: anything but true reports Failed.
 	Succeeded bool
 	// Summary is a Succeeded job's summary; Message a Failed job's message
@@ -156,22 +160,27 @@ func New(cd CodeDeployAPI, cp CodePipelineAPI, opts ...Option) (*Reporter, error
 }
 
 // Destination says where a trigger's verdict goes, or why it cannot go.
-func Destination(t flow.Trigger) (string, error) {
+func Destination(t trigger.Trigger) (string, error) {
 	switch t.Type {
-	case flow.TriggerCodeDeploy:
+	case trigger.CodeDeploy:
 		if t.DeploymentID == "" || t.LifecycleEventHookExecutionID == "" {
 			return "", &InvalidTargetError{Reason: "codedeploy trigger without deploymentId and lifecycleEventHookExecutionId: nowhere to report"}
 		}
 		return ToCodeDeploy, nil
-	case flow.TriggerCodePipeline:
+	case trigger.CodePipeline:
 		if t.JobID == "" {
 			return "", &InvalidTargetError{Reason: "codepipeline trigger without jobId: nowhere to report"}
 		}
 		return ToCodePipeline, nil
-	case flow.TriggerSchedule, flow.TriggerManual:
+	case trigger.ECS:
+		if t.DeploymentID == "" || t.Stage == "" {
+			return "", &InvalidTargetError{Reason: "ecs trigger without deploymentId and stage: nowhere to answer"}
+		}
+		return ToECS, nil
+	case trigger.Schedule, trigger.Manual, trigger.CLI:
 		return ToNone, nil
 	default:
-		return "", &InvalidTargetError{Reason: fmt.Sprintf("trigger type %q is not codedeploy, codepipeline, schedule or manual", t.Type)}
+		return "", &InvalidTargetError{Reason: fmt.Sprintf("trigger type %q: nowhere to report", t.Type)}
 	}
 }
 
@@ -188,7 +197,7 @@ func (r *Reporter) Send(ctx context.Context, rep Report) (out Outcome, err error
 	var call func(context.Context) error
 	var target string
 	switch to {
-	case ToNone:
+	case ToNone, ToECS:
 		return out, nil
 	case ToCodeDeploy:
 		target = "CodeDeploy deployment " + t.DeploymentID

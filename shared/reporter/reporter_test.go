@@ -17,10 +17,10 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // fakeDeploy answers each call with the next of errs (then success),
@@ -82,8 +82,8 @@ func serverError(status int) error {
 var (
 	throttled = &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
 	denied    = &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "no"}
-	deploy    = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}
-	job       = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "job-1"}
+	deploy    = trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}
+	job       = trigger.Trigger{Type: trigger.CodePipeline, JobID: "job-1"}
 )
 
 func newReporter(t *testing.T, f *fakeDeploy, sleeps *[]time.Duration) *reporter.Reporter {
@@ -237,16 +237,16 @@ func TestDeliverTellsLateFromAlreadyReported(t *testing.T) {
 
 func TestDestination(t *testing.T) {
 	for _, tt := range []struct {
-		t    flow.Trigger
+		t    trigger.Trigger
 		want string
 		err  string
 	}{
 		{deploy, reporter.ToCodeDeploy, ""},
 		{job, reporter.ToCodePipeline, ""},
-		{flow.Trigger{Type: flow.TriggerSchedule}, reporter.ToNone, ""},
-		{flow.Trigger{Type: flow.TriggerCodeDeploy}, "", "without deploymentId"},
-		{flow.Trigger{Type: flow.TriggerCodePipeline}, "", "without jobId"},
-		{flow.Trigger{Type: "carrier-pigeon"}, "", `"carrier-pigeon"`},
+		{trigger.Trigger{Type: trigger.Schedule}, reporter.ToNone, ""},
+		{trigger.Trigger{Type: trigger.CodeDeploy}, "", "without deploymentId"},
+		{trigger.Trigger{Type: trigger.CodePipeline}, "", "without jobId"},
+		{trigger.Trigger{Type: "carrier-pigeon"}, "", `"carrier-pigeon"`},
 	} {
 		got, err := reporter.Destination(tt.t)
 		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {

@@ -22,6 +22,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/secrettest"
 )
 
@@ -59,7 +60,7 @@ func TestSecretsNeverLeakThroughTheLocalRunner(t *testing.T) {
 	env := cfg.Environments["local"]
 	out := runner.Run(t.Context(), runner.Plan{
 		RunID: "run-secret", Environment: "local", Targets: env.Targets, Settings: env.Settings,
-		Journeys: []journey.Journey{secrettest.Journey("order-as-tenant")}, Trigger: store.TriggerCLI,
+		Journeys: []journey.Journey{secrettest.Journey("order-as-tenant")}, Trigger: trigger.Trigger{Type: trigger.CLI},
 	}, runner.Deps{
 		Store: st, Observe: progress.Observe, Leases: leases,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -176,7 +177,7 @@ func TestParallelRunsNeverShareAResource(t *testing.T) {
 		for r := range 3 {
 			wg.Go(func() {
 				runID := fmt.Sprintf("round-%d-run-%d", round, r)
-				out := runner.Run(t.Context(), runner.Plan{RunID: runID, Environment: "local", Journeys: js, Trigger: store.TriggerCLI, Concurrency: 3}, runner.Deps{Store: st, Leases: leases})
+				out := runner.Run(t.Context(), runner.Plan{RunID: runID, Environment: "local", Journeys: js, Trigger: trigger.Trigger{Type: trigger.CLI}, Concurrency: 3}, runner.Deps{Store: st, Leases: leases})
 				if out.Verdict.Status != gate.Succeeded {
 					t.Errorf("%s: %s", runID, out.Verdict.Summary)
 				}
@@ -208,7 +209,7 @@ func TestExhaustedPoolFailsTheJourneyAsError(t *testing.T) {
 	j := journey.Journey{Name: "needs-tenant", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce, Needs: []string{"tenants"},
 		Retry: journey.Retry{MaxAttempts: 1},
 		Steps: []journey.Step{{Name: "uses it", SLA: time.Second, Do: func(context.Context, *journey.T) error { ran = true; return nil }}}}
-	out := runner.Run(t.Context(), runner.Plan{RunID: "run-exhausted", Environment: "local", Journeys: []journey.Journey{j}, Trigger: store.TriggerCLI}, runner.Deps{Store: st, Leases: leases})
+	out := runner.Run(t.Context(), runner.Plan{RunID: "run-exhausted", Environment: "local", Journeys: []journey.Journey{j}, Trigger: trigger.Trigger{Type: trigger.CLI}}, runner.Deps{Store: st, Leases: leases})
 	if ran {
 		t.Error("the step ran without a resource")
 	}

@@ -17,14 +17,14 @@ import (
 func gatePolicy(ctx context.Context, st store.Store, rec store.RunRecord, freezeWindow time.Duration, log *slog.Logger) gate.Policy {
 	now := time.Now().UTC()
 	if st == nil {
-		return gate.Policy{Trigger: rec.Trigger, Deployment: rec.Deployment, Environment: rec.Environment, Now: now}
+		return gate.Policy{Trigger: rec.Trigger, Environment: rec.Environment, Now: now}
 	}
 	p, healthErr, overrideErr := store.GatePolicy(context.WithoutCancel(ctx), st, rec, freezeWindow, now)
 	if healthErr != nil {
 		log.Warn("environment health not readable; the gate fails", "err", healthErr)
 	}
 	if overrideErr != nil {
-		log.Warn("overrides not readable; none applies", "deployment", rec.Deployment, "err", overrideErr)
+		log.Warn("overrides not readable; none applies", "deployment", rec.Trigger.Deployment(), "err", overrideErr)
 	}
 	return p
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // TestRunAppliesFreezeAndOverride drives the local runner through the
@@ -22,7 +23,7 @@ func TestRunAppliesFreezeAndOverride(t *testing.T) {
 	healthy := testJourney("alert-grouping", journey.ModeEnforce, pass)
 
 	sched := plan(global)
-	sched.Trigger = store.TriggerSchedule
+	sched.Trigger = trigger.Trigger{Type: trigger.Schedule}
 	sched.FreezeWindow = 30 * time.Minute
 	out := Run(ctx, sched, deps)
 	if out.Verdict.Status != gate.Failed || hasFreeze(out.Verdict) {
@@ -31,7 +32,7 @@ func TestRunAppliesFreezeAndOverride(t *testing.T) {
 
 	deploy := func(deployment string, window time.Duration) Outcome {
 		p := plan(healthy)
-		p.Trigger, p.Deployment, p.FreezeWindow = store.TriggerCLI, deployment, window
+		p.Trigger, p.FreezeWindow = trigger.Trigger{Type: trigger.CLI, DeploymentID: deployment}, window
 		return Run(ctx, p, deps)
 	}
 	frozen := deploy("d-1", 30*time.Minute)
@@ -63,7 +64,7 @@ func TestRunAppliesFreezeAndOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Verdict == nil || rec.Verdict.Overridden == nil || rec.Verdict.Overridden.Reason != o.Reason || rec.Deployment != "d-1" {
+	if rec.Verdict == nil || rec.Verdict.Overridden == nil || rec.Verdict.Overridden.Reason != o.Reason || rec.Trigger.Deployment() != "d-1" {
 		t.Errorf("recorded run %+v: want the overridden verdict with its audit", rec)
 	}
 	if v := deploy("d-2", 30*time.Minute).Verdict; v.Status != gate.Failed || v.Overridden != nil {

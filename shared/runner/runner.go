@@ -17,6 +17,7 @@ import (
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // Plan says what one run executes and where.
@@ -32,10 +33,9 @@ type Plan struct {
 	Journeys []journey.Journey
 	// Concurrency bounds how many journeys run at once (default 4).
 	Concurrency int
-	// Trigger says what started the run ("cli", "codedeploy", ...).
-	Trigger string
-	// Deployment is the deployment or job ID for deployment-triggered runs.
-	Deployment string
+	// Trigger says what started the run and, for a deployment, which one
+	// and at what stage.
+	Trigger trigger.Trigger
 	// FreezeWindow turns on the unhealthy-environment freeze for a run
 	// that gates a deployment: how far back the environment's scheduled
 	// runs count (0 = off; envconfig's gate.freeze). See policy.go.
@@ -99,7 +99,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	}
 	rec := store.RunRecord{
 		ID: plan.RunID, Environment: plan.Environment, Trigger: plan.Trigger,
-		Deployment: plan.Deployment, StartedAt: time.Now().UTC(), Planned: planned,
+		StartedAt: time.Now().UTC(), Planned: planned,
 	}
 	var faults []error
 	if deps.Store == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // stepWait is how long the synthetic journeys' one step takes.
@@ -58,7 +59,7 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 				start := time.Now()
 				out := runner.Run(context.Background(), runner.Plan{
 					RunID: runner.NewRunID(time.Now()), Environment: "bench", Journeys: js,
-					Concurrency: tc.concurrency, Trigger: "bench",
+					Concurrency: tc.concurrency, Trigger: trigger.Trigger{Type: trigger.CLI},
 				}, runner.Deps{Store: st})
 				wall := time.Since(start)
 				b.StopTimer()

@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 func step(do journey.StepFunc) []journey.Step {
@@ -66,7 +67,7 @@ func openStore(t *testing.T) store.Store {
 }
 
 func plan(js ...journey.Journey) Plan {
-	return Plan{RunID: NewRunID(time.Now()), Environment: "local", Journeys: js, Concurrency: 2, Trigger: "test"}
+	return Plan{RunID: NewRunID(time.Now()), Environment: "local", Journeys: js, Concurrency: 2, Trigger: trigger.Trigger{Type: trigger.Manual}}
 }
 
 func TestVerdicts(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // TestEmbeddedGroupCommit holds the store while writers queue up, then
@@ -21,7 +22,7 @@ func TestEmbeddedGroupCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if err := e.CreateRun(t.Context(), RunRecord{ID: "run-1", Environment: "local", Trigger: TriggerCLI, StartedAt: at}); err != nil {
+	if err := e.CreateRun(t.Context(), RunRecord{ID: "run-1", Environment: "local", Trigger: trigger.Trigger{Type: trigger.CLI}, StartedAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	res := func(run, env, name string) journey.Result {

@@ -18,6 +18,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/shared/store/storetest"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 var t0 = time.Date(2025, time.March, 14, 9, 0, 0, 0, time.UTC)
@@ -36,7 +37,7 @@ func TestEmbeddedConformance(t *testing.T) {
 }
 
 func runRecord(id string) store.RunRecord {
-	return store.RunRecord{ID: id, Environment: "local", Trigger: store.TriggerCLI, StartedAt: t0}
+	return store.RunRecord{ID: id, Environment: "local", Trigger: trigger.Trigger{Type: trigger.CLI}, StartedAt: t0}
 }
 
 func result(runID, name string, attempt int) journey.Result {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // ScheduledResults returns the results of global journeys recorded by env's
@@ -19,7 +20,7 @@ func ScheduledResults(ctx context.Context, s Store, env string, since time.Time)
 	}
 	scheduled := map[string]bool{}
 	for _, r := range runs {
-		if r.Trigger == TriggerSchedule {
+		if r.Trigger.Type == trigger.Schedule {
 			scheduled[r.ID] = true
 		}
 	}
@@ -60,8 +61,8 @@ func OverridesFor(ctx context.Context, s Store, deployment string) ([]gate.Overr
 // read are overrideErr and none apply (no override is ever assumed). Both
 // are for the caller to log.
 func GatePolicy(ctx context.Context, s Store, run RunRecord, freezeWindow time.Duration, now time.Time) (p gate.Policy, healthErr, overrideErr error) {
-	p = gate.Policy{Trigger: run.Trigger, Deployment: run.Deployment, Environment: run.Environment, Now: now}
-	if freezeWindow > 0 && gate.GatesDeployment(run.Trigger, run.Deployment) {
+	p = gate.Policy{Trigger: run.Trigger, Environment: run.Environment, Now: now}
+	if freezeWindow > 0 && run.Trigger.GatesDeployment() {
 		results, err := ScheduledResults(ctx, s, run.Environment, now.Add(-freezeWindow))
 		p.Freeze = &gate.Freeze{Window: freezeWindow, Scheduled: results}
 		if err != nil {
@@ -69,9 +70,9 @@ func GatePolicy(ctx context.Context, s Store, run RunRecord, freezeWindow time.D
 			p.Freeze.Unavailable = err.Error()
 		}
 	}
-	overrides, err := OverridesFor(ctx, s, run.Deployment)
+	overrides, err := OverridesFor(ctx, s, run.Trigger.Deployment())
 	if err != nil {
-		overrideErr = fmt.Errorf("reading overrides of deployment %s: %w", run.Deployment, err)
+		overrideErr = fmt.Errorf("reading overrides of deployment %s: %w", run.Trigger.Deployment(), err)
 	}
 	p.Overrides = overrides
 	return p, healthErr, overrideErr

@@ -7,6 +7,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // Sentinel errors; implementations wrap them with context, so match them with errors.Is.
@@ -22,28 +23,15 @@ var (
 	ErrTooLarge = errors.New("too large")
 )
 
-// Triggers recorded in RunRecord.Trigger.
-const (
-	TriggerCLI          = "cli"
-	TriggerCodeDeploy   = "codedeploy"
-	TriggerCodePipeline = "codepipeline"
-	TriggerSchedule     = "schedule"
-	TriggerManual       = "manual"
-)
-
 // RunRecord is one run of the planned journeys against one environment.
 type RunRecord struct {
 	ID          string `json:"id"`
 	Environment string `json:"environment"`
-	// Trigger is what started the run: one of the Trigger constants.
-	Trigger string `json:"trigger"`
-	// Deployment is the deployment or job ID when a deployment triggered the run, else "".
-	Deployment string `json:"deployment,omitempty"`
-	// Hook is the CodeDeploy lifecycle hook execution ID awaiting the
-	// verdict, when a CodeDeploy hook triggered the run, so a later
-	// re-decision (journeygate decide) can still report to it.
-	Hook      string    `json:"hook,omitempty"`
-	StartedAt time.Time `json:"startedAt"`
+	// Trigger is what started the run, as the hook or the CLI described
+	// it: where its verdict goes, the deployment it gates, the stage it
+	// serves.
+	Trigger   trigger.Trigger `json:"trigger"`
+	StartedAt time.Time       `json:"startedAt"`
 	// FinishedAt is zero until the verdict is recorded.
 	FinishedAt time.Time      `json:"finishedAt,omitzero"`
 	Planned    []gate.Planned `json:"planned"`

@@ -27,6 +27,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/repo"
 )
@@ -71,7 +72,7 @@ func runJourneys(t *testing.T, st store.Store, fault string) report.Run {
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runner.NewRunID(start), Environment: "local",
 		Targets: map[string]string{"alertmanager": am.URL}, Settings: local.Settings,
-		Journeys: reg.All(), Concurrency: 4, Trigger: store.TriggerCLI,
+		Journeys: reg.All(), Concurrency: 4, Trigger: trigger.Trigger{Type: trigger.CLI},
 	}, runner.Deps{Store: st, Sink: sk})
 	return report.Run{RunID: out.Run.ID, Environment: "local", StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}
 }
@@ -223,7 +224,7 @@ func TestFailedRunReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page bytes.Buffer
-	if err := report.WriteHTML(&page, failed, report.HTMLOptions{History: hist, Trigger: store.TriggerCLI, Generated: time.Now()}); err != nil {
+	if err := report.WriteHTML(&page, failed, report.HTMLOptions{History: hist, Trigger: string(trigger.CLI), Generated: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	pagePath := filepath.Join(outDir, "report-failed.html")

@@ -195,7 +195,7 @@ func measure(t *testing.T, st *store.Dynamo, runID string, results []journey.Res
 		run.Journeys = append(run.Journeys, j)
 	}
 	counted.n = 0
-	if err := emf.Gate(metrics.GateRun{RunID: runID, Environment: rec.Environment, Trigger: rec.Trigger, Status: rec.Verdict.Status}); err != nil {
+	if err := emf.Gate(metrics.GateRun{RunID: runID, Environment: rec.Environment, Trigger: string(rec.Trigger.Type), Status: rec.Verdict.Status}); err != nil {
 		t.Fatal(err)
 	}
 	run.LogBytes = counted.n + 1536

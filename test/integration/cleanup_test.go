@@ -21,6 +21,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
 
@@ -60,7 +61,7 @@ func runThrough(t *testing.T, target func(am *alertmanager.Instance) string, fau
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runner.NewRunID(time.Now()), Environment: "local",
 		Targets: map[string]string{"alertmanager": target(am)}, Settings: local.Settings,
-		Journeys: js, Concurrency: 4, Trigger: "test",
+		Journeys: js, Concurrency: 4, Trigger: trigger.Trigger{Type: trigger.Manual},
 	}, runner.Deps{Store: st, Sink: sk, Observe: func(e journey.Event) {
 		if e.Kind == journey.StepFinished {
 			mu.Lock()

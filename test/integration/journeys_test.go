@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
 
@@ -53,7 +54,7 @@ func runAgainst(t *testing.T, fault string) runner.Outcome {
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runner.NewRunID(time.Now()), Environment: "local",
 		Targets: targets, Settings: local.Settings,
-		Journeys: reg.All(), Concurrency: 4, Trigger: "test",
+		Journeys: reg.All(), Concurrency: 4, Trigger: trigger.Trigger{Type: trigger.Manual},
 	}, runner.Deps{Store: st, Sink: sk})
 
 	// What the runner returned is what the store holds.

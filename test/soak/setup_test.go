@@ -19,6 +19,7 @@ import (
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
 
@@ -117,7 +118,7 @@ func (s *setup) run(ctx context.Context, concurrency int) runner.Outcome {
 	return runner.Run(ctx, runner.Plan{
 		RunID: runner.NewRunID(time.Now()), Environment: s.env.Name,
 		Targets: s.env.Targets, Settings: s.env.Settings,
-		Journeys: s.journeys, Concurrency: concurrency, Trigger: "cli",
+		Journeys: s.journeys, Concurrency: concurrency, Trigger: trigger.Trigger{Type: trigger.CLI},
 		FreezeWindow: s.env.Gate.Freeze.EffectiveWindow(),
 	}, s.deps)
 }

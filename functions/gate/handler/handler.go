@@ -16,6 +16,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // ReportReserve is the part of the invocation's time kept for reporting:
@@ -195,7 +196,7 @@ func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Lo
 		}
 	}
 
-	if err := flow.ValidateRunID(in.RunID); err != nil {
+	if err := trigger.ValidateRunID(in.RunID); err != nil {
 		faults = append(faults, "cannot read the run: "+err.Error())
 		return gate.Decide(gate.Input{Planned: planned, Fault: strings.Join(faults, "; ")}), false
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 var throttle = &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}
@@ -230,7 +231,7 @@ func (f *fixture) record(t *testing.T, req flow.GateRequest, results ...journey.
 	for _, j := range req.Plan.Journeys {
 		planned = append(planned, gate.Planned{Name: j.Name, Mode: j.Mode})
 	}
-	if err := f.store.CreateRun(ctx, store.RunRecord{ID: req.Input.RunID, Environment: req.Input.Environment, Trigger: string(req.Input.Trigger.Type), StartedAt: time.Now().UTC(), Planned: planned}); err != nil {
+	if err := f.store.CreateRun(ctx, store.RunRecord{ID: req.Input.RunID, Environment: req.Input.Environment, Trigger: req.Input.Trigger, StartedAt: time.Now().UTC(), Planned: planned}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range results {
@@ -343,7 +344,7 @@ func TestCodePipelineVerdictIsLeftForTheHook(t *testing.T) {
 	f := newFixture(t)
 	req := decodeEvent(t, "gate-decide.json")
 	req.Input.RunID = "cp-" + job
-	req.Input.Trigger = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job}
+	req.Input.Trigger = trigger.Trigger{Type: trigger.CodePipeline, JobID: job}
 	req.Plan.Journeys = req.Plan.Journeys[:1]
 	req.Items = req.Items[:1]
 	f.record(t, req, failedAtStep2(req.Input.RunID, "alert-to-notification"))
@@ -409,7 +410,7 @@ func TestScheduleReportsNowhere(t *testing.T) {
 	f := newFixture(t)
 	req := decodeEvent(t, "gate-decide.json")
 	req.Input.RunID = "sched-staging-20260115T100000Z"
-	req.Input.Trigger = flow.Trigger{Type: flow.TriggerSchedule, Source: "hourly"}
+	req.Input.Trigger = trigger.Trigger{Type: trigger.Schedule, Source: "hourly"}
 	f.record(t, req, failedAtStep2(req.Input.RunID, "alert-to-notification"), passed(req.Input.RunID, "resolve-lifecycle"))
 	resp, err := f.invoke(t, nil, encode(t, req))
 	if err != nil {
@@ -527,7 +528,7 @@ func TestInvalidRequests(t *testing.T) {
 		want   string
 	}{
 		{"codedeploy without ids", func(r *flow.GateRequest) { r.Input.Trigger.LifecycleEventHookExecutionID = "" }, "nowhere to report"},
-		{"pipeline without job", func(r *flow.GateRequest) { r.Input.Trigger = flow.Trigger{Type: flow.TriggerCodePipeline} }, "without jobId"},
+		{"pipeline without job", func(r *flow.GateRequest) { r.Input.Trigger = trigger.Trigger{Type: trigger.CodePipeline} }, "without jobId"},
 		{"unknown trigger", func(r *flow.GateRequest) { r.Input.Trigger.Type = "cron" }, `trigger type "cron"`},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // S3API is the part of the S3 client the gate uses to store HTML reports.
@@ -66,7 +67,7 @@ func (h *Handler) writeHTMLReport(ctx context.Context, in flow.Input, v gate.Ver
 	if h.html == nil {
 		return nil
 	}
-	if err := flow.ValidateRunID(in.RunID); err != nil {
+	if err := trigger.ValidateRunID(in.RunID); err != nil {
 		log.Warn("html report not written: the run ID is not valid", "err", err)
 		return nil
 	}

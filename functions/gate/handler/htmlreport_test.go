@@ -18,6 +18,7 @@ import (
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/reporter"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 )
 
@@ -111,7 +112,7 @@ func (w *reportWorld) pipelineRequest(t *testing.T) flow.GateRequest {
 	t.Helper()
 	req := decodeEvent(t, "gate-decide.json")
 	req.Input.RunID = "cp-" + pipelineJob
-	req.Input.Trigger = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: pipelineJob}
+	req.Input.Trigger = trigger.Trigger{Type: trigger.CodePipeline, JobID: pipelineJob}
 	w.record(t, req, passed(req.Input.RunID, "alert-to-notification"), failedAtStep2(req.Input.RunID, "resolve-lifecycle"))
 	return req
 }

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 var metricsClock = time.Date(2026, 11, 21, 0, 55, 6, 0, time.UTC)
@@ -56,7 +56,7 @@ func checkGateRecord(t *testing.T, out []byte, env, trigger, status string, fail
 func TestGateEmitsOneRecordPerDecidedRun(t *testing.T) {
 	tests := []struct {
 		name       string
-		trigger    *flow.Trigger // nil: the event's CodeDeploy trigger
+		trigger    *trigger.Trigger // nil: the event's CodeDeploy trigger
 		results    func(run string) []journey.Result
 		wantStatus string
 		wantFailed float64
@@ -70,7 +70,7 @@ func TestGateEmitsOneRecordPerDecidedRun(t *testing.T) {
 		{"failed by a missing result", nil, func(run string) []journey.Result {
 			return []journey.Result{passed(run, "alert-to-notification")}
 		}, "Failed", 1},
-		{"scheduled run", &flow.Trigger{Type: flow.TriggerSchedule, Source: "hourly"}, func(run string) []journey.Result {
+		{"scheduled run", &trigger.Trigger{Type: trigger.Schedule, Source: "hourly"}, func(run string) []journey.Result {
 			return []journey.Result{passed(run, "alert-to-notification"), passed(run, "resolve-lifecycle")}
 		}, "Succeeded", 0},
 	}

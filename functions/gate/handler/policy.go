@@ -29,8 +29,7 @@ func WithEnvironments(cfg *envconfig.Config) Option {
 // has none (or cannot be read).
 func runFromInput(in flow.Input, planned []gate.Planned, now time.Time) store.RunRecord {
 	return store.RunRecord{
-		ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
-		Deployment: in.Trigger.Deployment(), Hook: in.Trigger.LifecycleEventHookExecutionID,
+		ID: in.RunID, Environment: in.Environment, Trigger: in.Trigger,
 		StartedAt: now, Planned: planned,
 	}
 }
@@ -40,11 +39,8 @@ func runFromInput(in flow.Input, planned []gate.Planned, now time.Time) store.Ru
 // the decision through the freeze (health unknown is not healthy) and is
 // logged; unreadable overrides are logged and none applies.
 func (h *Handler) policy(ctx context.Context, rec store.RunRecord, in flow.Input, log *slog.Logger) gate.Policy {
-	if rec.Trigger == "" {
-		rec.Trigger = string(in.Trigger.Type)
-	}
-	if rec.Deployment == "" {
-		rec.Deployment = in.Trigger.Deployment()
+	if rec.Trigger.Type == "" {
+		rec.Trigger = in.Trigger
 	}
 	if rec.Environment == "" {
 		rec.Environment = in.Environment
@@ -55,7 +51,7 @@ func (h *Handler) policy(ctx context.Context, rec store.RunRecord, in flow.Input
 	}
 	p, healthErr, overrideErr := store.GatePolicy(ctx, h.store, rec, window, h.now().UTC())
 	if overrideErr != nil {
-		log.Warn("overrides not readable; none applies", "deployment", rec.Deployment, "err", overrideErr)
+		log.Warn("overrides not readable; none applies", "deployment", rec.Trigger.Deployment(), "err", overrideErr)
 	}
 	if healthErr != nil {
 		log.Warn("environment health not readable; the gate fails", "err", healthErr)

@@ -24,6 +24,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
@@ -85,13 +86,13 @@ func (w *policyWorld) deployRun(t *testing.T, runID, env, dep string, results fu
 	hook := "hook-" + runID
 	w.cd.AddDeployment(dep, awslocal.Deployment{Application: "incident-pipeline", Group: "alertmanager-" + env, HookExecutionIDs: []string{hook}})
 	req := flow.GateRequest{
-		Input: flow.Input{RunID: runID, Environment: env, Trigger: flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: dep, LifecycleEventHookExecutionID: hook}},
+		Input: flow.Input{RunID: runID, Environment: env, Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: dep, LifecycleEventHookExecutionID: hook}},
 		Plan: &flow.Plan{RunID: runID, Environment: env, Journeys: []flow.PlannedJourney{
 			{Name: "alert-to-notification", Mode: journey.ModeEnforce, Tier: journey.TierGlobal},
 			{Name: "resolve-lifecycle", Mode: journey.ModeEnforce, Tier: journey.TierGlobal},
 		}},
 	}
-	w.record(t, store.RunRecord{ID: runID, Environment: env, Trigger: store.TriggerCodeDeploy, Deployment: dep, Hook: hook, StartedAt: time.Now().UTC()}, results(runID)...)
+	w.record(t, store.RunRecord{ID: runID, Environment: env, Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: dep, LifecycleEventHookExecutionID: hook}, StartedAt: time.Now().UTC()}, results(runID)...)
 	return req
 }
 
@@ -104,7 +105,7 @@ func (w *policyWorld) scheduledRun(t *testing.T, runID, env string, ago time.Dur
 	for i := range rs {
 		rs[i].Environment, rs[i].StartedAt = env, started
 	}
-	w.record(t, store.RunRecord{ID: runID, Environment: env, Trigger: store.TriggerSchedule, StartedAt: started}, rs...)
+	w.record(t, store.RunRecord{ID: runID, Environment: env, Trigger: trigger.Trigger{Type: trigger.Schedule}, StartedAt: started}, rs...)
 }
 
 func (w *policyWorld) record(t *testing.T, run store.RunRecord, results ...journey.Result) {
@@ -209,7 +210,7 @@ func TestGateFreezeOnDynamo(t *testing.T) {
 
 	// The scheduled runs themselves are never frozen.
 	w.scheduledRun(t, "sched-gate", "staging", time.Minute, healthyResults)
-	sreq := flow.GateRequest{Input: flow.Input{RunID: "sched-gate", Environment: "staging", Trigger: flow.Trigger{Type: flow.TriggerSchedule, Source: "global"}}}
+	sreq := flow.GateRequest{Input: flow.Input{RunID: "sched-gate", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.Schedule, Source: "global"}}}
 	if sresp, err := w.invoke(t, sreq); err != nil || sresp.Status != "Succeeded" || sresp.Reported != "none" {
 		t.Errorf("scheduled run: %+v, %v; want Succeeded, reported nowhere", sresp, err)
 	}
@@ -354,7 +355,7 @@ func TestRedecideRefusals(t *testing.T) {
 	if _, err := w.gate.Redecide(t.Context(), "nope", "bob"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown run: %v, want ErrNotFound", err)
 	}
-	w.record(t, store.RunRecord{ID: "running", Environment: "staging", Trigger: store.TriggerCodeDeploy, Deployment: "d-r", StartedAt: time.Now().UTC()})
+	w.record(t, store.RunRecord{ID: "running", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-r"}, StartedAt: time.Now().UTC()})
 	if _, err := w.gate.Redecide(t.Context(), "running", "bob"); !errors.Is(err, gatefn.ErrNotDecided) {
 		t.Errorf("undecided run: %v, want ErrNotDecided", err)
 	}

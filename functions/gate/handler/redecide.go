@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // ErrNotDecided means the run has no verdict yet: it is still running, or
@@ -68,8 +69,8 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 	if rec.Verdict == nil {
 		return out, fmt.Errorf("re-deciding run %s: %w (still running?)", runID, ErrNotDecided)
 	}
-	in := flow.Input{RunID: rec.ID, Environment: rec.Environment, Trigger: recordedTrigger(rec)}
-	log := h.log.With("run", runID, "environment", rec.Environment, "trigger", rec.Trigger, "redecide", true)
+	in := flow.Input{RunID: rec.ID, Environment: rec.Environment, Trigger: rec.Trigger}
+	log := h.log.With("run", runID, "environment", rec.Environment, "trigger", rec.Trigger.Type, "redecide", true)
 	out.Previous, out.Verdict = *rec.Verdict, *rec.Verdict
 
 	faults := []string{}
@@ -102,12 +103,13 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 	resp := flow.GateResponse{RunID: runID, Status: string(out.Verdict.Status), Summary: out.Verdict.Summary, Reported: ReportedNone}
 	var rerr error
 	switch {
-	case !in.Trigger.Type.Reports():
-	case in.Trigger.Type == flow.TriggerCodeDeploy && (in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == ""):
+	case !in.Trigger.Reports():
+	case in.Trigger.Type == trigger.CodeDeploy && (in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == ""):
 		out.NotReported = "the run recorded no CodeDeploy deployment and lifecycle hook execution ID to report to"
-	case in.Trigger.Type == flow.TriggerCodePipeline:
-		// The job was answered with a continuation token; the hook answers
-		// its next invocation from the verdict now in force.
+	case in.Trigger.Type == trigger.CodePipeline || in.Trigger.Type == trigger.ECS:
+		// The deployment service asks the hook again (a continuation token,
+		// an IN_PROGRESS answer); the hook answers from the verdict now in
+		// force.
 		out.Reported, resp.Reported = ReportedByHook, ReportedByHook
 	default:
 		out.Reported = string(in.Trigger.Type)
@@ -126,18 +128,6 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 	}
 	log.Info("re-decided verdict reported", append([]any{"status", out.Verdict.Status, "changed", out.Changed, "reported", out.Reported, "alreadyReported", out.AlreadyReported}, verdictLogFields(runID, out.Verdict)...)...)
 	return out, nil
-}
-
-// recordedTrigger rebuilds the trigger a run's verdict goes to from its record.
-func recordedTrigger(rec store.RunRecord) flow.Trigger {
-	t := flow.Trigger{Type: flow.TriggerType(rec.Trigger)}
-	switch t.Type {
-	case flow.TriggerCodeDeploy:
-		t.DeploymentID, t.LifecycleEventHookExecutionID = rec.Deployment, rec.Hook
-	case flow.TriggerCodePipeline:
-		t.JobID = rec.Deployment
-	}
-	return t
 }
 
 // revisionWhy says why a re-decision replaced a Failed verdict.

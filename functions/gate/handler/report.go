@@ -11,6 +11,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // CodeDeployAPI is the part of the CodeDeploy client the gate uses.
@@ -23,21 +24,21 @@ type CodePipelineAPI = reporter.CodePipelineAPI
 const (
 	ReportedCodeDeploy = reporter.ToCodeDeploy
 	ReportedNone       = reporter.ToNone
-	// ReportedByHook is a CodePipeline run: its job was answered with a
-	// continuation token when the run started, so the hook answers the
-	// job's next invocation from the recorded verdict; the gate reports
-	// nothing itself.
-	ReportedByHook = "codepipeline-continuation"
+	// ReportedByHook is a CodePipeline or ECS run: the deployment service
+	// invokes the hook again (a CodePipeline continuation token, an ECS
+	// IN_PROGRESS answer), and the hook answers from the recorded verdict;
+	// the gate reports nothing itself.
+	ReportedByHook = "hook"
 )
 
 // destination says where a trigger's verdict goes from the gate, or why it
 // cannot go anywhere.
-func destination(t flow.Trigger) (string, error) {
+func destination(t trigger.Trigger) (string, error) {
 	to, err := reporter.Destination(t)
 	if err != nil {
 		return "", &InvalidRequestError{Reason: err.Error()}
 	}
-	if to == reporter.ToCodePipeline {
+	if to == reporter.ToCodePipeline || to == reporter.ToECS {
 		return ReportedByHook, nil
 	}
 	return to, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // CodeDeployHookEvent is what CodeDeploy sends a lifecycle hook function
@@ -130,12 +131,12 @@ func parse(raw json.RawMessage) (parsed, error) {
 		if err := dec.Decode(&ev); err != nil {
 			return parsed{}, &InvalidEventError{Reason: "journeygate request: " + err.Error()}
 		}
-		switch flow.TriggerType(ev.Journeygate.Trigger) {
-		case flow.TriggerSchedule:
+		switch trigger.Type(ev.Journeygate.Trigger) {
+		case trigger.Schedule:
 			if ev.Journeygate.ScheduledTime == "" {
 				return parsed{}, &InvalidEventError{Reason: `schedule request without "scheduledTime" (template it from <aws.scheduler.scheduled-time>), so a retried delivery cannot start a second run`}
 			}
-		case flow.TriggerManual:
+		case trigger.Manual:
 		case "":
 			return parsed{}, &InvalidEventError{Reason: `journeygate request without "trigger": want "schedule" or "manual"`}
 		default:

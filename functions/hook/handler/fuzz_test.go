@@ -21,6 +21,7 @@ import (
 	"github.com/journeygate/journeygate/shared/fuzzcheck"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // badEvents are known-bad hook events: not JSON, not objects, shapes
@@ -80,12 +81,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("CodePipeline job accepted without its ID")
 			}
 		case kindRequest:
-			switch flow.TriggerType(ev.request.Trigger) {
-			case flow.TriggerSchedule:
+			switch trigger.Type(ev.request.Trigger) {
+			case trigger.Schedule:
 				if ev.request.ScheduledTime == "" {
 					t.Fatal("schedule request accepted without scheduledTime")
 				}
-			case flow.TriggerManual:
+			case trigger.Manual:
 			default:
 				t.Fatalf("request accepted with trigger %q", ev.request.Trigger)
 			}
@@ -323,7 +324,7 @@ func FuzzHandle(f *testing.F) {
 			if c.fault == faultStart || lookupFailed && ev.kind == kindCodeDeploy {
 				t.Fatalf("fault %d, yet Handle succeeded: %+v", c.fault, resp)
 			}
-			if err := flow.ValidateRunID(resp.RunID); err != nil || aws.ToString(c.starts[0].Name) != resp.RunID {
+			if err := trigger.ValidateRunID(resp.RunID); err != nil || aws.ToString(c.starts[0].Name) != resp.RunID {
 				t.Fatalf("run ID %q (started %q): %v", resp.RunID, aws.ToString(c.starts[0].Name), err)
 			}
 			if resp.AlreadyStarted != (c.fault == faultAlreadyStarted) {

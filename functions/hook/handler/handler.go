@@ -25,6 +25,7 @@ import (
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // CodeDeployAPI is the part of the CodeDeploy client the hook uses.
@@ -93,9 +94,9 @@ const (
 
 // Response says what the hook did with the event.
 type Response struct {
-	RunID        string           `json:"runId,omitempty"`
-	Trigger      flow.TriggerType `json:"trigger,omitempty"`
-	ExecutionArn string           `json:"executionArn,omitempty"`
+	RunID        string       `json:"runId,omitempty"`
+	Trigger      trigger.Type `json:"trigger,omitempty"`
+	ExecutionArn string       `json:"executionArn,omitempty"`
 	// AlreadyStarted is true when the event was a redelivery: the run's
 	// execution already existed.
 	AlreadyStarted bool `json:"alreadyStarted,omitempty"`
@@ -318,8 +319,8 @@ func (h *Handler) codeDeployInput(ctx context.Context, ev CodeDeployHookEvent) (
 	if d == nil {
 		return flow.Input{}, errors.New("GetDeployment returned no deployment")
 	}
-	trig := flow.Trigger{
-		Type: flow.TriggerCodeDeploy, DeploymentID: ev.DeploymentID,
+	trig := trigger.Trigger{
+		Type: trigger.CodeDeploy, DeploymentID: ev.DeploymentID,
 		LifecycleEventHookExecutionID: ev.LifecycleEventHookExecutionID,
 		Application:                   aws.ToString(d.ApplicationName),
 		DeploymentGroup:               aws.ToString(d.DeploymentGroupName),
@@ -370,7 +371,7 @@ func (h *Handler) codePipelineInput(job pipelineJob) (flow.Input, error) {
 	if env == "" {
 		env = h.cfg.Environment
 	}
-	trig := flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job.ID}
+	trig := trigger.Trigger{Type: trigger.CodePipeline, JobID: job.ID}
 	for _, a := range job.Data.InputArtifacts {
 		if a.Revision != nil && *a.Revision != "" {
 			trig.TargetVersion = *a.Revision
@@ -391,10 +392,10 @@ func (h *Handler) requestInput(r Request) (flow.Input, error) {
 	}
 	in := flow.Input{
 		Environment: env, Services: unique(r.Services), Tier: r.Tier, Journeys: r.Journeys,
-		Trigger: flow.Trigger{Type: flow.TriggerType(r.Trigger)},
+		Trigger: trigger.Trigger{Type: trigger.Type(r.Trigger)},
 	}
 	switch in.Trigger.Type {
-	case flow.TriggerSchedule:
+	case trigger.Schedule:
 		in.RunID = scheduleRunID(env, r)
 		in.Trigger.Source = r.Schedule
 	default:
@@ -402,7 +403,7 @@ func (h *Handler) requestInput(r Request) (flow.Input, error) {
 		if id == "" {
 			id = h.newID()
 		}
-		in.RunID = RunID("manual", id)
+		in.RunID = trigger.RunID("manual", id)
 		in.Trigger.Source = r.RequestedBy
 	}
 	if err := in.Validate(); err != nil {
@@ -414,12 +415,12 @@ func (h *Handler) requestInput(r Request) (flow.Input, error) {
 // failClosed reports Failed to the deployment ev came from, if any, and
 // says whether it did; failureType is CodePipeline's (default JobFailed).
 func (h *Handler) failClosed(ctx context.Context, ev parsed, why string, failureType cptypes.FailureType) bool {
-	var t flow.Trigger
+	var t trigger.Trigger
 	switch ev.kind {
 	case kindCodeDeploy:
-		t = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: ev.deploy.DeploymentID, LifecycleEventHookExecutionID: ev.deploy.LifecycleEventHookExecutionID}
+		t = trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: ev.deploy.DeploymentID, LifecycleEventHookExecutionID: ev.deploy.LifecycleEventHookExecutionID}
 	case kindCodePipeline:
-		t = flow.Trigger{Type: flow.TriggerCodePipeline, JobID: ev.pipeline.ID}
+		t = trigger.Trigger{Type: trigger.CodePipeline, JobID: ev.pipeline.ID}
 	default:
 		return false
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 const stateMachine = "arn:aws:states:eu-west-1:123456789012:stateMachine:journeygate"
@@ -256,7 +257,7 @@ func TestEventFilesStartOneRun(t *testing.T) {
 		check func(t *testing.T, r hook.Response, in flow.Input)
 	}{
 		{"codedeploy-hook.json", func(t *testing.T, r hook.Response, in flow.Input) {
-			if !strings.HasPrefix(r.RunID, "cd-d-7GW8E5HQ2-") || r.Trigger != flow.TriggerCodeDeploy {
+			if !strings.HasPrefix(r.RunID, "cd-d-7GW8E5HQ2-") || r.Trigger != trigger.CodeDeploy {
 				t.Errorf("response %+v", r)
 			}
 			tr := in.Trigger
@@ -280,7 +281,7 @@ func TestEventFilesStartOneRun(t *testing.T) {
 			}
 		}},
 		{"schedule.json", func(t *testing.T, r hook.Response, in flow.Input) {
-			if !strings.HasPrefix(r.RunID, "sched-staging-20260115T100000Z-") || in.Tier != "global" || in.Trigger.Type != flow.TriggerSchedule {
+			if !strings.HasPrefix(r.RunID, "sched-staging-20260115T100000Z-") || in.Tier != "global" || in.Trigger.Type != trigger.Schedule {
 				t.Errorf("response %+v, input %+v", r, in)
 			}
 			if !strings.Contains(in.Trigger.Source, "journeygate-staging-global") {
@@ -332,7 +333,7 @@ func TestEventFilesStartOneRun(t *testing.T) {
 			if len(f.cd.statuses) != 0 || len(f.cp.failures) != 0 || len(f.cp.success) != 0 {
 				t.Errorf("a started run reports no verdict itself: %v %v %v", f.cd.statuses, f.cp.failures, f.cp.success)
 			}
-			if in.Trigger.Type == flow.TriggerCodePipeline {
+			if in.Trigger.Type == trigger.CodePipeline {
 				// The job is answered "in progress" once; the redelivery's
 				// second answer meets a settled job and changes nothing.
 				if first.Pipeline != hook.PipelineInProgress || !slices.Equal(f.cp.continued, []string{in.Trigger.JobID + ": " + first.RunID}) {
@@ -458,39 +459,6 @@ func TestManualWithoutRequestIDGetsFreshRun(t *testing.T) {
 	}
 }
 
-func TestRunID(t *testing.T) {
-	long := strings.Repeat("x", 200)
-	tests := []struct {
-		name  string
-		parts []string
-		want  string // exact when not ""
-	}{
-		{"clean parts kept", []string{"cp", "c0d5e8b2-4a7f"}, "cp-c0d5e8b2-4a7f"},
-		{"sanitised and hashed", []string{"manual", "ops drill/1"}, ""},
-		{"long cut and hashed", []string{"manual", long}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := hook.RunID(tt.parts...)
-			if !validName.MatchString(got) {
-				t.Fatalf("RunID = %q: not a valid execution name", got)
-			}
-			if tt.want != "" && got != tt.want {
-				t.Errorf("RunID = %q, want %q", got, tt.want)
-			}
-			if again := hook.RunID(tt.parts...); again != got {
-				t.Errorf("not deterministic: %q then %q", got, again)
-			}
-		})
-	}
-	if a, b := hook.RunID("manual", "a/b"), hook.RunID("manual", "a b"); a == b {
-		t.Errorf("distinct inputs share a name: %q", a)
-	}
-	if a, b := hook.RunID("m", long+"1"), hook.RunID("m", long+"2"); a == b {
-		t.Errorf("distinct long inputs share a name: %q", a)
-	}
-}
-
 func TestNewRequiresConfig(t *testing.T) {
 	_, err := hook.New(hook.Config{}, nil, nil, nil, nil)
 	for _, want := range []string{"no state machine ARN", "no environment", "no Step Functions client", "no CodeDeploy client", "no CodePipeline client", "no store of runs"} {
@@ -532,7 +500,7 @@ func TestPipelineContinuation(t *testing.T) {
 	}
 	// The gate records the verdict (it ran journeys; here: recorded).
 	ctx := t.Context()
-	if err := f.runs.CreateRun(ctx, store.RunRecord{ID: run, Environment: "staging", Trigger: "codepipeline", Deployment: "job-1", StartedAt: time.Now()}); err != nil {
+	if err := f.runs.CreateRun(ctx, store.RunRecord{ID: run, Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodePipeline, JobID: "job-1"}, StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	v := gate.Decide(gate.Input{Planned: []gate.Planned{{Name: "alert-to-notification", Mode: "enforce"}}, Results: []journey.Result{{
@@ -582,13 +550,13 @@ func TestPipelineContinuation(t *testing.T) {
 // CodeDeploy hook with the gate's error, records the verdict, and fails
 // (so the execution fails and pages) only when the report cannot be made.
 func TestLastResort(t *testing.T) {
-	in := flow.Input{RunID: "cd-d-1-abc", Environment: "staging", Trigger: flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}}
+	in := flow.Input{RunID: "cd-d-1-abc", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1"}}
 	payload := func(in flow.Input) []byte {
 		b, _ := json.Marshal(map[string]any{flow.LastResortKey: flow.LastResortRequest{Input: in, Error: &flow.TaskError{Error: "States.Timeout", Cause: "Task timed out after 120.00 seconds"}}})
 		return b
 	}
 	f := newFixture(t)
-	if err := f.runs.CreateRun(t.Context(), store.RunRecord{ID: in.RunID, Environment: "staging", Trigger: "codedeploy", StartedAt: time.Now()}); err != nil {
+	if err := f.runs.CreateRun(t.Context(), store.RunRecord{ID: in.RunID, Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy}, StartedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := f.invoke(t, payload(in))
@@ -611,7 +579,7 @@ func TestLastResort(t *testing.T) {
 
 	// A CodePipeline run is answered by the hook's next invocation.
 	p := newFixture(t)
-	pin := flow.Input{RunID: "cp-job-1", Environment: "staging", Trigger: flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "job-1"}}
+	pin := flow.Input{RunID: "cp-job-1", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodePipeline, JobID: "job-1"}}
 	if resp, err := p.invoke(t, payload(pin)); err != nil || resp.FailedReported || len(p.cp.failures) != 0 {
 		t.Errorf("pipeline last resort: %+v, %v, failures %v; want nothing sent", resp, err, p.cp.failures)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // A CodePipeline job never waits on a run: the hook starts the run and
@@ -43,9 +44,9 @@ func (h *Handler) continuePipeline(ctx context.Context, job pipelineJob, resp Re
 // token: the recorded verdict, another token while the execution runs, or
 // Failed when the execution ended without a verdict.
 func (h *Handler) answerPipeline(ctx context.Context, job pipelineJob, runID string) (Response, error) {
-	resp := Response{RunID: runID, Trigger: flow.TriggerCodePipeline, ExecutionArn: executionArn(h.cfg.StateMachineArn, runID)}
+	resp := Response{RunID: runID, Trigger: trigger.CodePipeline, ExecutionArn: executionArn(h.cfg.StateMachineArn, runID)}
 	log := h.log.With("run", runID, "job", job.ID)
-	if err := flow.ValidateRunID(runID); err != nil {
+	if err := trigger.ValidateRunID(runID); err != nil {
 		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("the job's continuation token is not a journeygate run: %v", err))
 	}
 	if v, err := h.verdict(ctx, runID); err == nil {
@@ -120,13 +121,13 @@ func (h *Handler) finishPipeline(ctx context.Context, job pipelineJob, resp Resp
 	}
 	resp.FailedReported = !rep.Succeeded && why != ""
 	resp.Reason = why
-	h.settled(resp.RunID, flow.TriggerCodePipeline, v.Status, out, &resp)
+	h.settled(resp.RunID, trigger.CodePipeline, v.Status, out, &resp)
 	return resp, nil
 }
 
 // settled logs a delivered verdict, as late when the deployment already
 // had a status this run did not give it.
-func (h *Handler) settled(runID string, t flow.TriggerType, status gate.Status, out reporter.Outcome, resp *Response) {
+func (h *Handler) settled(runID string, t trigger.Type, status gate.Status, out reporter.Outcome, resp *Response) {
 	log := h.log.With("run", runID, "trigger", t, "status", status)
 	if !out.Late {
 		log.Info("verdict reported", "alreadyReported", out.AlreadyCompleted)
@@ -140,6 +141,6 @@ func (h *Handler) settled(runID string, t flow.TriggerType, status gate.Status, 
 }
 
 // pipelineTrigger is where a job's answer goes.
-func pipelineTrigger(job pipelineJob) flow.Trigger {
-	return flow.Trigger{Type: flow.TriggerCodePipeline, JobID: job.ID}
+func pipelineTrigger(job pipelineJob) trigger.Trigger {
+	return trigger.Trigger{Type: trigger.CodePipeline, JobID: job.ID}
 }

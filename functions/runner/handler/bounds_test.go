@@ -18,6 +18,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
 
@@ -112,7 +113,7 @@ func TestFaultsAreCut(t *testing.T) {
 			}
 			f := newFixtureWith(t, reg)
 			if tt.reg == nil { // the run the faulting writes are for
-				if err := f.invoke(t, planPayload("r-cut", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &flow.Plan{}); err != nil {
+				if err := f.invoke(t, planPayload("r-cut", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &flow.Plan{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -166,7 +167,7 @@ func (panicStore) PutResult(context.Context, journey.Result) error { panic(error
 // recorded; one at the cap is planned whole.
 func TestPlanCapsJourneys(t *testing.T) {
 	f := newFixtureWith(t, manyJourneys(t, flow.MaxJourneysPerRun+1, flow.MaxJourneysPerRun))
-	schedule := flow.Trigger{Type: flow.TriggerSchedule}
+	schedule := trigger.Trigger{Type: trigger.Schedule}
 
 	err := f.invoke(t, planPayload("r-over", "staging", schedule, nil, "", nil), &flow.Plan{})
 	if err == nil || errorType(err) != "ConfigError" || !strings.Contains(err.Error(), "101 journeys selected, more than the 100 one run may plan") {

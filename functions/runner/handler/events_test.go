@@ -18,6 +18,7 @@ import (
 	runner "github.com/journeygate/journeygate/functions/runner/handler"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // fakeEvents records every PutEvents entry; err fails the call, and
@@ -100,7 +101,7 @@ func TestRunPublishesJourneyFailed(t *testing.T) {
 	}
 	tests := []struct {
 		journey    string
-		trigger    flow.Trigger
+		trigger    trigger.Trigger
 		want       journey.Outcome
 		wantEvent  bool
 		mode       journey.Mode
@@ -118,7 +119,7 @@ func TestRunPublishesJourneyFailed(t *testing.T) {
 		{"search", deploy, journey.Failed, true, journey.ModeEnforce, journey.TierDomain, "search-team", "search answers", 2, 2, 1000, "404"},
 		{"observed", deploy, journey.Failed, true, journey.ModeObserve, journey.TierGlobal, "team", "search answers", 1, 1, 1000, "404"},
 		// Without a trigger in the request, the run record's type is used.
-		{"search", flow.Trigger{}, journey.Failed, true, journey.ModeEnforce, journey.TierDomain, "search-team", "search answers", 2, 2, 1000, "404"},
+		{"search", trigger.Trigger{}, journey.Failed, true, journey.ModeEnforce, journey.TierDomain, "search-team", "search answers", 2, 2, 1000, "404"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.journey+"/"+string(tt.want), func(t *testing.T) {
@@ -166,9 +167,7 @@ func TestRunPublishesJourneyFailed(t *testing.T) {
 				ElapsedMs: res.Elapsed.Milliseconds(), StepElapsedMs: res.Steps[tt.stepNumber-1].Elapsed.Milliseconds(),
 				StepSLAMs: tt.stepSLAMs, Attempt: res.Attempt,
 			}
-			if tt.trigger.Type == "" {
-				want.Trigger = flow.Trigger{Type: deploy.Type}
-			}
+			// A request without its trigger gets the recorded one, whole.
 			if d != want {
 				t.Errorf("detail\n %+v, want\n %+v", d, want)
 			}
@@ -194,7 +193,7 @@ func TestPublishFailureChangesNothing(t *testing.T) {
 				runner.WithEvents(tt.events, ""),
 				runner.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 			var plan flow.Plan
-			if err := f.invoke(t, planPayload("r-evfail", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+			if err := f.invoke(t, planPayload("r-evfail", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 				t.Fatal(err)
 			}
 			var sum flow.JourneySummary

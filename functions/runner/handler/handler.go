@@ -24,6 +24,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // DefaultTimeoutMargin is added to a journey's summed SLAs and step
@@ -231,8 +232,7 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 		planned = append(planned, gate.Planned{Name: j.Name, Mode: j.Mode})
 	}
 	rec := store.RunRecord{
-		ID: in.RunID, Environment: in.Environment, Trigger: string(in.Trigger.Type),
-		Deployment: in.Trigger.Deployment(), Hook: in.Trigger.LifecycleEventHookExecutionID,
+		ID: in.RunID, Environment: in.Environment, Trigger: in.Trigger,
 		StartedAt: h.now().UTC(), Planned: planned,
 	}
 	if err := h.store.CreateRun(ctx, rec); err != nil {
@@ -263,7 +263,7 @@ func (h *Handler) selectJourneys(in flow.Input) ([]journey.Journey, error) {
 	if err != nil {
 		return nil, &InvalidRequestError{Reason: err.Error()}
 	}
-	byCoverage := in.Trigger.Type.Reports() || len(in.Services) > 0
+	byCoverage := in.Trigger.Reports() || len(in.Services) > 0
 	var out []journey.Journey
 	for _, j := range all {
 		if byCoverage && j.Tier == journey.TierDomain && !j.CoversAny(in.Services) {
@@ -371,19 +371,15 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	// the attempt that counts: a flaky pass is a pass (FlakyPasses 1),
 	// never a failure that pages.
 	tries := len(journey.Streak(all))
-	trig := req.Trigger.Type
-	if trig == "" {
-		trig = flow.TriggerType(rec.Trigger)
+	trig := req.Trigger
+	if trig.Type == "" {
+		trig = rec.Trigger
 	}
-	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries, Trigger: string(trig)}); err != nil {
+	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries, Trigger: string(trig.Type)}); err != nil {
 		log.Warn("journey metrics not written", "err", err)
 	}
 	if !res.Outcome.OK() {
-		trigger := req.Trigger
-		if trigger.Type == "" {
-			trigger.Type = flow.TriggerType(rec.Trigger)
-		}
-		h.publishFailed(ctx, flow.NewJourneyFailed(res, trigger), log)
+		h.publishFailed(ctx, flow.NewJourneyFailed(res, trig), log)
 	}
 	return flow.JourneySummary{
 		Journey: j.Name, Outcome: class, Attempt: res.Attempt, Attempts: len(attempts),
@@ -425,7 +421,7 @@ func (h *Handler) publishFailed(ctx context.Context, detail flow.JourneyFailed, 
 }
 
 // settings returns the environment's settings plus what the trigger knows.
-func settings(base map[string]string, t flow.Trigger) map[string]string {
+func settings(base map[string]string, t trigger.Trigger) map[string]string {
 	out := make(map[string]string, len(base)+5)
 	for k, v := range base {
 		out[k] = v

@@ -22,6 +22,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // target is a system under test: /login answers 200, /search 404, and
@@ -146,19 +147,19 @@ func errorType(err error) string {
 	return typ.Name()
 }
 
-func planPayload(runID, env string, trigger flow.Trigger, services []string, tier journey.Tier, names []string) string {
+func planPayload(runID, env string, trigger trigger.Trigger, services []string, tier journey.Tier, names []string) string {
 	b, _ := json.Marshal(flow.RunnerRequest{Action: flow.ActionPlan, Input: &flow.Input{
 		RunID: runID, Environment: env, Trigger: trigger, Services: services, Tier: tier, Journeys: names,
 	}})
 	return string(b)
 }
 
-var deploy = flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1", TargetVersion: "42"}
+var deploy = trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-1", LifecycleEventHookExecutionID: "h-1", TargetVersion: "42"}
 
 func TestPlan(t *testing.T) {
 	tests := []struct {
 		name     string
-		trigger  flow.Trigger
+		trigger  trigger.Trigger
 		services []string
 		tier     journey.Tier
 		names    []string
@@ -166,11 +167,11 @@ func TestPlan(t *testing.T) {
 	}{
 		{"deployment: global plus covering domain", deploy, []string{"payments"}, "", nil, []string{"login", "pay"}},
 		{"deployment without services: global only", deploy, nil, "", nil, []string{"login"}},
-		{"pipeline of search", flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "j-1"}, []string{"search", "x"}, "", nil, []string{"login", "search"}},
-		{"schedule by tier", flow.Trigger{Type: flow.TriggerSchedule}, nil, journey.TierDomain, nil, []string{"pay", "search"}},
-		{"schedule of everything", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil, []string{"login", "pay", "search"}},
-		{"manual by name", flow.Trigger{Type: flow.TriggerManual}, nil, "", []string{"search"}, []string{"search"}},
-		{"schedule of a tier with nothing in it for the services", flow.Trigger{Type: flow.TriggerSchedule}, []string{"nothing"}, journey.TierDomain, nil, []string{}},
+		{"pipeline of search", trigger.Trigger{Type: trigger.CodePipeline, JobID: "j-1"}, []string{"search", "x"}, "", nil, []string{"login", "search"}},
+		{"schedule by tier", trigger.Trigger{Type: trigger.Schedule}, nil, journey.TierDomain, nil, []string{"pay", "search"}},
+		{"schedule of everything", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil, []string{"login", "pay", "search"}},
+		{"manual by name", trigger.Trigger{Type: trigger.Manual}, nil, "", []string{"search"}, []string{"search"}},
+		{"schedule of a tier with nothing in it for the services", trigger.Trigger{Type: trigger.Schedule}, []string{"nothing"}, journey.TierDomain, nil, []string{}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,7 +195,7 @@ func TestPlan(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run not recorded: %v", err)
 			}
-			if len(rec.Planned) != len(tt.want) || rec.Trigger != string(tt.trigger.Type) || rec.Deployment != tt.trigger.Deployment() {
+			if len(rec.Planned) != len(tt.want) || rec.Trigger != tt.trigger {
 				t.Errorf("recorded %+v", rec)
 			}
 		})
@@ -203,7 +204,7 @@ func TestPlan(t *testing.T) {
 
 func TestEmptyPlanHasJourneysArray(t *testing.T) {
 	f := newFixture(t)
-	b, err := f.lh.Invoke(context.Background(), []byte(planPayload("r-empty", "staging", flow.Trigger{Type: flow.TriggerSchedule}, []string{"none"}, journey.TierDomain, nil)))
+	b, err := f.lh.Invoke(context.Background(), []byte(planPayload("r-empty", "staging", trigger.Trigger{Type: trigger.Schedule}, []string{"none"}, journey.TierDomain, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestFaultsAreNamedErrors(t *testing.T) {
 		{"invalid input", planPayload("", "staging", deploy, nil, "", nil), "InvalidRequestError", "runId is empty"},
 		{"unknown environment", planPayload("r-2", "prod", deploy, nil, "", nil), "ConfigError", `no environment "prod"`},
 		{"environment lacks a target", planPayload("r-3", "bare", deploy, nil, "", nil), "ConfigError", `missing target "api"`},
-		{"unknown journey in plan", planPayload("r-4", "staging", flow.Trigger{Type: flow.TriggerManual}, nil, "", []string{"checkout"}), "UnknownJourneyError", `unknown journey "checkout"`},
+		{"unknown journey in plan", planPayload("r-4", "staging", trigger.Trigger{Type: trigger.Manual}, nil, "", []string{"checkout"}), "UnknownJourneyError", `unknown journey "checkout"`},
 		{"run without fields", `{"action":"run"}`, "InvalidRequestError", "[runId environment journey]"},
 		{"run unknown journey", `{"action":"run","runId":"r-5","environment":"staging","journey":"checkout"}`, "UnknownJourneyError", `"checkout"`},
 		{"run of an unrecorded run", `{"action":"run","runId":"r-6","environment":"staging","journey":"login"}`, "StoreError", "reading run r-6"},
@@ -261,7 +262,7 @@ func TestFaultsAreNamedErrors(t *testing.T) {
 	}
 }
 
-func runPayload(runID, name string, trigger flow.Trigger) string {
+func runPayload(runID, name string, trigger trigger.Trigger) string {
 	b, _ := json.Marshal(flow.RunnerRequest{Action: flow.ActionRun, RunRequest: flow.RunRequest{
 		RunID: runID, Environment: "staging", Journey: name, Trigger: trigger, TimeoutSeconds: 34,
 	}})
@@ -271,7 +272,7 @@ func runPayload(runID, name string, trigger flow.Trigger) string {
 func TestRun(t *testing.T) {
 	f := newFixture(t)
 	var plan flow.Plan
-	if err := f.invoke(t, planPayload("r-run", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+	if err := f.invoke(t, planPayload("r-run", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -383,7 +384,7 @@ func TestPlanTimeoutIsJourneyTimeout(t *testing.T) {
 			reg := metricsRegistry(t)
 			f := newFixtureWith(t, reg, runner.WithTimeoutMargin(margin))
 			var plan flow.Plan
-			if err := f.invoke(t, planPayload("r-timeout", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+			if err := f.invoke(t, planPayload("r-timeout", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 				t.Fatal(err)
 			}
 			if len(plan.Journeys) != len(reg.Names()) {

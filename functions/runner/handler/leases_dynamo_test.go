@@ -32,6 +32,7 @@ import (
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 	"github.com/journeygate/journeygate/test/secrettest"
 )
@@ -147,8 +148,8 @@ func invokeLeased(t *testing.T, h lambda.Handler, in, out any) []byte {
 	return b
 }
 
-func pipelineTrigger(runID string) flow.Trigger {
-	return flow.Trigger{Type: flow.TriggerCodePipeline, JobID: "job-" + runID}
+func pipelineTrigger(runID string) trigger.Trigger {
+	return trigger.Trigger{Type: trigger.CodePipeline, JobID: "job-" + runID}
 }
 
 // plan plans runID for names and returns the planned journeys.

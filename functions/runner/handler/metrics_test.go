@@ -18,6 +18,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 var metricsClock = time.Date(2026, 11, 21, 0, 55, 6, 0, time.UTC)
@@ -64,7 +65,7 @@ func TestRunEmitsJourneyMetrics(t *testing.T) {
 	var out bytes.Buffer
 	f := newFixtureWith(t, metricsRegistry(t), runner.WithMetrics(&metrics.Emitter{W: &out, Now: func() time.Time { return metricsClock }}))
 	var plan flow.Plan
-	if err := f.invoke(t, planPayload("r-metrics", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+	if err := f.invoke(t, planPayload("r-metrics", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 		t.Fatal(err)
 	}
 	if out.Len() != 0 {
@@ -178,7 +179,7 @@ func TestMetricsWriteErrorChangesNothing(t *testing.T) {
 		runner.WithMetrics(&metrics.Emitter{W: failingWriter{}}),
 		runner.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	var plan flow.Plan
-	if err := f.invoke(t, planPayload("r-mfail", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+	if err := f.invoke(t, planPayload("r-mfail", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -206,7 +207,7 @@ func TestMetricsWriteErrorChangesNothing(t *testing.T) {
 func TestNoMetricsWithoutARecordedResult(t *testing.T) {
 	f := newFixtureWith(t, metricsRegistry(t))
 	var plan flow.Plan
-	if err := f.invoke(t, planPayload("r-nostore", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+	if err := f.invoke(t, planPayload("r-nostore", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

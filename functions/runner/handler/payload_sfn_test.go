@@ -17,6 +17,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
 
@@ -79,8 +80,8 @@ func TestDecideInputAtTheCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := flow.Input{RunID: "cd-cap", Environment: "staging", Trigger: flow.Trigger{
-		Type: flow.TriggerCodeDeploy, DeploymentID: "d-cap", LifecycleEventHookExecutionID: "h-cap",
+	in := flow.Input{RunID: "cd-cap", Environment: "staging", Trigger: trigger.Trigger{
+		Type: trigger.CodeDeploy, DeploymentID: "d-cap", LifecycleEventHookExecutionID: "h-cap",
 	}}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

@@ -25,6 +25,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
 
@@ -117,7 +118,7 @@ type cloudRun struct {
 func runInCloud(t *testing.T, rh *runner.Handler, gh *gatefn.Handler, runID string, names []string) cloudRun {
 	t.Helper()
 	c := cloudRun{runner: lambda.NewHandler(rh.Handle), gate: lambda.NewHandler(gh.Handle), summary: map[string]flow.JourneySummary{}}
-	trigger := flow.Trigger{Type: flow.TriggerCodeDeploy, DeploymentID: "d-" + runID, LifecycleEventHookExecutionID: "h-" + runID}
+	trigger := trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-" + runID, LifecycleEventHookExecutionID: "h-" + runID}
 	in := flow.Input{RunID: runID, Environment: "staging", Trigger: trigger, Journeys: names}
 	var plan flow.Plan
 	invokeJSON(t, c.runner, flow.RunnerRequest{Action: flow.ActionPlan, Input: &in}, &plan)

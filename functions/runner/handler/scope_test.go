@@ -8,6 +8,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // TestPlanLeavesOutJourneysOfOtherEnvironments: a journey scoped to
@@ -27,7 +28,7 @@ func TestPlanLeavesOutJourneysOfOtherEnvironments(t *testing.T) {
 	}
 	f := newFixtureWith(t, reg)
 	var plan flow.Plan
-	if err := f.invoke(t, planPayload("run-scoped", "staging", flow.Trigger{Type: flow.TriggerSchedule}, nil, "", nil), &plan); err != nil {
+	if err := f.invoke(t, planPayload("run-scoped", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
 		t.Fatalf("plan in staging: %v", err)
 	}
 	var got []string
@@ -37,7 +38,7 @@ func TestPlanLeavesOutJourneysOfOtherEnvironments(t *testing.T) {
 	if !slices.Equal(got, []string{"login"}) {
 		t.Errorf("planned %v in staging, want [login]: mailbox runs only in bare", got)
 	}
-	err = f.invoke(t, planPayload("run-named", "staging", flow.Trigger{Type: flow.TriggerManual}, nil, "", []string{"mailbox"}), &plan)
+	err = f.invoke(t, planPayload("run-named", "staging", trigger.Trigger{Type: trigger.Manual}, nil, "", []string{"mailbox"}), &plan)
 	if err == nil || !strings.Contains(err.Error(), `journey "mailbox" runs only in bare, not in "staging"`) {
 		t.Errorf("naming mailbox in staging: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // base has full nanosecond precision and no monotonic reading.
@@ -23,8 +24,7 @@ func newRun(id, env string, started time.Time) store.RunRecord {
 	return store.RunRecord{
 		ID:          id,
 		Environment: env,
-		Trigger:     store.TriggerCodeDeploy,
-		Deployment:  "d-" + id,
+		Trigger:     trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-" + id, LifecycleEventHookExecutionID: "hook-" + id, Stage: trigger.BeforeAllowTraffic},
 		StartedAt:   started,
 		Planned: []gate.Planned{
 			{Name: "checkout", Mode: journey.ModeEnforce},

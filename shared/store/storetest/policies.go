@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // PolicyStore is what the gate's policies need of a store: runs, audited
@@ -257,7 +258,6 @@ func normVerdictDeep(v *gate.Verdict) *gate.Verdict {
 func testReviseVerdict(t *testing.T, s PolicyStore) {
 	ctx := t.Context()
 	run := newRun("run-1", "staging", base)
-	run.Hook = "hook-exec-1"
 	mustCreateRun(t, s, run)
 	failed := newVerdict("Failed: checkout step 2/3 (incident created): sla-breach")
 	finished := at(time.Minute)
@@ -276,8 +276,8 @@ func testReviseVerdict(t *testing.T, s PolicyStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Hook != "hook-exec-1" {
-		t.Errorf("Hook = %q, want it kept", got.Hook)
+	if got.Trigger != run.Trigger {
+		t.Errorf("Trigger = %+v, want %+v kept", got.Trigger, run.Trigger)
 	}
 	if g, w := normVerdictDeep(got.Verdict), normVerdictDeep(&overridden); !reflect.DeepEqual(g, w) {
 		t.Errorf("current verdict:\ngot:  %s\nwant: %s", dump(g), dump(w))
@@ -420,12 +420,11 @@ func testConcurrentRevisions(t *testing.T, s PolicyStore) {
 }
 
 // recordRun stores a run with a trigger and results for its journeys.
-func recordRun(t *testing.T, s PolicyStore, id, env, trigger string, started time.Time, results ...journey.Result) {
+func recordRun(t *testing.T, s PolicyStore, id, env string, by trigger.Type, started time.Time, results ...journey.Result) {
 	t.Helper()
 	run := newRun(id, env, started)
-	run.Trigger = trigger
-	if trigger == store.TriggerSchedule {
-		run.Deployment = ""
+	if by != run.Trigger.Type {
+		run.Trigger = trigger.Trigger{Type: by}
 	}
 	mustCreateRun(t, s, run)
 	for _, r := range results {
@@ -441,15 +440,15 @@ func testScheduledResults(t *testing.T, s PolicyStore) {
 		return r
 	}
 	// Too old for the window.
-	recordRun(t, s, "s-old", "staging", store.TriggerSchedule, at(-time.Hour), res("s-old", "staging", "checkout", journey.TierGlobal, 1, at(-time.Hour)))
+	recordRun(t, s, "s-old", "staging", trigger.Schedule, at(-time.Hour), res("s-old", "staging", "checkout", journey.TierGlobal, 1, at(-time.Hour)))
 	// In the window: a scheduled run with a global and a domain journey, two attempts.
-	recordRun(t, s, "s-new", "staging", store.TriggerSchedule, at(0),
+	recordRun(t, s, "s-new", "staging", trigger.Schedule, at(0),
 		res("s-new", "staging", "checkout", journey.TierGlobal, 1, at(time.Second)),
 		res("s-new", "staging", "checkout", journey.TierGlobal, 2, at(2*time.Second)),
 		res("s-new", "staging", "search", journey.TierDomain, 1, at(time.Second)))
 	// In the window but not scheduled, or another environment.
-	recordRun(t, s, "cd-1", "staging", store.TriggerCodeDeploy, at(time.Minute), res("cd-1", "staging", "checkout", journey.TierGlobal, 1, at(time.Minute)))
-	recordRun(t, s, "s-prod", "production", store.TriggerSchedule, at(time.Minute), res("s-prod", "production", "checkout", journey.TierGlobal, 1, at(time.Minute)))
+	recordRun(t, s, "cd-1", "staging", trigger.CodeDeploy, at(time.Minute), res("cd-1", "staging", "checkout", journey.TierGlobal, 1, at(time.Minute)))
+	recordRun(t, s, "s-prod", "production", trigger.Schedule, at(time.Minute), res("s-prod", "production", "checkout", journey.TierGlobal, 1, at(time.Minute)))
 
 	got, err := store.ScheduledResults(ctx, s, "staging", at(-30*time.Minute))
 	if err != nil {
@@ -478,7 +477,7 @@ func testGatePolicy(t *testing.T, s PolicyStore) {
 	ctx := t.Context()
 	now := at(10 * time.Minute)
 	failing := newResult("s-1", "staging", "checkout", 1, at(time.Second)) // sla-breach, global, enforce
-	recordRun(t, s, "s-1", "staging", store.TriggerSchedule, at(0), failing)
+	recordRun(t, s, "s-1", "staging", trigger.Schedule, at(0), failing)
 	mustPutOverride(t, s, newOverride("d-deploy", "alice", at(5*time.Minute), time.Hour))
 
 	deploy := newRun("deploy", "staging", at(9*time.Minute)) // Deployment "d-deploy", codedeploy
@@ -487,7 +486,7 @@ func testGatePolicy(t *testing.T, s PolicyStore) {
 	if herr != nil || oerr != nil {
 		t.Fatalf("GatePolicy: %v, %v", herr, oerr)
 	}
-	if p.Trigger != store.TriggerCodeDeploy || p.Deployment != "d-deploy" || p.Environment != "staging" || !p.Now.Equal(now) {
+	if p.Trigger != deploy.Trigger || p.Trigger.Deployment() != "d-deploy" || p.Environment != "staging" || !p.Now.Equal(now) {
 		t.Errorf("context %+v", p)
 	}
 	if p.Freeze == nil || p.Freeze.Window != 30*time.Minute || len(p.Freeze.Scheduled) != 1 || p.Freeze.Scheduled[0].RunID != "s-1" {
@@ -508,7 +507,7 @@ func testGatePolicy(t *testing.T, s PolicyStore) {
 		t.Errorf("freeze disabled, got %s", dump(p.Freeze))
 	}
 	sched := newRun("s-2", "staging", now)
-	sched.Trigger, sched.Deployment = store.TriggerSchedule, ""
+	sched.Trigger = trigger.Trigger{Type: trigger.Schedule}
 	if p, _, _ := store.GatePolicy(ctx, s, sched, 30*time.Minute, now); p.Freeze != nil || p.Overrides != nil {
 		t.Errorf("scheduled run got policy inputs %s", dump(p))
 	}
