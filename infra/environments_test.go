@@ -148,3 +148,31 @@ func TestEnvironmentsFileIsAProp(t *testing.T) {
 		}
 	}
 }
+
+// TestTestTargetsBesideTargets: an environment declaring test_targets (the
+// targets of the version about to get traffic) beside its targets
+// synthesizes; the variables its test targets expand reach the runner and
+// the gate like those of its targets.
+func TestTestTargetsBesideTargets(t *testing.T) {
+	dir := t.TempDir()
+	path, err := infratest.WriteEnvironments(dir, func(doc map[string]any) {
+		infratest.Environment(doc, "staging")["test_targets"] = map[string]any{"alertmanager": "${STAGING_ALERTMANAGER_TEST_URL}"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := infratest.Synthesize(dir, "staging", func(d *infra.Deployment) {
+		d.Props.EnvironmentsFile = path
+		d.Props.RunnerEnvironment["STAGING_ALERTMANAGER_TEST_URL"] = "https://alertmanager-test.staging.example.com"
+	})
+	if err != nil {
+		t.Fatalf("an environment with test_targets: %v", err)
+	}
+	for _, fn := range []string{infra.FunctionRunner, infra.FunctionGate} {
+		env, _ := s.Template.Resources[idOf(t, s, fn)].Properties["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if got := vars["STAGING_ALERTMANAGER_TEST_URL"]; got != "https://alertmanager-test.staging.example.com" {
+			t.Errorf("%s: STAGING_ALERTMANAGER_TEST_URL = %v, want the test target's URL", fn, got)
+		}
+	}
+}
