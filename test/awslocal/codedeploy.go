@@ -41,6 +41,13 @@ type Deployment struct {
 	// execution IDs the deployment accepts reports for; others answer
 	// InvalidLifecycleEventHookExecutionIdException.
 	HookExecutionIDs []string
+	// Stage is the lifecycle event in progress, which ListDeploymentTargets
+	// and GetDeploymentTarget describe (earlier events Succeeded, later
+	// ones Pending); default AfterAllowTraffic.
+	Stage string
+	// ECSCluster and ECSService name an ECS deployment's target
+	// (ComputePlatform "ECS").
+	ECSCluster, ECSService string
 }
 
 // HookReport is one accepted PutLifecycleEventHookExecutionStatus.
@@ -58,14 +65,17 @@ type CodeDeploy struct {
 }
 
 // StartCodeDeploy starts a CodeDeploy endpoint on a free loopback port,
-// stopped when t ends. It serves GetDeployment and
-// PutLifecycleEventHookExecutionStatus.
+// stopped when t ends. It serves GetDeployment,
+// PutLifecycleEventHookExecutionStatus, ListDeploymentTargets and
+// GetDeploymentTarget (Lambda and ECS targets).
 func StartCodeDeploy(t testing.TB) *CodeDeploy {
 	t.Helper()
 	cd := &CodeDeploy{deployments: map[string]Deployment{}}
 	cd.endpoint = startEndpoint(t, CodeDeployTarget, map[string]operation{
 		"GetDeployment":                        cd.getDeployment,
 		"PutLifecycleEventHookExecutionStatus": cd.putHookStatus,
+		"ListDeploymentTargets":                cd.listTargets,
+		"GetDeploymentTarget":                  cd.getTarget,
 	})
 	return cd
 }
@@ -207,4 +217,95 @@ func def(v, fallback string) string {
 		return fallback
 	}
 	return v
+}
+
+// lifecycleEvents are the events of a Lambda and an ECS deployment's
+// target, in order, as GetDeploymentTarget lists them.
+var lifecycleEvents = map[string][]string{
+	"Lambda": {"BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"},
+	"ECS":    {"BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"},
+}
+
+// targetID names a deployment's one target as CodeDeploy does: the
+// function and alias of a Lambda deployment, the cluster and service of an
+// ECS one.
+func targetID(d Deployment) string {
+	if d.ComputePlatform == "ECS" {
+		return def(d.ECSCluster, "cluster") + ":" + def(d.ECSService, "service")
+	}
+	return def(d.FunctionName, "function") + ":" + def(d.Alias, "live")
+}
+
+func (cd *CodeDeploy) deployment(body json.RawMessage, in any) (string, Deployment, *apiError) {
+	if err := json.Unmarshal(body, in); err != nil {
+		return "", Deployment{}, newError("SerializationException", err.Error())
+	}
+	var id struct {
+		DeploymentID string `json:"deploymentId"`
+	}
+	_ = json.Unmarshal(body, &id)
+	if id.DeploymentID == "" {
+		return "", Deployment{}, newError("DeploymentIdRequiredException", "Deployment ID is required")
+	}
+	d, ok := cd.deployments[id.DeploymentID]
+	if !ok {
+		return "", Deployment{}, newError("DeploymentDoesNotExistException", fmt.Sprintf("Deployment %s does not exist", id.DeploymentID))
+	}
+	return id.DeploymentID, d, nil
+}
+
+func (cd *CodeDeploy) listTargets(body json.RawMessage) (any, *apiError) {
+	var in struct{}
+	_, d, aerr := cd.deployment(body, &in)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if _, ok := lifecycleEvents[def(d.ComputePlatform, "Lambda")]; !ok {
+		return map[string]any{"targetIds": []string{}}, nil
+	}
+	return map[string]any{"targetIds": []string{targetID(d)}}, nil
+}
+
+func (cd *CodeDeploy) getTarget(body json.RawMessage) (any, *apiError) {
+	var in struct {
+		TargetID string `json:"targetId"`
+	}
+	id, d, aerr := cd.deployment(body, &in)
+	if aerr != nil {
+		return nil, aerr
+	}
+	platform := def(d.ComputePlatform, "Lambda")
+	names, ok := lifecycleEvents[platform]
+	if !ok || in.TargetID != targetID(d) {
+		return nil, newError("DeploymentTargetDoesNotExistException", fmt.Sprintf("Deployment target %q does not exist in deployment %s", in.TargetID, id))
+	}
+	stage := def(d.Stage, "AfterAllowTraffic")
+	if !slices.Contains(names, stage) {
+		return nil, newError("InvalidLifecycleEventHookExecutionIdException", fmt.Sprintf("test setup: %s deployments have no lifecycle event %q", platform, stage))
+	}
+	events := make([]map[string]any, len(names))
+	status := "Succeeded"
+	for i, n := range names {
+		if n == stage {
+			status = "InProgress"
+		}
+		events[i] = map[string]any{"lifecycleEventName": n, "status": status}
+		if n == stage {
+			status = "Pending"
+		}
+	}
+	target := map[string]any{
+		"deploymentId": id, "targetId": in.TargetID, "status": "InProgress",
+		"lastUpdatedAt": float64(time.Now().Unix()), "lifecycleEvents": events,
+	}
+	if platform == "ECS" {
+		target["targetArn"] = "arn:aws:ecs:us-east-1:123456789012:service/" + def(d.ECSCluster, "cluster") + "/" + def(d.ECSService, "service")
+		return map[string]any{"deploymentTarget": map[string]any{"deploymentTargetType": "ECSTarget", "ecsTarget": target}}, nil
+	}
+	target["targetArn"] = "arn:aws:lambda:us-east-1:123456789012:function:" + def(d.FunctionName, "function")
+	target["lambdaFunctionInfo"] = map[string]any{
+		"functionName": def(d.FunctionName, "function"), "functionAlias": def(d.Alias, "live"),
+		"currentVersion": d.CurrentVersion, "targetVersion": d.TargetVersion, "targetVersionWeight": 0,
+	}
+	return map[string]any{"deploymentTarget": map[string]any{"deploymentTargetType": "LambdaTarget", "lambdaTarget": target}}, nil
 }
