@@ -210,6 +210,14 @@ func (c *fuzzClients) GetDeployment(_ context.Context, in *codedeploy.GetDeploym
 	}}, nil
 }
 
+func (c *fuzzClients) ListDeploymentTargets(_ context.Context, in *codedeploy.ListDeploymentTargetsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error) {
+	return &codedeploy.ListDeploymentTargetsOutput{TargetIds: []string{"fn:live"}}, nil
+}
+
+func (c *fuzzClients) GetDeploymentTarget(_ context.Context, in *codedeploy.GetDeploymentTargetInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	return lambdaTarget("AfterAllowTraffic", ""), nil
+}
+
 func (c *fuzzClients) PutLifecycleEventHookExecutionStatus(_ context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, _ ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

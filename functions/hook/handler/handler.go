@@ -33,6 +33,11 @@ type CodeDeployAPI interface {
 	reporter.CodeDeployAPI
 	// GetDeployment describes a deployment.
 	GetDeployment(ctx context.Context, in *codedeploy.GetDeploymentInput, optFns ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error)
+	// ListDeploymentTargets and GetDeploymentTarget tell which lifecycle
+	// event a hook execution serves, and a Lambda deployment's target
+	// version.
+	ListDeploymentTargets(ctx context.Context, in *codedeploy.ListDeploymentTargetsInput, optFns ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error)
+	GetDeploymentTarget(ctx context.Context, in *codedeploy.GetDeploymentTargetInput, optFns ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error)
 }
 
 // CodePipelineAPI is the part of the CodePipeline client the hook uses.
@@ -334,6 +339,14 @@ func (h *Handler) codeDeployInput(ctx context.Context, ev CodeDeployHookEvent) (
 		}
 		trig.TargetVersion = info.TargetVersion
 		services = append(services, info.Functions...)
+	}
+	stage, version, err := h.lifecycleStage(ctx, ev.DeploymentID)
+	if err != nil {
+		return flow.Input{}, err
+	}
+	trig.Stage = stage
+	if version != "" {
+		trig.TargetVersion = version
 	}
 	services = append(services, h.cfg.Services...)
 	if listed, ok := h.cfg.DeploymentServices[trig.Application+"/"+trig.DeploymentGroup]; ok {

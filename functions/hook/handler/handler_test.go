@@ -100,6 +100,25 @@ type fakeCodeDeploy struct {
 	err      error
 	putErr   error
 	statuses []string
+	// stage is the lifecycle event in progress (default AfterAllowTraffic)
+	// and version the Lambda target's version GetDeploymentTarget gives.
+	stage, version string
+	targetErr      error
+}
+
+func (f *fakeCodeDeploy) ListDeploymentTargets(_ context.Context, in *codedeploy.ListDeploymentTargetsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error) {
+	return &codedeploy.ListDeploymentTargetsOutput{TargetIds: []string{"fn:live"}}, nil
+}
+
+func (f *fakeCodeDeploy) GetDeploymentTarget(_ context.Context, in *codedeploy.GetDeploymentTargetInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	if f.targetErr != nil {
+		return nil, f.targetErr
+	}
+	stage := f.stage
+	if stage == "" {
+		stage = "AfterAllowTraffic"
+	}
+	return hook.LambdaTarget(stage, f.version), nil
 }
 
 func (f *fakeCodeDeploy) GetDeployment(_ context.Context, in *codedeploy.GetDeploymentInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentOutput, error) {
@@ -346,6 +365,27 @@ func TestEventFilesStartOneRun(t *testing.T) {
 	}
 }
 
+// TestCodeDeployStage: the run knows the lifecycle event its hook
+// execution serves, and a Lambda deployment's target version, from the
+// deployment's target; at BeforeAllowTraffic it tests the new version.
+func TestCodeDeployStage(t *testing.T) {
+	for _, tt := range []struct {
+		stage   string
+		traffic trigger.Traffic
+	}{{"BeforeAllowTraffic", trigger.Test}, {"AfterAllowTraffic", trigger.Live}} {
+		f := newFixture(t)
+		f.cd.stage, f.cd.version = tt.stage, "8"
+		r, err := f.invoke(t, event(t, "codedeploy-hook.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := f.sfn.started[r.RunID]
+		if in.Trigger.Stage != trigger.Stage(tt.stage) || in.Trigger.TargetVersion != "8" || in.Trigger.Traffic() != tt.traffic {
+			t.Errorf("%s: trigger %+v, want the stage, version 8 from the target and %s traffic", tt.stage, in.Trigger, tt.traffic)
+		}
+	}
+}
+
 // TestFailsClosed: a deployment whose run cannot start gets Failed, and
 // the hook then returns success, so Lambda's asynchronous retries start
 // nothing for a job that already failed; a request has nobody to report
@@ -363,6 +403,9 @@ func TestFailsClosed(t *testing.T) {
 	}{
 		{"deployment lookup fails", "codedeploy-hook.json", func(f *fixture) { f.cd.err = errors.New("DeploymentDoesNotExistException") },
 			"looking up deployment d-7GW8E5HQ2: DeploymentDoesNotExistException", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
+		{"lifecycle event unknown", "codedeploy-hook.json", func(f *fixture) {
+			f.cd.targetErr = &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform codedeploy:GetDeploymentTarget"}
+		}, "reading deployment target fn:live: api error AccessDeniedException", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
 		{"codedeploy run cannot start", "codedeploy-hook.json", func(f *fixture) { f.sfn.err = denied },
 			"not authorized to perform states:StartExecution", "", []string{"d-7GW8E5HQ2:Failed"}, ""},
 		{"codedeploy hook panics", "codedeploy-hook.json", func(f *fixture) { f.sfn.panic = true },
