@@ -7,9 +7,14 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/test/repo"
 )
 
 // The "lambda" synth variant's Lambda deployment group and its functions.
@@ -260,4 +265,53 @@ func TestLambdaDeploymentFunctionsErrors(t *testing.T) {
 	if strings.Contains(err.Error(), `"ok-fn"`) {
 		t.Errorf("error %q names a good function", err)
 	}
+}
+
+// TestEcsLifecycleHookInAService: EcsLifecycleHook is a lifecycle hook an
+// ECS service's deploymentConfiguration takes as it is.
+func TestEcsLifecycleHookInAService(t *testing.T) {
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployments, err := infra.LoadConfig(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(deployments, func(d infra.Deployment) bool { return d.Props.Environment == "staging" })
+	d := deployments[i]
+	if d.Props.Catalogue, err = journeys.Registry(); err != nil {
+		t.Fatal(err)
+	}
+	if d.Props.DistDir, err = infratest.StandInDist(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	stack, gate, err := infra.NewStack(awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())}), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsecs.NewCfnService(stack, jsii.String("Service"), &awsecs.CfnServiceProps{
+		Cluster: jsii.String("shop"),
+		DeploymentConfiguration: &awsecs.CfnService_DeploymentConfigurationProperty{
+			Strategy:       jsii.String("BLUE_GREEN"),
+			LifecycleHooks: []any{gate.EcsLifecycleHook("POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")},
+		},
+	})
+	tpl := assertions.Template_FromStack(stack, nil)
+	role, _ := stack.Resolve(stack.GetLogicalId(gate.EcsHookRole().Node().DefaultChild().(awscdk.CfnElement))).(string)
+	var hook string
+	for id, name := range gate.FunctionLogicalIDs() {
+		if name == infra.FunctionHook {
+			hook = id
+		}
+	}
+	check(t, "the service's lifecycle hook", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), props(map[string]any{
+			"DeploymentConfiguration": map[string]any{"LifecycleHooks": []any{map[string]any{
+				"HookTargetArn":   map[string]any{"Fn::GetAtt": []any{hook, "Arn"}},
+				"RoleArn":         map[string]any{"Fn::GetAtt": []any{role, "Arn"}},
+				"LifecycleStages": []any{"POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"},
+			}}},
+		}))
+	})
 }

@@ -228,6 +228,14 @@ func (noReports) GetDeployment(context.Context, *codedeploy.GetDeploymentInput, 
 	return nil, errNotHere
 }
 
+func (noReports) ListDeploymentTargets(context.Context, *codedeploy.ListDeploymentTargetsInput, ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error) {
+	return nil, errNotHere
+}
+
+func (noReports) GetDeploymentTarget(context.Context, *codedeploy.GetDeploymentTargetInput, ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	return nil, errNotHere
+}
+
 func (noReports) PutLifecycleEventHookExecutionStatus(context.Context, *codedeploy.PutLifecycleEventHookExecutionStatusInput, ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error) {
 	return nil, errNotHere
 }
