@@ -26,9 +26,14 @@ type Plan struct {
 	RunID string
 	// Environment names the target environment.
 	Environment string
-	// Targets and Settings come from the environment's configuration.
-	Targets  map[string]string
-	Settings map[string]string
+	// Targets, TestTargets and Settings come from the environment's
+	// configuration (envconfig.Environment). The run's trigger decides
+	// which targets journeys call: TestTargets at a pre-traffic stage
+	// (Trigger.Traffic is trigger.Test), Targets otherwise; a target a
+	// journey calls that those lack fails the run before any journey runs.
+	Targets     map[string]string
+	TestTargets map[string]string
+	Settings    map[string]string
 	// Journeys are the selected journeys, already validated.
 	Journeys []journey.Journey
 	// Concurrency bounds how many journeys run at once (default 4).
@@ -107,6 +112,14 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	} else if err := deps.Store.CreateRun(ctx, rec); err != nil {
 		faults = append(faults, fmt.Errorf("recording the run: %w", err))
 	}
+	// The stage decides the targets; one missing is a configuration
+	// fault, and no journey runs against the wrong version.
+	targets, configErr := stageTargets(plan.Trigger, plan.Environment, plan.Targets, plan.TestTargets, plan.Journeys)
+	journeys := plan.Journeys
+	if configErr != nil {
+		log.Error("run not started", "stage", plan.Trigger.Stage, "err", configErr)
+		journeys = nil
+	}
 
 	attempts := make([][]journey.Result, len(plan.Journeys))
 	var mu sync.Mutex
@@ -116,7 +129,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	// stored: the store's latency is not added to every wave of journeys.
 	writeSem := make(chan struct{}, plan.Concurrency)
 	var wg, writes sync.WaitGroup
-	for i, j := range plan.Journeys {
+	for i, j := range journeys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -142,7 +155,8 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 			}
 			attempts[i], _ = ExecuteAttempts(ctx, j, deps.Leases.Apply(journey.Options{
 				RunID: plan.RunID, Environment: plan.Environment, Attempt: 1,
-				Targets: plan.Targets, Settings: plan.Settings,
+				Targets: targets, Settings: plan.Settings,
+				Stage: plan.Trigger.Stage, TargetVersion: plan.Trigger.TargetVersion,
 				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
 				Logger: deps.Logger, Observe: deps.Observe,
 			}), Attempts{
@@ -164,8 +178,10 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	}
 
 	in := gate.Input{Planned: planned, Results: results, Policy: gatePolicy(ctx, deps.Store, rec, plan.FreezeWindow, log)}
-	if len(faults) > 0 {
-		in.Fault = errors.Join(faults...).Error()
+	if configErr != nil || len(faults) > 0 {
+		// A configuration fault is recorded with the verdict, as the
+		// store's faults cannot be.
+		in.Fault = errors.Join(append([]error{configErr}, faults...)...).Error()
 	}
 	verdict := gate.Decide(in)
 	rec.FinishedAt = time.Now().UTC()
