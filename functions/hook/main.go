@@ -9,6 +9,8 @@
 // last-resort verdicts), JOURNEYGATE_SERVICES (comma-separated services
 // added to every deployment's, optional), JOURNEYGATE_DEPLOYMENT_SERVICES (a
 // JSON object of deployment group to the services it deploys, optional),
+// JOURNEYGATE_RUN_BUDGET_SECONDS (the longest a run may take, optional:
+// an ECS hook is asked back no later than when it ends),
 // JOURNEYGATE_REPORT_BUCKET (where
 // the gate writes run reports, named in CodePipeline failure messages;
 // optional).
@@ -23,7 +25,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -58,6 +62,13 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		if err := json.Unmarshal([]byte(raw), &cfg.DeploymentServices); err != nil {
 			return nil, fmt.Errorf("JOURNEYGATE_DEPLOYMENT_SERVICES is not a JSON object of deployment group to services: %w", err)
 		}
+	}
+	if raw := getenv("JOURNEYGATE_RUN_BUDGET_SECONDS"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("JOURNEYGATE_RUN_BUDGET_SECONDS is %q, not a positive number of seconds", raw)
+		}
+		cfg.RunBudget = time.Duration(n) * time.Second
 	}
 	table := getenv("JOURNEYGATE_TABLE")
 	if table == "" {

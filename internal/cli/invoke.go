@@ -356,6 +356,23 @@ func (d dryRun) GetDeployment(_ context.Context, in *codedeploy.GetDeploymentInp
 	}}, nil
 }
 
+func (d dryRun) ListDeploymentTargets(_ context.Context, in *codedeploy.ListDeploymentTargetsInput, _ ...func(*codedeploy.Options)) (*codedeploy.ListDeploymentTargetsOutput, error) {
+	d.print("CodeDeploy", "ListDeploymentTargets", in)
+	return &codedeploy.ListDeploymentTargetsOutput{TargetIds: []string{"dry-run-function:live"}}, nil
+}
+
+// GetDeploymentTarget answers a Lambda target at AfterAllowTraffic, the
+// stage that tests the live targets.
+func (d dryRun) GetDeploymentTarget(_ context.Context, in *codedeploy.GetDeploymentTargetInput, _ ...func(*codedeploy.Options)) (*codedeploy.GetDeploymentTargetOutput, error) {
+	d.print("CodeDeploy", "GetDeploymentTarget", in)
+	return &codedeploy.GetDeploymentTargetOutput{DeploymentTarget: &cdtypes.DeploymentTarget{
+		DeploymentTargetType: cdtypes.DeploymentTargetTypeLambdaTarget,
+		LambdaTarget: &cdtypes.LambdaTarget{LifecycleEvents: []cdtypes.LifecycleEvent{
+			{LifecycleEventName: aws.String("AfterAllowTraffic"), Status: cdtypes.LifecycleEventStatusInProgress},
+		}},
+	}}, nil
+}
+
 func (d dryRun) PutLifecycleEventHookExecutionStatus(_ context.Context, in *codedeploy.PutLifecycleEventHookExecutionStatusInput, _ ...func(*codedeploy.Options)) (*codedeploy.PutLifecycleEventHookExecutionStatusOutput, error) {
 	d.print("CodeDeploy", "PutLifecycleEventHookExecutionStatus", in)
 	return &codedeploy.PutLifecycleEventHookExecutionStatusOutput{LifecycleEventHookExecutionId: in.LifecycleEventHookExecutionId}, nil

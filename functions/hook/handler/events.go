@@ -62,6 +62,7 @@ const (
 	kindCodePipeline
 	kindRequest
 	kindLastResort
+	kindECS
 )
 
 // parsed is a recognised event.
@@ -72,10 +73,12 @@ type parsed struct {
 	request  Request
 	// lastResort is the state machine's last-resort request.
 	lastResort flow.LastResortRequest
+	ecs        ECSHookEvent
 }
 
 // accepted lists the shapes the hook accepts, for error messages.
 const accepted = `a CodeDeploy lifecycle hook {"DeploymentId","LifecycleEventHookExecutionId"}, ` +
+	`an Amazon ECS lifecycle hook {"lifecycleStage","resourceArn","executionDetails"}, ` +
 	`a CodePipeline job {"CodePipeline.job"}, or a journeygate request {"journeygate": {"trigger": "schedule"|"manual", ...}}`
 
 // parse recognises raw by its top-level keys.
@@ -103,6 +106,15 @@ func parse(raw json.RawMessage) (parsed, error) {
 			return parsed{}, &InvalidEventError{Reason: "CodeDeploy hook event without " + strings.Join(missing, " and ")}
 		}
 		return parsed{kind: kindCodeDeploy, deploy: ev}, nil
+	case top["lifecycleStage"] != nil || top["executionDetails"] != nil:
+		// An ECS hook is answered even when malformed: answerECS answers
+		// FAILED for what it cannot serve, where an error would roll the
+		// deployment back without a reason.
+		var ev ECSHookEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			ev = ECSHookEvent{LifecycleStage: "unreadable event: " + bounded(err.Error(), 200)}
+		}
+		return parsed{kind: kindECS, ecs: ev}, nil
 	case top["CodePipeline.job"] != nil:
 		var ev events.CodePipelineJobEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {

@@ -85,6 +85,10 @@ type Config struct {
 	// ReportBucket and Region, when set, say where the gate writes run
 	// reports, so a CodePipeline failure message carries the location.
 	ReportBucket, Region string
+	// RunBudget is the longest a run may take (the construct's run budget;
+	// default DefaultRunBudget): an ECS hook is asked back no later than
+	// when it ends.
+	RunBudget time.Duration
 }
 
 // Pipeline answers, as Response.Pipeline says.
@@ -116,6 +120,19 @@ type Response struct {
 	// Late is true when the deployment already had a status this run's
 	// report did not give it (logged as an error, counted LateReports).
 	Late bool `json:"late,omitempty"`
+	// ECS is the answer to an Amazon ECS lifecycle hook: when set, it is
+	// all the response's JSON holds, since ECS reads exactly that.
+	ECS *ECSAnswer `json:"-"`
+}
+
+// MarshalJSON writes the ECS answer alone for an ECS invocation, the
+// response otherwise.
+func (r Response) MarshalJSON() ([]byte, error) {
+	if r.ECS != nil {
+		return json.Marshal(r.ECS)
+	}
+	type plain Response
+	return json.Marshal(plain(r))
 }
 
 // Handler is the hook Lambda's handler.
@@ -215,6 +232,11 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Respons
 		}
 		perr := &PanicError{Value: fmt.Sprint(v), Stack: string(debug.Stack())}
 		h.log.Error("hook panicked", "panic", perr.Value, "stack", perr.Stack)
+		if ev.kind == kindECS {
+			// ECS reads a failed invocation as a rollback without reason.
+			resp, err = Response{Trigger: trigger.ECS, FailedReported: true, Reason: perr.Error(), ECS: &ECSAnswer{HookStatus: ECSFailed}}, nil
+			return
+		}
 		if !started {
 			perr.Reported = h.failClosed(context.WithoutCancel(ctx), ev, "hook panicked: "+perr.Value, "")
 		}
@@ -254,6 +276,8 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (resp Respons
 	case kindLastResort:
 		started = true
 		return h.lastResort(ctx, ev.lastResort)
+	case kindECS:
+		return h.answerECS(ctx, ev.ecs), nil
 	default:
 		in, err := h.requestInput(ev.request)
 		if err != nil {

@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
@@ -49,30 +44,15 @@ func (h *Handler) answerPipeline(ctx context.Context, job pipelineJob, runID str
 	if err := trigger.ValidateRunID(runID); err != nil {
 		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("the job's continuation token is not a journeygate run: %v", err))
 	}
-	if v, err := h.verdict(ctx, runID); err == nil {
-		return h.finishPipeline(ctx, job, resp, &v, "")
-	} else if !errors.Is(err, errNoVerdict) {
-		log.Warn("cannot read the run's verdict; asking Step Functions whether it still runs", "err", err)
-	}
-	out, err := h.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(resp.ExecutionArn)})
-	var missing *sfntypes.ExecutionDoesNotExist
-	switch {
-	case errors.As(err, &missing):
-		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("run %s has no execution", runID))
-	case err != nil:
-		return h.finishPipeline(ctx, job, resp, nil, fmt.Sprintf("cannot tell whether run %s still runs: %v", runID, err))
-	case out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive:
+	switch st := h.progress(ctx, runID, resp.ExecutionArn); {
+	case st.verdict != nil:
+		return h.finishPipeline(ctx, job, resp, st.verdict, "")
+	case st.running:
+		log.Info("run still goes; the job gets its token again")
 		return h.continuePipeline(ctx, job, resp)
+	default:
+		return h.finishPipeline(ctx, job, resp, nil, st.why)
 	}
-	// It ended: the gate may have recorded the verdict just before.
-	if v, err := h.verdict(ctx, runID); err == nil {
-		return h.finishPipeline(ctx, job, resp, &v, "")
-	}
-	why := fmt.Sprintf("run %s ended (%s) without a verdict", runID, out.Status)
-	if c := aws.ToString(out.Cause); c != "" || aws.ToString(out.Error) != "" {
-		why += ": " + (&flow.TaskError{Error: aws.ToString(out.Error), Cause: c}).String()
-	}
-	return h.finishPipeline(ctx, job, resp, nil, why)
 }
 
 // errNoVerdict is a run that has not been decided yet.

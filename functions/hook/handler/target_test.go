@@ -30,4 +30,3 @@ func lambdaTarget(stage, version string) *codedeploy.GetDeploymentTargetOutput {
 		},
 	}}
 }
-
