@@ -287,7 +287,7 @@ func (e Environment) targetProblems(tr trigger.Trigger, j journey.Journey, add f
 			continue
 		}
 		if traffic == trigger.Test {
-			add("test_targets", fmt.Sprintf("environment %s has no test_targets.%s, which journey %q needs %s: define the test URL of the version about to get traffic here (live targets are never used in its place; defined: %s)", e.Name, t, j.Name, at(tr), keys(targets)))
+			add("test_targets", fmt.Sprintf("no test_targets.%s, which journey %q needs %s (live targets never stand in for the version about to get traffic; defined: %s)", t, j.Name, at(tr), keys(targets)))
 			continue
 		}
 		add("targets", fmt.Sprintf("missing target %q used by journey %q (defined: %s)", t, j.Name, keys(targets)))

@@ -100,7 +100,7 @@ func TestCheckForTestStageNeedsTestTargets(t *testing.T) {
 	if err == nil {
 		t.Fatal("staging has no test target api, which checkout needs at BeforeAllowTraffic: expected an error")
 	}
-	want := `envs.yaml:6: environments.staging.test_targets: environment staging has no test_targets.api, which journey "checkout" needs at stage BeforeAllowTraffic (test traffic)`
+	want := `envs.yaml:6: environments.staging.test_targets: no test_targets.api, which journey "checkout" needs at stage BeforeAllowTraffic (test traffic)`
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error\n%v\nlacks\n%s", err, want)
 	}
@@ -147,7 +147,7 @@ func TestCheckTargetsOfAnEnvironment(t *testing.T) {
 	}
 	tr := trigger.Trigger{Type: trigger.ECS, DeploymentID: "arn:aws:ecs:eu-west-1:1:service-deployment/c/s/x", Stage: trigger.TestTrafficShift}
 	err := e.CheckTargets(tr, js)
-	want := `environments.staging.test_targets: environment staging has no test_targets.api, which journey "checkout" needs at stage TEST_TRAFFIC_SHIFT (test traffic)`
+	want := `environments.staging.test_targets: no test_targets.api, which journey "checkout" needs at stage TEST_TRAFFIC_SHIFT (test traffic)`
 	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "mail,") {
 		t.Errorf("err = %v, want it to start %q", err, want)
 	}

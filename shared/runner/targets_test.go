@@ -41,7 +41,7 @@ func TestStageTargets(t *testing.T) {
 	}
 
 	_, err := stageTargets(cd(trigger.BeforeAllowTraffic), "staging", live, nil, js)
-	want := `configuration: environments.staging.test_targets: environment staging has no test_targets.api, which journey "checkout" needs at stage BeforeAllowTraffic (test traffic)`
+	want := `configuration: environments.staging.test_targets: no test_targets.api, which journey "checkout" needs at stage BeforeAllowTraffic (test traffic)`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want it to start %q", err, want)
 	}
@@ -106,7 +106,7 @@ func TestRunWithoutTestTargetFailsBeforeAnyJourney(t *testing.T) {
 	if out.Verdict.Status != gate.Failed {
 		t.Fatalf("verdict %s, want Failed", out.Verdict.Status)
 	}
-	want := `configuration: environments.staging.test_targets: environment staging has no test_targets.api, which journey "checkout" needs at stage POST_TEST_TRAFFIC_SHIFT (test traffic)`
+	want := `configuration: environments.staging.test_targets: no test_targets.api, which journey "checkout" needs at stage POST_TEST_TRAFFIC_SHIFT (test traffic)`
 	if !strings.Contains(gate.RunFaults(out.Verdict), want) {
 		t.Errorf("verdict %+v does not say %q", out.Verdict, want)
 	}

@@ -45,7 +45,8 @@
 // For the same reason a plan of more than flow.MaxJourneysPerRun journeys
 // is a ConfigError: the run fails rather than leave journeys out.
 //
-// Deployment runs pass what they know to the journey as settings, next to
-// the environment's own: deploy.trigger, deploy.id, deploy.application,
-// deploy.group and deploy.target_version (set only when known).
+// A run's trigger decides its journeys' targets: a pre-traffic stage's
+// test_targets, otherwise the environment's targets (envconfig
+// TargetsFor); journeys see the stage and the version under test
+// (journey.T's Stage and TargetVersion).
 package handler

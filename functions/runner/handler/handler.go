@@ -24,7 +24,6 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // DefaultTimeoutMargin is added to a journey's summed SLAs and step
@@ -221,7 +220,9 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 	if err != nil {
 		return flow.Plan{}, &ConfigError{Err: err}
 	}
-	if err := only.Check(selected); err != nil {
+	// The run's stage decides its targets: a missing test target is a
+	// configuration failure here, before any journey runs.
+	if err := only.CheckFor(in.Trigger, selected); err != nil {
 		return flow.Plan{}, &ConfigError{Err: err}
 	}
 
@@ -325,6 +326,11 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		}
 	}
 
+	// The recorded trigger stands in for a request without one.
+	trig := req.Trigger
+	if trig.Type == "" {
+		trig = rec.Trigger
+	}
 	log := h.log.With("run", req.RunID, "journey", j.Name)
 	started := time.Now()
 	runCtx := ctx
@@ -343,7 +349,8 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	wctx := context.WithoutCancel(ctx)
 	attempts, err := runner.ExecuteAttempts(runCtx, j, h.leases.Apply(journey.Options{
 		RunID: req.RunID, Environment: req.Environment, Attempt: attempt,
-		Targets: env.Targets, Settings: settings(env.Settings, req.Trigger),
+		Targets: env.TargetsFor(trig.Traffic()), Settings: env.Settings,
+		Stage: trig.Stage, TargetVersion: trig.TargetVersion,
 		HTTPClient: h.client, Sink: h.sink, Logger: log,
 	}), runner.Attempts{
 		Deadline: taskDeadline,
@@ -371,10 +378,6 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 	// the attempt that counts: a flaky pass is a pass (FlakyPasses 1),
 	// never a failure that pages.
 	tries := len(journey.Streak(all))
-	trig := req.Trigger
-	if trig.Type == "" {
-		trig = rec.Trigger
-	}
 	if err := h.metrics.Journey(metrics.JourneyRun{Result: res, Attempts: tries, Trigger: string(trig.Type)}); err != nil {
 		log.Warn("journey metrics not written", "err", err)
 	}
@@ -418,24 +421,4 @@ func (h *Handler) publishFailed(ctx context.Context, detail flow.JourneyFailed, 
 	if err := h.events.Put(pctx, flow.DetailJourneyFailed, detail); err != nil {
 		log.Error("journey-failed event not published", "bus", h.events.Bus(), "err", err)
 	}
-}
-
-// settings returns the environment's settings plus what the trigger knows.
-func settings(base map[string]string, t trigger.Trigger) map[string]string {
-	out := make(map[string]string, len(base)+5)
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range map[string]string{
-		"deploy.trigger":        string(t.Type),
-		"deploy.id":             t.Deployment(),
-		"deploy.application":    t.Application,
-		"deploy.group":          t.DeploymentGroup,
-		"deploy.target_version": t.TargetVersion,
-	} {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	return out
 }

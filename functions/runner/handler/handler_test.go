@@ -55,7 +55,7 @@ func newTarget(t *testing.T) *target {
 func get(path string) journey.StepFunc {
 	return func(ctx context.Context, t *journey.T) error {
 		if path == "/pay" {
-			path += "?v=" + t.Setting("deploy.target_version")
+			path += "?v=" + t.TargetVersion()
 		}
 		resp, err := t.HTTP("api").Get(ctx, path)
 		if err != nil {
@@ -307,7 +307,7 @@ func TestRun(t *testing.T) {
 	f.target.mu.Lock()
 	defer f.target.mu.Unlock()
 	if !slices.Equal(f.target.versions, []string{"42"}) {
-		t.Errorf("pay asked for versions %v, want the deployment's target version 42 from deploy.target_version", f.target.versions)
+		t.Errorf("pay asked for versions %v, want the deployment's target version 42 from t.TargetVersion()", f.target.versions)
 	}
 }
 
