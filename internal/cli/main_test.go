@@ -41,6 +41,8 @@ func TestUsageAndConfigErrorsExit2(t *testing.T) {
 		{"missing config file", []string{"run", "--config", "/nonexistent/envs.yaml", "--store", store}, "/nonexistent/envs.yaml"},
 		{"bad config file", []string{"run", "--config", badConfig, "--store", store}, badConfig + ":4"},
 		{"stray argument", []string{"list", "extra"}, `unexpected argument "extra"`},
+		{"unknown stage", []string{"run", "--stage", "AfterLunch", "--store", store}, `--stage: cli stage "AfterLunch" is not one of BeforeInstall`},
+		{"stage without its test targets", []string{"run", "--stage", "BeforeAllowTraffic", "--journey", "alert-to-notification", "--store", store}, `no test_targets.alertmanager, which journey "alert-to-notification" needs at stage BeforeAllowTraffic`},
 		{"bad window", []string{"history", "--since", "a while", "--store", store}, "--since"},
 		{"history unknown journey", []string{"history", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
 	}

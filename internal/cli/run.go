@@ -30,6 +30,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	reportPath := fs.String("report", "", "write a self-contained HTML report to `FILE` (verdict, step waterfalls, evidence, each journey's history from the store)")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
 	deployment := fs.String("deployment", "", "the deployment or job `ID` this run gates: overrides recorded for it apply, and so does the environment's freeze")
+	stage := fs.String("stage", "", "the deployment lifecycle `STAGE` the run stands for (a CodeDeploy lifecycle event such as BeforeAllowTraffic, or an ECS stage such as POST_TEST_TRAFFIC_SHIFT): a pre-traffic stage runs against the environment's test_targets")
+	targetVersion := fs.String("target-version", "", "the `VERSION` under test, which journeys read as TargetVersion (for a Lambda deployment, the version they invoke)")
 	sinkListen := fs.String("sink-listen", "", "address the notification sink binds when a selected journey awaits it (overrides the environment's sink.listen; unset, a free loopback port)")
 	verbose := fs.Bool("v", false, "log debug lines to stderr")
 	if err := parse(fs, args); err != nil {
@@ -54,7 +56,17 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usagef("--env: %v", err)
 	}
-	if err := cfg.Check(selected); err != nil {
+	by := trigger.Trigger{Type: trigger.CLI, DeploymentID: *deployment, Stage: trigger.Stage(*stage), TargetVersion: *targetVersion}
+	if err := by.Validate(); err != nil {
+		return usagef("--stage: %v", err)
+	}
+	// Only the environment this run targets must serve its journeys, at
+	// the traffic its stage calls for.
+	only, err := cfg.Only(*envName)
+	if err != nil {
+		return usagef("--env: %v", err)
+	}
+	if err := only.CheckFor(by, selected); err != nil {
 		return usagef("%v", err)
 	}
 
@@ -113,8 +125,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	start := time.Now()
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runID, Environment: *envName,
-		Targets: environment.Targets, Settings: environment.Settings,
-		Journeys: selected, Concurrency: *concurrency, Trigger: trigger.Trigger{Type: trigger.CLI, DeploymentID: *deployment},
+		Targets: environment.Targets, TestTargets: environment.TestTargets, Settings: environment.Settings,
+		Journeys: selected, Concurrency: *concurrency, Trigger: by,
 		FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
 	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases})
 	progress.Stop()

@@ -73,8 +73,11 @@ func (s Stage) validFor(k Type) error {
 		stages = CodeDeployStages
 	case ECS:
 		stages = ECSStages
+	case CLI:
+		// A local run may stand for any deployment's stage.
+		stages = append(append([]Stage{}, CodeDeployStages...), ECSStages...)
 	default:
-		return fmt.Errorf("%s trigger has stage %q; only codedeploy and ecs triggers have stages", k, s)
+		return fmt.Errorf("%s trigger has stage %q; only codedeploy, ecs and cli triggers have stages", k, s)
 	}
 	if slices.Contains(stages, s) {
 		return nil

@@ -22,7 +22,7 @@ func TestValidate(t *testing.T) {
 		{"ecs", trigger.Trigger{Type: trigger.ECS, DeploymentID: arn, Stage: trigger.PostTestTrafficShift}, ""},
 		{"ecs without stage", trigger.Trigger{Type: trigger.ECS, DeploymentID: arn}, "needs stage"},
 		{"ecs with a lower-case stage", trigger.Trigger{Type: trigger.ECS, DeploymentID: arn, Stage: "post_test_traffic_shift"}, "is not one of RECONCILE_SERVICE"},
-		{"schedule with a stage", trigger.Trigger{Type: trigger.Schedule, Stage: trigger.BeforeAllowTraffic}, "only codedeploy and ecs triggers have stages"},
+		{"schedule with a stage", trigger.Trigger{Type: trigger.Schedule, Stage: trigger.BeforeAllowTraffic}, "only codedeploy, ecs and cli triggers have stages"},
 		{"manual", trigger.Trigger{Type: trigger.Manual}, ""},
 		{"unknown", trigger.Trigger{Type: "cron"}, `trigger type "cron" is not codedeploy, codepipeline, ecs, schedule, manual or cli`},
 	}
