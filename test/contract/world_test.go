@@ -88,6 +88,10 @@ type options struct {
 	// slice adds none: a deployment whose AppSpec covers no journey's
 	// service then runs only the global journeys.
 	hookServices []string
+	// newVersion, when set, starts a second Alertmanager as the version
+	// about to get traffic, the environments' test target: "healthy", or
+	// the fault it has. The first stays the live version.
+	newVersion string
 }
 
 func newWorld(t *testing.T, o options) *world {
@@ -134,23 +138,36 @@ func newWorld(t *testing.T, o options) *world {
 	if o.target != nil {
 		targetURL = o.target(am.URL)
 	}
+	testTargets := ""
+	if o.newVersion != "" {
+		fault := o.newVersion
+		if fault == "healthy" {
+			fault = ""
+		}
+		next, err := alertmanager.Start(ctx, alertmanager.Options{Binary: bin, Webhooks: []string{sinkURL + "/"}, Fault: fault, BearerToken: sinkToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(next.Stop)
+		testTargets = "\n    test_targets:\n      alertmanager: " + next.URL
+	}
 	// local for hook-started runs; staging for the deployed schedules' inputs.
 	envs, err := envconfig.Parse("contract.yaml", []byte(fmt.Sprintf(`environments:
   local:
     targets:
-      alertmanager: %[1]s
+      alertmanager: %[1]s%[2]s
     settings:
       quiet_window: 2s
     sink:
       correlate: [/groupLabels/jg_run, /commonLabels/jg_run]
   staging:
     targets:
-      alertmanager: %[1]s
+      alertmanager: %[1]s%[2]s
     settings:
       quiet_window: 2s
     sink:
       correlate: [/groupLabels/jg_run, /commonLabels/jg_run]
-`, targetURL)), func(string) string { return "" })
+`, targetURL, testTargets)), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +267,12 @@ func (w *world) invokeHook(event []byte) (hookhandler.Response, error) {
 		err = json.Unmarshal(out, &resp)
 	}
 	return resp, err
+}
+
+// invokeRaw delivers an event to the hook and returns its JSON answer as
+// the invoker reads it.
+func (w *world) invokeRaw(event []byte) ([]byte, error) {
+	return lambda.NewHandler(w.hook).Invoke(context.Background(), event)
 }
 
 // hookFunction is the deployed staging hook's name, by which the state
