@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // deployments is what lets deployment services drive the gate and the gate
@@ -36,11 +38,15 @@ func (j *JourneyGate) EcsHookRole() awsiam.Role { return j.deployments.ecsHookRo
 // service, awsecs.NewDeploymentLifecycleLambdaTarget(HookFunction(), id,
 // &awsecs.DeploymentLifecycleLambdaTargetProps{Role: EcsHookRole(), ...})
 // does the same.
-func (j *JourneyGate) EcsLifecycleHook(stages ...string) *awsecs.CfnService_DeploymentLifecycleHookProperty {
+func (j *JourneyGate) EcsLifecycleHook(stages ...trigger.Stage) *awsecs.CfnService_DeploymentLifecycleHookProperty {
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = string(s)
+	}
 	return &awsecs.CfnService_DeploymentLifecycleHookProperty{
 		HookTargetArn:   j.HookFunction().FunctionArn(),
 		RoleArn:         j.deployments.ecsHookRole.RoleArn(),
-		LifecycleStages: jsii.Strings(stages...),
+		LifecycleStages: jsii.Strings(names...),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/journeys"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/repo"
 )
 
@@ -129,7 +130,7 @@ func TestEcsHookRole(t *testing.T) {
 				}
 			}
 
-			h := s.Gate.EcsLifecycleHook("POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")
+			h := s.Gate.EcsLifecycleHook(trigger.PostTestTrafficShift, trigger.PostProductionTrafficShift)
 			b, _ := json.Marshal(stack.Resolve(h))
 			var got map[string]any
 			_ = json.Unmarshal(b, &got)
@@ -294,7 +295,7 @@ func TestEcsLifecycleHookInAService(t *testing.T) {
 		Cluster: jsii.String("shop"),
 		DeploymentConfiguration: &awsecs.CfnService_DeploymentConfigurationProperty{
 			Strategy:       jsii.String("BLUE_GREEN"),
-			LifecycleHooks: []any{gate.EcsLifecycleHook("POST_TEST_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")},
+			LifecycleHooks: []any{gate.EcsLifecycleHook(trigger.PostTestTrafficShift, trigger.PostProductionTrafficShift)},
 		},
 	})
 	tpl := assertions.Template_FromStack(stack, nil)

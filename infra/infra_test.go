@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -274,6 +275,18 @@ func TestFunctions(t *testing.T) {
 		// deploy.yaml's deployment_services, as the hook reads them.
 		if want := `{"alertmanager/alertmanager-staging":["alertmanager"]}`; name == infra.FunctionHook && env["JOURNEYGATE_DEPLOYMENT_SERVICES"] != want {
 			t.Errorf("hook: JOURNEYGATE_DEPLOYMENT_SERVICES %v, want %s", env["JOURNEYGATE_DEPLOYMENT_SERVICES"], want)
+		}
+		if name == infra.FunctionHook {
+			var staged []journey.Journey
+			for _, j := range journeys.All() {
+				if j.RunsIn("staging") {
+					staged = append(staged, j)
+				}
+			}
+			want := infra.RunBudget(staged, flow.DefaultTimeoutMargin, flow.DefaultMaxConcurrency).Total()
+			if got, _ := strconv.Atoi(fmt.Sprint(env["JOURNEYGATE_RUN_BUDGET_SECONDS"])); got <= 0 || time.Duration(got)*time.Second < want || time.Duration(got-1)*time.Second >= want {
+				t.Errorf("hook: JOURNEYGATE_RUN_BUDGET_SECONDS %v, want the run budget %s", env["JOURNEYGATE_RUN_BUDGET_SECONDS"], want)
+			}
 		}
 		if name == infra.FunctionRunner {
 			timeout := time.Duration(p["Timeout"].(float64)) * time.Second

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -298,9 +299,12 @@ func (j *JourneyGate) addFunctions() error {
 	for k, v := range j.props.gateEnv {
 		gateEnv[k] = v
 	}
+	// The run budget tells an ECS lifecycle hook when to ask again.
+	budget := RunBudget(j.props.journeys, j.props.TimeoutMargin, j.props.MaxConcurrency).Total()
 	hookEnv := map[string]string{
-		"JOURNEYGATE_ENVIRONMENT": j.props.Environment,
-		"JOURNEYGATE_SERVICES":    strings.Join(j.props.Services, ","),
+		"JOURNEYGATE_ENVIRONMENT":        j.props.Environment,
+		"JOURNEYGATE_SERVICES":           strings.Join(j.props.Services, ","),
+		"JOURNEYGATE_RUN_BUDGET_SECONDS": strconv.Itoa(int((budget + time.Second - 1) / time.Second)),
 	}
 	if len(j.props.DeploymentServices) > 0 {
 		b, err := json.Marshal(j.props.DeploymentServices) // keys sorted: a stable template
