@@ -127,8 +127,8 @@ func (h *Handler) answerECS(ctx context.Context, ev ECSHookEvent) Response {
 }
 
 // ecsInput builds the run's input: the environment and services from the
-// hook configuration's hookDetails, else the hook's environment and the
-// service's name (or its DeploymentServices entry, "CLUSTER/SERVICE").
+// hook configuration's hookDetails, else the hook's environment, and the
+// service's name with Config.Services.
 func (h *Handler) ecsInput(ev ECSHookEvent, trig trigger.Trigger, runID string) (flow.Input, error) {
 	env := h.cfg.Environment
 	if v, ok := ev.HookDetails["environment"]; ok {
@@ -138,11 +138,7 @@ func (h *Handler) ecsInput(ev ECSHookEvent, trig trigger.Trigger, runID string) 
 		}
 		env = s
 	}
-	cluster, service := ecsServiceName(trig.Service)
-	services := append([]string{service}, h.cfg.Services...)
-	if listed, ok := h.cfg.DeploymentServices[cluster+"/"+service]; ok {
-		services = listed
-	}
+	services := append([]string{ecsServiceName(trig.Service)}, h.cfg.Services...)
 	if v, ok := ev.HookDetails["services"]; ok {
 		list, ok := v.([]any)
 		if !ok {
@@ -160,15 +156,10 @@ func (h *Handler) ecsInput(ev ECSHookEvent, trig trigger.Trigger, runID string) 
 	return flow.Input{RunID: runID, Environment: env, Trigger: trig, Services: unique(services)}, nil
 }
 
-// ecsServiceName splits a service ARN (…:service/CLUSTER/SERVICE) into its
-// cluster and service names.
-func ecsServiceName(arn string) (cluster, service string) {
+// ecsServiceName is a service ARN's (…:service/CLUSTER/SERVICE) service name.
+func ecsServiceName(arn string) string {
 	_, path, _ := strings.Cut(arn, ":service/")
-	cluster, service, ok := strings.Cut(path, "/")
-	if !ok {
-		return "", path
-	}
-	return cluster, service
+	return path[strings.LastIndexByte(path, '/')+1:]
 }
 
 // inProgress answers IN_PROGRESS, asking ECS to come back when the run's

@@ -191,3 +191,15 @@ func TestECSFailsClosed(t *testing.T) {
 		t.Errorf("a run that ended without a verdict: %+v, want FAILED", a)
 	}
 }
+
+// The hook entry's own hookDetails pick the environment and the services,
+// so one hook serves several services.
+func TestECSHookDetailsPickEnvironmentAndServices(t *testing.T) {
+	f := newFixture(t)
+	payload := withHookDetails(t, event(t, filepath.Join("ecs", "post-test-traffic-shift.json")), map[string]any{"environment": "production", "services": []any{"orders", "payments"}})
+	a, _ := f.ecsInvoke(t, payload)
+	in := f.sfn.started[a.HookDetails["journeygateRunId"].(string)]
+	if in.Environment != "production" || strings.Join(in.Services, ",") != "orders,payments" {
+		t.Errorf("input %+v, want environment production and services orders, payments from hookDetails", in)
+	}
+}
