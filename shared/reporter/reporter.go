@@ -184,6 +184,11 @@ func Destination(t trigger.Trigger) (string, error) {
 	}
 }
 
+// AnsweredByHook says whether a destination's deployment service asks the
+// hook again for the verdict (a CodePipeline continuation token, an ECS
+// IN_PROGRESS answer), so that the gate sends nothing itself.
+func AnsweredByHook(to string) bool { return to == ToCodePipeline || to == ToECS }
+
 // Send reports rep where its trigger says, retrying throttling and server
 // errors. A deployment that already had a status is not an error (see
 // Outcome.AlreadyCompleted); a panic of a client is returned as an error.

@@ -247,11 +247,30 @@ func TestDestination(t *testing.T) {
 		{trigger.Trigger{Type: trigger.CodeDeploy}, "", "without deploymentId"},
 		{trigger.Trigger{Type: trigger.CodePipeline}, "", "without jobId"},
 		{trigger.Trigger{Type: "carrier-pigeon"}, "", `"carrier-pigeon"`},
+		{trigger.Trigger{Type: trigger.ECS, DeploymentID: "arn:aws:ecs:us-west-2:1:service-deployment/c/s/d", Stage: trigger.PostTestTrafficShift}, reporter.ToECS, ""},
+		{trigger.Trigger{Type: trigger.ECS}, "", "without deploymentId and stage"},
 	} {
 		got, err := reporter.Destination(tt.t)
 		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("Destination(%+v) = %q, %v; want %q, %q", tt.t, got, err, tt.want, tt.err)
 		}
+	}
+}
+
+// An ECS verdict is answered by the hook when ECS invokes it again: the
+// reporter sends nothing, and the gate leaves it to the hook as it does a
+// CodePipeline job's.
+func TestECSIsAnsweredByTheHook(t *testing.T) {
+	f := &fakeDeploy{}
+	var sleeps []time.Duration
+	r := newReporter(t, f, &sleeps)
+	out, err := r.Send(t.Context(), reporter.Report{RunID: "ecs-1", Succeeded: true,
+		Trigger: trigger.Trigger{Type: trigger.ECS, DeploymentID: "arn:aws:ecs:us-west-2:1:service-deployment/c/s/d", Stage: trigger.PostTestTrafficShift}})
+	if err != nil || out.To != reporter.ToECS || out.Attempts != 0 || f.calls != 0 {
+		t.Errorf("Send = %+v, %v after %d calls; want ecs, nothing sent", out, err, f.calls)
+	}
+	if !reporter.AnsweredByHook(reporter.ToECS) || !reporter.AnsweredByHook(reporter.ToCodePipeline) || reporter.AnsweredByHook(reporter.ToCodeDeploy) {
+		t.Error("AnsweredByHook: want ecs and codepipeline, not codedeploy")
 	}
 }
 

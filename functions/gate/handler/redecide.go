@@ -12,7 +12,6 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // ErrNotDecided means the run has no verdict yet: it is still running, or
@@ -102,11 +101,12 @@ func (h *Handler) Redecide(ctx context.Context, runID, by string) (Redecision, e
 
 	resp := flow.GateResponse{RunID: runID, Status: string(out.Verdict.Status), Summary: out.Verdict.Summary, Reported: ReportedNone}
 	var rerr error
+	to, derr := destination(in.Trigger)
 	switch {
 	case !in.Trigger.Reports():
-	case in.Trigger.Type == trigger.CodeDeploy && (in.Trigger.DeploymentID == "" || in.Trigger.LifecycleEventHookExecutionID == ""):
-		out.NotReported = "the run recorded no CodeDeploy deployment and lifecycle hook execution ID to report to"
-	case in.Trigger.Type == trigger.CodePipeline || in.Trigger.Type == trigger.ECS:
+	case derr != nil:
+		out.NotReported = "the run recorded nowhere to report to: " + derr.Error()
+	case to == ReportedByHook:
 		// The deployment service asks the hook again (a continuation token,
 		// an IN_PROGRESS answer); the hook answers from the verdict now in
 		// force.

@@ -38,7 +38,7 @@ func destination(t trigger.Trigger) (string, error) {
 	if err != nil {
 		return "", &InvalidRequestError{Reason: err.Error()}
 	}
-	if to == reporter.ToCodePipeline || to == reporter.ToECS {
+	if reporter.AnsweredByHook(to) {
 		return ReportedByHook, nil
 	}
 	return to, nil
