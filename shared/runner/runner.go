@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/decide"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -177,25 +178,17 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 		results = append(results, a...)
 	}
 
-	in := gate.Input{Planned: planned, Results: results, Policy: gatePolicy(ctx, deps.Store, rec, plan.FreezeWindow, log)}
+	in := gate.Input{Planned: planned, Results: results, Policy: decide.Policy(ctx, deps.Store, rec, plan.FreezeWindow, time.Now().UTC(), log)}
 	if configErr != nil || len(faults) > 0 {
-		// A configuration fault is recorded with the verdict, as the
-		// store's faults cannot be.
 		in.Fault = errors.Join(append([]error{configErr}, faults...)...).Error()
 	}
-	verdict := gate.Decide(in)
 	rec.FinishedAt = time.Now().UTC()
-	rec.Verdict = &verdict
-	if deps.Store != nil && len(faults) == 0 {
-		if err := deps.Store.PutVerdict(context.WithoutCancel(ctx), plan.RunID, verdict, rec.FinishedAt); err != nil {
-			// The verdict could not be recorded: a gate that cannot keep
-			// its record fails closed.
-			in.Fault = fmt.Sprintf("recording the verdict: %v", err)
-			in.Policy.Overrides = nil // an override applies only where its use is recorded
-			verdict = gate.Decide(in)
-			rec.Verdict = &verdict
-		}
+	st := deps.Store
+	if len(faults) > 0 {
+		st = nil // a store that lost the run or a result keeps no verdict of it
 	}
+	verdict, _ := decide.Record(ctx, st, plan.RunID, in, rec.FinishedAt, log)
+	rec.Verdict = &verdict
 	log.Info("run finished", "verdict", verdict.Status, "summary", verdict.Summary)
 	return Outcome{Run: rec, Results: results, Verdict: verdict}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/decide"
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/flow/eventbus"
@@ -216,23 +217,5 @@ func (h *Handler) decide(ctx context.Context, req flow.GateRequest, log *slog.Lo
 	}
 
 	policy := h.policy(ctx, rec, in, log)
-	verdict := gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy})
-	err = h.store.PutVerdict(ctx, in.RunID, verdict, h.now().UTC())
-	switch {
-	case err == nil:
-		return verdict, false
-	case errors.Is(err, store.ErrExists):
-		prev, gerr := h.store.GetRun(ctx, in.RunID)
-		if gerr == nil && prev.Verdict != nil {
-			log.Info("verdict already recorded; reporting it again", "status", prev.Verdict.Status)
-			return *prev.Verdict, true
-		}
-		faults = append(faults, fmt.Sprintf("a verdict is recorded but unreadable: %v", gerr))
-	default:
-		faults = append(faults, "recording the verdict: "+err.Error())
-	}
-	// A gate that cannot keep its record fails closed, and an override
-	// whose use cannot be recorded does not apply.
-	policy.Overrides = nil
-	return gate.Decide(gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy}), false
+	return decide.Record(ctx, h.store, in.RunID, gate.Input{Planned: planned, Results: results, Fault: strings.Join(faults, "; "), Policy: policy}, h.now().UTC(), log)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/journeygate/journeygate/shared/decide"
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/gate"
@@ -49,14 +50,7 @@ func (h *Handler) policy(ctx context.Context, rec store.RunRecord, in flow.Input
 	if h.envs != nil {
 		window = h.envs.GateOf(rec.Environment).Freeze.EffectiveWindow()
 	}
-	p, healthErr, overrideErr := store.GatePolicy(ctx, h.store, rec, window, h.now().UTC())
-	if overrideErr != nil {
-		log.Warn("overrides not readable; none applies", "deployment", rec.Trigger.Deployment(), "err", overrideErr)
-	}
-	if healthErr != nil {
-		log.Warn("environment health not readable; the gate fails", "err", healthErr)
-	}
-	return p
+	return decide.Policy(ctx, h.store, rec, window, h.now().UTC(), log)
 }
 
 // verdictLogFields are the log fields that explain a verdict: the command
