@@ -30,6 +30,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
@@ -174,7 +175,7 @@ type callWorld struct {
 func newCallWorld(tb testing.TB) *callWorld {
 	tb.Helper()
 	w := &callWorld{db: dynalite.Start(tb), table: "journeygate"}
-	if err := store.CreateTable(tb.Context(), w.db.Client(), w.table); err != nil {
+	if err := dynamo.CreateTable(tb.Context(), w.db.Client(), w.table); err != nil {
 		tb.Fatal(err)
 	}
 	var err error
@@ -184,7 +185,7 @@ func newCallWorld(tb testing.TB) *callWorld {
 	if w.envs, err = envconfig.Parse("calls.yaml", []byte("environments:\n  staging: {}\n"), func(string) string { return "" }); err != nil {
 		tb.Fatal(err)
 	}
-	sinkH, err := sinkhandler.New(sinkhandler.Config{Token: callsSinkToken}, store.NewDynamo(w.sink.client(w.db), w.table))
+	sinkH, err := sinkhandler.New(sinkhandler.Config{Token: callsSinkToken}, dynamo.New(w.sink.client(w.db), w.table))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func (w *callWorld) runOnce(tb testing.TB, runID string, trigger trigger.Trigger
 	ctx := tb.Context()
 	var planCount counter
 	in := flow.Input{RunID: runID, Environment: "staging", Trigger: trigger}
-	planner, err := runnerhandler.New(w.reg, w.envs, store.NewDynamo(planCount.client(w.db), w.table))
+	planner, err := runnerhandler.New(w.reg, w.envs, dynamo.New(planCount.client(w.db), w.table))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func (w *callWorld) runOnce(tb testing.TB, runID string, trigger trigger.Trigger
 	var items []flow.JourneySummary
 	for _, p := range plan.Journeys {
 		// A fresh process per journey: no cache of the run's environment.
-		st := store.NewDynamo(w.run.client(w.db), w.table)
+		st := dynamo.New(w.run.client(w.db), w.table)
 		reader := store.NewSinkReader(st, func(runID string) string { return w.sinkURL + "/run/" + runID }, poll.Backoff{})
 		h, err := runnerhandler.New(w.reg, w.envs, st, runnerhandler.WithSink(reader))
 		if err != nil {
@@ -252,7 +253,7 @@ func (w *callWorld) runOnce(tb testing.TB, runID string, trigger trigger.Trigger
 		rc.Journeys[p.Name] = w.run.take()
 	}
 	rc.Sink = w.sink.take()
-	g, err := gatehandler.New(store.NewDynamo(w.gateFn.client(w.db), w.table), okCodeDeploy{}, okCodePipeline{}, gatehandler.WithEnvironments(w.envs))
+	g, err := gatehandler.New(dynamo.New(w.gateFn.client(w.db), w.table), okCodeDeploy{}, okCodePipeline{}, gatehandler.WithEnvironments(w.envs))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/aslcheck"
 	"github.com/journeygate/journeygate/test/repo"
 )
@@ -177,7 +177,7 @@ func TestSuppressionsHaveReasonsAndScope(t *testing.T) {
 }
 
 func TestTable(t *testing.T) {
-	in := store.TableInput("")
+	in := dynamo.TableInput("")
 	for _, tc := range []struct {
 		variant    string
 		protection bool
@@ -190,7 +190,7 @@ func TestTable(t *testing.T) {
 				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{
 					"BillingMode":                      "PAY_PER_REQUEST",
 					"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
-					"TimeToLiveSpecification":          map[string]any{"AttributeName": store.TTLAttribute, "Enabled": true},
+					"TimeToLiveSpecification":          map[string]any{"AttributeName": dynamo.TTLAttribute, "Enabled": true},
 					"SSESpecification":                 map[string]any{"SSEEnabled": true},
 					"DeletionProtectionEnabled":        tc.protection,
 					"KeySchema": []any{

@@ -28,7 +28,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -170,7 +170,7 @@ func (j *JourneyGate) addTable() {
 		j.table = j.props.Table
 		return
 	}
-	in := store.TableInput("")
+	in := dynamo.TableInput("")
 	attr := func(name *string) *awsdynamodb.Attribute {
 		return &awsdynamodb.Attribute{Name: name, Type: awsdynamodb.AttributeType_STRING}
 	}
@@ -182,7 +182,7 @@ func (j *JourneyGate) addTable() {
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
-		TimeToLiveAttribute: jsii.String(store.TTLAttribute),
+		TimeToLiveAttribute: jsii.String(dynamo.TTLAttribute),
 		DeletionProtection:  jsii.Bool(j.props.Production),
 		RemovalPolicy:       j.keptInProduction(),
 	})
@@ -481,7 +481,7 @@ func (j *JourneyGate) addEvents() {
 }
 
 func (j *JourneyGate) grant() {
-	// Exactly the calls shared/store makes (store.DynamoAPI), on the table
+	// Exactly the calls shared/store/dynamo makes (dynamo.API), on the table
 	// and its named indexes, no wildcards.
 	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
@@ -557,7 +557,7 @@ func (j *JourneyGate) grantTable(fn awslambda.Function, actions ...string) {
 	}
 	if len(items) < len(actions) {
 		resources := []*string{j.table.TableArn()}
-		for _, ix := range store.TableInput("").GlobalSecondaryIndexes {
+		for _, ix := range dynamo.TableInput("").GlobalSecondaryIndexes {
 			resources = append(resources, jsii.String(*j.table.TableArn()+"/index/"+*ix.IndexName))
 		}
 		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{

@@ -121,7 +121,7 @@ type Props struct {
 	SecurityGroups []awsec2.ISecurityGroup
 	// Table, when set, is an existing table the functions use instead of
 	// one the construct creates; it must have the store's keys, indexes
-	// and time to live (store.TableInput).
+	// and time to live (dynamo.TableInput).
 	Table awsdynamodb.ITable
 	// EventBus, when set, is the bus the runner and the gate publish to
 	// and the construct's rules listen on (default: the account's default

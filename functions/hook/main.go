@@ -38,7 +38,7 @@ import (
 
 	"github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 )
 
 func main() {
@@ -85,6 +85,6 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	cfg.Region = awsCfg.Region
 	return handler.New(cfg, sfn.NewFromConfig(awsCfg), codedeploy.NewFromConfig(awsCfg), codepipeline.NewFromConfig(awsCfg),
-		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
+		dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
 		handler.WithLogger(log), handler.WithMetrics(&metrics.Emitter{W: os.Stdout}))
 }

@@ -32,7 +32,7 @@ import (
 	"github.com/journeygate/journeygate/functions/sink/handler"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 )
 
 func main() {
@@ -75,13 +75,13 @@ func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loa
 			cfg.Correlate = append(cfg.Correlate, p)
 		}
 	}
-	var opts []store.DynamoOption
+	var opts []dynamo.Option
 	if s := getenv("JOURNEYGATE_DELIVERY_TTL"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
 			return nil, fmt.Errorf("JOURNEYGATE_DELIVERY_TTL: %w", err)
 		}
-		opts = append(opts, store.WithDeliveryTTL(d))
+		opts = append(opts, dynamo.WithDeliveryTTL(d))
 	}
 	awsCfg, err := loadAWS(ctx)
 	if err != nil {
@@ -93,5 +93,5 @@ func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loa
 			return nil, fmt.Errorf("JOURNEYGATE_SINK_TOKEN_SECRET: reading the sink token: %w", err)
 		}
 	}
-	return handler.New(cfg, store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table, opts...), handler.WithLogger(log))
+	return handler.New(cfg, dynamo.New(dynamodb.NewFromConfig(awsCfg), table, opts...), handler.WithLogger(log))
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 )
 
 // common holds the flags every command accepts.
@@ -25,7 +28,7 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet, e env) {
 	fs.StringVar(&c.config, "config", "", "environments file (default: "+e.defaultEnvironments()+")")
-	fs.StringVar(&c.storePath, "store", store.DefaultPath, store.SpecHelp)
+	fs.StringVar(&c.storePath, "store", embedded.DefaultPath, backend.SpecHelp)
 }
 
 // openExistingStore opens the store --store names for a command that only
@@ -39,23 +42,23 @@ func (c *common) openExistingStore(ctx context.Context) (store.Store, error) {
 		err error
 	)
 	switch {
-	case strings.HasPrefix(spec, store.DynamoScheme):
-		var ds store.DynamoSpec
-		if ds, err = store.ParseDynamoSpec(spec); err == nil {
+	case strings.HasPrefix(spec, dynamo.Scheme):
+		var ds dynamo.Spec
+		if ds, err = dynamo.ParseSpec(spec); err == nil {
 			ds.Create = false
-			st, err = store.OpenDynamo(ctx, ds)
+			st, err = dynamo.Open(ctx, ds)
 		}
 	case strings.Contains(spec, "://"):
-		st, err = store.Open(ctx, spec) // an unsupported scheme: Open says so
+		st, err = backend.Open(ctx, spec) // an unsupported scheme: Open says so
 	default:
 		path := spec
 		if path == "" {
-			path = store.DefaultPath
+			path = embedded.DefaultPath
 		}
 		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
 			return nil, usagef("no store at %s: nothing was recorded there (journeygate run creates it; --store names another)", path)
 		}
-		st, err = store.OpenEmbedded(path)
+		st, err = embedded.Open(path)
 	}
 	if errors.Is(err, store.ErrInvalid) {
 		return nil, usagef("--store: %v", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -20,7 +21,7 @@ import (
 // last days.
 func seedHistory(t *testing.T, path string, runs map[string][][]journey.Outcome) {
 	t.Helper()
-	st, err := store.OpenEmbedded(path)
+	st, err := embedded.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ import (
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
 )
 
 const invokeUsage = `Usage: journeygate invoke FUNCTION --event FILE [flags]
@@ -153,7 +154,7 @@ func cmdInvoke(ctx context.Context, args []string, e env) error {
 		}
 	}()
 	openStore := func() (store.Store, error) {
-		st, err := store.Open(ctx, c.storePath)
+		st, err := backend.Open(ctx, c.storePath)
 		if err != nil {
 			return nil, usagef("--store: %v", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
 )
 
 const overrideUsage = `Usage: journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h] [--store SPEC]
@@ -72,7 +73,7 @@ func cmdOverride(ctx context.Context, args []string, e env) error {
 		return usagef("%v", err)
 	}
 
-	st, err := store.Open(ctx, c.storePath)
+	st, err := backend.Open(ctx, c.storePath)
 	if errors.Is(err, store.ErrInvalid) {
 		return usagef("--store: %v", err)
 	}

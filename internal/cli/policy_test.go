@@ -12,6 +12,8 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
@@ -19,7 +21,7 @@ import (
 
 func TestOverrideUsage(t *testing.T) {
 	st := filepath.Join(t.TempDir(), "s.db")
-	if s, err := store.OpenEmbedded(st); err != nil { // show and decide read an existing store
+	if s, err := embedded.Open(st); err != nil { // show and decide read an existing store
 		t.Fatal(err)
 	} else {
 		s.Close()
@@ -51,7 +53,7 @@ func TestOverrideUsage(t *testing.T) {
 		})
 	}
 	// Nothing was recorded by the refused attempts.
-	s, err := store.OpenEmbedded(st)
+	s, err := embedded.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func TestOverrideRecordsWhoFromUser(t *testing.T) {
 	if code != exitSucceeded || !strings.Contains(stdout, "by:      bob (from --by)") {
 		t.Errorf("--by: exit %d\n%s", code, stdout)
 	}
-	s, err := store.OpenEmbedded(st)
+	s, err := embedded.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func TestRunWithDeploymentAppliesPolicies(t *testing.T) {
 	vars := map[string]string{"JOURNEYGATE_ALERTMANAGER_URL": "http://127.0.0.1:1", "JOURNEYGATE_SINK_LISTEN": "127.0.0.1:0", "USER": "alice"}
 
 	// A scheduled run of the global journey failed 3 minutes ago.
-	s, err := store.OpenEmbedded(st)
+	s, err := embedded.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestDecideReportsToAWaitingHookOnce(t *testing.T) {
 	vars := map[string]string{"USER": "bob"}
 
 	ctx := context.Background()
-	st, err := store.Open(ctx, spec)
+	st, err := backend.Open(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +251,7 @@ func TestDecideReportsToAWaitingHookOnce(t *testing.T) {
 
 func TestDecideUndecidedRunIsAUsageError(t *testing.T) {
 	st := filepath.Join(t.TempDir(), "s.db")
-	s, err := store.OpenEmbedded(st)
+	s, err := embedded.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +266,7 @@ func TestDecideUndecidedRunIsAUsageError(t *testing.T) {
 
 func TestShowPrintsTheWholeRun(t *testing.T) {
 	st := filepath.Join(t.TempDir(), "s.db")
-	s, err := store.OpenEmbedded(st)
+	s, err := embedded.Open(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 )
 
 // Commands that only read the store never create one: on a path where
@@ -46,11 +47,11 @@ func TestReadOnlyCommandsNeverCreateAStore(t *testing.T) {
 	t.Run("default path", func(t *testing.T) {
 		t.Chdir(t.TempDir())
 		code, _, stderr := runCLI(t, "history")
-		if code != exitUsage || !strings.Contains(stderr, "no store at "+store.DefaultPath) {
-			t.Errorf("exit %d, stderr %q; want exit 2 naming %s", code, stderr, store.DefaultPath)
+		if code != exitUsage || !strings.Contains(stderr, "no store at "+embedded.DefaultPath) {
+			t.Errorf("exit %d, stderr %q; want exit 2 naming %s", code, stderr, embedded.DefaultPath)
 		}
-		if _, err := os.Stat(filepath.Dir(store.DefaultPath)); !os.IsNotExist(err) {
-			t.Errorf("history created %s (stat: %v)", filepath.Dir(store.DefaultPath), err)
+		if _, err := os.Stat(filepath.Dir(embedded.DefaultPath)); !os.IsNotExist(err) {
+			t.Errorf("history created %s (stat: %v)", filepath.Dir(embedded.DefaultPath), err)
 		}
 	})
 }
@@ -74,7 +75,7 @@ func TestLeasesListsPools(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "s.db")
-	st, err := store.OpenEmbedded(path)
+	st, err := embedded.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -92,7 +92,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		sinkReader, sinkText = sk, "sink "+sinkURL
 	}
 
-	st, err := store.Open(ctx, c.storePath)
+	st, err := backend.Open(ctx, c.storePath)
 	if err != nil {
 		return usagef("open store %s: %v", c.storePath, err)
 	}

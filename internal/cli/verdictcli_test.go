@@ -13,6 +13,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -154,7 +155,7 @@ func TestRunWithoutVerdictIsAbandonedAfterItsBudget(t *testing.T) {
 	useJourneys(t, j)
 	budget := flow.JourneyTimeout(j, flow.DefaultTimeoutMargin)
 	path := filepath.Join(t.TempDir(), "s.db")
-	st, err := store.OpenEmbedded(path)
+	st, err := embedded.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/journeygate/journeygate/functions/gate/handler"
 	"github.com/journeygate/journeygate/shared/envconfig"
 	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 )
 
 // Start runs the gate Lambda, configured from the process's environment.
@@ -59,7 +59,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		opts = append(opts, handler.WithHTMLReports(s3.NewFromConfig(awsCfg), bucket, awsCfg.Region))
 	}
 	return handler.New(
-		store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table),
+		dynamo.New(dynamodb.NewFromConfig(awsCfg), table),
 		codedeploy.NewFromConfig(awsCfg),
 		codepipeline.NewFromConfig(awsCfg),
 		opts...,

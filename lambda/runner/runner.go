@@ -26,6 +26,7 @@ import (
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 )
 
 // Start runs the runner Lambda with catalogue, the registry of the
@@ -79,7 +80,7 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	st := store.NewDynamo(dynamodb.NewFromConfig(awsCfg), table)
+	st := dynamo.New(dynamodb.NewFromConfig(awsCfg), table)
 	resolver := secrets.New(
 		secrets.WithSecretsManager(awssecrets.SecretsManager(secretsmanager.NewFromConfig(awsCfg))),
 		secrets.WithParameterStore(awssecrets.ParameterStore(ssm.NewFromConfig(awsCfg))),

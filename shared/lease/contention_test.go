@@ -17,6 +17,7 @@ import (
 
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/dynalite"
 	"github.com/journeygate/journeygate/test/repo"
 )
@@ -144,10 +145,10 @@ func runContention(t *testing.T, c contention) tally {
 	srv := dynalite.Start(t)
 	api := &countingAPI{api: contentionClient(srv), breakAcquire: c.breakAcquire}
 	table := fmt.Sprintf("contention-%d", tableSeq.Add(1))
-	if err := store.CreateTable(t.Context(), srv.Client(), table); err != nil {
+	if err := dynamo.CreateTable(t.Context(), srv.Client(), table); err != nil {
 		t.Fatal(err)
 	}
-	st := store.NewDynamo(api, table)
+	st := dynamo.New(api, table)
 	normal := pool("contended", c.resources, time.Minute, 10*time.Minute)
 	crash := normal
 	crash.Lease = c.crashLease
@@ -313,7 +314,7 @@ func contentionClient(srv *dynalite.Server) *dynamodb.Client {
 // countingAPI counts the store's DynamoDB calls and the acquisitions it
 // lost; with breakAcquire it drops the condition of every PutItem.
 type countingAPI struct {
-	api          store.DynamoAPI
+	api          dynamo.API
 	breakAcquire bool
 	calls        atomic.Int64
 	conflicts    atomic.Int64

@@ -16,6 +16,8 @@ import (
 	"github.com/journeygate/journeygate/shared/lease"
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
 
@@ -27,7 +29,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.LeaseStore {
 	client := dynalite.Start(t).Client()
 	return map[string]func(t *testing.T) store.LeaseStore{
 		"embedded": func(t *testing.T) store.LeaseStore {
-			s, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+			s, err := embedded.Open(filepath.Join(t.TempDir(), "s.db"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,10 +37,10 @@ func stores(t *testing.T) map[string]func(t *testing.T) store.LeaseStore {
 		},
 		"dynamodb": func(t *testing.T) store.LeaseStore {
 			name := "lease-" + strconv.FormatInt(tableSeq.Add(1), 10)
-			if err := store.CreateTable(t.Context(), client, name); err != nil {
+			if err := dynamo.CreateTable(t.Context(), client, name); err != nil {
 				t.Fatal(err)
 			}
-			return store.NewDynamo(client, name)
+			return dynamo.New(client, name)
 		},
 	}
 }

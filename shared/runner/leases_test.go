@@ -21,7 +21,7 @@ import (
 	"github.com/journeygate/journeygate/shared/report"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/secrettest"
 )
@@ -41,7 +41,7 @@ func TestSecretsNeverLeakThroughTheLocalRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbPath := filepath.Join(t.TempDir(), "s.db")
-	st, err := store.OpenEmbedded(dbPath)
+	st, err := embedded.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,9 +222,9 @@ func TestExhaustedPoolFailsTheJourneyAsError(t *testing.T) {
 	}
 }
 
-func openEmbedded(t *testing.T) *store.Embedded {
+func openEmbedded(t *testing.T) *embedded.Store {
 	t.Helper()
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -51,7 +51,7 @@ func BenchmarkOrchestrationOverhead(b *testing.B) {
 			var worst, steps time.Duration
 			for b.Loop() {
 				b.StopTimer()
-				st, err := store.OpenEmbedded(filepath.Join(b.TempDir(), "bench.db"))
+				st, err := embedded.Open(filepath.Join(b.TempDir(), "bench.db"))
 				if err != nil {
 					b.Fatal(err)
 				}

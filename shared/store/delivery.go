@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/journeygate/journeygate/shared/journey"
 )
+
+// DefaultDeliveryTTL is how long sink deliveries are kept when no TTL option says otherwise.
+const DefaultDeliveryTTL = 7 * 24 * time.Hour
 
 // DeliveryStore keeps the notifications the sink received, per run, so a
 // journey in one process can await what the sink in another received.
@@ -27,4 +31,4 @@ type DeliveryStore interface {
 }
 
 // DeliveryPosition returns d's position in its run's deliveries.
-func DeliveryPosition(d journey.Delivery) string { return timeKey(d.ReceivedAt) + "#" + d.ID }
+func DeliveryPosition(d journey.Delivery) string { return TimeKey(d.ReceivedAt) + "#" + d.ID }

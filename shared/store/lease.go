@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -20,11 +21,6 @@ var (
 // MaxLeaseDuration bounds how far past its AcquiredAt (or its renewal) a
 // lease may expire.
 const MaxLeaseDuration = 24 * time.Hour
-
-// LeaseRetention is how long a lease item outlives its expiry before the
-// DynamoDB table's TTL may delete it. The item's own expiry decides who may
-// take the resource; the TTL only clears leases of resources no longer used.
-const LeaseRetention = 24 * time.Hour
 
 // Lease is one resource of a pool held exclusively by one holder until
 // ExpiresAt. A resource is free when it has no lease, its lease was
@@ -68,7 +64,7 @@ type LeaseStore interface {
 
 // ValidateLease reports whether AcquireLease can record l.
 func ValidateLease(l Lease) error {
-	if err := validateLeaseKey(l); err != nil {
+	if err := ValidateLeaseKey(l); err != nil {
 		return err
 	}
 	if err := checkTime("Lease.AcquiredAt", l.AcquiredAt, true); err != nil {
@@ -78,12 +74,12 @@ func ValidateLease(l Lease) error {
 }
 
 // validateLeaseKey checks what identifies a lease and its holder.
-func validateLeaseKey(l Lease) error {
+func ValidateLeaseKey(l Lease) error {
 	for _, f := range []struct{ field, v string }{
 		{"Lease.Environment", l.Environment}, {"Lease.Pool", l.Pool},
 		{"Lease.Resource", l.Resource}, {"Lease.Holder", l.Holder},
 	} {
-		if err := checkName(f.field, f.v, true); err != nil {
+		if err := CheckName(f.field, f.v, true); err != nil {
 			return err
 		}
 	}
@@ -98,32 +94,37 @@ func checkLeaseExpiry(from, until time.Time) error {
 	}
 	switch d := until.Sub(from); {
 	case d <= 0:
-		return invalid("Lease.ExpiresAt", "%s is not after %s", until.Format(time.RFC3339Nano), from.Format(time.RFC3339Nano))
+		return Invalidf("Lease.ExpiresAt", "%s is not after %s", until.Format(time.RFC3339Nano), from.Format(time.RFC3339Nano))
 	case d > MaxLeaseDuration:
-		return invalid("Lease.ExpiresAt", "is %s after %s, at most %s allowed", d, from.Format(time.RFC3339Nano), MaxLeaseDuration)
+		return Invalidf("Lease.ExpiresAt", "is %s after %s, at most %s allowed", d, from.Format(time.RFC3339Nano), MaxLeaseDuration)
 	}
 	return nil
 }
 
 // validateRenewal checks a RenewLease call. until is not compared with a
 // clock: the holder's clock is the one that counts.
-func validateRenewal(l Lease, until time.Time) error {
-	if err := validateLeaseKey(l); err != nil {
+func ValidateRenewal(l Lease, until time.Time) error {
+	if err := ValidateLeaseKey(l); err != nil {
 		return err
 	}
 	return checkTime("until", until, true)
 }
 
 // validatePool checks a Leases call.
-func validatePool(environment, pool string) error {
-	if err := checkName("environment", environment, true); err != nil {
+func ValidatePool(environment, pool string) error {
+	if err := CheckName("environment", environment, true); err != nil {
 		return err
 	}
-	return checkName("pool", pool, true)
+	return CheckName("pool", pool, true)
 }
 
 // leaseFree reports whether a stored lease lets another holder acquire at
 // now: it expired strictly before now.
-func leaseFree(stored Lease, now time.Time) bool {
+func LeaseFree(stored Lease, now time.Time) bool {
 	return stored.ExpiresAt.Before(now)
+}
+
+// DescribeLease names l's resource in errors: "lease of env/pool/resource".
+func DescribeLease(l Lease) string {
+	return fmt.Sprintf("lease of %s/%s/%s", l.Environment, l.Pool, l.Resource)
 }

@@ -64,7 +64,7 @@ func ValidateOverride(o gate.Override) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if err := checkName("Override.Deployment", o.Deployment, true); err != nil {
+	if err := CheckName("Override.Deployment", o.Deployment, true); err != nil {
 		return err
 	}
 	if err := checkTime("Override.At", o.At, true); err != nil {
@@ -80,17 +80,17 @@ func ValidateRevision(runID string, seen int, v gate.Verdict, at time.Time, by, 
 	}
 	switch {
 	case seen < 0:
-		return invalid("seen", "is %d, must be >= 0", seen)
+		return Invalidf("seen", "is %d, must be >= 0", seen)
 	case seen >= MaxRevisions:
-		return invalid("Revisions", "already hold %d verdicts, at most %d allowed", seen, MaxRevisions)
+		return Invalidf("Revisions", "already hold %d verdicts, at most %d allowed", seen, MaxRevisions)
 	case strings.TrimSpace(by) == "":
-		return invalid("by", "is empty: a revision names who re-decided")
+		return Invalidf("by", "is empty: a revision names who re-decided")
 	case len(by) > gate.MaxOverrideBy:
-		return invalid("by", "is %d bytes, must be at most %d", len(by), gate.MaxOverrideBy)
+		return Invalidf("by", "is %d bytes, must be at most %d", len(by), gate.MaxOverrideBy)
 	case strings.TrimSpace(why) == "":
-		return invalid("why", "is empty: a revision says what changed")
+		return Invalidf("why", "is empty: a revision says what changed")
 	case len(why) > MaxRevisionWhy:
-		return invalid("why", "is %d bytes, must be at most %d", len(why), MaxRevisionWhy)
+		return Invalidf("why", "is %d bytes, must be at most %d", len(why), MaxRevisionWhy)
 	}
 	return nil
 }
@@ -98,7 +98,7 @@ func ValidateRevision(runID string, seen int, v gate.Verdict, at time.Time, by, 
 // revisionFor checks a stored run against a ReviseVerdict call and returns
 // the revision to append: ErrNotFound without a verdict, ErrConflict when
 // the run's revisions are not the ones the caller saw.
-func revisionFor(run RunRecord, seen int, at time.Time, by, why string) (Revision, error) {
+func RevisionFor(run RunRecord, seen int, at time.Time, by, why string) (Revision, error) {
 	if run.Verdict == nil {
 		return Revision{}, fmt.Errorf("run %q has no verdict to revise: %w", run.ID, ErrNotFound)
 	}

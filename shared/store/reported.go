@@ -14,8 +14,3 @@ type ReportMarker interface {
 	// set (the first report counts); ErrNotFound if the run does not exist.
 	MarkReported(ctx context.Context, runID string, at time.Time) error
 }
-
-var (
-	_ ReportMarker = (*Dynamo)(nil)
-	_ ReportMarker = (*Embedded)(nil)
-)

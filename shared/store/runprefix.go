@@ -1,17 +1,14 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // RunPrefixFinder is implemented by stores that find run IDs by prefix
-// without reading every run record (Embedded: one prefix scan of its runs).
+// without reading every run record (the embedded store: one prefix scan of its runs).
 type RunPrefixFinder interface {
 	// RunIDsWithPrefix returns the IDs of the runs that start with prefix,
 	// sorted bytewise, at most limit of them (0 = no limit).
@@ -25,11 +22,11 @@ type RunPrefixFinder interface {
 // could not be a run ID (empty, too long, a control character) is
 // ErrInvalid.
 func RunIDsWithPrefix(ctx context.Context, s Store, prefix string, limit int) ([]string, error) {
-	if err := checkName("run ID prefix", prefix, true); err != nil {
+	if err := CheckName("run ID prefix", prefix, true); err != nil {
 		return nil, err
 	}
 	if limit < 0 {
-		return nil, invalid("limit", "is %d, must not be negative", limit)
+		return nil, Invalidf("limit", "is %d, must not be negative", limit)
 	}
 	if f, ok := s.(RunPrefixFinder); ok {
 		return f.RunIDsWithPrefix(ctx, prefix, limit)
@@ -49,32 +46,4 @@ func RunIDsWithPrefix(ctx context.Context, s Store, prefix string, limit int) ([
 		ids = ids[:limit]
 	}
 	return ids, nil
-}
-
-var _ RunPrefixFinder = (*Embedded)(nil)
-
-// RunIDsWithPrefix returns the IDs of the runs that start with prefix,
-// sorted, at most limit (0 = no limit): one scan of the runs bucket from
-// prefix on.
-func (e *Embedded) RunIDsWithPrefix(ctx context.Context, prefix string, limit int) ([]string, error) {
-	if err := checkName("run ID prefix", prefix, true); err != nil {
-		return nil, err
-	}
-	var ids []string
-	err := e.view(ctx, func(tx *bolt.Tx) error {
-		runs, err := bucket(tx, bRuns)
-		if err != nil {
-			return err
-		}
-		pre := []byte(prefix)
-		c := runs.Cursor()
-		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, _ = c.Next() {
-			ids = append(ids, string(k))
-			if limit > 0 && len(ids) >= limit {
-				break
-			}
-		}
-		return nil
-	})
-	return ids, err
 }

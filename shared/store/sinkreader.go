@@ -134,7 +134,7 @@ func (s *sinkReader) read(ctx context.Context, runID string, cur readerCursor) (
 			newest = d.ReceivedAt
 		}
 	}
-	next := readerCursor{Mark: max(cur.Mark, timeKey(newest.Add(-ReorderWindow)))}
+	next := readerCursor{Mark: max(cur.Mark, TimeKey(newest.Add(-ReorderWindow)))}
 	for _, d := range all {
 		if DeliveryPosition(d) > next.Mark {
 			next.Seen = append(next.Seen, d.ID)

@@ -21,6 +21,8 @@ var (
 	// ErrTooLarge means a record cannot be stored at its size; it is also
 	// ErrInvalid.
 	ErrTooLarge = errors.New("too large")
+	// ErrClosed means the store was used after Close.
+	ErrClosed = errors.New("store is closed")
 )
 
 // RunRecord is one run of the planned journeys against one environment.

@@ -27,6 +27,7 @@ import (
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/repo"
@@ -209,7 +210,7 @@ func TestFailedRunReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "journeygate.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "journeygate.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

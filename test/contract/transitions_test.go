@@ -15,6 +15,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )
@@ -143,7 +144,7 @@ func TestTransitionsPerRun(t *testing.T) {
 // sizes are JSON sizes plus costmodel.KeyBytes; a journey's log bytes are
 // the EMF records the runner writes for it plus 300 bytes of log line per
 // attempt; the run's are the gate's EMF record plus 1.5 KB of log lines.
-func measure(t *testing.T, st *store.Dynamo, runID string, results []journey.Result, times *invocationTimes, trigger costmodel.Trigger) costmodel.Run {
+func measure(t *testing.T, st *dynamo.Store, runID string, results []journey.Result, times *invocationTimes, trigger costmodel.Trigger) costmodel.Run {
 	t.Helper()
 	ctx := context.Background()
 	rec, err := st.GetRun(ctx, runID)

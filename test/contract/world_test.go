@@ -34,6 +34,7 @@ import (
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
@@ -49,7 +50,7 @@ const (
 // world is one deployment of journeygate, run locally with real parts.
 type world struct {
 	t     *testing.T
-	store *store.Dynamo
+	store *dynamo.Store
 	// db is the DynamoDB stand-in, for tests that stop it mid-run.
 	db   *dynalite.Server
 	cd   *awslocal.CodeDeploy
@@ -103,10 +104,10 @@ func newWorld(t *testing.T, o options) *world {
 	db := dynalite.Start(t)
 	w.db = db
 	table := "journeygate"
-	if err := store.CreateTable(ctx, db.Client(), table); err != nil {
+	if err := dynamo.CreateTable(ctx, db.Client(), table); err != nil {
 		t.Fatal(err)
 	}
-	w.store = store.NewDynamo(db.Client(), table)
+	w.store = dynamo.New(db.Client(), table)
 
 	// The sink Lambda behind a function-URL-like loopback endpoint.
 	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, func(string) string { return "" })

@@ -20,7 +20,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
@@ -49,7 +49,7 @@ func runThrough(t *testing.T, target func(am *alertmanager.Instance) string, fau
 	if err := journey.Validate(js); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "results.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "results.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/runner"
 	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
@@ -43,7 +43,7 @@ func runAgainst(t *testing.T, fault string) runner.Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "results.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "results.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

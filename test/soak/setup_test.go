@@ -19,6 +19,7 @@ import (
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/backend"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )
@@ -90,7 +91,7 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 		return nil, err
 	}
 	t.Cleanup(func() { sk.Close() })
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "journeygate.db"))
+	st, err := backend.Open(ctx, filepath.Join(t.TempDir(), "journeygate.db"))
 	if err != nil {
 		return nil, err
 	}

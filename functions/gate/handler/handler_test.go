@@ -30,6 +30,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -120,7 +121,7 @@ func (f *fakeEvents) PutEvents(_ context.Context, in *eventbridge.PutEventsInput
 }
 
 type fixture struct {
-	store  *store.Embedded
+	store  *embedded.Store
 	cd     *fakeCodeDeploy
 	cp     *fakeCodePipeline
 	events *fakeEvents
@@ -130,7 +131,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

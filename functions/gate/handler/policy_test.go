@@ -24,6 +24,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/dynalite"
@@ -43,7 +44,7 @@ var policyTables atomic.Int64
 // policyWorld is the gate on the DynamoDB store (dynalite) reporting to the
 // local CodeDeploy endpoint, with events and metrics captured.
 type policyWorld struct {
-	store   *store.Dynamo
+	store   *dynamo.Store
 	cd      *awslocal.CodeDeploy
 	cp      *awslocal.CodePipeline
 	events  *fakeEvents
@@ -55,7 +56,7 @@ func newPolicyWorld(t *testing.T, db *dynalite.Server) *policyWorld {
 	t.Helper()
 	client := db.Client()
 	table := "policies-" + strconv.FormatInt(policyTables.Add(1), 10)
-	if err := store.CreateTable(t.Context(), client, table); err != nil {
+	if err := dynamo.CreateTable(t.Context(), client, table); err != nil {
 		t.Fatal(err)
 	}
 	envs, err := envconfig.Parse("envs.yaml", []byte(policyEnvs), func(string) string { return "" })
@@ -63,7 +64,7 @@ func newPolicyWorld(t *testing.T, db *dynalite.Server) *policyWorld {
 		t.Fatal(err)
 	}
 	w := &policyWorld{
-		store: store.NewDynamo(client, table), cd: awslocal.StartCodeDeploy(t), cp: awslocal.StartCodePipeline(t),
+		store: dynamo.New(client, table), cd: awslocal.StartCodeDeploy(t), cp: awslocal.StartCodePipeline(t),
 		events: &fakeEvents{}, metrics: &bytes.Buffer{},
 	}
 	// One attempt per call: a failing report is not retried by the SDK.

@@ -24,7 +24,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -63,7 +63,7 @@ var (
 	_ CodeDeployAPI    = (*codedeploy.Client)(nil)
 	_ CodePipelineAPI  = (*codepipeline.Client)(nil)
 	_ StepFunctionsAPI = (*sfn.Client)(nil)
-	_ Runs             = (*store.Dynamo)(nil)
+	_ Runs             = (*dynamo.Store)(nil)
 )
 
 // Config is the hook's deployment-specific configuration.

@@ -29,6 +29,7 @@ import (
 	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -204,7 +205,7 @@ type fixture struct {
 	sfn  *fakeSFN
 	cd   *fakeCodeDeploy
 	cp   *fakeCodePipeline
-	runs *store.Embedded
+	runs *embedded.Store
 	lh   lambda.Handler
 }
 
@@ -223,7 +224,7 @@ func newFixture(t *testing.T) *fixture {
 		}},
 		cp: &fakeCodePipeline{},
 	}
-	runs, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "runs.db"))
+	runs, err := embedded.Open(filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -644,7 +645,7 @@ func TestDeploymentServicesAreExplicit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			runs, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "runs.db"))
+			runs, err := embedded.Open(filepath.Join(t.TempDir(), "runs.db"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -88,7 +89,7 @@ func registry(t *testing.T) *journey.Registry {
 type fixture struct {
 	h      *runner.Handler
 	lh     lambda.Handler
-	store  *store.Embedded
+	store  *embedded.Store
 	target *target
 }
 
@@ -113,7 +114,7 @@ environments:
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

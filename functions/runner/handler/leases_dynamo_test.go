@@ -32,6 +32,7 @@ import (
 	"github.com/journeygate/journeygate/shared/reporter"
 	"github.com/journeygate/journeygate/shared/secrets"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 	"github.com/journeygate/journeygate/test/secrettest"
@@ -70,7 +71,7 @@ func (noCodeDeploy) PutLifecycleEventHookExecutionStatus(context.Context, *coded
 type leasedCloud struct {
 	client  *dynamodb.Client
 	table   string
-	st      *store.Dynamo
+	st      *dynamo.Store
 	runner  lambda.Handler
 	gate    lambda.Handler
 	leases  *lease.Manager
@@ -84,10 +85,10 @@ type leasedCloud struct {
 
 func newLeasedCloud(t *testing.T, client *dynamodb.Client, table, envsYAML string, getenv func(string) string, js ...journey.Journey) *leasedCloud {
 	t.Helper()
-	if err := store.CreateTable(t.Context(), client, table); err != nil {
+	if err := dynamo.CreateTable(t.Context(), client, table); err != nil {
 		t.Fatal(err)
 	}
-	c := &leasedCloud{client: client, table: table, st: store.NewDynamo(client, table),
+	c := &leasedCloud{client: client, table: table, st: dynamo.New(client, table),
 		logs: &bytes.Buffer{}, emf: &bytes.Buffer{}, gateLog: &bytes.Buffer{}, events: &fakeEvents{}, pipe: &pipelineRecorder{}}
 	envs, err := envconfig.Parse("envs.yaml", []byte(envsYAML), func(string) string { return "" })
 	if err != nil {

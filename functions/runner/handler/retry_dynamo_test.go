@@ -25,6 +25,7 @@ import (
 	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
@@ -158,10 +159,10 @@ func invokeJSON(t *testing.T, h lambda.Handler, in, out any) {
 func TestRetriesThroughTheLambdasOnDynamoDB(t *testing.T) {
 	client := dynalite.Start(t).Client()
 	table := "journeygate-retries"
-	if err := store.CreateTable(t.Context(), client, table); err != nil {
+	if err := dynamo.CreateTable(t.Context(), client, table); err != nil {
 		t.Fatal(err)
 	}
-	st := store.NewDynamo(client, table)
+	st := dynamo.New(client, table)
 	tg := newTarget(t)
 	envs, err := envconfig.Parse("envs.yaml", []byte("environments:\n  staging:\n    targets:\n      api: "+tg.URL+"\n"), func(string) string { return "" })
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 )
 
 const (
@@ -187,7 +188,7 @@ func TestSink(t *testing.T) {
 // TestStoresIntoTheStore runs the sample event into the embedded store and
 // reads it back as a journey would.
 func TestStoresIntoTheStore(t *testing.T) {
-	st, err := store.OpenEmbedded(filepath.Join(t.TempDir(), "s.db"))
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

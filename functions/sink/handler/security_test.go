@@ -31,6 +31,8 @@ import (
 	"github.com/journeygate/journeygate/shared/poll"
 	"github.com/journeygate/journeygate/shared/sink"
 	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/shared/store/dynamo"
+	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
 
@@ -54,17 +56,17 @@ var (
 type secSink struct {
 	client *dynamodb.Client
 	table  string
-	st     *store.Dynamo
+	st     *dynamo.Store
 	h      *sinkfn.Handler
 }
 
-func newSecSink(t *testing.T, client *dynamodb.Client, cfg sinkfn.Config, opts []store.DynamoOption, hopts ...sinkfn.Option) *secSink {
+func newSecSink(t *testing.T, client *dynamodb.Client, cfg sinkfn.Config, opts []dynamo.Option, hopts ...sinkfn.Option) *secSink {
 	t.Helper()
 	table := "sink-security-" + strconv.FormatInt(secTables.Add(1), 10)
-	if err := store.CreateTable(t.Context(), client, table); err != nil {
+	if err := dynamo.CreateTable(t.Context(), client, table); err != nil {
 		t.Fatal(err)
 	}
-	st := store.NewDynamo(client, table, opts...)
+	st := dynamo.New(client, table, opts...)
 	h, err := sinkfn.New(cfg, st, hopts...)
 	if err != nil {
 		t.Fatal(err)
@@ -467,12 +469,12 @@ func testExpiry(t *testing.T, client *dynamodb.Client) {
 	}
 	backends := []backend{
 		{"dynamodb", func(t *testing.T, ttl time.Duration, hopts ...sinkfn.Option) (*sinkfn.Handler, store.DeliveryStore, func() int) {
-			s := newSecSink(t, client, secCfg, []store.DynamoOption{store.WithDeliveryTTL(ttl)}, hopts...)
+			s := newSecSink(t, client, secCfg, []dynamo.Option{dynamo.WithDeliveryTTL(ttl)}, hopts...)
 			return s.h, s.st, func() int { return len(s.items(t)) }
 		}},
 		{"embedded", func(t *testing.T, ttl time.Duration, hopts ...sinkfn.Option) (*sinkfn.Handler, store.DeliveryStore, func() int) {
 			path := filepath.Join(t.TempDir(), "s.db")
-			st, err := store.OpenEmbedded(path, store.WithEmbeddedDeliveryTTL(ttl))
+			st, err := embedded.Open(path, embedded.WithDeliveryTTL(ttl))
 			if err != nil {
 				t.Fatal(err)
 			}
