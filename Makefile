@@ -114,7 +114,7 @@ fmt-check:
 # The benchmarks of issue 7 (docs/performance.md). Timing figures depend on
 # the machine: run them on a quiet one. Packages run one at a time (-p 1) so
 # builds and dynalite do not share the CPU with the timed benchmarks.
-BENCH_PKGS := ./shared/runner ./shared/journey ./shared/sink ./shared/store ./functions
+BENCH_PKGS := ./shared/runner ./shared/journey ./shared/sink ./shared/store/embedded ./shared/store/dynamo ./functions
 bench: $(ALERTMANAGER) test/node_modules/.installed ## every figure of issue 7, one per line: overhead, detection latency, package sizes and cold init, store calls, cost per run
 	@set -o pipefail; { \
 		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
