@@ -114,7 +114,7 @@ fmt-check:
 # The benchmarks of issue 7 (docs/performance.md). Timing figures depend on
 # the machine: run them on a quiet one. Packages run one at a time (-p 1) so
 # builds and dynalite do not share the CPU with the timed benchmarks.
-BENCH_PKGS := ./shared/runner ./shared/journey ./shared/sink ./shared/store/embedded ./shared/store/dynamo ./functions
+BENCH_PKGS := ./internal/runner ./shared/journey ./internal/sink ./internal/store/embedded ./internal/store/dynamo ./functions
 bench: $(ALERTMANAGER) test/node_modules/.installed ## every figure of issue 7, one per line: overhead, detection latency, package sizes and cold init, store calls, cost per run
 	@set -o pipefail; { \
 		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
@@ -137,8 +137,8 @@ figures: figures-reliability figures-soak figures-fuzz figures-bench ## measure 
 figures-reliability: tools ## docs/figures: the fault matrix, duplicates and lease contention tables (the ones make test prints)
 	@load=$(LOADAVG); rm -f test/out/figures/1-*.txt test/out/figures/2-*.txt test/out/figures/3-*.txt; \
 	$(GO) test -race -count=1 -timeout 12m -run '^(TestFaultMatrix|TestRedeliveredHookStartsOneRun)$$' ./test/contract && \
-	$(GO) test -race -count=1 -timeout 12m -run '^TestLeaseContentionDynamo$$' ./shared/lease && \
-	$(FIGURES_TOOL) copy -command "make figures-reliability (go test -race: test/contract TestFaultMatrix, TestRedeliveredHookStartsOneRun; shared/lease TestLeaseContentionDynamo)" -load "$$load" \
+	$(GO) test -race -count=1 -timeout 12m -run '^TestLeaseContentionDynamo$$' ./internal/lease && \
+	$(FIGURES_TOOL) copy -command "make figures-reliability (go test -race: test/contract TestFaultMatrix, TestRedeliveredHookStartsOneRun; internal/lease TestLeaseContentionDynamo)" -load "$$load" \
 		test/out/figures/1-fault-matrix.txt test/out/figures/2-duplicates.txt test/out/figures/3-lease-contention.txt
 	@$(FIGURES_TOOL) sync
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 

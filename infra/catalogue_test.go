@@ -10,8 +10,8 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/yamlerr"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/yamlerr"
 )
 
 // ConfigPath is the app's deployment configuration, relative to the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/journeygate/journeygate/shared/fuzzcheck"
+	"github.com/journeygate/journeygate/internal/fuzzcheck"
 )
 
 // TestParseConfigNamesEveryProblemWithItsLine checks deploy.yaml problems

@@ -10,7 +10,7 @@
 // cdk-nag's AwsSolutions checks; infra/app is the app `cdk.json` runs, one
 // stack per environment of infra/deploy.yaml (LoadConfig).
 //
-// The state machine's definition is shared/flow's, with the functions' ARNs
+// The state machine's definition is internal/flow's, with the functions' ARNs
 // as tokens; DeployedDefinition reads it back from a synthesized template,
 // so the contract test executes exactly what is deployed.
 package infra

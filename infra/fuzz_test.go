@@ -11,8 +11,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/fuzzcheck"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/fuzzcheck"
 )
 
 // badDeployFiles are known-bad deploy.yaml files.

@@ -21,11 +21,11 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/flow"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/aslcheck"
 	"github.com/journeygate/journeygate/test/repo"
 )

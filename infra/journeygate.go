@@ -26,9 +26,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 
@@ -481,7 +481,7 @@ func (j *JourneyGate) addEvents() {
 }
 
 func (j *JourneyGate) grant() {
-	// Exactly the calls shared/store/dynamo makes (dynamo.API), on the table
+	// Exactly the calls internal/store/dynamo makes (dynamo.API), on the table
 	// and its named indexes, no wildcards.
 	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")

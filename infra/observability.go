@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/journeygate/journeygate/internal/metrics"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/journeygate/journeygate/shared/secrets"
+	"github.com/journeygate/journeygate/internal/secrets"
 )
 
 // grantPoolSecrets lets fn read exactly the secrets and parameters the

@@ -21,10 +21,10 @@ import (
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

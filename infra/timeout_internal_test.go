@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 

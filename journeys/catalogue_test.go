@@ -3,7 +3,7 @@ package journeys
 import (
 	"testing"
 
-	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 

@@ -37,8 +37,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/journeygate/journeygate/functions/hook/handler"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 )
 
 func main() {

@@ -30,9 +30,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/journeygate/journeygate/functions/sink/handler"
-	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
+	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/secrets/awssecrets"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 )
 
 func main() {

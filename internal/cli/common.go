@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/backend"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/backend"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 )
 
 // common holds the flags every command accepts.

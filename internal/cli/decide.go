@@ -9,9 +9,9 @@ import (
 	"log/slog"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store"
 )
 
 const decideUsage = `Usage: journeygate decide --run ID [--store SPEC] [--config FILE] [--by NAME]

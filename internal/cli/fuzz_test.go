@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/fuzzcheck"
+	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/fuzzcheck"
-	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 )
 

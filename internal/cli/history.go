@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/readiness"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/readiness"
-	"github.com/journeygate/journeygate/shared/store"
 )
 
 // defaultWindow is history's --window.

@@ -29,9 +29,9 @@ import (
 	hookfn "github.com/journeygate/journeygate/functions/hook/handler"
 	runnerfn "github.com/journeygate/journeygate/functions/runner/handler"
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/backend"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/backend"
 )
 
 const invokeUsage = `Usage: journeygate invoke FUNCTION --event FILE [flags]

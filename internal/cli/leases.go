@@ -14,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/lease"
-	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/lease"
+	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/secrets/awssecrets"
+	"github.com/journeygate/journeygate/internal/store"
 )
 
 // newLeases returns the lease manager of a run: pools leased in st, their

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/backend"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/backend"
 )
 
 const overrideUsage = `Usage: journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h] [--store SPEC]

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/embedded"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 )
 
 // Commands that only read the store never create one: on a path where

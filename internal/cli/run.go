@@ -7,13 +7,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/report"
+	"github.com/journeygate/journeygate/internal/runner"
+	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store/backend"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/report"
-	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store/backend"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/report"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/report"
-	"github.com/journeygate/journeygate/shared/store"
 )
 
 const showUsage = `Usage: journeygate show RUN_ID [--store SPEC] [--json] [--html FILE]

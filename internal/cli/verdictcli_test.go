@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

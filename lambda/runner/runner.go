@@ -18,15 +18,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
-	"github.com/journeygate/journeygate/shared/envconfig"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/lease"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/secrets/awssecrets"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/lease"
-	"github.com/journeygate/journeygate/shared/metrics"
 	"github.com/journeygate/journeygate/shared/poll"
-	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/secrets/awssecrets"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
 )
 
 // Start runs the runner Lambda with catalogue, the registry of the

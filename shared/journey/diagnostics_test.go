@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // A journey's diagnostics are captured when a step does not pass and lead

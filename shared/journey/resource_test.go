@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // fakeLeaser hands out fixed resources and records what happens.

@@ -5,5 +5,5 @@
 //
 // Adding a trigger type is one parser (the hook's events.go), one Type
 // here with its Validate and RunID cases, and one reporter case
-// (shared/reporter); docs/architecture.md lists the files.
+// (internal/reporter); docs/architecture.md lists the files.
 package trigger

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/awslocal"

@@ -19,9 +19,9 @@ import (
 
 	gatehandler "github.com/journeygate/journeygate/functions/gate/handler"
 	hookhandler "github.com/journeygate/journeygate/functions/hook/handler"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/faultproxy"

@@ -11,11 +11,11 @@ import (
 
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
-	"github.com/journeygate/journeygate/shared/costmodel"
+	"github.com/journeygate/journeygate/internal/costmodel"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
 	"github.com/journeygate/journeygate/test/alertmanager"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/report"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/report"
 )
 
 // Under drop-notifications (alerts routed to a receiver that sends

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/runner"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/journeys"
-	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/gate"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/alertmanager"
 )

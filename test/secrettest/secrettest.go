@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/secrets"
 )
 
 // EnvVar is the environment variable the pool's API key is read from

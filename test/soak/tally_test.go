@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/runner"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/runner"
 )
 
 // journeyRun is one journey executed once in one run (a "journey run"),

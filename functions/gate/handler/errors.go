@@ -3,7 +3,7 @@ package handler
 import (
 	"fmt"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 )
 
 // InvalidRequestError is a payload naming no deployment the gate can

@@ -4,9 +4,9 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/flow/eventbus"
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/flow/eventbus"
+	"github.com/journeygate/journeygate/internal/gate"
 )
 
 // EventsAPI is the part of the EventBridge client the gate uses.

@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/report"
-	"github.com/journeygate/journeygate/shared/reporter"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/report"
+	"github.com/journeygate/journeygate/internal/reporter"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

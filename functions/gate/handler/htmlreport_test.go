@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/reporter"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/reporter"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 )

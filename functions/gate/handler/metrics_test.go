@@ -10,9 +10,9 @@ import (
 	"time"
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/metrics/metricstest"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

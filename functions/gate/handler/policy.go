@@ -5,11 +5,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/decide"
-	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/decide"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store"
 )
 
 // WithEnvironments turns on the unhealthy-environment freeze, configured

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/reporter"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/reporter"
+	"github.com/journeygate/journeygate/internal/store"
 )
 
 // ErrNotDecided means the run has no verdict yet: it is still running, or

@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/reporter"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/reporter"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

@@ -3,7 +3,7 @@ package handler
 import (
 	"fmt"
 
-	"github.com/journeygate/journeygate/shared/yamlerr"
+	"github.com/journeygate/journeygate/internal/yamlerr"
 )
 
 // appSpec is what the hook reads from a deployment's AppSpec content (YAML

@@ -3,7 +3,7 @@ package handler
 import (
 	"fmt"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 )
 
 // InvalidEventError is an event the hook does not recognise or cannot use.

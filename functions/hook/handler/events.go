@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/trigger"
 )

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/reporter"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/reporter"
+	"github.com/journeygate/journeygate/internal/store"
 )
 
 // maxLastResortCause bounds how much of the gate's error a last-resort

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/journeygate/journeygate/shared/gate"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/reporter"
-	"github.com/journeygate/journeygate/shared/store"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/reporter"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
 

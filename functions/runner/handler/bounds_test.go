@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	runner "github.com/journeygate/journeygate/functions/runner/handler"
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )

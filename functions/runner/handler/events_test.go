@@ -16,7 +16,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	runner "github.com/journeygate/journeygate/functions/runner/handler"
-	"github.com/journeygate/journeygate/shared/flow"
+	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/trigger"
 )

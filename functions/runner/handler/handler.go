@@ -14,16 +14,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
-	"github.com/journeygate/journeygate/shared/envconfig"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/flow/eventbus"
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/envconfig"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/flow/eventbus"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/lease"
+	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/runner"
+	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/lease"
-	"github.com/journeygate/journeygate/shared/metrics"
-	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/secrets"
-	"github.com/journeygate/journeygate/shared/store"
 )
 
 // DefaultTimeoutMargin is added to a journey's summed SLAs and step

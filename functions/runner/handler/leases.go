@@ -1,6 +1,6 @@
 package handler
 
-import "github.com/journeygate/journeygate/shared/lease"
+import "github.com/journeygate/journeygate/internal/lease"
 
 // WithLeases leases the pooled test resources journeys need (Journey.Needs)
 // through m, and keeps every secret m knows out of results, events,

@@ -13,10 +13,10 @@ import (
 
 	gatefn "github.com/journeygate/journeygate/functions/gate/handler"
 	runner "github.com/journeygate/journeygate/functions/runner/handler"
-	"github.com/journeygate/journeygate/shared/flow"
-	"github.com/journeygate/journeygate/shared/gate"
+	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/gate"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/sfnlocal"
 )

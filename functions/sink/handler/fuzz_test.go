@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
-	"github.com/journeygate/journeygate/shared/fuzzcheck"
+	"github.com/journeygate/journeygate/internal/fuzzcheck"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
 )
 
 // validatingRecorder keeps deliveries the store would accept and refuses

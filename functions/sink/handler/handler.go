@@ -17,10 +17,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/journeygate/journeygate/internal/runner"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/runner"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
 )
 
 // DeliveryWriter stores a delivery (store.DeliveryStore's write half).

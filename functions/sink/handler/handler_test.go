@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/shared/journey"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 )
 
 const (

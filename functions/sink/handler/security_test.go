@@ -27,12 +27,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	sinkfn "github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/internal/sink"
+	"github.com/journeygate/journeygate/internal/store"
+	"github.com/journeygate/journeygate/internal/store/dynamo"
+	"github.com/journeygate/journeygate/internal/store/embedded"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/poll"
-	"github.com/journeygate/journeygate/shared/sink"
-	"github.com/journeygate/journeygate/shared/store"
-	"github.com/journeygate/journeygate/shared/store/dynamo"
-	"github.com/journeygate/journeygate/shared/store/embedded"
 	"github.com/journeygate/journeygate/test/dynalite"
 )
 
