@@ -84,6 +84,11 @@ type Journey struct {
 	// in-process sink only when a selected journey sets it. The sink's
 	// waits end at once as error in a journey that does not.
 	Sink bool
+	// Browser says the journey drives a headless Chromium (package
+	// shared/browser): it runs in the browser runner in the cloud, and
+	// locally within the run's browser concurrency, since each Chromium
+	// costs hundreds of MB.
+	Browser bool
 	// Steps run in order; the first that does not pass ends the journey.
 	Steps []Step
 	// Retry says when the journey runs again within the same run after it
