@@ -28,13 +28,19 @@ const DiagnosticLabel = "diagnostic: "
 // part of the attempt's timeout when the journey declares any.
 const DiagnosticsBudget = 5 * time.Second
 
-// DiagnosticsTime is how long j's diagnostics may take in one attempt:
-// DiagnosticsBudget when it declares any, else 0.
+// DiagnosticsTime is how long capturing what explains a failure may take
+// in one attempt of j: DiagnosticsBudget when it declares Diagnostics, plus
+// CaptureBudget for a browser journey (its screenshot and page, see
+// T.OnFailure), else 0.
 func (j Journey) DiagnosticsTime() time.Duration {
-	if len(j.Diagnostics) == 0 {
-		return 0
+	var d time.Duration
+	if len(j.Diagnostics) > 0 {
+		d += DiagnosticsBudget
 	}
-	return DiagnosticsBudget
+	if j.Browser {
+		d += CaptureBudget
+	}
+	return d
 }
 
 // diagnose runs the journey's diagnostics in order within

@@ -64,8 +64,13 @@ type Options struct {
 	// journey that needs any with class error.
 	Leaser Leaser
 	// Redactor removes secret values from the result, its evidence and the
-	// progress events before anyone sees them; nil keeps text as is.
+	// progress events before anyone sees them; nil keeps text as is (the
+	// values a step registers with T.Secret are removed either way).
 	Redactor Redactor
+	// Artifacts keeps binary evidence (a browser's screenshots, see
+	// T.Attach) outside the result; nil keeps none, and the evidence says
+	// so.
+	Artifacts Artifacts
 }
 
 func (o *Options) excerptLimit() int {
@@ -157,7 +162,7 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 			continue
 		}
 		observe(Event{Kind: StepStarted, Journey: j.Name, Attempt: opts.Attempt, Index: i, StepCount: len(j.Steps), StepName: s.Name})
-		sr := runStep(ctx, t, s)
+		sr := runStep(ctx, t, i, s)
 		res.Steps = append(res.Steps, sr)
 		observe(Event{Kind: StepFinished, Journey: j.Name, Attempt: opts.Attempt, Index: i, StepCount: len(j.Steps), StepName: s.Name, Step: &sr})
 		if sr.Outcome != Passed {
@@ -183,10 +188,10 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 // errAbandoned marks a step that ignored its context past the grace period.
 var errAbandoned = errors.New("step ignored its deadline and was abandoned")
 
-func runStep(ctx context.Context, t *T, s Step) StepResult {
+func runStep(ctx context.Context, t *T, index int, s Step) StepResult {
 	grace := t.opts.abandonAfter()
 	sr := StepResult{Name: s.Name, SLA: s.SLA, StartedAt: time.Now().UTC()}
-	t.enterStep(s)
+	t.enterStep(index, s)
 	start := time.Now()
 	err := guarded(ctx, s.SLA, grace, func(ctx context.Context) error { return s.Do(ctx, t) })
 	if errors.Is(err, errGuardAbandoned) {
@@ -195,6 +200,11 @@ func runStep(ctx context.Context, t *T, s Step) StepResult {
 	sr.Elapsed = time.Since(start)
 	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, context.Cause(ctx)) // the cause says why a run stopped: "interrupted (SIGINT)"
 	sr.Message = t.redactCuts(err, sr.Message)
+	if sr.Outcome != Passed {
+		// What explains the failure (a browser's screenshot) joins the
+		// step's own evidence.
+		t.captureFailure(ctx)
+	}
 	sr.Evidence = t.takeEvidence()
 	var te *poll.TimeoutError
 	var ae *AwaitError

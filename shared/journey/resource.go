@@ -162,22 +162,24 @@ func (t *T) releaseLeases(ctx context.Context, release func(context.Context) err
 
 // redact removes secret values from s (no-op without a Redactor).
 func (t *T) redact(s string) string {
-	if t.opts.Redactor == nil {
+	r := t.redactor()
+	if r == nil {
 		return s
 	}
-	return t.opts.Redactor.String(s)
+	return r.String(s)
 }
 
 // redactCuts replaces in msg, for each Failure in err's chain whose message
 // cuts a body, that message by its rendering with the body redacted before
 // the cut: redacting msg afterwards cannot find a secret the cut split.
 func (t *T) redactCuts(err error, msg string) string {
-	if t.opts.Redactor == nil {
+	red := t.redactor()
+	if red == nil {
 		return msg
 	}
 	walkErrors(err, func(e error) {
 		if f, ok := e.(*Failure); ok {
-			if r, cut := f.redactedMsg(t.opts.Redactor.String); cut {
+			if r, cut := f.redactedMsg(red.String); cut {
 				msg = strings.ReplaceAll(msg, f.Msg, r)
 			}
 		}
@@ -208,15 +210,16 @@ func walkErrors(err error, fn func(error)) {
 // excerpt redacts b, then cuts it to the evidence bound, so a secret the
 // cut would split is never half-kept.
 func (t *T) excerpt(b []byte, limit int) string {
-	if t.opts.Redactor == nil {
+	r := t.redactor()
+	if r == nil {
 		return excerpt(b, limit)
 	}
-	return excerpt([]byte(t.opts.Redactor.String(string(b))), limit)
+	return excerpt([]byte(r.String(string(b))), limit)
 }
 
 // redactStep removes secret values from everything a step result records.
 func (t *T) redactStep(sr StepResult) StepResult {
-	if t.opts.Redactor == nil {
+	if t.redactor() == nil {
 		return sr
 	}
 	sr.Name = t.redact(sr.Name)
@@ -224,7 +227,8 @@ func (t *T) redactStep(sr StepResult) StepResult {
 	if sr.Evidence != nil {
 		ev := make([]Evidence, len(sr.Evidence))
 		for i, e := range sr.Evidence {
-			ev[i] = Evidence{Label: t.redact(e.Label), Detail: t.redact(e.Detail)}
+			e.Label, e.Detail = t.redact(e.Label), t.redact(e.Detail)
+			ev[i] = e
 		}
 		sr.Evidence = ev
 	}
@@ -233,7 +237,7 @@ func (t *T) redactStep(sr StepResult) StepResult {
 
 // redactResult removes secret values from everything a result records.
 func (t *T) redactResult(res Result) Result {
-	if t.opts.Redactor == nil {
+	if t.redactor() == nil {
 		return res
 	}
 	res.Message = t.redact(res.Message)

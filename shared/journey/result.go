@@ -33,6 +33,12 @@ type Evidence struct {
 	Label string `json:"label"`
 	// Detail is a bounded text excerpt.
 	Detail string `json:"detail"`
+	// Attachment is where binary evidence of the step is kept, such as a
+	// browser's screenshot (a file path locally, an s3:// URL in the
+	// cloud); "" for text-only evidence. See T.Attach and Artifacts.
+	Attachment string `json:"attachment,omitempty"`
+	// ContentType is the attachment's media type, e.g. "image/png".
+	ContentType string `json:"contentType,omitempty"`
 }
 
 // StepResult records one step of one journey run.

@@ -35,6 +35,15 @@ type T struct {
 	resources map[string]*Resource
 	// stepPoll is the current step's Step.Poll (see enterStep).
 	stepPoll time.Duration
+	// stepIndex is the current step's, 0-based; attached counts its
+	// attachments (T.Attach).
+	stepIndex, attached int
+	// secrets are the values registered with T.Secret.
+	secrets attemptSecrets
+	// captures run when a step does not pass (T.OnFailure).
+	captures []capture
+	// values are the attempt's values by key (T.AttemptValue).
+	values map[any]any
 }
 
 type cleanup struct {

@@ -56,11 +56,13 @@ func Never(ctx context.Context, t *T, window time.Duration, what string, cond Co
 // would be anyway (see Final for a wrong answer).
 func Stop(err error) error { return poll.Stop(err) }
 
-// enterStep makes s the step whose polling settings apply.
-func (t *T) enterStep(s Step) {
+// enterStep makes s, the index-th step (0-based), the step whose polling
+// settings apply and whose attachments are named.
+func (t *T) enterStep(index int, s Step) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.stepPoll = s.Poll
+	t.stepIndex, t.attached = index, 0
 }
 
 // backoff is how the current step polls: every Step.Poll when it sets
