@@ -9,13 +9,20 @@ import (
 
 // State names; aws-local-stepfunctions overrides Tasks by these names.
 const (
-	StateStart          = "Start"
-	StatePlan           = "Plan"
-	StateRunJourneys    = "RunJourneys"
-	StateRunJourney     = "RunJourney"
-	StateJourneyFaulted = "JourneyFaulted"
-	StateForcedFailure  = "ForcedFailure"
-	StateDecide         = "Decide"
+	StateStart       = "Start"
+	StatePlan        = "Plan"
+	StateRunJourneys = "RunJourneys"
+	StateRunJourney  = "RunJourney"
+	// StateRouteJourney sends a Map item to its runner's Task.
+	StateRouteJourney = "RouteJourney"
+	// StateRunBrowserJourney runs a browser journey on the browser runner.
+	StateRunBrowserJourney = "RunBrowserJourney"
+	// StateJourneyUnroutable ends an item whose runner this state machine
+	// does not have with outcome error.
+	StateJourneyUnroutable = "JourneyUnroutable"
+	StateJourneyFaulted    = "JourneyFaulted"
+	StateForcedFailure     = "ForcedFailure"
+	StateDecide            = "Decide"
 	// StateLastResort reports Failed through the hook when Decide failed.
 	StateLastResort = "LastResort"
 	// StateUnreported ends an execution whose Failed nobody could report:
@@ -79,6 +86,11 @@ var LambdaServiceErrors = []string{
 type Options struct {
 	// RunnerArn is the runner Lambda's ARN (or a CDK token that renders to it).
 	RunnerArn string
+	// BrowserRunnerArn is the browser runner Lambda's ARN, which runs the
+	// journeys planned on RunnerBrowser; empty when the deployment has
+	// none (no journey drives a browser), and then such a journey ends
+	// with outcome error instead of running where Chromium is not.
+	BrowserRunnerArn string
 	// GateArn is the gate Lambda's ARN.
 	GateArn string
 	// HookArn is the hook Lambda's ARN: the last resort reports through it.
@@ -134,30 +146,58 @@ func Build(o Options) (map[string]any, error) {
 		}}
 	}
 
+	runTask := func(resource, comment string) map[string]any {
+		return map[string]any{
+			"Type":               "Task",
+			"Comment":            comment,
+			"Resource":           resource,
+			"TimeoutSecondsPath": "$.timeoutSeconds",
+			"Retry":              lambdaRetry(),
+			"Catch":              catchAll("$.error", StateJourneyFaulted),
+			"End":                true,
+		}
+	}
+	route := func(runner, next string) map[string]any {
+		return map[string]any{"Variable": "$.runner", "StringEquals": runner, "Next": next}
+	}
+	choices := []any{route(RunnerAPI, StateRunJourney)}
+	itemStates := map[string]any{
+		StateRouteJourney: map[string]any{
+			"Type":    "Choice",
+			"Comment": "Each journey to its runner: the browser runner for journeys that drive a browser, the runner for the others.",
+			"Default": StateJourneyUnroutable,
+		},
+		StateRunJourney: runTask(o.RunnerArn, "Run one journey and record its result; a failed journey is a result, not an error."),
+		StateJourneyFaulted: map[string]any{
+			"Type":    "Pass",
+			"Comment": "The runner crashed, timed out or faulted: tell the gate which journey.",
+			"Parameters": map[string]any{
+				"journey.$": "$.journey",
+				"outcome":   "error",
+				"error.$":   "$.error",
+			},
+			"End": true,
+		},
+		StateJourneyUnroutable: map[string]any{
+			"Type":    "Pass",
+			"Comment": "No runner here for the journey's runner: it ends as an error, never runs where it cannot.",
+			"Parameters": map[string]any{
+				"journey.$": "$.journey",
+				"outcome":   "error",
+				"error":     map[string]any{"Error": ErrNoRunner, "Cause": NoRunnerCause},
+			},
+			"End": true,
+		},
+	}
+	if strings.TrimSpace(o.BrowserRunnerArn) != "" {
+		choices = append(choices, route(RunnerBrowser, StateRunBrowserJourney))
+		itemStates[StateRunBrowserJourney] = runTask(o.BrowserRunnerArn, "Run one browser journey on the browser runner (Chromium) and record its result; a failed journey is a result, not an error.")
+	}
+	itemStates[StateRouteJourney].(map[string]any)["Choices"] = choices
 	item := map[string]any{
 		"ProcessorConfig": map[string]any{"Mode": "INLINE"},
-		"StartAt":         StateRunJourney,
-		"States": map[string]any{
-			StateRunJourney: map[string]any{
-				"Type":               "Task",
-				"Comment":            "Run one journey and record its result; a failed journey is a result, not an error.",
-				"Resource":           o.RunnerArn,
-				"TimeoutSecondsPath": "$.timeoutSeconds",
-				"Retry":              lambdaRetry(),
-				"Catch":              catchAll("$.error", StateJourneyFaulted),
-				"End":                true,
-			},
-			StateJourneyFaulted: map[string]any{
-				"Type":    "Pass",
-				"Comment": "The runner crashed, timed out or faulted: tell the gate which journey.",
-				"Parameters": map[string]any{
-					"journey.$": "$.journey",
-					"outcome":   "error",
-					"error.$":   "$.error",
-				},
-				"End": true,
-			},
-		},
+		"StartAt":         StateRouteJourney,
+		"States":          itemStates,
 	}
 
 	states := map[string]any{
@@ -190,6 +230,7 @@ func Build(o Options) (map[string]any, error) {
 				"trigger.$":        "$.input.trigger",
 				"journey.$":        "$$.Map.Item.Value.name",
 				"timeoutSeconds.$": "$$.Map.Item.Value.timeoutSeconds",
+				"runner.$":         "$$.Map.Item.Value.runner",
 			},
 			"ItemProcessor": item,
 			"ResultPath":    "$.items",
@@ -243,6 +284,13 @@ func Build(o Options) (map[string]any, error) {
 		"States":        states,
 	}, nil
 }
+
+// ErrNoRunner is the error of a journey whose runner the state machine
+// does not have (StateJourneyUnroutable); NoRunnerCause its cause.
+const (
+	ErrNoRunner   = "journeygate.NoRunner"
+	NoRunnerCause = "no runner in this state machine for the journey's runner: a browser journey needs the browser runner, which the stack has when its catalogue has a browser journey"
+)
 
 // lambdaRetry retries Lambda service errors.
 func lambdaRetry() []any {

@@ -13,10 +13,11 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 var testOptions = Options{
-	RunnerArn:      "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-runner",
-	GateArn:        "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-gate",
-	HookArn:        "arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_journeygate",
-	MaxConcurrency: 3,
+	RunnerArn:        "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-runner",
+	BrowserRunnerArn: "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-browser-runner",
+	GateArn:          "arn:aws:lambda:eu-west-1:123456789012:function:journeygate-gate",
+	HookArn:          "arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_journeygate",
+	MaxConcurrency:   3,
 }
 
 // parsed renders the test definition and decodes it generically.
@@ -128,8 +129,8 @@ func TestTaskRetries(t *testing.T) {
 			}
 		})
 	}
-	if tasks != 4 {
-		t.Errorf("found %d Tasks, want 4 (Plan, RunJourney, Decide, LastResort)", tasks)
+	if tasks != 5 {
+		t.Errorf("found %d Tasks, want 5 (Plan, RunJourney, RunBrowserJourney, Decide, LastResort)", tasks)
 	}
 }
 
@@ -228,23 +229,67 @@ func TestMapItemsNeverFail(t *testing.T) {
 	if got := m["ItemsPath"]; got != "$.plan.journeys" {
 		t.Errorf("ItemsPath = %v", got)
 	}
+	if got := m["ItemSelector"].(map[string]any)["runner.$"]; got != "$$.Map.Item.Value.runner" {
+		t.Errorf("ItemSelector runner.$ = %v, want the planned journey's runner", got)
+	}
 	proc := m["ItemProcessor"].(map[string]any)
 	states := proc["States"].(map[string]any)
-	run := states[proc["StartAt"].(string)].(map[string]any)
-	if run["Resource"] != testOptions.RunnerArn {
-		t.Errorf("item starts with %v, want the runner", run["Resource"])
+	// The item starts by routing: each runner has its Task.
+	route := states[proc["StartAt"].(string)].(map[string]any)
+	if route["Type"] != "Choice" {
+		t.Fatalf("item starts with %v, want the Choice routing to a runner", route)
 	}
-	if run["TimeoutSecondsPath"] != "$.timeoutSeconds" {
-		t.Errorf("runner Task TimeoutSecondsPath = %v, want $.timeoutSeconds", run["TimeoutSecondsPath"])
+	routes := map[string]string{}
+	for _, c := range route["Choices"].([]any) {
+		c := c.(map[string]any)
+		if c["Variable"] != "$.runner" {
+			t.Errorf("choice %v does not route by $.runner", c)
+		}
+		routes[c["StringEquals"].(string)] = c["Next"].(string)
 	}
-	if !catchesAll(run) {
-		t.Fatal("runner Task does not catch States.ALL")
+	want := map[string]string{RunnerAPI: testOptions.RunnerArn, RunnerBrowser: testOptions.BrowserRunnerArn}
+	if len(routes) != len(want) {
+		t.Errorf("routes %v, want one per runner %v", routes, want)
 	}
-	c := run["Catch"].([]any)[0].(map[string]any)
-	faulted := states[c["Next"].(string)].(map[string]any)
-	params := faulted["Parameters"].(map[string]any)
-	if faulted["End"] != true || params["journey.$"] != "$.journey" || params["error.$"] != c["ResultPath"] || params["outcome"] != "error" {
-		t.Errorf("caught runner fault must end the item with {journey, outcome: error, error}: %v (catch %v)", faulted, c)
+	for runner, arn := range want {
+		run, ok := states[routes[runner]].(map[string]any)
+		if !ok {
+			t.Errorf("runner %q is not routed to a state: %v", runner, routes)
+			continue
+		}
+		if run["Type"] != "Task" || run["Resource"] != arn {
+			t.Errorf("runner %q goes to %v, want a Task on %s", runner, run, arn)
+		}
+		if run["TimeoutSecondsPath"] != "$.timeoutSeconds" {
+			t.Errorf("%s TimeoutSecondsPath = %v, want $.timeoutSeconds", routes[runner], run["TimeoutSecondsPath"])
+		}
+		if !catchesAll(run) {
+			t.Fatalf("%s does not catch States.ALL", routes[runner])
+		}
+		c := run["Catch"].([]any)[0].(map[string]any)
+		faulted := states[c["Next"].(string)].(map[string]any)
+		params := faulted["Parameters"].(map[string]any)
+		if faulted["End"] != true || params["journey.$"] != "$.journey" || params["error.$"] != c["ResultPath"] || params["outcome"] != "error" {
+			t.Errorf("caught runner fault must end the item with {journey, outcome: error, error}: %v (catch %v)", faulted, c)
+		}
+	}
+	// Any other runner, or browser without a browser runner, ends the
+	// item as an error naming the journey: it never runs elsewhere.
+	def, err := Build(Options{RunnerArn: "r", GateArn: "g", HookArn: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]map[string]any{"with browser runner": parsed(t), "without": def} {
+		proc := d["States"].(map[string]any)[StateRunJourneys].(map[string]any)["ItemProcessor"].(map[string]any)
+		route := proc["States"].(map[string]any)[StateRouteJourney].(map[string]any)
+		other := proc["States"].(map[string]any)[route["Default"].(string)].(map[string]any)
+		params := other["Parameters"].(map[string]any)
+		if other["Type"] != "Pass" || other["End"] != true || params["journey.$"] != "$.journey" || params["outcome"] != "error" {
+			t.Errorf("%s: Default %v, want the item ended with {journey, outcome: error, error}", name, other)
+		}
+		if n := len(route["Choices"].([]any)); name == "without" && n != 1 {
+			t.Errorf("without a browser runner: %d routes, want the runner's only", n)
+		}
 	}
 }
 
@@ -285,7 +330,7 @@ func TestPathsReadFieldsThatAlwaysExist(t *testing.T) {
 	}{
 		{"input", Input{}, []string{"runId", "environment", "trigger"}},
 		{"plan", Plan{}, []string{"journeys"}},
-		{"planned journey", PlannedJourney{}, []string{"name", "timeoutSeconds"}},
+		{"planned journey", PlannedJourney{}, []string{"name", "timeoutSeconds", "runner"}},
 		{"summary", JourneySummary{}, []string{"journey", "outcome"}},
 	}
 	for _, tt := range tests {

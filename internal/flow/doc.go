@@ -9,8 +9,15 @@
 //	Start (Pass: {"input": <execution input>})
 //	  -> Plan (Task, runner: {"action":"plan","input":...} -> $.plan)
 //	  -> RunJourneys (Map over $.plan.journeys, MaxConcurrency N -> $.items)
-//	       item: RunJourney (Task, runner: RunRequest, TimeoutSecondsPath
-//	             $.timeoutSeconds) -> End
+//	       item: RouteJourney (Choice on $.runner, the planned journey's
+//	             Runner)
+//	             "api": RunJourney (Task, runner: RunRequest,
+//	             TimeoutSecondsPath $.timeoutSeconds) -> End
+//	             "browser": RunBrowserJourney (Task, browser runner: the
+//	             same RunRequest, retry, catch and timeout) -> End
+//	             anything else, or "browser" without a browser runner:
+//	             JourneyUnroutable (Pass: {journey, outcome: "error",
+//	             error: ErrNoRunner}) -> End
 //	             on any error: JourneyFaulted (Pass: {journey, outcome:
 //	             "error", error}) -> End
 //	  -> Decide (Task, gate: {"input","plan","items"}) -> End
@@ -45,7 +52,7 @@
 //     pages.
 //   - Paths in Parameters and ItemSelector read only fields that always
 //     exist (Input.RunID, Input.Environment, Input.Trigger, Plan.Journeys
-//     and each PlannedJourney's fields), because a JSONPath that matches
+//     and each PlannedJourney's fields, Runner included), because a JSONPath that matches
 //     nothing is a States.Runtime error that no Catch can catch. The Go
 //     types marshal those fields even when empty, and the hook validates
 //     the input before starting an execution.

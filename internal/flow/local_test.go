@@ -63,26 +63,31 @@ const def = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const scenario = process.env.SCENARIO;
 const fail = (name, msg) => { const e = new Error(msg); e.name = name; throw e; };
 const calls = [];
+// Both runners behave alike; the scenario says which one and which journey fails.
+const run = async (task, p) => {
+  calls.push([task, p]);
+  if (scenario === 'runner-times-out' && p.journey === 'a') await new Promise(r => setTimeout(r, 1500));
+  if (scenario === 'browser-runner-times-out' && p.journey === 'b') await new Promise(r => setTimeout(r, 2500));
+  if (scenario === 'runner-crashes' && p.journey === 'b') fail('Runtime.ExitError', 'panic: nil map');
+  if (scenario === 'runner-fault-retried') fail('StoreError', 'recording result: throttled');
+  return { journey: p.journey, outcome: 'passed', attempt: 1 };
+};
 const sm = new StateMachine(def);
 const input = { runId: 'cd-d-ABC-1', environment: 'staging', trigger: { type: 'codedeploy', deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'h-1' } };
 const ex = sm.run(input, { overrides: {
-  retryIntervalOverrides: { Plan: 0, RunJourney: 0, Decide: 0 },
+  retryIntervalOverrides: { Plan: 0, RunJourney: 0, RunBrowserJourney: 0, Decide: 0 },
   taskResourceLocalHandlers: {
     Plan: async (p) => {
       calls.push(['Plan', p]);
       if (scenario === 'plan-fails') fail('ConfigError', 'no environment "staging"');
       if (scenario === 'plan-throttled' && calls.filter(c => c[0] === 'Plan').length === 1) fail('Lambda.TooManyRequestsException', 'slow down');
       return { runId: p.input.runId, environment: p.input.environment, journeys: [
-        { name: 'a', mode: 'enforce', tier: 'global', slaSeconds: 1, timeoutSeconds: 1 },
-        { name: 'b', mode: 'enforce', tier: 'domain', slaSeconds: 1, timeoutSeconds: 5 } ] };
+        { name: 'a', mode: 'enforce', tier: 'global', slaSeconds: 1, timeoutSeconds: 1, runner: 'api' },
+        { name: 'b', mode: 'enforce', tier: 'domain', slaSeconds: 1, timeoutSeconds: 2, runner: 'browser' },
+        { name: 'c', mode: 'observe', tier: 'domain', slaSeconds: 1, timeoutSeconds: 5, runner: scenario === 'unknown-runner' ? 'gpu' : 'api' } ] };
     },
-    RunJourney: async (p) => {
-      calls.push(['RunJourney', p]);
-      if (scenario === 'runner-times-out' && p.journey === 'a') await new Promise(r => setTimeout(r, 1500));
-      if (scenario === 'runner-crashes' && p.journey === 'b') fail('Runtime.ExitError', 'panic: nil map');
-      if (scenario === 'runner-fault-retried') fail('StoreError', 'recording result: throttled');
-      return { journey: p.journey, outcome: 'passed', attempt: 1 };
-    },
+    RunJourney: async (p) => run('RunJourney', p),
+    RunBrowserJourney: async (p) => run('RunBrowserJourney', p),
     Decide: async (p) => { calls.push(['Decide', p]); return { runId: p.input.runId, status: 'decided' }; },
   } } });
 ex.result
@@ -95,41 +100,69 @@ ex.result
 // belongs, and only Lambda service errors may be retried.
 func TestDefinitionRunsLocally(t *testing.T) {
 	node, modules := requireTools(t)
-	def, err := Definition(testOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	noBrowser := testOptions
+	noBrowser.BrowserRunnerArn = ""
 	tests := []struct {
 		scenario string
-		check    func(t *testing.T, gate GateRequest, counts map[string]int)
+		// opts builds the definition (nil: testOptions).
+		opts  *Options
+		check func(t *testing.T, gate GateRequest, counts map[string]int)
 	}{
-		{"healthy", func(t *testing.T, g GateRequest, n map[string]int) {
-			if g.Fault != nil || len(g.Items) != 2 || g.Plan == nil || len(g.Plan.Journeys) != 2 {
-				t.Errorf("gate got %+v, want plan and two items without fault", g)
+		{"healthy", nil, func(t *testing.T, g GateRequest, n map[string]int) {
+			if g.Fault != nil || len(g.Items) != 3 || g.Plan == nil || len(g.Plan.Journeys) != 3 {
+				t.Errorf("gate got %+v, want plan and three items without fault", g)
 			}
 			for _, it := range g.Items {
 				if it.Outcome != "passed" || it.Error != nil {
 					t.Errorf("item %+v, want passed", it)
 				}
 			}
+			if n[StateRunJourney] != 2 || n[StateRunBrowserJourney] != 1 {
+				t.Errorf("calls %v, want a and c on the runner, b on the browser runner", n)
+			}
 		}},
-		{"plan-fails", func(t *testing.T, g GateRequest, n map[string]int) {
+		{"browser-runner-times-out", nil, func(t *testing.T, g GateRequest, n map[string]int) {
+			if b := itemFor(g, "b"); b == nil || b.Outcome != "error" || b.Error == nil || b.Error.Error != "States.Timeout" {
+				t.Errorf("item b = %+v, want outcome error with States.Timeout", b)
+			}
+			if a := itemFor(g, "a"); a == nil || a.Outcome != "passed" {
+				t.Errorf("item a = %+v, want passed", a)
+			}
+		}},
+		{"no-browser-runner", &noBrowser, func(t *testing.T, g GateRequest, n map[string]int) {
+			b := itemFor(g, "b")
+			if b == nil || b.Outcome != "error" || b.Error == nil || b.Error.Error != ErrNoRunner || b.Error.Cause != NoRunnerCause {
+				t.Errorf("item b = %+v, want outcome error %s: a browser journey never runs on the runner", b, ErrNoRunner)
+			}
+			if n[StateRunJourney] != 2 || n[StateRunBrowserJourney] != 0 {
+				t.Errorf("calls %v, want a and c on the runner, b nowhere", n)
+			}
+		}},
+		{"unknown-runner", nil, func(t *testing.T, g GateRequest, n map[string]int) {
+			if c := itemFor(g, "c"); c == nil || c.Outcome != "error" || c.Error == nil || c.Error.Error != ErrNoRunner {
+				t.Errorf("item c = %+v, want outcome error %s", c, ErrNoRunner)
+			}
+			if g.Fault != nil || len(g.Items) != 3 {
+				t.Errorf("gate got %+v, want three items without fault", g)
+			}
+		}},
+		{"plan-fails", nil, func(t *testing.T, g GateRequest, n map[string]int) {
 			if g.Fault == nil || g.Fault.Error != "ConfigError" || !strings.Contains(g.Fault.Cause, "staging") {
 				t.Errorf("gate fault = %+v, want the ConfigError", g.Fault)
 			}
-			if n["RunJourney"] != 0 || n["Plan"] != 1 {
+			if n["RunJourney"]+n["RunBrowserJourney"] != 0 || n["Plan"] != 1 {
 				t.Errorf("calls %v: a plan fault must not be retried nor run journeys", n)
 			}
 			if g.Input.RunID != "cd-d-ABC-1" || g.Input.Trigger.DeploymentID != "d-ABC" {
 				t.Errorf("forced failure lost the input: %+v", g.Input)
 			}
 		}},
-		{"plan-throttled", func(t *testing.T, g GateRequest, n map[string]int) {
-			if n["Plan"] != 2 || g.Fault != nil || len(g.Items) != 2 {
+		{"plan-throttled", nil, func(t *testing.T, g GateRequest, n map[string]int) {
+			if n["Plan"] != 2 || g.Fault != nil || len(g.Items) != 3 {
 				t.Errorf("calls %v, gate %+v: a Lambda throttle must be retried, then run normally", n, g)
 			}
 		}},
-		{"runner-times-out", func(t *testing.T, g GateRequest, n map[string]int) {
+		{"runner-times-out", nil, func(t *testing.T, g GateRequest, n map[string]int) {
 			item := itemFor(g, "a")
 			if item == nil || item.Outcome != "error" || item.Error == nil || item.Error.Error != "States.Timeout" {
 				t.Errorf("item a = %+v, want outcome error with States.Timeout", item)
@@ -138,15 +171,15 @@ func TestDefinitionRunsLocally(t *testing.T) {
 				t.Errorf("item b = %+v, want passed", b)
 			}
 		}},
-		{"runner-crashes", func(t *testing.T, g GateRequest, n map[string]int) {
+		{"runner-crashes", nil, func(t *testing.T, g GateRequest, n map[string]int) {
 			item := itemFor(g, "b")
 			if item == nil || item.Error == nil || item.Error.Error != "Runtime.ExitError" || !strings.Contains(item.Error.Cause, "panic") {
 				t.Errorf("item b = %+v, want the crash recorded", item)
 			}
 		}},
-		{"runner-fault-retried", func(t *testing.T, g GateRequest, n map[string]int) {
-			if n["RunJourney"] != 2 {
-				t.Errorf("runner called %d times, want 2 (one per journey, no retry of a function error)", n["RunJourney"])
+		{"runner-fault-retried", nil, func(t *testing.T, g GateRequest, n map[string]int) {
+			if n["RunJourney"] != 2 || n["RunBrowserJourney"] != 1 {
+				t.Errorf("runners called %v, want once per journey (no retry of a function error)", n)
 			}
 			for _, it := range g.Items {
 				if it.Error == nil || it.Error.Error != "StoreError" {
@@ -157,6 +190,14 @@ func TestDefinitionRunsLocally(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
+			o := testOptions
+			if tt.opts != nil {
+				o = *tt.opts
+			}
+			def, err := Definition(o)
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "-e", stubScript)

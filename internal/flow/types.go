@@ -90,6 +90,9 @@ type RunRequest struct {
 	Trigger     trigger.Trigger `json:"trigger,omitzero"`
 	// TimeoutSeconds bounds the runner Task (TimeoutSecondsPath).
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// Runner is the planned journey's runner (RunnerAPI or
+	// RunnerBrowser), which the item's Choice routed it by.
+	Runner string `json:"runner,omitempty"`
 }
 
 // Plan is the runner's answer to ActionPlan.
@@ -121,6 +124,28 @@ type PlannedJourney struct {
 	// attempt's SLAs and step graces plus a margin for cleanup and
 	// recording), rounded up; always at least 1.
 	TimeoutSeconds int `json:"timeoutSeconds"`
+	// Runner names the function that runs the journey (RunnerFor): the
+	// Map item's Choice routes by it, so it is always set.
+	Runner string `json:"runner"`
+}
+
+// Runners: which function runs a planned journey.
+const (
+	// RunnerAPI is the runner function (small, arm64): journeys that
+	// only make requests.
+	RunnerAPI = "api"
+	// RunnerBrowser is the browser runner function, sized for Chromium
+	// and shipping it: journeys that drive a browser (Journey.Browser).
+	RunnerBrowser = "browser"
+)
+
+// RunnerFor is the runner a journey is planned on: RunnerBrowser when it
+// drives a browser, else RunnerAPI.
+func RunnerFor(j journey.Journey) string {
+	if j.Browser {
+		return RunnerBrowser
+	}
+	return RunnerAPI
 }
 
 // JourneySummary is a Map item's output: the runner's answer to ActionRun,

@@ -5,8 +5,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
+
+// TestRunnerFor: a journey that drives a browser is planned on the browser
+// runner, every other on the runner.
+func TestRunnerFor(t *testing.T) {
+	if got := RunnerFor(journey.Journey{Name: "api"}); got != RunnerAPI {
+		t.Errorf("RunnerFor(API journey) = %q, want %q", got, RunnerAPI)
+	}
+	if got := RunnerFor(journey.Journey{Name: "ui", Browser: true}); got != RunnerBrowser {
+		t.Errorf("RunnerFor(browser journey) = %q, want %q", got, RunnerBrowser)
+	}
+}
 
 func TestInputValidate(t *testing.T) {
 	ok := Input{RunID: "cd-d-ABC-0123", Environment: "staging", Trigger: trigger.Trigger{Type: trigger.CodeDeploy, DeploymentID: "d-ABC", LifecycleEventHookExecutionID: "h"}}

@@ -276,13 +276,15 @@ func (h *Handler) selectJourneys(in flow.Input) ([]journey.Journey, error) {
 }
 
 // planned describes j as a Map item, with its runner Task timeout
-// (flow.JourneyTimeout, the budget infra/ sizes the function by).
+// (flow.JourneyTimeout, the budget infra/ sizes the function by) and the
+// runner the state machine routes it to (flow.RunnerFor).
 func (h *Handler) planned(j journey.Journey) flow.PlannedJourney {
 	budget := flow.JourneyTimeout(j, h.margin)
 	return flow.PlannedJourney{
 		Name: j.Name, Mode: j.Mode, Tier: j.Tier,
 		SLASeconds:     j.TotalSLA().Seconds(),
 		TimeoutSeconds: max(1, int(math.Ceil(budget.Seconds()))),
+		Runner:         flow.RunnerFor(j),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -403,5 +404,33 @@ func TestPlanTimeoutIsJourneyTimeout(t *testing.T) {
 	}
 	if runner.DefaultTimeoutMargin != flow.DefaultTimeoutMargin {
 		t.Errorf("DefaultTimeoutMargin %s, want flow's %s", runner.DefaultTimeoutMargin, flow.DefaultTimeoutMargin)
+	}
+}
+
+// TestPlanMarksRunners: each planned journey names its runner, the one the
+// state machine routes it to: the browser runner for a journey that drives
+// a browser, the runner for the others.
+func TestPlanMarksRunners(t *testing.T) {
+	step := journey.Step{Name: "login answers", SLA: 2 * time.Second, Do: get("/login")}
+	mk := func(name string, browser bool) journey.Journey {
+		return journey.Journey{Name: name, Description: name, Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce,
+			Targets: []string{"api"}, Browser: browser, Steps: []journey.Step{step}}
+	}
+	reg, err := journey.NewRegistry(mk("api-login", false), mk("ui-login", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureWith(t, reg)
+	var plan flow.Plan
+	if err := f.invoke(t, planPayload("r-runners", "staging", trigger.Trigger{Type: trigger.Schedule}, nil, "", nil), &plan); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, pj := range plan.Journeys {
+		got[pj.Name] = pj.Runner
+	}
+	want := map[string]string{"api-login": flow.RunnerAPI, "ui-login": flow.RunnerBrowser}
+	if !maps.Equal(got, want) {
+		t.Errorf("planned runners %v, want %v", got, want)
 	}
 }
