@@ -28,14 +28,22 @@ type HTMLOptions struct {
 	Trigger, Deployment string
 	// Generated is when the report was made (zero = not shown).
 	Generated time.Time
+	// ReadAttachment reads an image attachment (a step's screenshot) of
+	// at most limit bytes, to embed it beside its step; nil reads local
+	// files (ReadLocalAttachment). One it cannot read is shown by its
+	// location.
+	ReadAttachment func(location string, limit int64) ([]byte, error)
 }
 
 // WriteHTML writes the run as one self-contained HTML page for people: the
 // verdict and why on top (reasons, override, flaky passes), a table of the
 // journeys, then per journey a waterfall of each attempt's steps against
 // their SLAs with the evidence of each step, expandable, and, with
-// o.History, a chart of its recent runs and its success rate. The page
-// loads nothing: no scripts, fonts or style sheets from anywhere.
+// o.History, a chart of its recent runs and its success rate. A step's
+// image attachments (a browser step's screenshot) are shown beside it,
+// embedded as data: URIs within MaxEmbeddedAttachment and
+// MaxEmbeddedPerPage, or by their location. The page loads nothing: no
+// scripts, fonts, style sheets or images from anywhere.
 func WriteHTML(w io.Writer, r Run, o HTMLOptions) error {
 	if o.Redactor != nil {
 		r = redactRun(r, o.Redactor)
@@ -132,6 +140,8 @@ type pageStep struct {
 	Message  string
 	Evidence []journey.Evidence
 	Summary  string
+	// Shots are the step's image attachments, shown beside it.
+	Shots []pageShot
 }
 
 // classLabel is an outcome's text label, shown beside its colour and
@@ -234,6 +244,7 @@ func newPage(r Run, o HTMLOptions) page {
 	// Journeys that block first, then the other failures, flaky passes
 	// and passes; otherwise in the order the other reports use.
 	sort.SliceStable(p.Journeys, func(i, j int) bool { return rank(p.Journeys[i]) < rank(p.Journeys[j]) })
+	embedShots(p.Journeys, o.ReadAttachment)
 	return p
 }
 
@@ -432,7 +443,7 @@ func newAttempt(a journey.Result, anchor string) pageAttempt {
 			Index: fmt.Sprintf("%d/%d", i+1, len(a.Steps)), Name: s.Name,
 			Class: classOf(s.Outcome), Label: classLabel(s.Outcome),
 			Ran: s.Outcome != journey.Skipped, Failing: i == failing,
-			Message: s.Message, Evidence: s.Evidence,
+			Message: s.Message, Evidence: s.Evidence, Shots: shotsOf(s.Evidence),
 		}
 		if ps.Ran {
 			ps.Timing = timing(s.Elapsed, s.SLA)
@@ -470,7 +481,7 @@ func redactRun(r Run, red *secrets.Redactor) Run {
 			st.Message = s(st.Message)
 			ev := make([]journey.Evidence, len(st.Evidence))
 			for k, e := range st.Evidence {
-				ev[k] = journey.Evidence{Label: s(e.Label), Detail: s(e.Detail)}
+				ev[k] = journey.Evidence{Label: s(e.Label), Detail: s(e.Detail), Attachment: s(e.Attachment), ContentType: e.ContentType}
 			}
 			if st.Evidence == nil {
 				ev = nil

@@ -389,6 +389,7 @@ func renderAttempt(w *htmlWriter, a pageAttempt) {
 			w.elem("p", "step-message", s.Message)
 			w.raw("\n")
 		}
+		w.writeShots(s.Shots)
 		if len(s.Evidence) > 0 {
 			class := "evidence"
 			if s.Failing {
@@ -403,7 +404,14 @@ func renderAttempt(w *htmlWriter, a pageAttempt) {
 				w.elem("dt", "", e.Label)
 				w.raw("\n<dd><pre>")
 				w.text(e.Detail)
-				w.raw("</pre></dd>\n")
+				w.raw("</pre>")
+				if e.Attachment != "" {
+					w.raw("<p class=\"attachment\">")
+					w.text("Attachment (" + e.ContentType + "): ")
+					w.elem("code", "", e.Attachment)
+					w.raw("</p>")
+				}
+				w.raw("</dd>\n")
 			}
 			w.raw("</dl>\n</details>\n")
 		}
