@@ -39,6 +39,10 @@ type Plan struct {
 	Journeys []journey.Journey
 	// Concurrency bounds how many journeys run at once (default 4).
 	Concurrency int
+	// BrowserConcurrency bounds, within Concurrency, how many browser
+	// journeys (journey.Journey.Browser) run at once (default
+	// DefaultBrowserConcurrency): each Chromium costs hundreds of MB.
+	BrowserConcurrency int
 	// Trigger says what started the run and, for a deployment, which one
 	// and at what stage.
 	Trigger trigger.Trigger
@@ -64,7 +68,13 @@ type Deps struct {
 	// secrets out of results, progress and logs (lease.Manager.Apply);
 	// nil runs journeys without pools or redaction.
 	Leases *lease.Manager
+	// Artifacts keeps binary evidence, such as a browser journey's
+	// screenshots (journey.Options.Artifacts); nil keeps none.
+	Artifacts journey.Artifacts
 }
+
+// DefaultBrowserConcurrency is Plan.BrowserConcurrency's default.
+const DefaultBrowserConcurrency = 2
 
 // Outcome is a finished run.
 type Outcome struct {
@@ -98,6 +108,9 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	if plan.Concurrency <= 0 {
 		plan.Concurrency = 4
 	}
+	if plan.BrowserConcurrency <= 0 {
+		plan.BrowserConcurrency = DefaultBrowserConcurrency
+	}
 	log := deps.Logger.With("run", plan.RunID, "environment", plan.Environment)
 	planned := make([]gate.Planned, len(plan.Journeys))
 	for i, j := range plan.Journeys {
@@ -125,6 +138,9 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 	attempts := make([][]journey.Result, len(plan.Journeys))
 	var mu sync.Mutex
 	sem := make(chan struct{}, plan.Concurrency)
+	// A browser journey takes a browser slot before a run slot, so one
+	// waiting for a browser never holds a slot an API journey could use.
+	browserSem := make(chan struct{}, plan.BrowserConcurrency)
 	// Results are written in the background, at most Concurrency at once,
 	// so a journey's slot is free for the next journey while its result is
 	// stored: the store's latency is not added to every wave of journeys.
@@ -134,6 +150,10 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if j.Browser {
+				browserSem <- struct{}{}
+				defer func() { <-browserSem }()
+			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			record := func(res journey.Result) (journey.Result, error) {
@@ -160,6 +180,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 				Stage: plan.Trigger.Stage, TargetVersion: plan.Trigger.TargetVersion,
 				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
 				Logger: deps.Logger, Observe: deps.Observe,
+				Artifacts: deps.Artifacts,
 			}), Attempts{
 				// Retries stay within the journey's budget, as in the
 				// cloud, where it is the runner Task's timeout.
