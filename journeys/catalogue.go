@@ -24,6 +24,7 @@ func All() []journey.Journey {
 		ResolveLifecycle(),
 		AlertGrouping(),
 		SilenceSuppresses(),
+		SilenceThroughUI(),
 	}
 }
 

@@ -20,6 +20,7 @@ func TestCatalogueIsValid(t *testing.T) {
 		"resolve-lifecycle":     journey.TierGlobal,
 		"alert-grouping":        journey.TierDomain,
 		"silence-suppresses":    journey.TierDomain,
+		"silence-through-ui":    journey.TierDomain,
 	}
 	for name, tier := range want {
 		j, ok := reg.Get(name)
@@ -29,6 +30,9 @@ func TestCatalogueIsValid(t *testing.T) {
 		}
 		if j.Tier != tier {
 			t.Errorf("%s tier %s, want %s", name, j.Tier, tier)
+		}
+		if want := name == "silence-through-ui"; j.Browser != want {
+			t.Errorf("%s Browser %t, want %t: only the UI journey drives a browser", name, j.Browser, want)
 		}
 	}
 }

@@ -9,8 +9,9 @@ import (
 // Alertmanager, in the catalogue's order. `make run`'s demo and the tests
 // that start an Alertmanager select these by name, never the whole
 // catalogue, so a journey added to journeys/ (against another target, say)
-// changes nothing they run.
-var Examples = []string{"alert-to-notification", "resolve-lifecycle", "alert-grouping", "silence-suppresses"}
+// changes nothing they run. silence-through-ui drives Alertmanager's web
+// UI in a headless Chromium (Journey.Browser).
+var Examples = []string{"alert-to-notification", "resolve-lifecycle", "alert-grouping", "silence-suppresses", "silence-through-ui"}
 
 // ExampleArgs returns the `journeygate run` flags that select Examples.
 func ExampleArgs() []string {
