@@ -230,7 +230,7 @@ func (p *Page) bind(ctx context.Context) (context.Context, context.CancelFunc) {
 // which also ends an Eventually at once.
 func (p *Page) fault(what string, err error, ctx ...context.Context) error {
 	for _, c := range ctx {
-		if c.Err() != nil {
+		if ended(c) {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
@@ -242,6 +242,16 @@ func (p *Page) fault(what string, err error, ctx ...context.Context) error {
 		return journey.Stop(journey.Infra(fmt.Errorf("%s: the browser is gone (crashed or closed): %w", what, err)))
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ended reports whether ctx is done or its deadline passed (an action
+// bound to it may see the deadline a moment before ctx does).
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 func (p *Page) setURL(u string) {
@@ -276,9 +286,15 @@ func (p *Page) wait(ctx context.Context, selector string, mode int, text string)
 		what = fmt.Sprintf("%s to contain %q", selector, text)
 	}
 	var last probeResult
+	var seen error // the last observation of the page
 	err := journey.Eventually(ctx, p.s.t, what, func(ctx context.Context) error {
 		pr, err := p.probe(ctx, selector, text)
 		if err != nil {
+			if ended(ctx) && seen != nil {
+				// The deadline cut this check short: what the page
+				// showed last is the observation to report.
+				return seen
+			}
 			return err
 		}
 		last = pr
@@ -289,13 +305,15 @@ func (p *Page) wait(ctx context.Context, selector string, mode int, text string)
 		case pr.Invalid != "":
 			return journey.Stop(fmt.Errorf("invalid selector %q: %s", selector, pr.Invalid))
 		case !pr.Found:
-			return errors.New(pr.describe())
+			seen = errors.New(pr.describe())
 		case mode == waitVisible && !pr.Visible:
-			return errors.New(pr.describe())
+			seen = errors.New(pr.describe())
 		case mode == waitText && !pr.Contains:
-			return &wrongText{pr}
+			seen = &wrongText{pr}
+		default:
+			return nil
 		}
-		return nil
+		return seen
 	})
 	if err == nil {
 		return last, nil
