@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/lease"
 	"github.com/journeygate/journeygate/internal/metrics"
@@ -37,12 +39,50 @@ import (
 // catalogue) logs why and exits 1 before serving any event.
 func Start(catalogue func() (*journey.Registry, error)) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if err := installChromium(os.Getenv, os.Setenv, log); err != nil {
+		log.Error("runner cannot start", "err", err)
+		os.Exit(1)
+	}
 	h, err := build(context.Background(), catalogue, os.Getenv, log)
 	if err != nil {
 		log.Error("runner cannot start", "err", err)
 		os.Exit(1)
 	}
 	lambda.Start(h.Handle)
+}
+
+// installChromium unpacks the browser runner's Chromium from its layer
+// (JOURNEYGATE_CHROMIUM_LAYER, the layer's brotli files) to where
+// JOURNEYGATE_CHROMIUM names its executable (default
+// chromiumlayer.DefaultDir), and sets the environment Chromium needs
+// (LD_LIBRARY_PATH, FONTCONFIG_PATH, HOME) for the browsers journeys
+// start. Without JOURNEYGATE_CHROMIUM_LAYER (the runner) it does nothing.
+func installChromium(getenv func(string) string, setenv func(string, string) error, log *slog.Logger) error {
+	layer := getenv("JOURNEYGATE_CHROMIUM_LAYER")
+	if layer == "" {
+		return nil
+	}
+	dir := chromiumlayer.DefaultDir
+	if exe := getenv("JOURNEYGATE_CHROMIUM"); exe != "" {
+		if filepath.Base(exe) != chromiumlayer.Executable {
+			return fmt.Errorf("JOURNEYGATE_CHROMIUM %q: with JOURNEYGATE_CHROMIUM_LAYER it names where the layer's Chromium is unpacked, DIR/%s", exe, chromiumlayer.Executable)
+		}
+		dir = filepath.Dir(exe)
+	}
+	start := time.Now()
+	b, err := chromiumlayer.Install(layer, dir)
+	if err != nil {
+		return err
+	}
+	env := b.Env(getenv)
+	env["JOURNEYGATE_CHROMIUM"] = b.Executable
+	for k, v := range env {
+		if err := setenv(k, v); err != nil {
+			return fmt.Errorf("setting %s for chromium: %w", k, err)
+		}
+	}
+	log.Info("chromium unpacked", "executable", b.Executable, "elapsed", time.Since(start).String())
+	return nil
 }
 
 // build reads the configuration and wires the handler.
