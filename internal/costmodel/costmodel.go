@@ -51,7 +51,32 @@ const (
 	// SyntheticsCanaryRun is $0.0012 per CloudWatch Synthetics canary run
 	// (https://aws.amazon.com/cloudwatch/pricing/), the comparison.
 	SyntheticsCanaryRun = 0.0012
+	// LambdaX86GBSecond is Lambda compute on x86_64 per GB-second (first
+	// 6 billion GB-seconds a month): https://aws.amazon.com/lambda/pricing/.
+	// The browser runner runs on x86_64: @sparticuz/chromium, the Chromium
+	// it ships, is built for x86-64 only (issue 17).
+	LambdaX86GBSecond = 0.0000166667
+	// S3Put is $0.005 per 1,000 S3 Standard PUT requests: a browser
+	// journey's screenshot put into the reports bucket when a step does
+	// not pass: https://aws.amazon.com/s3/pricing/.
+	S3Put = 0.005 / 1000
+	// ChecklyBrowserCheckRun is $0.005 per Checkly browser check run
+	// (https://www.checklyhq.com/pricing/, as issue 17 gives it), the
+	// comparison for a UI journey.
+	ChecklyBrowserCheckRun = 0.005
 )
+
+// DefaultBrowserRunnerMB is the browser runner's memory the cost model
+// assumes when the template has no browser runner to read it from: a
+// headless Chromium's browser, GPU and renderer processes take several
+// hundred MB, and Lambda gives CPU in proportion to memory (1,769 MB is
+// one vCPU). An assumption, named as such where it is used.
+const DefaultBrowserRunnerMB = 2048
+
+// ItemTransitions is what one Map item of a run bills on the routed state
+// machine (internal/flow since issue 17): the RouteJourney Choice and the
+// runner's Task (RunJourney or RunBrowserJourney).
+const ItemTransitions = 2
 
 // The DynamoDB requests of the cloud path, as functions.TestStoreCallsPerRun
 // and store.TestDynamoRequestCounts pin them, and the indexes that list an
@@ -97,8 +122,10 @@ const (
 	Schedule Trigger = "schedule"
 )
 
-// Memory is each function's memory size in MB, as the template sets it.
-type Memory struct{ Hook, Runner, Gate, Sink int }
+// Memory is each function's memory size in MB, as the template sets it;
+// BrowserRunner is the browser runner's (DefaultBrowserRunnerMB while the
+// template has none).
+type Memory struct{ Hook, Runner, Gate, Sink, BrowserRunner int }
 
 // Model holds what is assumed rather than measured.
 type Model struct {
@@ -156,6 +183,17 @@ type JourneyRun struct {
 	Deliveries, DeliveryBytes int
 	// LogBytes is what the runner logs for it: log lines and EMF records.
 	LogBytes int
+	// Browser says it ran on the browser runner (x86_64, Memory.BrowserRunner)
+	// rather than the arm64 runner.
+	Browser bool
+	// Screenshots is how many screenshots of its pages were put into the
+	// reports bucket: one per page of an attempt whose step did not pass,
+	// none when it passed.
+	Screenshots int
+	// Transitions is what its Map item bills per invocation, retries
+	// aside: ItemTransitions where the item routes by runner; 0 counts 1,
+	// the Task alone.
+	Transitions int
 }
 
 // Run is one execution of the state machine.
@@ -221,8 +259,9 @@ func (m Model) Standard(r Run) Estimate {
 	journeyTransitions := 0
 	for _, j := range r.Journeys {
 		c := m.journey(j)
-		c.StepFunctions = float64(1+j.TaskRetries) * StandardTransition
-		journeyTransitions += 1 + j.TaskRetries
+		n := max(1, j.Transitions) + j.TaskRetries
+		c.StepFunctions = float64(n) * StandardTransition
+		journeyTransitions += n
 		e.PerJourney = append(e.PerJourney, c)
 		e.JourneyRuns = e.JourneyRuns.Add(c)
 	}
@@ -251,8 +290,13 @@ func (m Model) Express(r Run) Estimate {
 func (m Model) journey(j JourneyRun) Cost {
 	invocations := 1 + j.TaskRetries
 	var c Cost
-	c.Lambda = float64(invocations)*LambdaRequest + lambdaCompute(m.Memory.Runner, j.Duration) +
+	runner := lambdaCompute(m.Memory.Runner, j.Duration)
+	if j.Browser {
+		runner = lambdaComputeAt(m.Memory.BrowserRunner, j.Duration, LambdaX86GBSecond)
+	}
+	c.Lambda = float64(invocations)*LambdaRequest + runner +
 		float64(j.Deliveries)*(LambdaRequest+lambdaCompute(m.Memory.Sink, m.SinkDuration))
+	c.Other = float64(j.Screenshots) * S3Put
 	wru := float64(j.Attempts*ResultWritesPerAttempt)*writeUnits(j.ResultBytes)*(1+ResultIndexes) +
 		float64(j.Deliveries*WritesPerDelivery)*writeUnits(j.DeliveryBytes)
 	// The runner's two reads return the run item (Map starts the journeys
@@ -315,10 +359,16 @@ func PollsWithin(d time.Duration, b poll.Backoff) int {
 	return n
 }
 
-// lambdaCompute is the compute price of mb MB for d, billed by the ms.
+// lambdaCompute is the arm64 compute price of mb MB for d, billed by the ms.
 func lambdaCompute(mb int, d time.Duration) float64 {
+	return lambdaComputeAt(mb, d, LambdaARMGBSecond)
+}
+
+// lambdaComputeAt is the compute price of mb MB for d at perGBSecond,
+// billed by the ms.
+func lambdaComputeAt(mb int, d time.Duration, perGBSecond float64) float64 {
 	ms := math.Ceil(float64(d) / float64(time.Millisecond))
-	return float64(mb) / 1024 * ms / 1000 * LambdaARMGBSecond
+	return float64(mb) / 1024 * ms / 1000 * perGBSecond
 }
 
 // writeUnits is the write request units of one write of an item of n

@@ -95,3 +95,50 @@ func TestDeploymentOverhead(t *testing.T) {
 	near(t, "no schedule", sched.Overhead.Other-dep.Overhead.Other, 1.0/1e6)
 	near(t, "same platform logs", dep.Overhead.Logs-sched.Overhead.Logs, 0)
 }
+
+// TestBrowserJourney pins what a UI journey run counts: the browser
+// runner's memory at the x86_64 price for its duration, the same request,
+// result write, runner reads and logs as an API journey, the Map item's
+// two transitions (RouteJourney and RunBrowserJourney), and an S3 put of
+// a screenshot only when a step did not pass.
+func TestBrowserJourney(t *testing.T) {
+	m := Defaults(Memory{Hook: 256, Runner: 512, Gate: 256, Sink: 256, BrowserRunner: 2048}, testPoll)
+	ui := JourneyRun{Name: "ui", Duration: 4 * time.Second, Attempts: 1, ResultBytes: 5000, LogBytes: 800, Browser: true, Transitions: ItemTransitions}
+	e := m.Standard(Run{Trigger: Schedule, Journeys: []JourneyRun{ui}, Transitions: 4 + ItemTransitions, RunItemBytes: 1000})
+
+	// 2 GB for 4 s at the x86_64 price and one request; the result (5 KB)
+	// written to the table and 4 indexes; the runner's 2 reads and 1 poll;
+	// 800 bytes of logs and 350 of platform log; 2 transitions; no put.
+	lambda := 0.20/1e6 + 2*4*0.0000166667
+	dynamo := 5*5*0.625/1e6 + 3*0.125/1e6
+	logs := (800 + 350) / 1e9 * 0.50
+	near(t, "UI journey Lambda", e.JourneyRuns.Lambda, lambda)
+	near(t, "UI journey DynamoDB", e.JourneyRuns.DynamoDB, dynamo)
+	near(t, "UI journey logs", e.JourneyRuns.Logs, logs)
+	near(t, "UI journey Step Functions", e.JourneyRuns.StepFunctions, 2*0.025/1000)
+	near(t, "UI journey other", e.JourneyRuns.Other, 0)
+	near(t, "UI journey total", e.MarginalPerJourneyRun(), lambda+dynamo+logs+2*0.025/1000)
+	// The run keeps its 4 transitions: the item's 2 are the journey's.
+	near(t, "run Step Functions", e.Overhead.StepFunctions, 4*0.025/1000)
+
+	// A failing attempt puts one screenshot: $0.005 per 1,000 PUTs.
+	failed := ui
+	failed.Screenshots = 1
+	f := m.Standard(Run{Trigger: Schedule, Journeys: []JourneyRun{failed}, Transitions: 4 + ItemTransitions, RunItemBytes: 1000})
+	near(t, "screenshot put", f.JourneyRuns.Other, 0.005/1000)
+	near(t, "failed UI journey total", f.MarginalPerJourneyRun(), e.MarginalPerJourneyRun()+0.005/1000)
+
+	// The same journey on the API runner: 512 MB at the arm64 price.
+	api := ui
+	api.Browser = false
+	a := m.Standard(Run{Trigger: Schedule, Journeys: []JourneyRun{api}, Transitions: 4 + ItemTransitions, RunItemBytes: 1000})
+	near(t, "API runner Lambda", a.JourneyRuns.Lambda, 0.20/1e6+0.5*4*0.0000133334)
+
+	// An item without routing (Transitions 0) bills its Task alone, as
+	// before issue 17; the run's other transitions are the run's.
+	plain := api
+	plain.Transitions = 0
+	p := m.Standard(Run{Trigger: Schedule, Journeys: []JourneyRun{plain}, Transitions: 5, RunItemBytes: 1000})
+	near(t, "Task alone", p.JourneyRuns.StepFunctions, 0.025/1000)
+	near(t, "run transitions", p.Overhead.StepFunctions, 4*0.025/1000)
+}

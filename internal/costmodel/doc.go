@@ -2,7 +2,11 @@
 // deployment gate and per scheduled run, from what a run does (Lambda
 // invocations and their durations, Step Functions state transitions,
 // DynamoDB requests and item sizes, log bytes) and public us-east-1 prices,
-// and sets it beside a CloudWatch Synthetics canary run (issue 7).
+// and sets it beside a CloudWatch Synthetics canary run (issue 7). A UI
+// journey (issue 17) is priced the same way on the browser runner (x86_64,
+// its own memory) with the Map item's routing transition and, when a step
+// did not pass, the S3 put of its screenshot, beside a canary run and a
+// Checkly browser check run.
 //
 // The inputs are measured elsewhere: the contract test (test/contract,
 // transitions_test.go) executes the deployed state machine definition with
