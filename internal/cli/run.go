@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/journeygate/journeygate/internal/gate"
@@ -13,9 +14,29 @@ import (
 	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/internal/sink"
 	"github.com/journeygate/journeygate/internal/store/backend"
+	"github.com/journeygate/journeygate/shared/browser"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
+
+// findChromium checks, when a selected journey drives a browser, that
+// Chromium is there (chromium names it, else the usual places; see
+// browser.Executable), so the run says how to get it before any journey
+// starts rather than failing each browser journey with it.
+func findChromium(selected []journey.Journey, chromium string) error {
+	if !slices.ContainsFunc(selected, func(j journey.Journey) bool { return j.Browser }) {
+		return nil
+	}
+	if chromium != "" {
+		if err := os.Setenv(browser.EnvChromium, chromium); err != nil {
+			return err
+		}
+	}
+	if _, err := browser.Executable(); err != nil {
+		return usagef("a selected journey drives a browser: %v (or pass --chromium PATH)", err)
+	}
+	return nil
+}
 
 func cmdRun(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("run", e.stderr)
@@ -26,6 +47,9 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	fs.Var(&names, "journey", "run only this journey (repeatable, or comma-separated)")
 	tier := fs.String("tier", "", "run only this tier: global or domain")
 	concurrency := fs.Int("concurrency", 4, "journeys run at once")
+	browserConcurrency := fs.Int("browser-concurrency", runner.DefaultBrowserConcurrency, "browser journeys run at once, within --concurrency (each Chromium costs hundreds of MB)")
+	chromium := fs.String("chromium", "", "the Chromium executable browser journeys drive (default: $"+browser.EnvChromium+", else chromium, chromium-browser or google-chrome on PATH)")
+	artifactsDir := fs.String("artifacts", "", "directory for binary evidence such as browser screenshots, kept as `DIR`/RUN/JOURNEY-ATTEMPT-STEP.png (default: artifacts beside the embedded store, .journeygate/artifacts)")
 	junitPath := fs.String("junit", "", "write a JUnit XML report to `FILE`")
 	reportPath := fs.String("report", "", "write a self-contained HTML report to `FILE` (verdict, step waterfalls, evidence, each journey's history from the store)")
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (progress goes to stderr)")
@@ -40,12 +64,18 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if *concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", *concurrency)
 	}
+	if *browserConcurrency < 1 {
+		return usagef("--browser-concurrency must be at least 1, got %d", *browserConcurrency)
+	}
 	reg, err := e.registry()
 	if err != nil {
 		return err
 	}
 	selected, err := selectJourneys(reg, names, *tier, *envName)
 	if err != nil {
+		return err
+	}
+	if err := findChromium(selected, *chromium); err != nil {
 		return err
 	}
 	cfg, err := c.loadConfig(e)
@@ -97,6 +127,10 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		return usagef("open store %s: %v", c.storePath, err)
 	}
 	defer st.Close()
+	if *artifactsDir == "" {
+		*artifactsDir = defaultArtifactsDir(c.storePath)
+	}
+	artifacts := dirArtifacts{dir: *artifactsDir}
 
 	progressOut := e.stdout
 	if *asJSON {
@@ -126,9 +160,9 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	out := runner.Run(ctx, runner.Plan{
 		RunID: runID, Environment: *envName,
 		Targets: environment.Targets, TestTargets: environment.TestTargets, Settings: environment.Settings,
-		Journeys: selected, Concurrency: *concurrency, Trigger: by,
+		Journeys: selected, Concurrency: *concurrency, BrowserConcurrency: *browserConcurrency, Trigger: by,
 		FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
-	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases})
+	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases, Artifacts: artifacts})
 	progress.Stop()
 
 	rep := report.Run{RunID: runID, Environment: *envName, StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}

@@ -245,6 +245,9 @@ func writeJourney(w io.Writer, name string, attempts []journey.Result) {
 				fmt.Fprintf(w, "      evidence:\n")
 				for _, ev := range s.Evidence {
 					fmt.Fprintf(w, "        %s:\n          %s\n", ev.Label, indent(ev.Detail, "          "))
+					if ev.Attachment != "" {
+						fmt.Fprintf(w, "          %s at %s\n", ev.ContentType, ev.Attachment)
+					}
 				}
 			}
 		}
