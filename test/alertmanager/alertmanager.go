@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -32,7 +33,14 @@ var Faults = map[string]string{
 	"no-resolved":        "resolved notifications are not sent",
 	"group-by-instance":  "alerts grouped per instance, so one incident pages once per alert",
 	"wrong-webhook-url":  "the receiver's webhook URL names a loopback port nothing listens on",
+	"ui-not-routed":      "a front proxy routes only /api/ and /-/ to Alertmanager, so its web UI answers 404 while the API works",
 }
+
+// uiNotRouted is the fault that breaks the web UI alone: Alertmanager runs
+// healthy behind a front proxy (an ingress, say) whose rules route only
+// the API and the health endpoints to it. API journeys pass; a journey
+// through the web UI finds a 404 page.
+const uiNotRouted = "ui-not-routed"
 
 // Options configures one Alertmanager.
 type Options struct {
@@ -51,11 +59,15 @@ type Options struct {
 
 // Instance is a running Alertmanager.
 type Instance struct {
-	URL  string
-	cmd  *exec.Cmd
-	dir  string
-	done chan struct{}
-	once sync.Once
+	// URL is where journeys reach Alertmanager: itself, or under fault
+	// ui-not-routed the front proxy before it.
+	URL string
+	cmd *exec.Cmd
+	// front is the front proxy of fault ui-not-routed; nil otherwise.
+	front *http.Server
+	dir   string
+	done  chan struct{}
+	once  sync.Once
 }
 
 // Config renders the Alertmanager configuration for opts.
@@ -150,11 +162,42 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		inst, err := start(ctx, bin, cfg, opts)
 		if err == nil {
+			if opts.Fault == uiNotRouted {
+				if err := inst.routeOnlyAPI(); err != nil {
+					inst.Stop()
+					return nil, err
+				}
+			}
 			return inst, nil
 		}
 		lastErr = err
 	}
 	return nil, lastErr
+}
+
+// routeOnlyAPI puts a front proxy before Alertmanager that forwards only
+// /api/ and /-/ and answers 404 to everything else (the web UI), as an
+// ingress missing the UI's route does; URL becomes the proxy's.
+func (i *Instance) routeOnlyAPI() error {
+	upstream, err := url.Parse(i.URL)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fwd := httputil.NewSingleHostReverseProxy(upstream)
+	i.front = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/-/") {
+			fwd.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})}
+	go i.front.Serve(l) //nolint:errcheck // ends with Close in Stop
+	i.URL = "http://" + l.Addr().String()
+	return nil
 }
 
 func start(ctx context.Context, bin, cfg string, opts Options) (*Instance, error) {
@@ -222,6 +265,9 @@ func (i *Instance) waitReady(ctx context.Context, limit time.Duration) error {
 // Stop terminates Alertmanager and removes its files.
 func (i *Instance) Stop() {
 	i.once.Do(func() {
+		if i.front != nil {
+			_ = i.front.Close()
+		}
 		_ = i.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-i.done:

@@ -25,12 +25,15 @@ import (
 // The defaults are CI's short version (`go test ./...`); `make soak` sets
 // the size.
 var (
-	runsFlag        = flag.Int("soak.runs", 40, "healthy phase: journey runs, rounded up to whole runs of the catalogue")
-	concurrencyFlag = flag.Int("soak.concurrency", 8, "healthy phase: journeys in flight at most")
-	faultRunsFlag   = flag.Int("soak.fault-runs", 1, "fault phase: runs of the catalogue against each broken setup")
-	sequentialFlag  = flag.Bool("soak.sequential", false, "run the fault phase after the healthy one, so the rate is measured alone")
+	runsFlag          = flag.Int("soak.runs", 40, "healthy phase: journey runs, rounded up to whole runs of the catalogue")
+	concurrencyFlag   = flag.Int("soak.concurrency", 8, "healthy phase: journeys in flight at most")
+	faultRunsFlag     = flag.Int("soak.fault-runs", 1, "fault phase: runs of the catalogue against each broken setup")
+	sequentialFlag    = flag.Bool("soak.sequential", false, "run the fault phase after the healthy one, so the rate is measured alone")
+	uiRunsFlag        = flag.Int("soak.ui-runs", 2, "UI phase: runs of the example UI journeys (each drives a Chromium) against one healthy Alertmanager")
+	uiConcurrencyFlag = flag.Int("soak.ui-concurrency", 2, "UI phase: UI journeys in flight at most")
 	// Self-checks: each makes an assertion fail, to show that it can.
 	selfCheckFault   = flag.String("soak.self-check-fault", "", "self-check: run the healthy phase against this broken setup (its false-failure assertion must fail)")
+	selfCheckUIFault = flag.String("soak.self-check-ui-fault", "", "self-check: run the UI phase against this broken setup, ui-not-routed say (its false-failure assertion must fail)")
 	selfCheckHealthy = flag.Bool("soak.self-check-healthy", false, "self-check: start the fault phase's setups healthy (its detection assertion must fail)")
 )
 
@@ -43,6 +46,7 @@ var coverage = map[string][]string{
 	"wrong-webhook-url":  {"alert-to-notification", "resolve-lifecycle", "alert-grouping"},
 	"no-resolved":        {"resolve-lifecycle"},
 	"group-by-instance":  {"alert-grouping"},
+	"ui-not-routed":      {"silence-through-ui"},
 }
 
 // Every fault Alertmanager's setup supports has a row in coverage naming
@@ -72,15 +76,28 @@ func TestCoverageNamesEveryFault(t *testing.T) {
 	}
 }
 
+// browserTurns bounds the soak's runs with UI journeys in flight, across
+// its phases: each starts a Chromium, which costs far more than an API
+// journey, and one journeygate process bounds its browsers likewise
+// (runner.DefaultBrowserConcurrency). Made by TestSoak.
+var browserTurns chan struct{}
+
 func TestSoak(t *testing.T) {
-	if *runsFlag < 1 || *concurrencyFlag < 1 || *faultRunsFlag < 1 {
-		t.Fatalf("-soak.runs, -soak.concurrency and -soak.fault-runs must be at least 1")
+	if *runsFlag < 1 || *concurrencyFlag < 1 || *faultRunsFlag < 1 || *uiRunsFlag < 1 || *uiConcurrencyFlag < 1 {
+		t.Fatalf("-soak.runs, -soak.concurrency, -soak.fault-runs, -soak.ui-runs and -soak.ui-concurrency must be at least 1")
 	}
+	browserTurns = make(chan struct{}, max(runner.DefaultBrowserConcurrency, *uiConcurrencyFlag))
 	t.Run("healthy", func(t *testing.T) {
 		if !*sequentialFlag {
 			t.Parallel()
 		}
 		healthyPhase(t)
+	})
+	t.Run("ui", func(t *testing.T) {
+		if !*sequentialFlag {
+			t.Parallel()
+		}
+		uiPhase(t)
 	})
 	t.Run("faults", func(t *testing.T) {
 		if !*sequentialFlag {
@@ -90,19 +107,60 @@ func TestSoak(t *testing.T) {
 	})
 }
 
-// healthyPhase runs the catalogue over and over against one healthy
-// Alertmanager, with concurrency, and counts what did not pass.
+// healthyPhase runs the example API journeys over and over against one
+// healthy Alertmanager, with concurrency, and counts what did not pass.
+// The UI journeys, which each start a Chromium, have a phase of their own.
 func healthyPhase(t *testing.T) {
-	fault := *selfCheckFault
+	repeat(t, phase{
+		name: "healthy phase", file: "4-soak-healthy.txt", what: "example API journeys",
+		pick: func(j journey.Journey) bool { return !j.Browser },
+		runs: *runsFlag, concurrency: *concurrencyFlag, fault: *selfCheckFault, isolation: true,
+	})
+}
+
+// uiPhase runs the example UI journeys (Journey.Browser) over and over
+// against one healthy Alertmanager, each attempt in a Chromium of its own,
+// and counts what did not pass: false failures and flakes.
+func uiPhase(t *testing.T) {
+	repeat(t, phase{
+		name: "UI phase", file: "6-soak-ui.txt", what: "example UI journeys",
+		pick: func(j journey.Journey) bool { return j.Browser },
+		runs: *uiRunsFlag, concurrency: *uiConcurrencyFlag, fault: *selfCheckUIFault,
+		// A UI journey's alert may be silenced before Alertmanager's
+		// group_wait, so its run need not have a notification to check.
+		isolation: false,
+	})
+}
+
+// phase is one repeated-runs phase of the soak.
+type phase struct {
+	name, file string // "healthy phase"; its figures file
+	what       string // the journeys pick selects, for the figures
+	pick       func(journey.Journey) bool
+	// runs is the journey runs to make, rounded up to whole runs of the
+	// picked journeys; concurrency the journeys in flight at most.
+	runs, concurrency int
+	// fault, set by a self-check flag, breaks the setup on purpose.
+	fault string
+	// isolation checks that every passed run's notifications reached it
+	// and only it.
+	isolation bool
+}
+
+// repeat runs p's journeys over and over against one Alertmanager (healthy
+// unless a self-check breaks it), with concurrency, and counts what did
+// not pass.
+func repeat(t *testing.T, p phase) {
+	fault := p.fault
 	if fault != "" {
-		t.Logf("SELF-CHECK: the healthy phase runs against broken setup %s; its assertions must fail", fault)
+		t.Logf("SELF-CHECK: the %s runs against broken setup %s; its assertions must fail", p.name, fault)
 	}
 	var inFlight, peak atomic.Int64
 	s, err := newSetup(t, fault, func(e journey.Event) {
 		switch e.Kind {
 		case journey.JourneyStarted:
 			n := inFlight.Add(1)
-			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			for pk := peak.Load(); n > pk && !peak.CompareAndSwap(pk, n); pk = peak.Load() {
 			}
 		case journey.JourneyFinished:
 			inFlight.Add(-1)
@@ -111,18 +169,27 @@ func healthyPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.journeys = slices.DeleteFunc(s.journeys, func(j journey.Journey) bool { return !p.pick(j) })
+	if len(s.journeys) == 0 {
+		t.Fatalf("%s: no %s among the examples (alertmanager.Examples)", p.name, p.what)
+	}
 	ctx := t.Context()
 	n := len(s.journeys)
-	catalogueRuns := (*runsFlag + n - 1) / n
-	perRun := min(*concurrencyFlag, n)
-	workers := max(1, *concurrencyFlag/perRun)
-	out := figures(t, "4-soak-healthy.txt")
+	ui := slices.ContainsFunc(s.journeys, func(j journey.Journey) bool { return j.Browser })
+	catalogueRuns := (p.runs + n - 1) / n
+	perRun := min(p.concurrency, n)
+	workers := max(1, p.concurrency/perRun)
+	out := figures(t, p.file)
 	setupName := "one healthy Alertmanager " + alertmanager.Version
 	if fault != "" {
 		setupName = "one Alertmanager " + alertmanager.Version + " broken by " + fault + " (SELF-CHECK)"
 	}
-	fmt.Fprintf(out, "healthy phase: %d journey runs (%d runs of the %d example journeys, each with its own run ID) against %s\n",
-		catalogueRuns*n, catalogueRuns, n, setupName)
+	names := make([]string, n)
+	for i, j := range s.journeys {
+		names[i] = j.Name
+	}
+	fmt.Fprintf(out, "%s: %d journey runs (%d runs of the %d %s: %s, each run with its own run ID) against %s\n",
+		p.name, catalogueRuns*n, catalogueRuns, n, p.what, strings.Join(names, ", "), setupName)
 	fmt.Fprintf(out, "  concurrency: %d runs at once x %d journeys each = up to %d journeys in flight; retries: %s\n",
 		workers, perRun, workers*perRun, retryPolicy(s.journeys))
 
@@ -135,7 +202,13 @@ func healthyPhase(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
+				if ui {
+					browserTurns <- struct{}{}
+				}
 				outcomes[i] = s.run(ctx, perRun)
+				if ui {
+					<-browserTurns
+				}
 				if d := done.Add(1); catalogueRuns >= 50 && d%int64(every) == 0 {
 					el := time.Since(start)
 					fmt.Fprintf(out, "  ... %d/%d runs in %s (%.1f journey runs/s)\n", d, catalogueRuns, el.Round(time.Second), float64(d)*float64(n)/el.Seconds())
@@ -152,7 +225,7 @@ func healthyPhase(t *testing.T) {
 
 	var all tally
 	perJourney := map[string]*tally{}
-	var names []string
+	names = names[:0]
 	failedVerdicts, flakyVerdicts := 0, 0
 	for _, o := range outcomes {
 		if o.Verdict.Status != gate.Succeeded {
@@ -172,7 +245,12 @@ func healthyPhase(t *testing.T) {
 			pj.add(o.Run.ID, jr)
 		}
 	}
-	iso := checkIsolation(ctx, s, outcomes)
+	var iso isolation
+	if p.isolation {
+		iso = checkIsolation(ctx, s, outcomes)
+	} else {
+		iso = countRuns(outcomes)
+	}
 	lost := checkStored(ctx, s, outcomes)
 
 	fmt.Fprintf(out, "\n")
@@ -197,7 +275,11 @@ func healthyPhase(t *testing.T) {
 	fmt.Fprintf(out, "  journey duration:      p50 %s, p95 %s (all attempts, cleanup included)\n", round(percentile(all.Durations, .5)), round(percentile(all.Durations, .95)))
 	fmt.Fprintf(out, "  wall time:             %s\n", wall.Round(100*time.Millisecond))
 	fmt.Fprintf(out, "  peak journeys in flight: %d\n", peak.Load())
-	fmt.Fprintf(out, "  isolation:             %d distinct run IDs, %d notifications, %d alerts of another run, %d unattributed\n", iso.runIDs, iso.deliveries, iso.leaks, iso.unattributed)
+	if p.isolation {
+		fmt.Fprintf(out, "  isolation:             %d distinct run IDs, %d notifications, %d alerts of another run, %d unattributed\n", iso.runIDs, iso.deliveries, iso.leaks, iso.unattributed)
+	} else {
+		fmt.Fprintf(out, "  run IDs:               %d distinct\n", iso.runIDs)
+	}
 	fmt.Fprintf(out, "  store:                 %d results and %d verdicts recorded, %d missing or different\n", iso.results, len(outcomes), len(lost))
 	if len(all.Causes) > 0 {
 		fmt.Fprintf(out, "  attempts that did not pass, by journey, step and class:\n")
@@ -211,7 +293,7 @@ func healthyPhase(t *testing.T) {
 	}
 
 	if all.Failed > 0 || failedVerdicts > 0 {
-		t.Errorf("%d false failures in %d journey runs (%d Failed verdicts) against a healthy Alertmanager, want 0", all.Failed, all.Runs, failedVerdicts)
+		t.Errorf("%s: %d false failures in %d journey runs (%d Failed verdicts) against a healthy Alertmanager, want 0", p.name, all.Failed, all.Runs, failedVerdicts)
 	}
 	if iso.runIDs != len(outcomes) {
 		t.Errorf("%d runs had %d distinct run IDs", len(outcomes), iso.runIDs)
@@ -336,6 +418,19 @@ func checkIsolation(ctx context.Context, s *setup, outcomes []runner.Outcome) is
 	return iso
 }
 
+// countRuns counts the runs' distinct IDs and results, for a phase that
+// does not check the sink.
+func countRuns(outcomes []runner.Outcome) isolation {
+	var iso isolation
+	ids := map[string]bool{}
+	for _, o := range outcomes {
+		ids[o.Run.ID] = true
+		iso.results += len(o.Results)
+	}
+	iso.runIDs = len(ids)
+	return iso
+}
+
 // checkStored compares each run's outcome with what the store holds.
 func checkStored(ctx context.Context, s *setup, outcomes []runner.Outcome) []string {
 	var lost []string
@@ -375,6 +470,7 @@ func faultPhase(t *testing.T) {
 	}
 	// All at once, in goroutines rather than parallel subtests: go test
 	// runs only GOMAXPROCS parallel tests at a time, and these mostly wait.
+	// Not so a Chromium: runs with UI journeys take turns (browserTurns).
 	var wg sync.WaitGroup
 	for i, fault := range faults {
 		wg.Go(func() { rows[i] = detect(t, fault) })
@@ -456,9 +552,16 @@ func detect(t *testing.T, fault string) detection {
 		}
 	}
 	failing, classes, uncovered := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	ui := slices.ContainsFunc(s.journeys, func(j journey.Journey) bool { return j.Browser })
 	for range *faultRunsFlag {
+		if ui {
+			browserTurns <- struct{}{} // its turn; the wait is not the run's
+		}
 		start := time.Now()
 		out := s.run(t.Context(), len(s.journeys))
+		if ui {
+			<-browserTurns
+		}
 		row.toVerdict = max(row.toVerdict, time.Since(start))
 		row.runs++
 		row.verdicts = append(row.verdicts, out.Verdict.Status)
