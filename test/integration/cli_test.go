@@ -106,6 +106,9 @@ func TestMakeRunDemo(t *testing.T) {
 		// The other faults README's make run commands name.
 		{"slow-group-wait", "slow-group-wait", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
 		{"no-resolved", "no-resolved", 1, []string{"VERDICT: Failed", "resolve-lifecycle", "resolved notification delivered", "sla-breach"}},
+		// The web UI is not routed: the UI journey fails opening it, the
+		// API journeys pass.
+		{"ui-not-routed", "ui-not-routed", 1, []string{"VERDICT: Failed", "silence-through-ui", "web UI opened", "failed", "answered 404"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

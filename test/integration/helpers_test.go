@@ -68,6 +68,19 @@ func startAlertmanager(t *testing.T, fault string, webhooks ...string) *alertman
 	return am
 }
 
+// dirArtifacts keeps a run's artifacts (a browser step's screenshots) as
+// files under a directory, one folder per run, as a local run does.
+type dirArtifacts string
+
+func (d dirArtifacts) Put(_ context.Context, runID, name, _ string, data []byte) (string, error) {
+	dir := filepath.Join(string(d), runID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	return path, os.WriteFile(path, data, 0o644)
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	a, err := alertmanager.FreeAddr()

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,7 +57,7 @@ func runAgainst(t *testing.T, fault string) runner.Outcome {
 		RunID: runner.NewRunID(time.Now()), Environment: "local",
 		Targets: targets, Settings: local.Settings,
 		Journeys: reg.All(), Concurrency: 4, Trigger: trigger.Trigger{Type: trigger.Manual},
-	}, runner.Deps{Store: st, Sink: sk})
+	}, runner.Deps{Store: st, Sink: sk, Artifacts: dirArtifacts(t.TempDir())})
 
 	// What the runner returned is what the store holds.
 	stored, err := st.Results(context.Background(), out.Run.ID)
@@ -76,6 +78,44 @@ func runAgainst(t *testing.T, fault string) runner.Outcome {
 		t.Fatalf("stored verdict %+v, returned %s", rec.Verdict, out.Verdict.Status)
 	}
 	return out
+}
+
+// usesBrowser reports whether the example journey name drives a browser.
+func usesBrowser(t *testing.T, name string) bool {
+	t.Helper()
+	reg, err := alertmanager.ExampleRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, ok := reg.Get(name)
+	return ok && j.Browser
+}
+
+// expectScreenshot checks that a browser journey's failing step kept a
+// screenshot: a PNG file, where its evidence says, that decodes.
+func expectScreenshot(t *testing.T, name string, s journey.StepResult) {
+	t.Helper()
+	for _, e := range s.Evidence {
+		if e.ContentType != "image/png" || e.Attachment == "" {
+			continue
+		}
+		f, err := os.Open(e.Attachment)
+		if err != nil {
+			t.Errorf("%s: the screenshot of step %q is not where its evidence says: %v", name, s.Name, err)
+			return
+		}
+		defer f.Close()
+		cfg, err := png.DecodeConfig(f)
+		if err != nil || cfg.Width == 0 || cfg.Height == 0 {
+			t.Errorf("%s: the screenshot %s is not a PNG with pixels (%+v, %v)", name, e.Attachment, cfg, err)
+		}
+		return
+	}
+	var labels []string
+	for _, e := range s.Evidence {
+		labels = append(labels, e.Label+": "+e.Detail)
+	}
+	t.Errorf("%s: failing step %q kept no screenshot; its evidence:\n%s", name, s.Name, strings.Join(labels, "\n"))
 }
 
 func TestExampleJourneysPassAgainstHealthyAlertmanager(t *testing.T) {
@@ -124,6 +164,11 @@ func TestFaultsFailTheGateNamingTheStep(t *testing.T) {
 		{"no-resolved", map[string]string{
 			"resolve-lifecycle": "resolved notification delivered",
 		}, journey.SLABreach},
+		// The web UI answers 404 while the API works: only the UI journey
+		// fails, on opening the alerts view, with a screenshot.
+		{"ui-not-routed", map[string]string{
+			"silence-through-ui": "web UI opened",
+		}, journey.Failed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
@@ -147,6 +192,9 @@ func TestFaultsFailTheGateNamingTheStep(t *testing.T) {
 				}
 				if r.Steps[i].Name != step || r.Steps[i].Outcome != tc.outcome {
 					t.Errorf("%s failed at %q (%s), want %q (%s)", r.Journey, r.Steps[i].Name, r.Steps[i].Outcome, step, tc.outcome)
+				}
+				if usesBrowser(t, r.Journey) {
+					expectScreenshot(t, r.Journey, r.Steps[i])
 				}
 			}
 			if !strings.Contains(out.Verdict.Summary, "step") {
