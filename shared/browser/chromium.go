@@ -28,19 +28,17 @@ var ErrNoChromium = errors.New("no Chromium found: install it (Debian/Ubuntu: su
 // executables are looked up on PATH in order when EnvChromium is unset.
 var executables = []string{"chromium", "chromium-browser", "google-chrome"}
 
-// Executable returns the Chromium a journey drives: $JOURNEYGATE_CHROMIUM,
-// else the first of chromium, chromium-browser and google-chrome on PATH.
+// Executable returns the Chromium a journey drives: $JOURNEYGATE_CHROMIUM
+// (a path, or a name on PATH), else the first of chromium, chromium-browser and google-chrome on PATH.
 // When none is found the error wraps ErrNoChromium and says how to get it.
 func Executable() (string, error) {
 	if p := os.Getenv(EnvChromium); p != "" {
-		st, err := os.Stat(p)
+		// A path, or a name looked up on PATH (`make CHROMIUM=chromium`).
+		exe, err := exec.LookPath(p)
 		if err != nil {
-			return "", fmt.Errorf("%s=%s: %w", EnvChromium, p, err)
+			return "", fmt.Errorf("%s=%s is not an executable Chromium: %w", EnvChromium, p, err)
 		}
-		if st.IsDir() || st.Mode()&0o111 == 0 {
-			return "", fmt.Errorf("%s=%s is not an executable file", EnvChromium, p)
-		}
-		return p, nil
+		return exe, nil
 	}
 	for _, name := range executables {
 		if p, err := exec.LookPath(name); err == nil {
