@@ -14,4 +14,12 @@
 // chart, the evidence opening on a click, and that the page requested
 // nothing but itself. A missing Chromium fails the test, saying how to
 // install it.
+//
+// TestReportShowsTheFailingStepsScreenshot runs the UI journey
+// silence-through-ui against an Alertmanager whose web UI is not routed
+// (fault ui-not-routed), keeping its screenshot as a file, renders that
+// run's report and checks that Chromium shows the screenshot beside the
+// failing step (decoded: natural width above 0, before the collapsed
+// evidence, captioned with its location) and loads nothing but the page
+// and its embedded image.
 package browser
