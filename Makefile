@@ -25,7 +25,7 @@ export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved breaks it)
+run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed breaks it)
 	@$(GO) build -o bin/demo ./test/cmd/demo
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code
@@ -142,11 +142,11 @@ figures-reliability: tools ## docs/figures: the fault matrix, duplicates and lea
 		test/out/figures/1-fault-matrix.txt test/out/figures/2-duplicates.txt test/out/figures/3-lease-contention.txt
 	@$(FIGURES_TOOL) sync
 
-figures-soak: $(ALERTMANAGER) ## docs/figures: make soak's two tables (SOAK_RUNS journey runs, then every fault)
-	@load=$(LOADAVG); rm -f test/out/figures/4-*.txt test/out/figures/5-*.txt; \
+figures-soak: $(ALERTMANAGER) ## docs/figures: make soak's three tables (SOAK_RUNS API journey runs, SOAK_UI_RUNS UI journey runs, then every fault)
+	@load=$(LOADAVG); rm -f test/out/figures/4-*.txt test/out/figures/5-*.txt test/out/figures/6-*.txt; \
 	$(MAKE) --no-print-directory soak && \
-	$(FIGURES_TOOL) copy -command "make soak SOAK_RUNS=$(SOAK_RUNS) SOAK_CONCURRENCY=$(SOAK_CONCURRENCY)" -load "$$load" \
-		test/out/figures/4-soak-healthy.txt test/out/figures/5-soak-faults.txt
+	$(FIGURES_TOOL) copy -command "make soak SOAK_RUNS=$(SOAK_RUNS) SOAK_CONCURRENCY=$(SOAK_CONCURRENCY) SOAK_UI_RUNS=$(SOAK_UI_RUNS) SOAK_UI_CONCURRENCY=$(SOAK_UI_CONCURRENCY)" -load "$$load" \
+		test/out/figures/4-soak-healthy.txt test/out/figures/5-soak-faults.txt test/out/figures/6-soak-ui.txt
 	@$(FIGURES_TOOL) sync
 
 figures-fuzz: ## docs/figures: make fuzz's line per target and its total
@@ -166,11 +166,14 @@ figures-bench: $(ALERTMANAGER) test/node_modules/.installed ## docs/figures: mak
 figures-sync: ## put docs/figures/*.txt into the marked blocks of README.md and docs/*.md
 	@$(FIGURES_TOOL) sync
 
-SOAK_RUNS        ?= 2000
-SOAK_CONCURRENCY ?= 64
-soak: $(ALERTMANAGER) ## SOAK_RUNS (2000) journey runs against a healthy Alertmanager: false failures, flakes, rate; then every real fault: detected?
+SOAK_RUNS           ?= 2000
+SOAK_CONCURRENCY    ?= 64
+SOAK_UI_RUNS        ?= 200
+SOAK_UI_CONCURRENCY ?= 2
+soak: $(ALERTMANAGER) browser-tools ## SOAK_RUNS (2000) API and SOAK_UI_RUNS (200) UI journey runs against a healthy Alertmanager: false failures, flakes, rate; then every real fault: detected?
 	$(GO) test -count=1 -timeout 60m -run '^TestSoak$$' -v ./test/soak \
-		-soak.runs=$(SOAK_RUNS) -soak.concurrency=$(SOAK_CONCURRENCY) -soak.sequential
+		-soak.runs=$(SOAK_RUNS) -soak.concurrency=$(SOAK_CONCURRENCY) \
+		-soak.ui-runs=$(SOAK_UI_RUNS) -soak.ui-concurrency=$(SOAK_UI_CONCURRENCY) -soak.sequential
 
 # Fuzz targets are found by their declarations, so a new one is picked up;
 # a failing input is written to the package's testdata/fuzz/TARGET/ (commit

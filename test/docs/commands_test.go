@@ -40,6 +40,7 @@ var covered = map[string]coverage{
 	"make run FAULT=drop-notifications": {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault drop-notifications: exit 1, Failed naming the journey and step"},
 	"make run FAULT=slow-group-wait":    {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault slow-group-wait"},
 	"make run FAULT=no-resolved":        {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault no-resolved"},
+	"make run FAULT=ui-not-routed":      {by: []string{"test/integration.TestMakeRunDemo", "test/integration.TestFaultsFailTheGateNamingTheStep"}, how: "runs the demo with -fault ui-not-routed: exit 1, Failed naming silence-through-ui and step web UI opened; in-process, the step keeps a screenshot"},
 
 	// README.md, docs/adopt.md
 	"journeygate init shop-journeys --module github.com/acme/shop-journeys": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},

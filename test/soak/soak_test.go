@@ -28,7 +28,7 @@ var (
 	runsFlag          = flag.Int("soak.runs", 40, "healthy phase: journey runs, rounded up to whole runs of the catalogue")
 	concurrencyFlag   = flag.Int("soak.concurrency", 8, "healthy phase: journeys in flight at most")
 	faultRunsFlag     = flag.Int("soak.fault-runs", 1, "fault phase: runs of the catalogue against each broken setup")
-	sequentialFlag    = flag.Bool("soak.sequential", false, "run the fault phase after the healthy one, so the rate is measured alone")
+	sequentialFlag    = flag.Bool("soak.sequential", false, "run the phases one after another (healthy, UI, faults), so each rate is measured alone")
 	uiRunsFlag        = flag.Int("soak.ui-runs", 2, "UI phase: runs of the example UI journeys (each drives a Chromium) against one healthy Alertmanager")
 	uiConcurrencyFlag = flag.Int("soak.ui-concurrency", 2, "UI phase: UI journeys in flight at most")
 	// Self-checks: each makes an assertion fail, to show that it can.
