@@ -20,7 +20,7 @@ CDK   := infra/_cli/node_modules/.bin/cdk
 CHROMIUM ?= chromium
 export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench clean help synth deploy diff soak fuzz figures figures-reliability figures-soak figures-fuzz figures-bench figures-sync
+.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench bench-api bench-ui clean help synth deploy diff soak fuzz figures figures-reliability figures-soak figures-fuzz figures-bench figures-bench-api figures-bench-ui figures-sync
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -111,18 +111,29 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.tools/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The benchmarks of issue 7 (docs/performance.md). Timing figures depend on
-# the machine: run them on a quiet one. Packages run one at a time (-p 1) so
-# builds and dynalite do not share the CPU with the timed benchmarks.
-BENCH_PKGS := ./internal/runner ./shared/journey ./internal/sink ./internal/store/embedded ./internal/store/dynamo ./functions
-bench: $(ALERTMANAGER) test/node_modules/.installed ## every figure of issue 7, one per line: overhead, detection latency, package sizes and cold init, store calls, cost per run
-	@set -o pipefail; { \
-		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
-		$(GO) test -count=1 -run '^TestTransitionsPerRun$$' -bench '^BenchmarkCostModel$$' -benchtime=1x -timeout 15m ./test/contract; \
-	} | awk '/^Benchmark/ { name = $$1; sub(/-[0-9]+$$/, "", name); n = 0; \
+# The benchmarks of docs/performance.md: issue 7's (bench-api) and issue
+# 17's UI journeys (bench-ui). Timing figures depend on the machine: run
+# them on a quiet one. Packages run one at a time (-p 1) so builds,
+# dynalite and Chromium do not share the CPU with the timed benchmarks.
+# BENCH_FORMAT prints one figure per line, and the benchmarks' log lines
+# and failures.
+BENCH_FORMAT = awk '/^Benchmark/ { name = $$1; sub(/-[0-9]+$$/, "", name); n = 0; \
 			for (i = 3; i < NF; i += 2) if ($$(i+1) !~ /^(ns|B|allocs)\/op$$/) { printf "%-64s %14s %s\n", name, $$i, $$(i+1); n++ }; \
 			if (n == 0) printf "%-64s %14s %s\n", name, $$3, $$4; next } \
 		/^(FAIL|--- FAIL|panic:)/ || /^    [a-z_]+_test\.go:[0-9]+: / { print }'
+bench: ## every figure of issues 7 and 17, one per line: bench-api, then bench-ui
+	@$(MAKE) -s --no-print-directory bench-api && $(MAKE) -s --no-print-directory bench-ui
+
+BENCH_PKGS := ./internal/runner ./shared/journey ./internal/sink ./internal/store/embedded ./internal/store/dynamo ./functions
+bench-api: $(ALERTMANAGER) test/node_modules/.installed ## issue 7's figures: overhead, detection latency, package sizes and cold init, store calls, cost per run
+	@set -o pipefail; { \
+		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
+		$(GO) test -count=1 -run '^TestTransitionsPerRun$$' -bench '^BenchmarkCostModel$$' -benchtime=1x -timeout 15m ./test/contract; \
+	} | $(BENCH_FORMAT)
+
+BENCH_UI_PKGS := ./test/browserbench
+bench-ui: $(ALERTMANAGER) browser-tools ## issue 17's UI journey figures: Chromium start to first navigation, peak memory and cost of the example UI journey, overhead over the page's own waits
+	@set -o pipefail; $(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 20m $(BENCH_UI_PKGS) | $(BENCH_FORMAT)
 
 # Measured figures in docs/ come from here, never from hand edits: each
 # target runs what measures them and writes docs/figures/NAME.txt under a
@@ -156,10 +167,19 @@ figures-fuzz: ## docs/figures: make fuzz's line per target and its total
 	code=$$?; rm -f $$out; exit $$code
 	@$(FIGURES_TOOL) sync
 
-figures-bench: $(ALERTMANAGER) test/node_modules/.installed ## docs/figures: make bench's figures, one per line
+figures-bench: figures-bench-api figures-bench-ui ## docs/figures: make bench's figures, one per line (bench.txt, bench-ui.txt)
+
+figures-bench-api: $(ALERTMANAGER) test/node_modules/.installed ## docs/figures/bench.txt: make bench-api's figures
 	@set -o pipefail; load=$(LOADAVG); out=$$(mktemp); \
-	$(MAKE) -s --no-print-directory bench | tee $$out && \
-	$(FIGURES_TOOL) save -command "make bench" -load "$$load" bench.txt < $$out; \
+	$(MAKE) -s --no-print-directory bench-api | tee $$out && \
+	$(FIGURES_TOOL) save -command "make bench-api" -load "$$load" bench.txt < $$out; \
+	code=$$?; rm -f $$out; exit $$code
+	@$(FIGURES_TOOL) sync
+
+figures-bench-ui: $(ALERTMANAGER) browser-tools ## docs/figures/bench-ui.txt: make bench-ui's figures
+	@set -o pipefail; load=$(LOADAVG); out=$$(mktemp); \
+	$(MAKE) -s --no-print-directory bench-ui | tee $$out && \
+	$(FIGURES_TOOL) save -command "make bench-ui" -load "$$load" bench-ui.txt < $$out; \
 	code=$$?; rm -f $$out; exit $$code
 	@$(FIGURES_TOOL) sync
 
