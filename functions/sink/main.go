@@ -31,7 +31,7 @@ import (
 
 	"github.com/journeygate/journeygate/functions/sink/handler"
 	"github.com/journeygate/journeygate/internal/secrets"
-	"github.com/journeygate/journeygate/internal/secrets/awssecrets"
+	"github.com/journeygate/journeygate/internal/secrets/awssm"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
 )
 
@@ -88,7 +88,7 @@ func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loa
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if tokenSecret != "" {
-		r := secrets.New(secrets.WithSecretsManager(awssecrets.SecretsManager(secretsmanager.NewFromConfig(awsCfg))))
+		r := secrets.New(secrets.WithSecretsManager(awssm.Fetcher(secretsmanager.NewFromConfig(awsCfg))))
 		if cfg.Token, err = r.Resolve(ctx, "secretsmanager:"+tokenSecret); err != nil {
 			return nil, fmt.Errorf("JOURNEYGATE_SINK_TOKEN_SECRET: reading the sink token: %w", err)
 		}

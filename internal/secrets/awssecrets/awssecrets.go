@@ -6,20 +6,16 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/journeygate/journeygate/internal/secrets"
+	"github.com/journeygate/journeygate/internal/secrets/awssm"
 )
 
 // SecretsManagerAPI is the Secrets Manager call a resolver makes
 // (*secretsmanager.Client implements it).
-type SecretsManagerAPI interface {
-	// GetSecretValue reads a secret's current value.
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
+type SecretsManagerAPI = awssm.API
 
 // ParameterStoreAPI is the SSM call a resolver makes (*ssm.Client
 // implements it).
@@ -28,33 +24,13 @@ type ParameterStoreAPI interface {
 	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
 
-var (
-	_ SecretsManagerAPI = (*secretsmanager.Client)(nil)
-	_ ParameterStoreAPI = (*ssm.Client)(nil)
-)
+var _ ParameterStoreAPI = (*ssm.Client)(nil)
 
 // SecretsManager fetches a secret's SecretString by name or ARN.
-func SecretsManager(c SecretsManagerAPI) secrets.Fetcher { return secretsManager{c} }
+func SecretsManager(c SecretsManagerAPI) secrets.Fetcher { return awssm.Fetcher(c) }
 
 // ParameterStore fetches a parameter's value, decrypted.
 func ParameterStore(c ParameterStoreAPI) secrets.Fetcher { return parameterStore{c} }
-
-type secretsManager struct{ c SecretsManagerAPI }
-
-func (s secretsManager) Fetch(ctx context.Context, name string) (string, error) {
-	out, err := s.c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-	var nf *smtypes.ResourceNotFoundException
-	if errors.As(err, &nf) {
-		return "", fmt.Errorf("%w: %w", secrets.ErrNotFound, err)
-	}
-	if err != nil {
-		return "", err
-	}
-	if out.SecretString == nil {
-		return "", errors.New("the secret has no SecretString (binary secrets are not supported)")
-	}
-	return *out.SecretString, nil
-}
 
 type parameterStore struct{ c ParameterStoreAPI }
 
