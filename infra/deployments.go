@@ -114,8 +114,12 @@ func (j *JourneyGate) grantLambdaVersions() {
 	}
 	// In a policy of its own, so its finding's suppression names these
 	// functions' versions and nothing else.
+	var roles []awsiam.IRole
+	for _, fn := range j.runners() {
+		roles = append(roles, fn.Role())
+	}
 	j.deployments.versionsPolicy = awsiam.NewPolicy(j.Construct, jsii.String("RunnerFunctionDeployedVersions"), &awsiam.PolicyProps{
-		Roles: &[]awsiam.IRole{j.RunnerFunction().Role()},
+		Roles: &roles,
 		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("lambda:InvokeFunction"),
 			Resources: &arns,

@@ -87,7 +87,9 @@ func (r *resolved) readEnvironments(p Props) error {
 
 // bundlesEnvironments reports whether function fn reads the environments
 // file: the runner (targets, settings, pools) and the gate (freeze).
-func bundlesEnvironments(fn string) bool { return fn == FunctionRunner || fn == FunctionGate }
+func bundlesEnvironments(fn string) bool {
+	return fn == FunctionRunner || fn == FunctionBrowserRunner || fn == FunctionGate
+}
 
 // functionCode is fn's code: DIST/fn, and for the runner and the gate a
 // copy of it with the environments file beside bootstrap

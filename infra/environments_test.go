@@ -116,7 +116,7 @@ func TestEnvironmentsFileIsBundled(t *testing.T) {
 			t.Errorf("%s: no bootstrap in its asset %s: %v", fn, asset, err)
 		}
 		got, err := os.ReadFile(filepath.Join(asset, filepath.Base(infra.BundledEnvironmentsFile)))
-		bundled := fn == infra.FunctionRunner || fn == infra.FunctionGate
+		bundled := fn == infra.FunctionRunner || fn == infra.FunctionBrowserRunner || fn == infra.FunctionGate
 		switch {
 		case bundled && (err != nil || !bytes.Equal(got, want)):
 			t.Errorf("%s: bundled environments file %q (%v), want the file's %d bytes", fn, got, err, len(want))

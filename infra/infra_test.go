@@ -243,7 +243,8 @@ func TestTable(t *testing.T) {
 func TestFunctions(t *testing.T) {
 	s := synth(t, "staging")
 	tpl := s.Assert()
-	check(t, "four functions", func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
+	// The four, and the browser runner: a staging journey drives a browser.
+	check(t, "five functions", func() { tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(5)) })
 	fns := tpl.FindResources(jsii.String("AWS::Lambda::Function"), nil)
 	names := s.Gate.FunctionLogicalIDs()
 	for id, r := range *fns {
@@ -253,8 +254,12 @@ func TestFunctions(t *testing.T) {
 			t.Errorf("function %s is not one of the construct's", id)
 			continue
 		}
-		if p["Runtime"] != "provided.al2023" || fmt.Sprint(p["Architectures"]) != "[arm64]" || p["Handler"] != "bootstrap" {
-			t.Errorf("%s: runtime %v, architectures %v, handler %v; want provided.al2023 on arm64 with bootstrap", name, p["Runtime"], p["Architectures"], p["Handler"])
+		arch := "[arm64]"
+		if name == infra.FunctionBrowserRunner {
+			arch = "[x86_64]" // Chromium for Lambda is x86-64 only (TestBrowserRunner)
+		}
+		if p["Runtime"] != "provided.al2023" || fmt.Sprint(p["Architectures"]) != arch || p["Handler"] != "bootstrap" {
+			t.Errorf("%s: runtime %v, architectures %v, handler %v; want provided.al2023 on %s with bootstrap", name, p["Runtime"], p["Architectures"], p["Handler"], arch)
 		}
 		if fmt.Sprint(p["TracingConfig"]) != "map[Mode:Active]" {
 			t.Errorf("%s: tracing %v, want Active", name, p["TracingConfig"])
@@ -288,19 +293,19 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("hook: JOURNEYGATE_RUN_BUDGET_SECONDS %v, want the run budget %s", env["JOURNEYGATE_RUN_BUDGET_SECONDS"], want)
 			}
 		}
-		if name == infra.FunctionRunner {
+		if name == infra.FunctionRunner || name == infra.FunctionBrowserRunner {
 			timeout := time.Duration(p["Timeout"].(float64)) * time.Second
 			for _, j := range journeys.All() {
-				if !j.RunsIn("staging") {
-					continue // scoped elsewhere: not this stack's runner's
+				if !j.RunsIn("staging") || j.Browser != (name == infra.FunctionBrowserRunner) {
+					continue // scoped elsewhere, or the other runner's
 				}
 				if need := flow.JourneyTimeout(j, flow.DefaultTimeoutMargin); timeout <= need || timeout <= j.TotalSLA() {
-					t.Errorf("runner timeout %s is not above journey %s's summed SLAs %s and budget %s", timeout, j.Name, j.TotalSLA(), need)
+					t.Errorf("%s timeout %s is not above journey %s's summed SLAs %s and budget %s", name, timeout, j.Name, j.TotalSLA(), need)
 				}
 			}
 			for _, k := range []string{"JOURNEYGATE_TIMEOUT_MARGIN", "JOURNEYGATE_SINK_URL", "JOURNEYGATE_EVENT_BUS", "STAGING_ALERTMANAGER_URL"} {
 				if env[k] == nil {
-					t.Errorf("runner: no %s", k)
+					t.Errorf("%s: no %s", name, k)
 				}
 			}
 		}
@@ -404,9 +409,10 @@ func TestStateMachineIsTheFlowDefinition(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, err := flow.Definition(flow.Options{
-		RunnerArn: infra.PlaceholderFunctionARN(infra.FunctionRunner),
-		GateArn:   infra.PlaceholderFunctionARN(infra.FunctionGate),
-		HookArn:   infra.PlaceholderFunctionARN(infra.HookFunctionName(infra.DefaultNamePrefix, "staging")), // by its fixed name
+		RunnerArn:        infra.PlaceholderFunctionARN(infra.FunctionRunner),
+		BrowserRunnerArn: infra.PlaceholderFunctionARN(infra.FunctionBrowserRunner),
+		GateArn:          infra.PlaceholderFunctionARN(infra.FunctionGate),
+		HookArn:          infra.PlaceholderFunctionARN(infra.HookFunctionName(infra.DefaultNamePrefix, "staging")), // by its fixed name
 	})
 	if err != nil {
 		t.Fatal(err)

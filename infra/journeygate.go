@@ -3,6 +3,7 @@ package infra
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -43,14 +45,16 @@ type JourneyGate struct {
 	runnerGroups []awsec2.ISecurityGroup
 	vpcPolicy    awsiam.Policy
 	functions    map[string]awslambda.Function
-	stateMachine awsstepfunctions.StateMachine
-	sinkURL      awslambda.FunctionUrl
-	sinkSecret   awssecretsmanager.Secret
-	topicKey     awskms.Key
-	topic        awssns.Topic
-	verdictLogs  awslogs.LogGroup
-	reports      awss3.Bucket
-	reportLogs   awss3.Bucket
+	// chromiumLayer is the browser runner's Chromium (nil without one).
+	chromiumLayer awslambda.LayerVersion
+	stateMachine  awsstepfunctions.StateMachine
+	sinkURL       awslambda.FunctionUrl
+	sinkSecret    awssecretsmanager.Secret
+	topicKey      awskms.Key
+	topic         awssns.Topic
+	verdictLogs   awslogs.LogGroup
+	reports       awss3.Bucket
+	reportLogs    awss3.Bucket
 
 	codePipelinePolicies []awsiam.Policy
 	codeDeployPolicies   []awsiam.Policy
@@ -122,6 +126,27 @@ func (j *JourneyGate) HookFunction() awslambda.Function { return j.functions[Fun
 
 // RunnerFunction runs one journey (and plans runs).
 func (j *JourneyGate) RunnerFunction() awslambda.Function { return j.functions[FunctionRunner] }
+
+// BrowserRunnerFunction runs one journey that drives a browser, with
+// Chromium from its layer; nil when no journey that runs in the
+// environment drives a browser.
+func (j *JourneyGate) BrowserRunnerFunction() awslambda.Function {
+	return j.functions[FunctionBrowserRunner]
+}
+
+// ChromiumLayer is the browser runner's Chromium layer; nil without a
+// browser runner.
+func (j *JourneyGate) ChromiumLayer() awslambda.LayerVersion { return j.chromiumLayer }
+
+// runners are the functions that run journeys: the runner, and the
+// browser runner when there is one. They share configuration and grants.
+func (j *JourneyGate) runners() []awslambda.Function {
+	out := []awslambda.Function{j.RunnerFunction()}
+	if fn := j.BrowserRunnerFunction(); fn != nil {
+		out = append(out, fn)
+	}
+	return out
+}
 
 // GateFunction decides and reports verdicts.
 func (j *JourneyGate) GateFunction() awslambda.Function { return j.functions[FunctionGate] }
@@ -271,7 +296,7 @@ func (j *JourneyGate) alarmsMay(sid string, resource *string, actions ...string)
 	})
 }
 
-// functionSpec is what differs between the four functions.
+// functionSpec is what differs between the functions.
 type functionSpec struct {
 	name        string
 	description string
@@ -281,7 +306,8 @@ type functionSpec struct {
 }
 
 func (j *JourneyGate) addFunctions() error {
-	runnerTO, err := runnerTimeout(j.props.journeys, j.props.TimeoutMargin)
+	// Each runner's timeout fits the journeys it runs (and the plan).
+	runnerTO, err := runnerTimeout(j.props.runnerJourneys(false), j.props.TimeoutMargin)
 	if err != nil {
 		return err
 	}
@@ -315,11 +341,39 @@ func (j *JourneyGate) addFunctions() error {
 	}
 	specs := []functionSpec{
 		{FunctionHook, "Starts a journeygate run for a CodeDeploy hook, a CodePipeline job or a request", 30 * time.Second, 256, hookEnv},
-		{FunctionRunner, "Plans a journeygate run and runs one journey", runnerTO, 512, runnerEnv},
+		{FunctionRunner, "Plans a journeygate run and runs one journey", runnerTO, RunnerMemoryMB, runnerEnv},
 		{FunctionGate, "Decides a journeygate run's verdict and reports it", 2 * time.Minute, 256, gateEnv},
 		{FunctionSink, "Receives the system under test's notifications for journeys", 10 * time.Second, 256, map[string]string{
 			"JOURNEYGATE_SINK_CORRELATE": strings.Join(j.props.env.Sink.Correlate, ","),
 		}},
+	}
+	if j.props.browser() {
+		browserTO, err := runnerTimeout(j.props.runnerJourneys(true), j.props.TimeoutMargin)
+		if err != nil {
+			return err
+		}
+		// The same configuration as the runner, and where its Chromium
+		// is: unpacked at cold start from the layer (/opt/chromium) to
+		// /tmp/chromium (package chromiumlayer), run without a sandbox
+		// (Lambda has none to give it) in one process with no zygote, as
+		// Chromium for Lambda must.
+		browserEnv := map[string]string{
+			"JOURNEYGATE_CHROMIUM_LAYER":      chromiumlayer.LayerDir,
+			"JOURNEYGATE_CHROMIUM":            chromiumlayer.DefaultDir + "/" + chromiumlayer.Executable,
+			"JOURNEYGATE_CHROMIUM_NO_SANDBOX": "1",
+			"JOURNEYGATE_CHROMIUM_ARGS":       BrowserRunnerChromiumArgs,
+		}
+		for k, v := range runnerEnv {
+			browserEnv[k] = v
+		}
+		specs = append(specs, functionSpec{FunctionBrowserRunner, "Runs one journeygate journey that drives a browser (Chromium)", browserTO, BrowserRunnerMemoryMB, browserEnv})
+		j.chromiumLayer = awslambda.NewLayerVersion(j.Construct, jsii.String("ChromiumLayer"), &awslambda.LayerVersionProps{
+			Code:                    awslambda.Code_FromAsset(jsii.String(filepath.Join(j.props.DistDir, ChromiumLayerDir)), nil),
+			CompatibleArchitectures: &[]awslambda.Architecture{awslambda.Architecture_X86_64()},
+			CompatibleRuntimes:      &[]awslambda.Runtime{awslambda.Runtime_PROVIDED_AL2023()},
+			Description:             jsii.String("Chromium for the journeygate browser runner: @sparticuz/chromium's brotli files, unpacked by the runner at cold start (" + j.props.Environment + ")"),
+			RemovalPolicy:           awscdk.RemovalPolicy_DESTROY,
+		})
 	}
 	retention := retentionDays(j.props.LogRetention)
 	for _, s := range specs {
@@ -363,12 +417,19 @@ func (j *JourneyGate) addFunctions() error {
 			LogGroup:     logs,
 			Environment:  &env,
 		}
-		if s.name == FunctionRunner && j.props.Vpc != nil {
+		if s.name == FunctionBrowserRunner {
+			// @sparticuz/chromium ships Chromium for x86-64 only.
+			fp.Architecture = awslambda.Architecture_X86_64()
+			fp.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(BrowserRunnerEphemeralMB))
+			fp.Layers = &[]awslambda.ILayerVersion{j.chromiumLayer}
+		}
+		runsJourneys := s.name == FunctionRunner || s.name == FunctionBrowserRunner
+		if runsJourneys && j.props.Vpc != nil {
 			j.attachRunner(fp, role)
 		}
 		fn := awslambda.NewFunction(j.Construct, jsii.String(id), fp)
 		staged() // the asset is in the cloud assembly now
-		if j.vpcPolicy != nil && s.name == FunctionRunner {
+		if j.vpcPolicy != nil && runsJourneys {
 			// Lambda checks the role may manage the network interfaces
 			// when the function is created.
 			fn.Node().AddDependency(j.vpcPolicy)
@@ -389,12 +450,18 @@ func (j *JourneyGate) addFunctions() error {
 }
 
 func (j *JourneyGate) addStateMachine() error {
-	def, err := flow.Definition(flow.Options{
+	o := flow.Options{
 		RunnerArn:      *j.RunnerFunction().FunctionArn(),
 		GateArn:        *j.GateFunction().FunctionArn(),
 		HookArn:        *j.hookArn(),
 		MaxConcurrency: j.props.MaxConcurrency,
-	})
+	}
+	invoked := []*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn(), j.hookArn()}
+	if fn := j.BrowserRunnerFunction(); fn != nil {
+		o.BrowserRunnerArn = *fn.FunctionArn()
+		invoked = append(invoked, fn.FunctionArn())
+	}
+	def, err := flow.Definition(o)
 	if err != nil {
 		return err
 	}
@@ -417,7 +484,7 @@ func (j *JourneyGate) addStateMachine() error {
 	// nothing else (GrantInvoke would add every version, ARN:*).
 	j.stateMachine.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
-		Resources: &[]*string{j.RunnerFunction().FunctionArn(), j.GateFunction().FunctionArn(), j.hookArn()},
+		Resources: &invoked,
 	}))
 	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_STATE_MACHINE_ARN"), j.stateMachine.StateMachineArn(), nil)
 	return nil
@@ -442,7 +509,9 @@ func (j *JourneyGate) addSink() {
 	// The sink authenticates every request itself (bearer token or HMAC),
 	// as webhook senders cannot sign requests with SigV4.
 	j.sinkURL = sink.AddFunctionUrl(&awslambda.FunctionUrlOptions{AuthType: awslambda.FunctionUrlAuthType_NONE})
-	j.RunnerFunction().AddEnvironment(jsii.String("JOURNEYGATE_SINK_URL"), j.sinkURL.Url(), nil)
+	for _, fn := range j.runners() {
+		fn.AddEnvironment(jsii.String("JOURNEYGATE_SINK_URL"), j.sinkURL.Url(), nil)
+	}
 }
 
 func (j *JourneyGate) addEvents() {
@@ -450,7 +519,7 @@ func (j *JourneyGate) addEvents() {
 	if bus == nil {
 		bus = awsevents.EventBus_FromEventBusName(j.Construct, jsii.String("DefaultBus"), jsii.String("default"))
 	}
-	for _, fn := range []awslambda.Function{j.GateFunction(), j.RunnerFunction()} {
+	for _, fn := range append([]awslambda.Function{j.GateFunction()}, j.runners()...) {
 		bus.GrantPutEventsTo(fn, nil)
 		fn.AddEnvironment(jsii.String("JOURNEYGATE_EVENT_BUS"), bus.EventBusName(), nil)
 	}
@@ -483,13 +552,15 @@ func (j *JourneyGate) addEvents() {
 func (j *JourneyGate) grant() {
 	// Exactly the calls internal/store/dynamo makes (dynamo.API), on the table
 	// and its named indexes, no wildcards.
-	j.grantTable(j.RunnerFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+	for _, fn := range j.runners() {
+		j.grantTable(fn, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
+		j.grantPoolSecrets(fn)
+	}
 	j.grantTable(j.GateFunction(), "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query")
 	j.grantTable(j.SinkFunction(), "dynamodb:GetItem", "dynamodb:PutItem")
 	// The hook reads a CodePipeline run's verdict, marks reports and
 	// records the last resort's verdict.
 	j.grantTable(j.HookFunction(), "dynamodb:GetItem", "dynamodb:UpdateItem")
-	j.grantPoolSecrets(j.RunnerFunction())
 	j.stateMachine.GrantStartExecution(j.HookFunction())
 	// Re-invoked by CodePipeline with a run's token, the hook asks whether
 	// the run's execution still goes: this state machine's executions only.
@@ -638,9 +709,10 @@ func (j *JourneyGate) name(suffix string) string {
 	return j.props.NamePrefix + "-" + j.props.Environment + suffix
 }
 
-// functionID is a function's construct ID: "hook" -> "HookFunction".
+// functionID is a function's construct ID: "hook" -> "HookFunction",
+// "browser-runner" -> "BrowserRunnerFunction".
 func functionID(name string) string {
-	return strings.ToUpper(name[:1]) + name[1:] + "Function"
+	return pascal(name) + "Function"
 }
 
 // retentionDays is the shortest CloudWatch Logs retention at least d.

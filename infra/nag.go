@@ -21,8 +21,8 @@ func AddNagChecks(scope constructs.IConstruct) {
 // accepted, each limited to the resources (appliesTo) it is about.
 func (j *JourneyGate) suppressFindings() {
 	const xray = "Tracing is active: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so their statement needs Resource *."
-	for _, fn := range Functions {
-		suppress(j.functions[fn].Role(), "AwsSolutions-IAM5", xray, "Resource::*")
+	for _, fn := range j.functions {
+		suppress(fn.Role(), "AwsSolutions-IAM5", xray, "Resource::*")
 	}
 	suppress(j.stateMachine.Role(), "AwsSolutions-IAM5",
 		"Logging ALL and tracing: the vended log delivery APIs (logs:CreateLogDelivery and the like) and X-Ray's PutTraceSegments, PutTelemetryRecords, GetSamplingRules and GetSamplingTargets do not support resource-level permissions, so Step Functions needs Resource * for them.",
@@ -62,6 +62,11 @@ func (j *JourneyGate) suppressFindings() {
 	suppress(j.GateFunction().Role(), "AwsSolutions-IAM5",
 		"The gate writes each run's HTML report to its own key, reports/ENV/RUN.html, unknown until the run: it may s3:PutObject under the reports/ prefix of the reports bucket and nowhere else.",
 		"Resource::<"+reportsID+".Arn>/"+ReportPrefix+"*")
+	if fn := j.BrowserRunnerFunction(); fn != nil {
+		suppress(fn.Role(), "AwsSolutions-IAM5",
+			"The browser runner keeps each failed browser step's screenshot under its run, reports/ENV/RUN/..., keys unknown until the run: it may s3:PutObject under its own environment's prefix of the reports bucket and nowhere else.",
+			"Resource::<"+reportsID+".Arn>/"+ArtifactPrefix(j.props.Environment)+"*")
+	}
 	smID, _ := stack.Resolve(stack.GetLogicalId(j.stateMachine.Node().DefaultChild().(awscdk.CfnElement))).(string)
 	suppress(j.HookFunction().Role(), "AwsSolutions-IAM5",
 		"Re-invoked by CodePipeline with a run's continuation token, the hook asks whether that run's execution still goes (states:DescribeExecution); execution ARNs are the state machine's name and a run ID unknown until the run, so the grant names this state machine's executions and nothing else.",

@@ -128,12 +128,27 @@ func TestFunctionsReadEveryVariableSet(t *testing.T) {
 		}
 		return out
 	}
+	// The browser runner is the runner's main; the Chromium it starts is
+	// configured by the browser SDK's variables, read by shared/browser.
+	browserVars := regexp.MustCompile(`"(JOURNEYGATE_CHROMIUM[A-Z0-9_]*)"`)
 	for id, name := range s.Gate.FunctionLogicalIDs() {
 		main := filepath.Join("functions", name)
-		if _, err := os.Stat(filepath.Join(root, "lambda", name)); err == nil {
-			main = filepath.Join("lambda", name)
+		if name == infra.FunctionBrowserRunner {
+			main = filepath.Join("functions", infra.FunctionRunner)
+		}
+		if _, err := os.Stat(filepath.Join(root, "lambda", filepath.Base(main))); err == nil {
+			main = filepath.Join("lambda", filepath.Base(main))
 		}
 		reads := readBy(main)
+		if name == infra.FunctionBrowserRunner {
+			data, err := os.ReadFile(filepath.Join(root, "shared", "browser", "chromium.go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range browserVars.FindAllStringSubmatch(string(data), -1) {
+				reads[m[1]] = true
+			}
+		}
 		env, _ := s.Template.Resources[id].Properties["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
 		for k := range vars {

@@ -4,6 +4,7 @@ package infra_test
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -74,8 +75,12 @@ func TestPoolSecretsAreGrantedToTheRunnerOnly(t *testing.T) {
 	if len(runner) != 2 {
 		t.Errorf("runner: secret actions %v, want exactly GetSecretValue and GetParameter", runner)
 	}
+	// The browser runner runs journeys too, with the same grants.
+	if browser := granted[infra.FunctionBrowserRunner]; !maps.Equal(browser, runner) {
+		t.Errorf("browser runner: secret actions %v, want the runner's %v", browser, runner)
+	}
 	for fn, actions := range granted {
-		if fn == infra.FunctionRunner {
+		if fn == infra.FunctionRunner || fn == infra.FunctionBrowserRunner {
 			continue
 		}
 		for a, res := range actions {

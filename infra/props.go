@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/flow"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -141,10 +142,38 @@ const (
 	FunctionRunner = "runner"
 	FunctionGate   = "gate"
 	FunctionSink   = "sink"
+	// FunctionBrowserRunner runs the journeys that drive a browser: the
+	// runner's main built for x86_64, with Chromium in a layer. A stack
+	// has it only when a journey that runs in its environment drives a
+	// browser (journey.Journey.Browser).
+	FunctionBrowserRunner = "browser-runner"
 )
 
-// Functions are the four functions, in build order.
+// Functions are the four functions every stack has, in build order.
 var Functions = []string{FunctionHook, FunctionRunner, FunctionGate, FunctionSink}
+
+// The browser runner's sizing: Chromium takes hundreds of MB and more CPU
+// (Lambda's CPU grows with memory), its unpacked files about 210 MB of
+// /tmp beside the profile and screenshots of one journey at a time.
+const (
+	// BrowserRunnerMemoryMB is the browser runner's memory.
+	BrowserRunnerMemoryMB = 2048
+	// BrowserRunnerEphemeralMB is the browser runner's /tmp.
+	BrowserRunnerEphemeralMB = 2048
+	// RunnerMemoryMB is the runner's memory.
+	RunnerMemoryMB = 512
+)
+
+// BrowserRunnerChromiumArgs are the flags Chromium for Lambda needs beyond
+// no sandbox (JOURNEYGATE_CHROMIUM_ARGS): one process, no zygote, as
+// @sparticuz/chromium runs it (Lambda forbids what the zygote does).
+const BrowserRunnerChromiumArgs = "--single-process --no-zygote"
+
+// ChromiumLayerDir is where in DistDir `make build` stages the browser
+// runner's layer: DIST/chromium-layer/chromium/ holds @sparticuz/chromium's
+// brotli files (chromiumlayer.Files), which Lambda mounts as
+// chromiumlayer.LayerDir.
+const ChromiumLayerDir = "chromium-layer"
 
 // Defaults.
 const (
@@ -197,6 +226,44 @@ type resolved struct {
 	env  envconfig.Environment
 	// gateEnv are the RunnerEnvironment variables the file expands.
 	gateEnv map[string]string
+}
+
+// browser reports whether a journey that runs in the environment drives
+// a browser: then the stack has the browser runner.
+func (r *resolved) browser() bool {
+	return slices.ContainsFunc(r.journeys, func(j journey.Journey) bool { return j.Browser })
+}
+
+// runnerJourneys are the journeys the runner runs (api: false) or the
+// browser runner runs (browser: true).
+func (r *resolved) runnerJourneys(browser bool) []journey.Journey {
+	var out []journey.Journey
+	for _, j := range r.journeys {
+		if j.Browser == browser {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// checkBrowserDist checks what the browser runner deploys is built:
+// DIST/browser-runner/bootstrap and the layer's files.
+func checkBrowserDist(dist string) []error {
+	var errs []error
+	if _, err := os.Stat(filepath.Join(dist, FunctionBrowserRunner, "bootstrap")); err != nil {
+		errs = append(errs, fmt.Errorf("function %s (a journey drives a browser): %s is missing: run `make build` first", FunctionBrowserRunner, filepath.Join(dist, FunctionBrowserRunner, "bootstrap")))
+	}
+	layer := filepath.Join(dist, ChromiumLayerDir, "chromium")
+	var missing []string
+	for _, f := range chromiumlayer.Files {
+		if fi, err := os.Stat(filepath.Join(layer, f)); err != nil || fi.Size() == 0 {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("the browser runner's Chromium layer %s lacks %s: run `make build` first (it stages @sparticuz/chromium's bin/*.br from test/node_modules, installed by npm ci in test/)", layer, strings.Join(missing, ", ")))
+	}
+	return errs
 }
 
 // resolve returns p with defaults applied and what it derives, or every
@@ -317,6 +384,10 @@ func (p Props) resolve() (*resolved, error) {
 		errs = append(errs, err)
 	}
 	r.Props = p
+	// Only a browser journey needs the browser runner and its layer.
+	if r.browser() {
+		errs = append(errs, checkBrowserDist(p.DistDir)...)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("journeygate props: %w", err)
 	}

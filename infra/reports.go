@@ -15,6 +15,11 @@ import (
 // else.
 const ReportPrefix = "reports/"
 
+// ArtifactPrefix is where in the reports bucket the browser runner keeps
+// what browser journeys capture (screenshots), reports/ENV/ then the run:
+// reports/ENV/RUN/..., beside the run's report reports/ENV/RUN.html.
+func ArtifactPrefix(environment string) string { return ReportPrefix + environment + "/" }
+
 // ReportBucket holds the gate's HTML run reports: encrypted (S3 managed
 // keys), no public access, TLS only, each report expiring after
 // Props.ReportRetentionDays, its server access logs in ReportLogsBucket.
@@ -71,6 +76,17 @@ func (j *JourneyGate) addReports() {
 	gate.AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
 	// The hook names the report in a CodePipeline job's failure message.
 	j.HookFunction().AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
+	// The browser runner keeps screenshots under the run, in its own
+	// environment's prefix only.
+	if fn := j.BrowserRunnerFunction(); fn != nil {
+		awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+			Grantee:      fn,
+			Actions:      jsii.Strings("s3:PutObject"),
+			ResourceArns: jsii.Strings(*j.reports.ArnForObjects(jsii.String(ArtifactPrefix(j.props.Environment) + "*"))),
+		})
+		fn.AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
+		fn.AddEnvironment(jsii.String("JOURNEYGATE_ARTIFACT_PREFIX"), jsii.String(ArtifactPrefix(j.props.Environment)), nil)
+	}
 }
 
 // retentionDaysOf is d in whole days, rounded up.

@@ -14,7 +14,15 @@ import (
 // own (without AWSLambdaVPCAccessExecutionRole, as it has no
 // AWSLambdaBasicExecutionRole), so the calls are granted here, in a
 // policy of their own.
+//
+// The browser runner is attached alike, with the same security groups and
+// the same policy.
 func (j *JourneyGate) attachRunner(fp *awslambda.FunctionProps, role awsiam.IRole) {
+	if j.vpcPolicy != nil {
+		fp.Vpc, fp.VpcSubnets, fp.SecurityGroups = j.props.Vpc, j.props.VpcSubnets, &j.runnerGroups
+		j.vpcPolicy.AttachToRole(role)
+		return
+	}
 	groups := j.props.SecurityGroups
 	if len(groups) == 0 {
 		groups = []awsec2.ISecurityGroup{awsec2.NewSecurityGroup(j.Construct, jsii.String("RunnerSecurityGroup"), &awsec2.SecurityGroupProps{

@@ -51,7 +51,7 @@ func TestVpcAttachedRunner(t *testing.T) {
 	}
 	for id, fn := range s.Gate.FunctionLogicalIDs() {
 		vpc, _ := s.Template.Resources[id].Properties["VpcConfig"].(map[string]any)
-		if fn != infra.FunctionRunner {
+		if fn != infra.FunctionRunner && fn != infra.FunctionBrowserRunner {
 			if vpc != nil {
 				t.Errorf("%s is in the VPC too: %v", fn, vpc)
 			}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/journeygate/journeygate/infra"
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/journeys"
 	"github.com/journeygate/journeygate/shared/journey"
 	"github.com/journeygate/journeygate/test/repo"
@@ -96,11 +98,21 @@ func Synthesize(dir, env string, adjust func(*infra.Deployment), opts ...infra.S
 	return &Synth{Stack: stack, Gate: gate, Deployment: *d, JSON: data, Template: parsed}, nil
 }
 
-// StandInDist writes stand-ins for the functions' code under dir/dist and
-// returns that directory, for Props.DistDir.
+// StandInDist writes stand-ins for the functions' code under dir/dist,
+// the browser runner's and its Chromium layer's included, and returns that
+// directory, for Props.DistDir.
 func StandInDist(dir string) (string, error) {
 	dist := filepath.Join(dir, "dist")
-	for _, fn := range infra.Functions {
+	for _, f := range chromiumlayer.Files {
+		path := filepath.Join(dist, infra.ChromiumLayerDir, "chromium", f)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(path, []byte("stand-in for "+f+"\n"), 0o644); err != nil {
+			return "", err
+		}
+	}
+	for _, fn := range append(slices.Clone(infra.Functions), infra.FunctionBrowserRunner) {
 		path := filepath.Join(dist, fn, "bootstrap")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return "", err
@@ -123,35 +135,41 @@ type Staging struct {
 	ScheduleInputs map[journey.Tier]string
 }
 
-var staging struct {
+type stagingOnce struct {
 	once sync.Once
 	s    Staging
 	err  error
 }
 
+var staging stagingOnce
+
 // StagingDeployment synthesizes the staging stack once per process and
 // returns what the contract test needs from its template.
 func StagingDeployment() (Staging, error) {
-	staging.once.Do(func() {
+	return staging.get(nil)
+}
+
+func (o *stagingOnce) get(adjust func(*infra.Deployment)) (Staging, error) {
+	o.once.Do(func() {
 		dir, err := os.MkdirTemp("", "journeygate-synth-")
 		if err != nil {
-			staging.err = err
+			o.err = err
 			return
 		}
 		defer os.RemoveAll(dir)
-		s, err := Synthesize(dir, "staging", nil)
+		s, err := Synthesize(dir, "staging", adjust)
 		if err != nil {
-			staging.err = err
+			o.err = err
 			return
 		}
-		staging.s.Definition, err = s.Definition()
+		o.s.Definition, err = s.Definition()
 		if err != nil {
-			staging.err = err
+			o.err = err
 			return
 		}
-		staging.s.ScheduleInputs, staging.err = s.ScheduleInputs()
+		o.s.ScheduleInputs, o.err = s.ScheduleInputs()
 	})
-	return staging.s, staging.err
+	return o.s, o.err
 }
 
 // ScheduleInputs returns each scheduled tier's target input.

@@ -28,7 +28,9 @@
 // (package chromiumlayer) to where JOURNEYGATE_CHROMIUM names it
 // (/tmp/chromium/chromium) and sets LD_LIBRARY_PATH, FONTCONFIG_PATH and
 // HOME for it; a layer it cannot unpack stops it before it serves an
-// event, so its journeys end as errors.
+// event, so its journeys end as errors. With JOURNEYGATE_REPORT_BUCKET it
+// keeps screenshots there, as JOURNEYGATE_ARTIFACT_PREFIX + RUN/NAME (the
+// construct sets reports/ENV/).
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package runner

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -132,6 +133,13 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 	}
 	opts = append(opts, handler.WithLeases(leases))
 	opts = append(opts, handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")))
+	// The browser runner keeps screenshots in the reports bucket, under
+	// the run (reports/ENV/RUN/...).
+	if bucket := getenv("JOURNEYGATE_REPORT_BUCKET"); bucket != "" {
+		opts = append(opts, handler.WithArtifacts(handler.S3Artifacts{
+			API: s3.NewFromConfig(awsCfg), Bucket: bucket, Prefix: getenv("JOURNEYGATE_ARTIFACT_PREFIX"),
+		}))
+	}
 	if u := getenv("JOURNEYGATE_SINK_URL"); u != "" {
 		base, err := url.Parse(u)
 		if err != nil || base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {

@@ -445,6 +445,9 @@ var kinds = map[string]kind{
 		arn: func(n string) string { return arn("kms", n) }},
 	"AWS::Lambda::Function": {nameProp: "FunctionName", ref: "name", attrs: map[string]string{"Arn": "arn"},
 		arn: func(n string) string { return arn("lambda", "function:"+n) }},
+	// A layer version's Ref is its version ARN; a stack creates version 1.
+	"AWS::Lambda::LayerVersion": {nameProp: "LayerName", ref: "arn",
+		arn: func(n string) string { return arn("lambda", "layer:"+n+":1") }},
 	"AWS::Lambda::Url": {generated: func(id string) string { return "abcdefghijklmnopqrstuvwxyz012345" }, ref: "arn",
 		attrs: map[string]string{"FunctionUrl": "https://{name}.lambda-url." + region + ".on.aws/", "FunctionArn": "arn"},
 		arn:   func(n string) string { return arn("lambda", "function:placeholder-url-function") }},

@@ -54,6 +54,8 @@ type Handler struct {
 	margin  time.Duration
 	now     func() time.Time
 	leases  *lease.Manager // leases.go
+	// artifacts keeps screenshots (artifacts.go); nil keeps none.
+	artifacts journey.Artifacts
 }
 
 // Option configures optional dependencies of a Handler.
@@ -353,7 +355,7 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		RunID: req.RunID, Environment: req.Environment, Attempt: attempt,
 		Targets: env.TargetsFor(trig.Traffic()), Settings: env.Settings,
 		Stage: trig.Stage, TargetVersion: trig.TargetVersion,
-		HTTPClient: h.client, Sink: h.sink, Logger: log,
+		HTTPClient: h.client, Sink: h.sink, Logger: log, Artifacts: h.artifacts,
 	}), runner.Attempts{
 		Deadline: taskDeadline,
 		Record: func(res journey.Result) (journey.Result, error) {
