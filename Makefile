@@ -38,12 +38,18 @@ test: tools test/node_modules/.installed fmt-check check ## everything: format, 
 FUNCTIONS := hook runner gate sink
 DIST      ?= dist
 
-build: ## build the Lambda functions into dist/NAME/bootstrap (provided.al2023, linux/arm64)
+build: test/node_modules/.installed ## build the Lambda functions into dist/NAME/bootstrap (provided.al2023, linux/arm64), the browser runner (x86_64) and its Chromium layer
 	@for fn in $(FUNCTIONS); do \
 		echo "building $(DIST)/$$fn/bootstrap"; \
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(DIST)/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
+	@echo "building $(DIST)/browser-runner/bootstrap (the runner's main, linux/amd64: Chromium for Lambda is x86-64 only)"
+	@GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
+		-o $(DIST)/browser-runner/bootstrap ./functions/runner
+	@echo "staging $(DIST)/chromium-layer/chromium (@sparticuz/chromium's brotli files, pinned in test/package.json)"
+	@rm -rf $(DIST)/chromium-layer && mkdir -p $(DIST)/chromium-layer/chromium && \
+		cp test/node_modules/@sparticuz/chromium/bin/*.br $(DIST)/chromium-layer/chromium/
 
 synth: build ## synthesize every environment's stack of infra/deploy.yaml into cdk.out (offline, no credentials)
 	$(GO) run ./infra/app
