@@ -2,7 +2,6 @@ package chromiumlayer_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -76,25 +75,7 @@ func unpackTo(src string) (string, error) {
 		unpackDir = dir
 		return filepath.Join(dir, "chromium"), err
 	}
-	var pkg struct {
-		Version string `json:"version"`
-	}
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(src), "package.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &pkg)
-	}
-	if err != nil {
-		return "", fmt.Errorf("the pinned package's version: %w", err)
-	}
-	fi, err := os.Stat(filepath.Join(src, chromiumlayer.FileChromium))
-	if err != nil {
-		return "", err
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(cache, "journeygate", fmt.Sprintf("chromium-%s-%d", pkg.Version, fi.Size())), nil
+	return chromiumlayer.CacheDir(src)
 }
 
 func TestMain(m *testing.M) {

@@ -52,8 +52,10 @@ var measuredRuns struct {
 // TestTransitionsPerRun executes the deployed definition the way a
 // deployment and the global schedule start it, with the example journeys,
 // and pins the state transitions Standard workflows bill: Start, Plan, the
-// Map state and Decide per run, and one RunJourney per journey (the
-// runner's retries happen inside its Task, without transitions). A
+// Map state and Decide per run, and per journey its item's RouteJourney
+// Choice and its runner's Task, RunJourney or RunBrowserJourney
+// (costmodel.ItemTransitions; the runner's retries happen inside its Task,
+// without transitions). A
 // definition that adds a state adds cost to every run and fails here. It
 // also keeps what the executions did for BenchmarkCostModel.
 func TestTransitionsPerRun(t *testing.T) {
@@ -89,14 +91,14 @@ func TestTransitionsPerRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			return resp.RunID
-		}, deployed, 4 + deployed},
+		}, deployed, 4 + costmodel.ItemTransitions*deployed},
 		{"global schedule", costmodel.Schedule, func(t *testing.T) string {
 			resp, err := w.invokeHook(scheduledEvent(t, w, journey.TierGlobal, "2026-01-15T10:10:00Z"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			return resp.RunID
-		}, global, 4 + global},
+		}, global, 4 + costmodel.ItemTransitions*global},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,7 +128,7 @@ func TestTransitionsPerRun(t *testing.T) {
 				t.Fatalf("%d journeys ran, want %d", len(names), tc.journeys)
 			}
 			if res.Transitions != tc.want {
-				t.Errorf("%d state transitions for %d journeys, want %d (4 per run and 1 per journey): %+v", res.Transitions, tc.journeys, tc.want, res.States)
+				t.Errorf("%d state transitions for %d journeys, want %d (4 per run and 2 per journey: its runner's Choice and Task): %+v", res.Transitions, tc.journeys, tc.want, res.States)
 			}
 			run := measure(t, w.store, runID, results, times, tc.trigger)
 			run.Transitions, run.Elapsed = res.Transitions, elapsed

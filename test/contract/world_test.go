@@ -65,8 +65,10 @@ type world struct {
 	def       string
 	schedules map[journey.Tier]string
 
-	mu        sync.Mutex
-	invoked   map[string]int // invocations per handler name
+	mu      sync.Mutex
+	invoked map[string]int // invocations per handler name
+	// ran lists, per handler name, the journeys it was invoked to run.
+	ran       map[string][]string
 	handlers  map[string]sfnlocal.Handler
 	sfnOpts   []sfnlocal.Option
 	finished  map[string]sfnlocal.Result
@@ -203,7 +205,14 @@ func newWorld(t *testing.T, o options) *world {
 	if o.wrapGate != nil {
 		gateFn = o.wrapGate(gateFn)
 	}
-	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": gateFn}
+	// The browser runner: the same handler, a function of its own, which
+	// the state machine sends the journeys that drive a browser. Its
+	// Chromium is the one the deployed function ships (TestMain).
+	browserH, err := runnerhandler.New(reg, envs, w.store, runnerhandler.WithSink(reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": gateFn, infra.FunctionBrowserRunner: sfnlocal.LambdaHandler(browserH.Handle)}
 	// What is deployed is what is tested: the definition from the
 	// synthesized staging stack, with the functions' placeholder ARNs.
 	deployed, err := infratest.StagingDeployment()
@@ -212,6 +221,7 @@ func newWorld(t *testing.T, o options) *world {
 	}
 	w.def, w.schedules = deployed.Definition, deployed.ScheduleInputs
 	if infra.PlaceholderFunctionARN(infra.FunctionRunner) != sfnlocal.FunctionARN("runner") || infra.PlaceholderFunctionARN(infra.FunctionGate) != sfnlocal.FunctionARN("gate") ||
+		infra.PlaceholderFunctionARN(infra.FunctionBrowserRunner) != sfnlocal.FunctionARN(infra.FunctionBrowserRunner) ||
 		infra.PlaceholderFunctionARN(infra.HookFunctionName(infra.DefaultNamePrefix, "staging")) != sfnlocal.FunctionARN(hookFunction) {
 		t.Fatal("the deployed definition's function ARNs do not name the handlers below")
 	}
@@ -230,11 +240,16 @@ func newWorld(t *testing.T, o options) *world {
 	// The state machine's last resort reports through the hook, which it
 	// names by the deployed hook's fixed name.
 	w.handlers[hookFunction] = sfnlocal.LambdaHandler(hookH.Handle)
-	w.invoked = map[string]int{}
+	w.invoked, w.ran = map[string]int{}, map[string][]string{}
 	for name, h := range w.handlers {
 		w.handlers[name] = func(ctx context.Context, p json.RawMessage) (json.RawMessage, error) {
+			var req flow.RunnerRequest
+			_ = json.Unmarshal(p, &req) // only runner payloads name a journey
 			w.mu.Lock()
 			w.invoked[name]++
+			if req.Action == flow.ActionRun {
+				w.ran[name] = append(w.ran[name], req.Journey)
+			}
 			w.mu.Unlock()
 			return h(ctx, p)
 		}
@@ -286,6 +301,14 @@ func (w *world) calls(name string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.invoked[name]
+}
+
+// journeysRun returns the journeys the state machine invoked the named
+// handler to run, in order.
+func (w *world) journeysRun(name string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.ran[name]...)
 }
 
 // reportBackoff is the reporters' first wait between attempts here.
