@@ -44,9 +44,9 @@ build: test/node_modules/.installed ## build the Lambda functions into dist/NAME
 		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
 			-o $(DIST)/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
-	@echo "building $(DIST)/browser-runner/bootstrap (the runner's main, linux/amd64: Chromium for Lambda is x86-64 only)"
+	@echo "building $(DIST)/browser-runner/bootstrap (linux/amd64: Chromium for Lambda is x86-64 only)"
 	@GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" \
-		-o $(DIST)/browser-runner/bootstrap ./functions/runner
+		-o $(DIST)/browser-runner/bootstrap ./functions/browser-runner
 	@echo "staging $(DIST)/chromium-layer/chromium (@sparticuz/chromium's brotli files, pinned in test/package.json)"
 	@rm -rf $(DIST)/chromium-layer && mkdir -p $(DIST)/chromium-layer/chromium && \
 		cp test/node_modules/@sparticuz/chromium/bin/*.br $(DIST)/chromium-layer/chromium/

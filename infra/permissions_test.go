@@ -3,6 +3,7 @@ package infra_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,19 +129,19 @@ func TestFunctionsReadEveryVariableSet(t *testing.T) {
 		}
 		return out
 	}
-	// The browser runner is the runner's main; the Chromium it starts is
-	// configured by the browser SDK's variables, read by shared/browser.
+	// The browser runner's main (lambda/browserrunner) is the runner's
+	// with its setup; the Chromium it starts is configured by the browser
+	// SDK's variables, read by shared/browser.
 	browserVars := regexp.MustCompile(`"(JOURNEYGATE_CHROMIUM[A-Z0-9_]*)"`)
 	for id, name := range s.Gate.FunctionLogicalIDs() {
 		main := filepath.Join("functions", name)
-		if name == infra.FunctionBrowserRunner {
-			main = filepath.Join("functions", infra.FunctionRunner)
+		if _, err := os.Stat(filepath.Join(root, "lambda", name)); err == nil {
+			main = filepath.Join("lambda", name)
 		}
-		if _, err := os.Stat(filepath.Join(root, "lambda", filepath.Base(main))); err == nil {
-			main = filepath.Join("lambda", filepath.Base(main))
-		}
-		reads := readBy(main)
+		var reads map[string]bool
 		if name == infra.FunctionBrowserRunner {
+			reads = readBy(filepath.Join("lambda", "runner"))
+			maps.Copy(reads, readBy(filepath.Join("lambda", "browserrunner")))
 			data, err := os.ReadFile(filepath.Join(root, "shared", "browser", "chromium.go"))
 			if err != nil {
 				t.Fatal(err)
@@ -148,6 +149,8 @@ func TestFunctionsReadEveryVariableSet(t *testing.T) {
 			for _, m := range browserVars.FindAllStringSubmatch(string(data), -1) {
 				reads[m[1]] = true
 			}
+		} else {
+			reads = readBy(main)
 		}
 		env, _ := s.Template.Resources[id].Properties["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)

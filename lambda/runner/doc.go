@@ -21,16 +21,8 @@
 // reference their secrets in Secrets Manager or SSM Parameter Store (read
 // once per container and TTL) or in this process's environment (env:).
 //
-// The browser runner is the same main built for linux/amd64
-// (dist/browser-runner/bootstrap), which runs the journeys that drive a
-// browser: with JOURNEYGATE_CHROMIUM_LAYER (the construct sets
-// /opt/chromium, its Chromium layer) it unpacks Chromium at cold start
-// (package chromiumlayer) to where JOURNEYGATE_CHROMIUM names it
-// (/tmp/chromium/chromium) and sets LD_LIBRARY_PATH, FONTCONFIG_PATH and
-// HOME for it; a layer it cannot unpack stops it before it serves an
-// event, so its journeys end as errors. With JOURNEYGATE_REPORT_BUCKET it
-// keeps screenshots there, as JOURNEYGATE_ARTIFACT_PREFIX + RUN/NAME (the
-// construct sets reports/ENV/).
+// The browser runner's main is package browserrunner: this Start, with
+// Chromium unpacked first and screenshots kept in the reports bucket.
 //
 // Logs and EMF metrics (package metrics) go to standard output.
 package runner

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,12 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
-	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/lease"
 	"github.com/journeygate/journeygate/internal/metrics"
@@ -38,13 +35,26 @@ import (
 // environment. It never returns: a runner that cannot start (a missing
 // variable, an unreadable environments file, an invalid or mismatched
 // catalogue) logs why and exits 1 before serving any event.
-func Start(catalogue func() (*journey.Registry, error)) {
+func Start(catalogue func() (*journey.Registry, error)) { StartWith(catalogue, nil) }
+
+// Setup prepares what one kind of runner needs before its handler is
+// built, and returns the handler options that come of it.
+type Setup func(ctx context.Context, getenv func(string) string, log *slog.Logger) ([]handler.Option, error)
+
+// StartWith is Start with setup run first (nil: none), as the browser
+// runner's main (package browserrunner) starts: a setup that fails stops
+// the runner before it serves any event, as any start fault does.
+func StartWith(catalogue func() (*journey.Registry, error), setup Setup) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if err := installChromium(os.Getenv, os.Setenv, log); err != nil {
-		log.Error("runner cannot start", "err", err)
-		os.Exit(1)
+	var extra []handler.Option
+	if setup != nil {
+		var err error
+		if extra, err = setup(context.Background(), os.Getenv, log); err != nil {
+			log.Error("runner cannot start", "err", err)
+			os.Exit(1)
+		}
 	}
-	h, err := build(context.Background(), catalogue, os.Getenv, log)
+	h, err := build(context.Background(), catalogue, os.Getenv, log, extra...)
 	if err != nil {
 		log.Error("runner cannot start", "err", err)
 		os.Exit(1)
@@ -52,42 +62,8 @@ func Start(catalogue func() (*journey.Registry, error)) {
 	lambda.Start(h.Handle)
 }
 
-// installChromium unpacks the browser runner's Chromium from its layer
-// (JOURNEYGATE_CHROMIUM_LAYER, the layer's brotli files) to where
-// JOURNEYGATE_CHROMIUM names its executable (default
-// chromiumlayer.DefaultDir), and sets the environment Chromium needs
-// (LD_LIBRARY_PATH, FONTCONFIG_PATH, HOME) for the browsers journeys
-// start. Without JOURNEYGATE_CHROMIUM_LAYER (the runner) it does nothing.
-func installChromium(getenv func(string) string, setenv func(string, string) error, log *slog.Logger) error {
-	layer := getenv("JOURNEYGATE_CHROMIUM_LAYER")
-	if layer == "" {
-		return nil
-	}
-	dir := chromiumlayer.DefaultDir
-	if exe := getenv("JOURNEYGATE_CHROMIUM"); exe != "" {
-		if filepath.Base(exe) != chromiumlayer.Executable {
-			return fmt.Errorf("JOURNEYGATE_CHROMIUM %q: with JOURNEYGATE_CHROMIUM_LAYER it names where the layer's Chromium is unpacked, DIR/%s", exe, chromiumlayer.Executable)
-		}
-		dir = filepath.Dir(exe)
-	}
-	start := time.Now()
-	b, err := chromiumlayer.Install(layer, dir)
-	if err != nil {
-		return err
-	}
-	env := b.Env(getenv)
-	env["JOURNEYGATE_CHROMIUM"] = b.Executable
-	for k, v := range env {
-		if err := setenv(k, v); err != nil {
-			return fmt.Errorf("setting %s for chromium: %w", k, err)
-		}
-	}
-	log.Info("chromium unpacked", "executable", b.Executable, "elapsed", time.Since(start).String())
-	return nil
-}
-
 // build reads the configuration and wires the handler.
-func build(ctx context.Context, catalogue func() (*journey.Registry, error), getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
+func build(ctx context.Context, catalogue func() (*journey.Registry, error), getenv func(string) string, log *slog.Logger, extra ...handler.Option) (*handler.Handler, error) {
 	table := getenv("JOURNEYGATE_TABLE")
 	if table == "" {
 		return nil, errors.New("JOURNEYGATE_TABLE is not set")
@@ -133,13 +109,6 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 	}
 	opts = append(opts, handler.WithLeases(leases))
 	opts = append(opts, handler.WithEvents(eventbridge.NewFromConfig(awsCfg), getenv("JOURNEYGATE_EVENT_BUS")))
-	// The browser runner keeps screenshots in the reports bucket, under
-	// the run (reports/ENV/RUN/...).
-	if bucket := getenv("JOURNEYGATE_REPORT_BUCKET"); bucket != "" {
-		opts = append(opts, handler.WithArtifacts(handler.S3Artifacts{
-			API: s3.NewFromConfig(awsCfg), Bucket: bucket, Prefix: getenv("JOURNEYGATE_ARTIFACT_PREFIX"),
-		}))
-	}
 	if u := getenv("JOURNEYGATE_SINK_URL"); u != "" {
 		base, err := url.Parse(u)
 		if err != nil || base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {
@@ -148,7 +117,7 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 		urlFor := func(runID string) string { return strings.TrimRight(u, "/") + "/run/" + url.PathEscape(runID) }
 		opts = append(opts, handler.WithSink(store.NewSinkReader(st, urlFor, poll.Backoff{})))
 	}
-	return handler.New(reg, envs, st, opts...)
+	return handler.New(reg, envs, st, append(opts, extra...)...)
 }
 
 // environments reads the environments file JOURNEYGATE_ENVIRONMENTS_FILE

@@ -1,4 +1,4 @@
-package handler_test
+package browserrunner
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	runner "github.com/journeygate/journeygate/functions/runner/handler"
 )
 
 type fakeS3 struct {
@@ -30,7 +28,7 @@ func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*
 // beside its report, and its location is the object's s3:// URL.
 func TestS3Artifacts(t *testing.T) {
 	api := &fakeS3{}
-	a := runner.S3Artifacts{API: api, Bucket: "reports-bucket", Prefix: "reports/staging/"}
+	a := S3Artifacts{API: api, Bucket: "reports-bucket", Prefix: "reports/staging/"}
 	loc, err := a.Put(context.Background(), "cd-d-1", "silence-through-ui-1-2.png", "image/png", []byte("PNG"))
 	if err != nil {
 		t.Fatal(err)
