@@ -38,7 +38,6 @@ var linkedClients = map[string][]string{
 		"eventbridge",     // Journey Passed / Failed events
 		"secretsmanager",  // secretsmanager: references (package secrets)
 		"ssm",             // ssm: references (package secrets)
-		"s3",              // the browser runner's screenshots (JOURNEYGATE_REPORT_BUCKET; the same main)
 	},
 	"gate": {
 		"dynamodb",        // the store
