@@ -237,23 +237,7 @@ func TestFailedRunReportInChromium(t *testing.T) {
 
 	// Every request the page makes is recorded: there must be none but
 	// the page itself.
-	var mu sync.Mutex
-	var requested []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			requested = append(requested, e.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
+	requested := recordRequests(t, ctx)
 
 	stepSel := "#journey-" + want.journey + " li.step.failing"
 	for _, vp := range []struct {
@@ -419,14 +403,41 @@ func TestFailedRunReportInChromium(t *testing.T) {
 		})
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(requested) == 0 {
+	seen := requested()
+	if len(seen) == 0 {
 		t.Error("no request recorded: the network listener does not work, so the check below proves nothing")
 	}
-	for _, u := range requested {
+	for _, u := range seen {
 		if u != pageURL {
 			t.Errorf("the page requested %s: it must load nothing but itself", u)
 		}
+	}
+}
+
+// recordRequests records every request the page in ctx makes from now on;
+// the returned function gives those made so far.
+func recordRequests(t *testing.T, ctx context.Context) func() []string {
+	t.Helper()
+	var mu sync.Mutex
+	var requested []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			requested = append(requested, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), requested...)
 	}
 }

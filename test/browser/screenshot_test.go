@@ -8,12 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/journeygate/journeygate/internal/envconfig"
@@ -117,23 +114,7 @@ func TestReportShowsTheFailingStepsScreenshot(t *testing.T) {
 	pageURL := (&url.URL{Scheme: "file", Path: pagePath}).String()
 	t.Logf("report of run %s: %s (failing: %s step %d/%d %s, screenshot %s)", failed.RunID, pagePath, want.journey, want.index, want.steps, want.step.Name, shot.Attachment)
 
-	var mu sync.Mutex
-	var requested []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			mu.Lock()
-			requested = append(requested, e.Request.URL)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
-		return err
-	})); err != nil {
-		t.Fatal(err)
-	}
+	requested := recordRequests(t, ctx)
 	stepSel := "#journey-" + want.journey + " li.step.failing"
 	imgSel := stepSel + " > figure.shot > img"
 	actx, acancel := context.WithTimeout(ctx, 30*time.Second)
@@ -186,9 +167,7 @@ func TestReportShowsTheFailingStepsScreenshot(t *testing.T) {
 	}
 
 	// The page loads nothing but itself; its embedded image is a data: URI.
-	mu.Lock()
-	defer mu.Unlock()
-	for _, u := range requested {
+	for _, u := range requested() {
 		if u != pageURL && !strings.HasPrefix(u, "data:image/png;base64,") {
 			t.Errorf("the page requested %.80s: it must load nothing but itself", u)
 		}
