@@ -130,9 +130,12 @@ type Props struct {
 	EventBus awsevents.IEventBus
 }
 
-// DefaultSchedules are the scheduled run intervals per tier.
+// DefaultSchedules are the scheduled run intervals per tier. The global
+// tier runs every minute, the Scheduler's finest rate, so a production
+// breakage pages within about 90 seconds (issue 19; docs/performance.md
+// prices a month of it beside a 1-minute Synthetics canary).
 var DefaultSchedules = map[journey.Tier]time.Duration{
-	journey.TierGlobal: 5 * time.Minute,
+	journey.TierGlobal: time.Minute,
 	journey.TierDomain: 15 * time.Minute,
 }
 

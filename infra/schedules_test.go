@@ -53,8 +53,8 @@ func TestSchedules(t *testing.T) {
 		variant, env string
 		rates        map[journey.Tier]string
 	}{
-		{"staging", "staging", map[journey.Tier]string{journey.TierGlobal: "rate(5 minutes)", journey.TierDomain: "rate(15 minutes)"}},
-		{"pagerduty", longestEnvironment, map[journey.Tier]string{journey.TierGlobal: "rate(5 minutes)"}}, // domain off
+		{"staging", "staging", map[journey.Tier]string{journey.TierGlobal: "rate(1 minute)", journey.TierDomain: "rate(15 minutes)"}},
+		{"pagerduty", longestEnvironment, map[journey.Tier]string{journey.TierGlobal: "rate(1 minute)"}}, // domain off
 	} {
 		t.Run(tc.variant, func(t *testing.T) {
 			s := synth(t, tc.variant)
@@ -105,7 +105,7 @@ func TestSchedules(t *testing.T) {
 					if again := startScheduled(t, tc.env, inputs[tier], arn, tick); again.RunID != first.RunID {
 						t.Errorf("a redelivered tick is run %s, the first delivery %s: two runs for one tick", again.RunID, first.RunID)
 					}
-					if next := startScheduled(t, tc.env, inputs[tier], arn, tick.Add(5*time.Minute)); next.RunID == first.RunID {
+					if next := startScheduled(t, tc.env, inputs[tier], arn, tick.Add(time.Minute)); next.RunID == first.RunID {
 						t.Errorf("the next tick has the same run ID %s", next.RunID)
 					}
 				})
