@@ -12,6 +12,7 @@ import (
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/internal/costmodel"
+	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/internal/metrics"
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
@@ -239,19 +240,23 @@ func BenchmarkCostModel(b *testing.B) {
 	mem := templateMemory(b)
 	m := costmodel.Defaults(mem, store.DeliveryPollBackoff)
 	// The freeze reads the environment's scheduled global runs in its
-	// 30-minute window: six runs of the 5-minute schedule and their results.
+	// window and their results: one run per tick of the default global
+	// schedule (30 of them at every minute).
+	every := infra.DefaultSchedules[journey.TierGlobal]
 	perSched := sched.RunItemBytes
 	for _, j := range sched.Journeys {
 		perSched += j.Attempts * j.ResultBytes
 	}
-	m.FreezeReadBytes = 6 * perSched
+	m.FreezeReadBytes = int(gate.DefaultFreezeWindow/every) * perSched
 	var gate, scheduled, express costmodel.Estimate
 	for b.Loop() {
 		gate = m.Standard(deploy)
 		scheduled = m.Standard(sched)
 		express = m.Express(sched)
 	}
-	const month = 30 * 24 * 60 / 5 // global runs every 5 minutes
+	// A 30-day month of the default global schedule, per environment,
+	// beside a canary run as often (issue 19: about $52 at every minute).
+	month := float64(30*24*time.Hour) / float64(every)
 	b.ReportMetric(gate.PerJourneyRun(), "usd-per-journey-run")
 	b.ReportMetric(gate.MarginalPerJourneyRun(), "usd-per-added-journey-run")
 	b.ReportMetric(gate.Total(), "usd-per-deployment-gate")
@@ -261,6 +266,7 @@ func BenchmarkCostModel(b *testing.B) {
 	b.ReportMetric(scheduled.Total()*month, "usd-per-month-global-schedule")
 	b.ReportMetric(express.Total()*month, "usd-per-month-global-schedule-express")
 	b.ReportMetric(costmodel.SyntheticsCanaryRun, "usd-per-canary-run")
+	b.ReportMetric(costmodel.SyntheticsCanaryRun*month, "usd-per-month-canary-same-schedule")
 	b.ReportMetric(costmodel.SyntheticsCanaryRun/gate.PerJourneyRun(), "canary-runs-per-journey-run-cost")
 	for _, e := range []struct {
 		name string
