@@ -57,6 +57,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	stage := fs.String("stage", "", "the deployment lifecycle `STAGE` the run stands for (a CodeDeploy lifecycle event such as BeforeAllowTraffic, or an ECS stage such as POST_TEST_TRAFFIC_SHIFT): a pre-traffic stage runs against the environment's test_targets")
 	targetVersion := fs.String("target-version", "", "the `VERSION` under test, which journeys read as TargetVersion (for a Lambda deployment, the version they invoke)")
 	sinkListen := fs.String("sink-listen", "", "address the notification sink binds when a selected journey awaits it (overrides the environment's sink.listen; unset, a free loopback port)")
+	smtpListen := fs.String("smtp-listen", "", "address the inbox SMTP listener binds when a selected journey reads mail (overrides the environment's inbox.listen; unset, a free loopback port)")
 	verbose := fs.Bool("v", false, "log debug lines to stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -104,7 +105,14 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	// on an ephemeral loopback port unless configured, so runs on one host
 	// never clash over it.
 	var sinkReader journey.SinkReader
+	var inboxDomain string
 	sinkText := "no sink: no selected journey awaits notifications"
+	var sk *sink.Sink
+	if needsSink(selected) || needsInbox(selected) {
+		sk = sink.New(sink.Config{Token: environment.Sink.Token, Correlate: environment.Sink.Correlate})
+		defer sk.Close()
+		sinkReader = sk
+	}
 	if needsSink(selected) {
 		listen := environment.Sink.Listen
 		if *sinkListen != "" {
@@ -113,13 +121,32 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		if listen == "" {
 			listen = "127.0.0.1:0"
 		}
-		sk := sink.New(sink.Config{Token: environment.Sink.Token, Correlate: environment.Sink.Correlate})
 		sinkURL, err := sk.Listen(listen)
 		if err != nil {
 			return usagef("notification sink cannot listen on %s: %v (set sink.listen in %s or --sink-listen; unset, it takes a free port)", listen, err, cfg.File)
 		}
-		defer sk.Close()
-		sinkReader, sinkText = sk, "sink "+sinkURL
+		sinkText = "sink " + sinkURL
+	}
+	// The SMTP listener likewise, only for journeys that read mail.
+	if needsInbox(selected) {
+		listen := environment.Inbox.Listen
+		if *smtpListen != "" {
+			listen = *smtpListen
+		}
+		if listen == "" {
+			listen = "127.0.0.1:0"
+		}
+		addr, err := sk.ListenSMTP(listen, sink.SMTPConfig{Domain: environment.Inbox.Domain})
+		if err != nil {
+			return usagef("inbox SMTP listener cannot listen on %s: %v (set inbox.listen in %s or --smtp-listen; unset, it takes a free port)", listen, err, cfg.File)
+		}
+		inboxDomain = sk.InboxDomain()
+		if needsSink(selected) {
+			sinkText += ", "
+		} else {
+			sinkText = ""
+		}
+		sinkText += "inbox smtp://" + addr + " @" + inboxDomain
 	}
 
 	st, err := backend.Open(ctx, c.storePath)
@@ -162,7 +189,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		Targets: environment.Targets, TestTargets: environment.TestTargets, Settings: environment.Settings,
 		Journeys: selected, Concurrency: *concurrency, BrowserConcurrency: *browserConcurrency, Trigger: by,
 		FreezeWindow: environment.Gate.Freeze.EffectiveWindow(),
-	}, runner.Deps{Store: st, Sink: sinkReader, Observe: progress.Observe, Logger: logger, Leases: leases, Artifacts: artifacts})
+	}, runner.Deps{Store: st, Sink: sinkReader, InboxDomain: inboxDomain, Observe: progress.Observe, Logger: logger, Leases: leases, Artifacts: artifacts})
 	progress.Stop()
 
 	rep := report.Run{RunID: runID, Environment: *envName, StartedAt: out.Run.StartedAt, Elapsed: time.Since(start), Results: out.Results, Verdict: out.Verdict}
@@ -194,6 +221,16 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 		return errFailed
 	}
 	return nil
+}
+
+// needsInbox reports whether a journey of js reads mail.
+func needsInbox(js []journey.Journey) bool {
+	for _, j := range js {
+		if j.Inbox {
+			return true
+		}
+	}
+	return false
 }
 
 // needsSink reports whether a journey of js awaits the sink.

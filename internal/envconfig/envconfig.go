@@ -31,6 +31,9 @@ type Environment struct {
 	Settings map[string]string
 	// Sink configures the in-process sink `journeygate run` starts.
 	Sink Sink
+	// Inbox configures the SMTP listener `journeygate run` starts for
+	// journeys that read mail (journey.Journey.Inbox).
+	Inbox Inbox
 	// Gate configures the gate's policies (gate.go): the freeze.
 	Gate Gate
 	// Pools are the environment's pools of isolated test resources by
@@ -46,6 +49,16 @@ type Sink struct {
 	Token string
 	// Correlate lists JSON Pointers that find the run ID in a delivery body.
 	Correlate []string
+}
+
+// Inbox configures the local SMTP listener of inbox journeys.
+type Inbox struct {
+	// Listen is the loopback address it binds, e.g. 127.0.0.1:2525; ""
+	// takes a free port.
+	Listen string
+	// Domain is the inbox addresses' domain; "" means the sink's default
+	// (inbox.journeygate.test).
+	Domain string
 }
 
 // Config is a parsed environments file.
@@ -68,6 +81,10 @@ type fileFormat struct {
 			Token     string   `yaml:"token"`
 			Correlate []string `yaml:"correlate"`
 		} `yaml:"sink"`
+		Inbox struct {
+			Listen string `yaml:"listen"`
+			Domain string `yaml:"domain"`
+		} `yaml:"inbox"`
 		Gate  gateFormat            `yaml:"gate"`
 		Pools map[string]poolFormat `yaml:"pools"`
 	} `yaml:"environments"`
@@ -129,6 +146,18 @@ func Parse(file string, data []byte, getenv func(string) string) (*Config, error
 				p.Add(append(path, "sink", "correlate"), "entry %d %q is not a JSON Pointer (must start with /)", i+1, ptr)
 			}
 		}
+		inboxListen, err := Expand(e.Inbox.Listen, getenv)
+		if err != nil {
+			p.Add(append(path, "inbox", "listen"), "%v", err)
+		}
+		inboxDomain, err := Expand(e.Inbox.Domain, getenv)
+		if err != nil {
+			p.Add(append(path, "inbox", "domain"), "%v", err)
+		}
+		if strings.ContainsAny(inboxDomain, "@ /") {
+			p.Add(append(path, "inbox", "domain"), "%q is not a domain: inbox addresses are jg<token>@domain, so give the domain alone (e.g. inbox.example.com)", inboxDomain)
+		}
+		env.Inbox = Inbox{Listen: inboxListen, Domain: strings.ToLower(inboxDomain)}
 		env.Gate = parseGate(e.Gate, path, p)
 		env.Pools = parsePools(e.Pools, path, getenv, p)
 		cfg.Environments[name] = env

@@ -58,6 +58,9 @@ type Deps struct {
 	Store store.Store
 	// Sink is where the run's notifications arrive; nil disables sink steps.
 	Sink journey.SinkReader
+	// InboxDomain is the domain of the run's inbox addresses (Sink reads
+	// their mail); "" means no inbox.
+	InboxDomain string
 	// HTTPClient calls targets; nil uses a client with sane limits.
 	HTTPClient *http.Client
 	// Observe receives progress events from every journey; may be nil.
@@ -178,7 +181,7 @@ func Run(ctx context.Context, plan Plan, deps Deps) Outcome {
 				RunID: plan.RunID, Environment: plan.Environment, Attempt: 1,
 				Targets: targets, Settings: plan.Settings,
 				Stage: plan.Trigger.Stage, TargetVersion: plan.Trigger.TargetVersion,
-				HTTPClient: deps.HTTPClient, Sink: deps.Sink,
+				HTTPClient: deps.HTTPClient, Sink: deps.Sink, InboxDomain: deps.InboxDomain,
 				Logger: deps.Logger, Observe: deps.Observe,
 				Artifacts: deps.Artifacts,
 			}), Attempts{

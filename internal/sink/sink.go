@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/journeygate/journeygate/shared/journey"
 )
 
@@ -70,6 +72,14 @@ type Sink struct {
 	done         chan struct{}
 	srv          *http.Server
 	base         string
+
+	// The SMTP listener (ListenSMTP): its server, domain and address, the
+	// inboxes opened on it, and the recipients it refused.
+	smtp        *smtp.Server
+	smtpDomain  string
+	smtpAddr    string
+	inboxes     map[string]bool
+	refusedMail int
 }
 
 // run holds one run's retained deliveries. first is the absolute index of
@@ -128,9 +138,16 @@ func (s *Sink) Close() error {
 		return nil
 	}
 	s.closing = true
-	srv := s.srv
+	srv, mailSrv := s.srv, s.smtp
 	s.mu.Unlock()
 	var err error
+	if mailSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), CloseGrace)
+		if mailSrv.Shutdown(ctx) != nil {
+			mailSrv.Close() //nolint:errcheck // closing anyway
+		}
+		cancel()
+	}
 	if srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), CloseGrace)
 		if err = srv.Shutdown(ctx); err != nil {
@@ -167,10 +184,16 @@ var _ journey.SinkTally = (*Sink)(nil)
 func (s *Sink) Elsewhere(runID string) (otherRuns, unattributed int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// An inbox counts other inboxes' mail and the recipients refused; a
+	// run counts other runs' webhooks and those for no run.
+	inbox := strings.HasPrefix(runID, journey.InboxKeyPrefix)
 	for id, r := range s.runs {
-		if id != runID {
+		if id != runID && strings.HasPrefix(id, journey.InboxKeyPrefix) == inbox {
 			otherRuns += r.total
 		}
+	}
+	if inbox {
+		return otherRuns, s.refusedMail
 	}
 	return otherRuns, s.unattributed
 }

@@ -42,6 +42,10 @@ type Options struct {
 	// Sink is where notifications from the system under test arrive; nil
 	// means steps that await notifications fail with an error.
 	Sink SinkReader
+	// InboxDomain is the domain of the run's inbox addresses (T.Inbox):
+	// the local SMTP listener's, or the one Amazon SES receives for in the
+	// cloud; "" means the run has no inbox.
+	InboxDomain string
 	// Logger receives debug lines; nil discards them.
 	Logger *slog.Logger
 	// Observe receives progress events; nil ignores them.

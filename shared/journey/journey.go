@@ -84,6 +84,11 @@ type Journey struct {
 	// in-process sink only when a selected journey sets it. The sink's
 	// waits end at once as error in a journey that does not.
 	Sink bool
+	// Inbox says the journey awaits mail sent to its attempt's inbox
+	// (T.Inbox): `journeygate run` starts its SMTP listener only when a
+	// selected journey sets it. The inbox's waits end at once as error in
+	// a journey that does not.
+	Inbox bool
 	// Browser says the journey drives a headless Chromium (package
 	// shared/browser): it runs in the browser runner in the cloud, and
 	// locally within the run's browser concurrency, since each Chromium

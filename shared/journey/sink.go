@@ -48,6 +48,7 @@ type SinkReader interface {
 type SinkClient struct {
 	t       *T
 	reader  SinkReader
+	ch      channel
 	mu      sync.Mutex
 	cursor  string
 	seen    []Delivery
@@ -68,6 +69,9 @@ var errNoSink = errors.New("no notification sink configured for this run")
 // journey behaves alike whether or not another journey of the run
 // started the sink.
 func (s *SinkClient) ready() error {
+	if s.ch.ready != nil {
+		return s.ch.ready()
+	}
 	if !s.t.journey.Sink {
 		return Stop(fmt.Errorf("no notification sink for journey %q: it does not declare Sink: true", s.t.journey.Name))
 	}
@@ -108,7 +112,7 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 		s.seenEvidence()
 		return Delivery{}, s.awaitError(what, start, err)
 	}
-	s.t.Evidence("sink delivery", "%s arrived after %s (received %s): %s", what, time.Since(start).Round(time.Millisecond), found.ReceivedAt.Format(time.RFC3339Nano), excerpt(found.Body, s.t.opts.excerptLimit()))
+	s.t.Evidence(s.ch.evidenceLabel(), "%s arrived after %s (received %s): %s", what, time.Since(start).Round(time.Millisecond), found.ReceivedAt.Format(time.RFC3339Nano), s.ch.describe(found, s.t.opts.excerptLimit()))
 	return found, nil
 }
 
@@ -130,7 +134,7 @@ func (s *SinkClient) Never(ctx context.Context, window time.Duration, what strin
 	countReads(err, reads)
 	var held *poll.HeldError
 	if errors.As(err, &held) {
-		s.t.Evidence("unexpected delivery", "%s", excerpt(found.Body, s.t.opts.excerptLimit()))
+		s.t.Evidence("unexpected "+s.ch.noun(1), "%s", s.ch.describe(found, s.t.opts.excerptLimit()))
 		return Failf("expected no %s, but one arrived %s into the %s window", what, held.After.Round(time.Millisecond), window)
 	}
 	return err
@@ -153,7 +157,7 @@ func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Deliver
 		s.mu.Lock()
 		cursor := s.cursor
 		s.mu.Unlock()
-		ds, next, err := s.reader.Next(ctx, s.t.RunID(), cursor)
+		ds, next, err := s.reader.Next(ctx, s.key(), cursor)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return Delivery{}, mismatch
@@ -168,6 +172,9 @@ func (s *SinkClient) scan(ctx context.Context, match Match, reads *int) (Deliver
 			s.seenIDs = map[string]bool{}
 		}
 		for _, d := range ds {
+			if d.ReceivedAt.Before(s.ch.since) {
+				continue // before this attempt held the channel (a leased number's earlier texts)
+			}
 			if !s.seenIDs[d.ID] {
 				s.seenIDs[d.ID] = true
 				s.seen = append(s.seen, d)
@@ -210,9 +217,9 @@ func (s *SinkClient) claim(match Match) (Delivery, error) {
 			return d, nil
 		}
 		if endsWait(err) {
-			return Delivery{}, fmt.Errorf("delivery %s: %w", d.ID, err)
+			return Delivery{}, fmt.Errorf("%s %s: %w", s.ch.noun(1), d.ID, err)
 		}
-		last = fmt.Errorf("delivery %s did not match: %w", d.ID, NotYet(err))
+		last = fmt.Errorf("%s %s did not match: %w", s.ch.noun(1), d.ID, NotYet(err))
 	}
 	return Delivery{}, last
 }

@@ -42,6 +42,8 @@ type AwaitError struct {
 	Fault error
 	// Err is why the wait ended.
 	Err error
+
+	channel channel // what was awaited: a run's deliveries, an inbox's mail, a number's texts
 }
 
 func (e *AwaitError) Error() string {
@@ -50,11 +52,11 @@ func (e *AwaitError) Error() string {
 		// The sink failed, not the system under test: that leads.
 		fmt.Fprintf(&b, "%v; ", e.Fault)
 	}
-	fmt.Fprintf(&b, "awaiting %s: waited %s, %d %s for this run", e.What, e.Waited.Round(100*time.Millisecond), e.Seen, plural(e.Seen, "delivery", "deliveries"))
+	fmt.Fprintf(&b, "awaiting %s: waited %s, %d %s for %s", e.What, e.Waited.Round(100*time.Millisecond), e.Seen, e.channel.noun(e.Seen), e.channel.scopeName())
 	if e.OtherRuns >= 0 {
-		fmt.Fprintf(&b, " (%d for other runs", e.OtherRuns)
+		fmt.Fprintf(&b, " (%d for %s", e.OtherRuns, e.channel.othersName())
 		if e.Unattributed > 0 {
-			fmt.Fprintf(&b, ", %d for no run", e.Unattributed)
+			fmt.Fprintf(&b, ", %d %s", e.Unattributed, e.channel.unattributedName())
 		}
 		b.WriteString(")")
 	}
@@ -81,7 +83,7 @@ func plural(n int, one, many string) string {
 // elsewhere asks the reader what it received for other runs, or -1, -1.
 func (s *SinkClient) elsewhere() (int, int) {
 	if st, ok := s.reader.(SinkTally); ok {
-		return st.Elsewhere(s.t.RunID())
+		return st.Elsewhere(s.key())
 	}
 	return -1, -1
 }
@@ -89,7 +91,7 @@ func (s *SinkClient) elsewhere() (int, int) {
 // awaitError builds the error of an Await, started at start, that ended
 // without a match.
 func (s *SinkClient) awaitError(what string, start time.Time, err error) *AwaitError {
-	ae := &AwaitError{What: what, Waited: time.Since(start), Seen: len(s.unclaimed()), Err: err}
+	ae := &AwaitError{What: what, Waited: time.Since(start), Seen: len(s.unclaimed()), Err: err, channel: s.ch}
 	ae.OtherRuns, ae.Unattributed = s.elsewhere()
 	var te *poll.TimeoutError
 	switch {
@@ -130,16 +132,16 @@ func (s *SinkClient) seenEvidence() {
 	if len(seen) == 0 {
 		return
 	}
-	label := fmt.Sprintf("deliveries for this run (%d)", len(seen))
+	label := fmt.Sprintf("%s for %s (%d)", s.ch.noun(2), s.ch.scopeName(), len(seen))
 	if len(seen) > maxSeenEvidence {
-		label = fmt.Sprintf("last %d of %d deliveries for this run", maxSeenEvidence, len(seen))
+		label = fmt.Sprintf("last %d of %d %s for %s", maxSeenEvidence, len(seen), s.ch.noun(2), s.ch.scopeName())
 		seen = seen[len(seen)-maxSeenEvidence:]
 	}
 	var b strings.Builder
 	for i, d := range seen {
 		fmt.Fprintf(&b, "%s received %s", d.ID, d.ReceivedAt.UTC().Format(time.RFC3339Nano))
 		if i == len(seen)-1 {
-			fmt.Fprintf(&b, ":\n%s", excerpt(d.Body, s.t.opts.excerptLimit()))
+			fmt.Fprintf(&b, ":\n%s", s.ch.describe(d, s.t.opts.excerptLimit()))
 		}
 		b.WriteString("\n")
 	}

@@ -22,6 +22,7 @@ type T struct {
 	journey  *Journey
 	opts     *Options
 	sink     *SinkClient
+	inbox    *Inbox // made on first T.Inbox
 	logger   *slog.Logger
 	mu       sync.Mutex
 	state    map[string]any
