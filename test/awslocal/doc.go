@@ -6,7 +6,10 @@
 // Store (GetParameter), the last two backed by in-memory maps, and
 // CloudWatch (DescribeAlarms, GetMetricData) over Smithy RPC v2 CBOR, which
 // the v1.75 client speaks (rpcv2cbor.go), and S3 (PutObject over its REST
-// protocol, path-style, objects kept in memory; s3.go), so the real
+// protocol, path-style, objects kept in memory; s3.go), EventBridge
+// (PutRule, PutTargets, PutEvents: rules' event patterns matched and input
+// transformers applied to each put event, targets handed their input;
+// eventbridge.go), so the real
 // aws-sdk-go-v2 clients, pointed at them with BaseEndpoint and dummy static
 // credentials in us-east-1, exercise their real serialisation, error mapping
 // and retries without an AWS account.
@@ -25,4 +28,10 @@
 // code. Every call is logged (Requests), rejected ones included, and every
 // accepted report recorded (Reports), so tests can assert exactly-once
 // delivery. Operations are applied one at a time.
+//
+// SNS (sns.go) is no API endpoint: its topics are published to by a Go
+// call, as EventBridge's delivery to a topic target is, and it speaks
+// SNS's HTTP/HTTPS delivery protocol to subscribers (subscription
+// confirmation, then Notification posts), so a page can be followed to a
+// local HTTPS subscriber.
 package awslocal
