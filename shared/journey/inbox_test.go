@@ -34,9 +34,9 @@ func TestInboxAddressIsPerAttempt(t *testing.T) {
 	}
 	for _, bad := range []string{
 		strings.Replace(base, "inbox.example.com", "example.com", 1), // another domain
-		"postmaster@inbox.example.com",                                // not an inbox
-		"jg0000000000000000@inbox.example.com",                        // not base32
-		"jgabc@inbox.example.com",                                     // too short
+		"postmaster@inbox.example.com",                               // not an inbox
+		"jg0000000000000000@inbox.example.com",                       // not base32
+		"jgabc@inbox.example.com",                                    // too short
 		"no-at-sign",
 	} {
 		if key, ok := journey.InboxKey(bad, "inbox.example.com"); ok {
