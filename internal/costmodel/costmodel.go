@@ -73,6 +73,11 @@ const (
 // one vCPU). An assumption, named as such where it is used.
 const DefaultBrowserRunnerMB = 2048
 
+// FullCPUMB is the memory at which a Lambda function has one full vCPU;
+// below it, CPU is in proportion to memory
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+const FullCPUMB = 1769
+
 // ItemTransitions is what one Map item of a run bills on the routed state
 // machine (internal/flow since issue 17): the RouteJourney Choice and the
 // runner's Task (RunJourney or RunBrowserJourney).
@@ -194,6 +199,22 @@ type JourneyRun struct {
 	// aside: ItemTransitions where the item routes by runner; 0 counts 1,
 	// the Task alone.
 	Transitions int
+	// CPU is the CPU time its runner invocations used, measured with a
+	// full core at hand (Duration includes it). With less, as below
+	// FullCPUMB, the same work takes CPU × (FullCPUMB/MB − 1) longer:
+	// RunnerDuration adds that, an upper bound (it assumes none of the
+	// CPU work overlaps a wait).
+	CPU time.Duration
+}
+
+// RunnerDuration is what a journey's runner invocations last at mb MB:
+// its measured Duration, plus the stretch of its CPU time when mb gives
+// less than one vCPU.
+func RunnerDuration(j JourneyRun, mb int) time.Duration {
+	if mb <= 0 || mb >= FullCPUMB || j.CPU <= 0 {
+		return j.Duration
+	}
+	return j.Duration + time.Duration(float64(j.CPU)*(float64(FullCPUMB)/float64(mb)-1))
 }
 
 // Run is one execution of the state machine.
@@ -290,9 +311,9 @@ func (m Model) Express(r Run) Estimate {
 func (m Model) journey(j JourneyRun) Cost {
 	invocations := 1 + j.TaskRetries
 	var c Cost
-	runner := lambdaCompute(m.Memory.Runner, j.Duration)
+	runner := lambdaCompute(m.Memory.Runner, RunnerDuration(j, m.Memory.Runner))
 	if j.Browser {
-		runner = lambdaComputeAt(m.Memory.BrowserRunner, j.Duration, LambdaX86GBSecond)
+		runner = lambdaComputeAt(m.Memory.BrowserRunner, RunnerDuration(j, m.Memory.BrowserRunner), LambdaX86GBSecond)
 	}
 	c.Lambda = float64(invocations)*LambdaRequest + runner +
 		float64(j.Deliveries)*(LambdaRequest+lambdaCompute(m.Memory.Sink, m.SinkDuration))

@@ -142,3 +142,33 @@ func TestBrowserJourney(t *testing.T) {
 	near(t, "Task alone", p.JourneyRuns.StepFunctions, 0.025/1000)
 	near(t, "run transitions", p.Overhead.StepFunctions, 4*0.025/1000)
 }
+
+// TestRunnerDuration pins the CPU stretch below one vCPU: 100 ms of CPU
+// at 1769/4 MB takes 4 times as long, 300 ms more; none at or above
+// FullCPUMB, nor without a measured CPU time.
+func TestRunnerDuration(t *testing.T) {
+	j := JourneyRun{Duration: 2 * time.Second, CPU: 100 * time.Millisecond}
+	tests := []struct {
+		mb   int
+		want time.Duration
+	}{
+		{FullCPUMB / 4, 2*time.Second + 300*time.Millisecond + 226*time.Microsecond}, // 1769/442 is a little over 4
+		{FullCPUMB, 2 * time.Second},
+		{2048, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := RunnerDuration(j, tt.mb).Round(time.Microsecond); got != tt.want {
+			t.Errorf("RunnerDuration(%d MB) = %s, want %s", tt.mb, got, tt.want)
+		}
+	}
+	j.CPU = 0
+	if got := RunnerDuration(j, 128); got != j.Duration {
+		t.Errorf("RunnerDuration without CPU = %s, want the measured %s", got, j.Duration)
+	}
+	// The stretch is billed: 256 MB for 2 s and 100 ms × (1769/256 − 1).
+	m := Defaults(Memory{Hook: 256, Runner: 256, Gate: 256, Sink: 256}, testPoll)
+	j.CPU = 100 * time.Millisecond
+	e := m.Standard(Run{Trigger: Schedule, Journeys: []JourneyRun{j}, Transitions: 5, RunItemBytes: 1000})
+	ms := math.Ceil(2000 + 100*(1769.0/256-1))
+	near(t, "stretched runner", e.JourneyRuns.Lambda, 0.20/1e6+0.25*ms/1000*0.0000133334)
+}

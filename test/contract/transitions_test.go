@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,7 +63,7 @@ var measuredRuns struct {
 func TestTransitionsPerRun(t *testing.T) {
 	t.Parallel()
 	times := &invocationTimes{took: map[string]time.Duration{}}
-	w := newWorld(t, options{wrapRunner: times.wrap})
+	w := newWorld(t, options{wrapRunner: times.wrap, wrapBrowserRunner: times.wrap})
 	// How many journeys each trigger plans, from the examples the world's
 	// runner registers (never a count of the catalogue's).
 	reg, err := alertmanager.ExampleRegistry()
@@ -106,10 +107,10 @@ func TestTransitionsPerRun(t *testing.T) {
 			times.mu.Lock()
 			clear(times.took)
 			times.mu.Unlock()
-			began := time.Now()
+			began, cpu0 := time.Now(), processCPU(t)
 			runID := tc.start(t)
 			res := w.waitExecutions(1)[0]
-			elapsed := time.Since(began)
+			elapsed, cpu := time.Since(began), processCPU(t)-cpu0
 			out := gateOutput(t, res)
 			if out.Status != "Succeeded" {
 				t.Fatalf("verdict %s: %s", out.Status, out.Summary)
@@ -133,6 +134,18 @@ func TestTransitionsPerRun(t *testing.T) {
 			}
 			run := measure(t, w.store, runID, results, times, tc.trigger)
 			run.Transitions, run.Elapsed = res.Transitions, elapsed
+			// The CPU this process used while the run went (the runners,
+			// the hook, the gate, the sink, the stand-ins' Go side; not
+			// dynalite, Alertmanager or Chromium), shared over the
+			// journeys: an upper bound of each runner invocation's.
+			browser := map[string]bool{}
+			for _, name := range w.journeysRun(infra.FunctionBrowserRunner) {
+				browser[name] = true
+			}
+			for i := range run.Journeys {
+				run.Journeys[i].CPU = cpu / time.Duration(len(run.Journeys))
+				run.Journeys[i].Browser = browser[run.Journeys[i].Name]
+			}
 			measuredRuns.Lock()
 			if measuredRuns.runs == nil {
 				measuredRuns.runs = map[costmodel.Trigger]costmodel.Run{}
@@ -207,6 +220,16 @@ func measure(t *testing.T, st *dynamo.Store, runID string, results []journey.Res
 	return run
 }
 
+// processCPU is the user and system CPU time this process has used.
+func processCPU(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 type countingWriter struct{ n int }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
@@ -268,6 +291,30 @@ func BenchmarkCostModel(b *testing.B) {
 	b.ReportMetric(costmodel.SyntheticsCanaryRun, "usd-per-canary-run")
 	b.ReportMetric(costmodel.SyntheticsCanaryRun*month, "usd-per-month-canary-same-schedule")
 	b.ReportMetric(costmodel.SyntheticsCanaryRun/gate.PerJourneyRun(), "canary-runs-per-journey-run-cost")
+	// The same deployment gate without its UI journeys (the browser
+	// runner: 2 GB on x86_64), which bench-ui prices on their own.
+	api := deploy
+	api.Journeys = nil
+	for _, j := range deploy.Journeys {
+		if j.Browser {
+			api.Transitions -= max(1, j.Transitions)
+			continue
+		}
+		api.Journeys = append(api.Journeys, j)
+	}
+	apiGate := m.Standard(api)
+	b.ReportMetric(apiGate.PerJourneyRun(), "usd-per-api-journey-run")
+	// The runner's CPU against its wall time: what the memory choice
+	// rests on (costmodel.RunnerDuration).
+	var cpu, wall time.Duration
+	for _, j := range api.Journeys {
+		cpu += j.CPU
+		wall += j.Duration
+	}
+	if n := len(api.Journeys); n > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "runner-cpu-ms-per-journey")
+		b.ReportMetric(float64(wall.Microseconds())/1000/float64(n), "runner-wall-ms-per-journey")
+	}
 	for _, e := range []struct {
 		name string
 		e    costmodel.Estimate
@@ -279,8 +326,14 @@ func BenchmarkCostModel(b *testing.B) {
 	}
 	for i, j := range deploy.Journeys {
 		c := gate.PerJourney[i]
-		b.Logf("  %s: $%.8f (runner %s, %d attempts, result %d B, %d deliveries, waited %s)", j.Name, c.Total(), j.Duration.Round(time.Millisecond), j.Attempts, j.ResultBytes, j.Deliveries, j.Waiting.Round(time.Millisecond))
+		runner, mb := "runner", mem.Runner
+		if j.Browser {
+			runner, mb = "browser runner", mem.BrowserRunner
+		}
+		b.Logf("  %s: $%.8f (%s %s, CPU at most %s, billed %s at %d MB; %d attempts, result %d B, %d deliveries, waited %s)", j.Name, c.Total(), runner, j.Duration.Round(time.Millisecond),
+			j.CPU.Round(time.Millisecond), costmodel.RunnerDuration(j, mb).Round(time.Millisecond), mb, j.Attempts, j.ResultBytes, j.Deliveries, j.Waiting.Round(time.Millisecond))
 	}
+	b.Logf("API journeys alone (%d of them): $%.8f per journey run", apiGate.Journeys, apiGate.PerJourneyRun())
 	b.Logf("memory (MB) from the template: %+v; transitions: deployment %d, schedule %d", mem, deploy.Transitions, sched.Transitions)
 }
 
@@ -308,5 +361,9 @@ func templateMemory(b *testing.B) costmodel.Memory {
 		b.Fatalf("function %s (%s) has no MemorySize in the template: %v", fn, ids[fn], v)
 		return 0
 	}
-	return costmodel.Memory{Hook: mb(infra.FunctionHook), Runner: mb(infra.FunctionRunner), Gate: mb(infra.FunctionGate), Sink: mb(infra.FunctionSink)}
+	m := costmodel.Memory{Hook: mb(infra.FunctionHook), Runner: mb(infra.FunctionRunner), Gate: mb(infra.FunctionGate), Sink: mb(infra.FunctionSink)}
+	if _, ok := ids[infra.FunctionBrowserRunner]; ok {
+		m.BrowserRunner = mb(infra.FunctionBrowserRunner)
+	}
+	return m
 }

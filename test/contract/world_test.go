@@ -79,9 +79,9 @@ type world struct {
 type options struct {
 	fault string
 	// wrapRunner replaces the runner's Lambda handler, e.g. to crash it;
-	// wrapGate the gate's.
-	wrapRunner, wrapGate func(sfnlocal.Handler) sfnlocal.Handler
-	sfnOpts              []sfnlocal.Option
+	// wrapGate the gate's; wrapBrowserRunner the browser runner's.
+	wrapRunner, wrapGate, wrapBrowserRunner func(sfnlocal.Handler) sfnlocal.Handler
+	sfnOpts                                 []sfnlocal.Option
 	// target, when set, is given Alertmanager's URL and returns the URL
 	// the environments name as the alertmanager target instead, e.g. a
 	// faulty front for it. Alertmanager still delivers to the sink.
@@ -95,6 +95,9 @@ type options struct {
 	// about to get traffic, the environments' test target: "healthy", or
 	// the fault it has. The first stays the live version.
 	newVersion string
+	// runnerEvents, when set, is where the runners publish their Journey
+	// Failed events (the default bus), as deployed.
+	runnerEvents runnerhandler.EventsAPI
 }
 
 func newWorld(t *testing.T, o options) *world {
@@ -181,7 +184,11 @@ func newWorld(t *testing.T, o options) *world {
 		t.Fatal(err)
 	}
 	reader := store.NewSinkReader(w.store, func(run string) string { return sinkURL + "/run/" + run }, poll.DefaultBackoff)
-	runnerH, err := runnerhandler.New(reg, envs, w.store, runnerhandler.WithSink(reader))
+	runnerOpts := []runnerhandler.Option{runnerhandler.WithSink(reader)}
+	if o.runnerEvents != nil {
+		runnerOpts = append(runnerOpts, runnerhandler.WithEvents(o.runnerEvents, ""))
+	}
+	runnerH, err := runnerhandler.New(reg, envs, w.store, runnerOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +215,15 @@ func newWorld(t *testing.T, o options) *world {
 	// The browser runner: the same handler, a function of its own, which
 	// the state machine sends the journeys that drive a browser. Its
 	// Chromium is the one the deployed function ships (TestMain).
-	browserH, err := runnerhandler.New(reg, envs, w.store, runnerhandler.WithSink(reader))
+	browserH, err := runnerhandler.New(reg, envs, w.store, runnerOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": gateFn, infra.FunctionBrowserRunner: sfnlocal.LambdaHandler(browserH.Handle)}
+	browser := sfnlocal.LambdaHandler(browserH.Handle)
+	if o.wrapBrowserRunner != nil {
+		browser = o.wrapBrowserRunner(browser)
+	}
+	w.handlers = map[string]sfnlocal.Handler{"runner": runner, "gate": gateFn, infra.FunctionBrowserRunner: browser}
 	// What is deployed is what is tested: the definition from the
 	// synthesized staging stack, with the functions' placeholder ARNs.
 	deployed, err := infratest.StagingDeployment()
