@@ -133,6 +133,10 @@ type Staging struct {
 	// before the Scheduler fills in its context attributes
 	// (<aws.scheduler.scheduled-time> and the like).
 	ScheduleInputs map[journey.Tier]string
+	// Template is the synthesized template's resources, and AlarmTopic
+	// the logical ID of the on-call topic in it, for the rules that page.
+	Template   *infra.Template
+	AlarmTopic string
 }
 
 type stagingOnce struct {
@@ -167,6 +171,8 @@ func (o *stagingOnce) get(adjust func(*infra.Deployment)) (Staging, error) {
 			o.err = err
 			return
 		}
+		o.s.Template = s.Template
+		o.s.AlarmTopic, _ = s.Stack.Resolve(s.Stack.GetLogicalId(s.Gate.Topic().Node().DefaultChild().(awscdk.CfnElement))).(string)
 		o.s.ScheduleInputs, o.err = s.ScheduleInputs()
 	})
 	return o.s, o.err
