@@ -19,14 +19,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// This file serves S3's REST protocol (restXml) for PutObject, with
-// path-style addressing, as the aws-sdk-go-v2 S3 client speaks it with
-// UsePathStyle and a BaseEndpoint:
+// This file serves S3's REST protocol (restXml) for PutObject and
+// GetObject, with path-style addressing, as the aws-sdk-go-v2 S3 client
+// speaks it with UsePathStyle and a BaseEndpoint:
 //
 //   - PUT /{bucket}/{key...}: the body is the object; Content-Type,
 //     Cache-Control, Content-Disposition and x-amz-meta-* headers are kept
@@ -34,6 +35,10 @@ import (
 //     UNSIGNED-PAYLOAD) and any x-amz-checksum-crc32 or Content-MD5 are
 //     verified. An aws-chunked body (streaming signatures and trailing
 //     checksums, which the SDK uses over TLS only) answers NotImplemented.
+//   - GET /{bucket}/{key...}: 200 with the object as body, its
+//     Content-Type, Content-Length, ETag, Last-Modified and x-amz-meta-*
+//     headers; NoSuchKey (404) when there is no such object (no Range,
+//     no conditional requests).
 //   - Answers: 200 with an ETag (the MD5 of the object, quoted) and no
 //     body; an error is a 4xx/5xx with an XML <Error><Code>…</Code>
 //     <Message>…</Message></Error> body, whose Code the SDK puts in the
@@ -48,6 +53,8 @@ type S3Object struct {
 	// Metadata are the x-amz-meta-* headers, by lowercase name.
 	Metadata map[string]string
 	ETag     string
+	// modified is when it was put (GetObject's Last-Modified).
+	modified time.Time
 }
 
 // S3 is a local S3 endpoint serving PutObject into buckets held in
@@ -157,7 +164,11 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request) {
 	bucket, key, perr := splitPath(r.URL)
 	body, rerr := io.ReadAll(r.Body)
 	req := Request{Operation: "PutObject"}
-	if r.Method != http.MethodPut {
+	switch r.Method {
+	case http.MethodPut:
+	case http.MethodGet:
+		req.Operation = "GetObject"
+	default:
 		req.Operation = r.Method
 	}
 	var (
@@ -170,14 +181,16 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request) {
 		aerr = newS3Error("IncompleteBody", rerr.Error())
 	case perr != nil:
 		aerr = newS3Error("InvalidURI", perr.Error())
-	case r.Method != http.MethodPut || key == "":
-		aerr = newS3Error("MethodNotAllowed", "only PutObject (PUT /bucket/key, path-style) is served")
+	case r.Method != http.MethodPut && r.Method != http.MethodGet || key == "":
+		aerr = newS3Error("MethodNotAllowed", "only PutObject and GetObject (PUT and GET /bucket/key, path-style) are served")
 	case !signedForS3(r.Header.Get("Authorization")):
 		aerr = newS3Error("AccessDenied", "request is not signed with SigV4 for service s3")
 	case len(s.faults) > 0:
 		f := s.faults[0]
 		s.faults = s.faults[1:]
 		aerr = newS3Error(f.code, f.message)
+	case r.Method == http.MethodGet:
+		obj, aerr = s.getObject(bucket, key)
 	default:
 		obj, aerr = s.putObject(r, bucket, key, body)
 	}
@@ -207,7 +220,34 @@ func (s *S3) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", obj.ETag)
+	if r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", obj.ContentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(obj.Body)))
+		w.Header().Set("Last-Modified", obj.modified.UTC().Format(http.TimeFormat))
+		if obj.CacheControl != "" {
+			w.Header().Set("Cache-Control", obj.CacheControl)
+		}
+		for k, v := range obj.Metadata {
+			w.Header().Set("X-Amz-Meta-"+k, v)
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(obj.Body)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// getObject returns one stored object; called with s.mu held.
+func (s *S3) getObject(bucket, key string) (S3Object, *s3Error) {
+	objects, ok := s.buckets[bucket]
+	if !ok {
+		return S3Object{}, newS3Error("NoSuchBucket", "The specified bucket does not exist")
+	}
+	obj, ok := objects[key]
+	if !ok {
+		return S3Object{}, newS3Error("NoSuchKey", "The specified key does not exist.")
+	}
+	return cloneObject(obj), nil
 }
 
 // splitPath reads /{bucket}/{key...} of a path-style request; the key is
@@ -266,6 +306,7 @@ func (s *S3) putObject(r *http.Request, bucket, key string, body []byte) (S3Obje
 		Bucket: bucket, Key: key, Body: bytes.Clone(body),
 		ContentType: r.Header.Get("Content-Type"), CacheControl: r.Header.Get("Cache-Control"),
 		Metadata: map[string]string{}, ETag: `"` + hex.EncodeToString(sum[:]) + `"`,
+		modified: time.Now(),
 	}
 	if obj.ContentType == "" {
 		obj.ContentType = "binary/octet-stream"
