@@ -20,19 +20,22 @@ CDK   := infra/_cli/node_modules/.bin/cdk
 CHROMIUM ?= chromium
 export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench bench-api bench-ui clean help synth deploy diff soak fuzz figures figures-reliability figures-soak figures-fuzz figures-bench figures-bench-api figures-bench-ui figures-sync
+.PHONY: run test build cli tools browser-tools unit integration vet check vulncheck fmt-check bench bench-api bench-ui bench-tests clean help synth deploy diff soak fuzz figures figures-reliability figures-soak figures-fuzz figures-bench figures-bench-api figures-bench-ui figures-sync
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed breaks it)
+run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed|wrong-smarthost breaks it)
 	@$(GO) build -o bin/demo ./test/cmd/demo
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code
 
 test: tools test/node_modules/.installed fmt-check check ## everything: format, static checks, unit and integration tests; then the reliability figures
-	@rm -rf test/out/figures
-	$(GO) test -race -count=1 -timeout 12m ./...
+	@rm -rf test/out/figures; mkdir -p test/out
+	@echo "$(GO) test -race -count=1 -timeout 12m ./...   (log: $(TEST_LOG))"
+	@set -o pipefail; start=$$(date +%s); \
+		$(GO) test -race -count=1 -timeout 12m ./... 2>&1 | tee $(TEST_LOG); code=$$?; \
+		echo "make test: go test took $$(( $$(date +%s) - start ))s" | tee -a $(TEST_LOG); exit $$code
 	@for f in test/out/figures/*.txt; do [ -f "$$f" ] && { echo; cat "$$f"; }; done; true
 
 FUNCTIONS := hook runner gate sink
@@ -127,14 +130,28 @@ BENCH_FORMAT = awk '/^Benchmark/ { name = $$1; sub(/-[0-9]+$$/, "", name); n = 0
 			for (i = 3; i < NF; i += 2) if ($$(i+1) !~ /^(ns|B|allocs)\/op$$/) { printf "%-64s %14s %s\n", name, $$i, $$(i+1); n++ }; \
 			if (n == 0) printf "%-64s %14s %s\n", name, $$3, $$4; next } \
 		/^(FAIL|--- FAIL|panic:)/ || /^    [a-z_]+_test\.go:[0-9]+: / { print }'
-bench: ## every figure of issues 7 and 17, one per line: bench-api, then bench-ui
-	@$(MAKE) -s --no-print-directory bench-api && $(MAKE) -s --no-print-directory bench-ui
+bench: ## every figure of issues 7, 17 and 19, one per line: bench-api, bench-ui, then the slowest packages of the last make test
+	@$(MAKE) -s --no-print-directory bench-api && $(MAKE) -s --no-print-directory bench-ui && $(MAKE) -s --no-print-directory bench-tests
 
+# make test's log: each package's "ok" or "FAIL" line with its time, and
+# the go test step's wall time, which bench-tests reads (issue 19: keep
+# make test within about 15 minutes) instead of running the suite again.
+TEST_LOG := test/out/go-test.log
+bench-tests: ## the five slowest test packages and the go test step's time, from the last make test's log
+	@if [ ! -f $(TEST_LOG) ]; then echo "slowest test packages: $(TEST_LOG) is missing: make test writes it"; exit 0; fi; \
+	echo "slowest test packages of the last make test ($(TEST_LOG), $$(date -r $(TEST_LOG) -u +%Y-%m-%dT%H:%MZ)):"; \
+	awk '($$1 == "ok" || $$1 == "FAIL") && $$3 ~ /^[0-9.]+s$$/ { t = $$3; sub(/s$$/, "", t); print t, $$2 }' $(TEST_LOG) | sort -rn | head -5 | \
+		awk '{ printf "%-64s %14s %s\n", "TestPackage/" $$2, $$1, "s" }'; \
+	awk '/^make test: go test took / { t = $$NF; sub(/s$$/, "", t); printf "%-64s %14s %s\n", "MakeTestGoTest", t, "s" }' $(TEST_LOG)
+
+# Faults TestTimeToPage injects for bench-api's time to page (issue 19).
+PAGE_INJECTIONS ?= 7
 BENCH_PKGS := ./internal/runner ./shared/journey ./internal/sink ./internal/store/embedded ./internal/store/dynamo ./functions
-bench-api: $(ALERTMANAGER) test/node_modules/.installed ## issue 7's figures: overhead, detection latency, package sizes and cold init, store calls, cost per run
+bench-api: $(ALERTMANAGER) test/node_modules/.installed ## issue 7's figures: overhead, detection latency, package sizes and cold init, store calls, cost per run; issue 19's time to page
 	@set -o pipefail; { \
 		$(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime=1x -timeout 15m $(BENCH_PKGS) && \
-		$(GO) test -count=1 -run '^TestTransitionsPerRun$$' -bench '^BenchmarkCostModel$$' -benchtime=1x -timeout 15m ./test/contract; \
+		$(GO) test -count=1 -run '^TestTransitionsPerRun$$' -bench '^BenchmarkCostModel$$' -benchtime=1x -timeout 15m ./test/contract && \
+		$(GO) test -count=1 -run '^TestTimeToPage$$' -bench '^BenchmarkTimeToPage$$' -benchtime=1x -timeout 15m ./test/contract -injections $(PAGE_INJECTIONS); \
 	} | $(BENCH_FORMAT)
 
 BENCH_UI_PKGS := ./test/browserbench
