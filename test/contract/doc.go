@@ -13,4 +13,10 @@
 // hook events, an unknown journey) and prints a table of what each led
 // to. `go test ./...` shows a passing package's output only with -v, so
 // the table is also written to test/out/fault-matrix.txt (git-ignored).
+//
+// TestTimeToPage (page_test.go) adds the schedule and the page: a local
+// scheduler ticks the deployed global schedule's input into the hook, the
+// runners publish to awslocal's EventBridge carrying the stack's own rules,
+// and the alarm topic posts to a local HTTPS subscriber; it injects a
+// fault at a random moment and measures the time to the page (issue 19).
 package contract
