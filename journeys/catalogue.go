@@ -21,6 +21,7 @@ const EnvironmentsPath = "journeys/environments.yaml"
 func All() []journey.Journey {
 	return []journey.Journey{
 		AlertToNotification(),
+		AlertToEmail(),
 		ResolveLifecycle(),
 		AlertGrouping(),
 		SilenceSuppresses(),

@@ -17,6 +17,7 @@ func TestCatalogueIsValid(t *testing.T) {
 	}
 	want := map[string]journey.Tier{
 		"alert-to-notification": journey.TierGlobal,
+		"alert-to-email":        journey.TierDomain,
 		"resolve-lifecycle":     journey.TierGlobal,
 		"alert-grouping":        journey.TierDomain,
 		"silence-suppresses":    journey.TierDomain,
@@ -33,6 +34,9 @@ func TestCatalogueIsValid(t *testing.T) {
 		}
 		if want := name == "silence-through-ui"; j.Browser != want {
 			t.Errorf("%s Browser %t, want %t: only the UI journey drives a browser", name, j.Browser, want)
+		}
+		if want := name == "alert-to-email"; j.Inbox != want {
+			t.Errorf("%s Inbox %t, want %t: only the email journey reads mail", name, j.Inbox, want)
 		}
 	}
 }

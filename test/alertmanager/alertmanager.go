@@ -34,6 +34,7 @@ var Faults = map[string]string{
 	"group-by-instance":  "alerts grouped per instance, so one incident pages once per alert",
 	"wrong-webhook-url":  "the receiver's webhook URL names a loopback port nothing listens on",
 	"ui-not-routed":      "a front proxy routes only /api/ and /-/ to Alertmanager, so its web UI answers 404 while the API works",
+	"wrong-smarthost":    "the email receiver's smarthost is a loopback port nothing listens on, so no mail reaches the run's inbox",
 }
 
 // uiNotRouted is the fault that breaks the web UI alone: Alertmanager runs
@@ -52,6 +53,11 @@ type Options struct {
 	Fault string
 	// Stderr receives Alertmanager's log; nil discards it.
 	Stderr *os.File
+	// Smarthost, when set, is the host:port of the run's SMTP listener
+	// (sink.ListenSMTP): alerts carrying a jg_inbox label route to an email
+	// receiver that mails them there, to the address the label holds. Unset,
+	// there is no email receiver (fault wrong-smarthost needs it set).
+	Smarthost string
 	// BearerToken, when set, is sent with every webhook delivery, as a sink
 	// that rejects anonymous deliveries requires.
 	BearerToken string
@@ -78,7 +84,7 @@ func Config(opts Options) (string, error) {
 		}
 	}
 	groupWait, receiver, sendResolved := "500ms", "journeygate-sink", true
-	groupBy, webhooks := "alertname, jg_run, jg_key", opts.Webhooks
+	groupBy, webhooks, smarthost := "alertname, jg_run, jg_key", opts.Webhooks, opts.Smarthost
 	switch opts.Fault {
 	case "drop-notifications":
 		receiver = "blackhole"
@@ -93,6 +99,14 @@ func Config(opts Options) (string, error) {
 		if webhooks, err = deadURLs(opts.Webhooks); err != nil {
 			return "", err
 		}
+	case "wrong-smarthost":
+		if smarthost == "" {
+			return "", errors.New("fault wrong-smarthost needs Options.Smarthost: it breaks the email receiver, which exists only with it")
+		}
+		var err error
+		if smarthost, err = FreeAddr(); err != nil {
+			return "", err
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `route:
@@ -101,11 +115,11 @@ func Config(opts Options) (string, error) {
   group_wait: %s
   group_interval: 1s
   repeat_interval: 4h
-receivers:
+%sreceivers:
   - name: blackhole
-  - name: journeygate-sink
+%s  - name: journeygate-sink
     webhook_configs:
-`, receiver, groupBy, groupWait)
+`, receiver, groupBy, groupWait, emailRoute(smarthost), emailReceiver(smarthost))
 	for _, u := range webhooks {
 		fmt.Fprintf(&b, "      - url: %q\n        send_resolved: %t\n", u, sendResolved)
 		if opts.BearerToken != "" {
@@ -116,6 +130,38 @@ receivers:
 		return "", errors.New("no webhook URLs: Alertmanager must deliver to a sink")
 	}
 	return b.String(), nil
+}
+
+// emailRoute routes alerts that carry a jg_inbox label (an inbox
+// journey's) to the email receiver, and only there; "" without smarthost.
+func emailRoute(smarthost string) string {
+	if smarthost == "" {
+		return ""
+	}
+	return `  routes:
+    - receiver: journeygate-inbox
+      matchers: ['jg_inbox=~".+"']
+`
+}
+
+// emailReceiver is Alertmanager's email receiver mailing the alert to the
+// address its jg_inbox label holds, through the run's SMTP listener at
+// smarthost, as multipart/alternative HTML (Alertmanager's default
+// template) and text; "" without smarthost.
+func emailReceiver(smarthost string) string {
+	if smarthost == "" {
+		return ""
+	}
+	return fmt.Sprintf(`  - name: journeygate-inbox
+    email_configs:
+      - to: '{{ .CommonLabels.jg_inbox }}'
+        from: alertmanager@alertmanager.journeygate.test
+        hello: alertmanager.journeygate.test
+        smarthost: %q
+        require_tls: false
+        send_resolved: false
+        text: '{{ range .Alerts }}{{ range .Labels.SortedPairs }}{{ .Name }}={{ .Value }}{{ "\n" }}{{ end }}{{ end }}'
+`, smarthost)
 }
 
 // deadURLs returns urls with each port replaced by a loopback port that

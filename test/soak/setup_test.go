@@ -51,9 +51,13 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 	if err != nil {
 		return nil, err
 	}
+	smtpAddr, err := alertmanager.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
 	token := randomHex(16)
 	am, err := alertmanager.Start(ctx, alertmanager.Options{
-		Binary: bin, Webhooks: []string{"http://" + sinkAddr + "/"}, Fault: fault, BearerToken: token,
+		Binary: bin, Webhooks: []string{"http://" + sinkAddr + "/"}, Smarthost: smtpAddr, Fault: fault, BearerToken: token,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("alertmanager (fault %q): %w", fault, err)
@@ -66,6 +70,7 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 		"JOURNEYGATE_ALERTMANAGER_URL": am.URL,
 		"JOURNEYGATE_SINK_LISTEN":      sinkAddr,
 		"JOURNEYGATE_SINK_TOKEN":       token,
+		"JOURNEYGATE_SMTP_LISTEN":      smtpAddr,
 	}
 	getenv := func(k string) string { return vars[k] }
 	cfg, err := envconfig.Parse(journeys.EnvironmentsPath, journeys.EnvironmentsFile, getenv)
@@ -76,8 +81,10 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 	if err != nil {
 		return nil, err
 	}
-	// The examples Alertmanager serves, by name, never the whole catalogue.
-	reg, err := alertmanager.ExampleRegistry()
+	// The examples Alertmanager serves, by name, never the whole catalogue;
+	// its email receiver mails this set-up's SMTP listener, so the inbox
+	// examples too, as `make run` runs them.
+	reg, err := alertmanager.DemoRegistry()
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +98,9 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 		return nil, err
 	}
 	t.Cleanup(func() { sk.Close() })
+	if _, err := sk.ListenSMTP(env.Inbox.Listen, sink.SMTPConfig{Domain: env.Inbox.Domain}); err != nil {
+		return nil, err
+	}
 	st, err := backend.Open(ctx, filepath.Join(t.TempDir(), "journeygate.db"))
 	if err != nil {
 		return nil, err
@@ -109,7 +119,7 @@ func newSetup(t *testing.T, fault string, observe func(journey.Event)) (*setup, 
 	logger = secrets.NewLogger(logger, leases.Redactor())
 	return &setup{
 		env: env, journeys: selected, sink: sk, store: st,
-		deps: runner.Deps{Store: st, Sink: sk, Observe: observe, Logger: logger, Leases: leases},
+		deps: runner.Deps{Store: st, Sink: sk, InboxDomain: sk.InboxDomain(), Observe: observe, Logger: logger, Leases: leases},
 	}, nil
 }
 

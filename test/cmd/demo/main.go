@@ -1,13 +1,14 @@
 // Command demo is what `make run` runs: it starts a real Alertmanager (built
 // from the pinned version) wired to deliver to the run's sink, runs
 // `journeygate run` of the example journeys that Alertmanager serves
-// (alertmanager.Examples, by name) against it, prints the verdict, stops what it started
+// (alertmanager.Examples and InboxExamples, by name) against it, prints the verdict, stops what it started
 // and exits with journeygate's exit code. -fault starts a really broken
 // Alertmanager setup instead of a healthy one.
 //
-// The sink's address is picked here (a free loopback port) and passed to
-// journeygate as JOURNEYGATE_SINK_LISTEN, since Alertmanager must know its
-// webhook URL before journeygate starts.
+// The sink's address and its SMTP listener's are picked here (free
+// loopback ports) and passed to journeygate as JOURNEYGATE_SINK_LISTEN and
+// JOURNEYGATE_SMTP_LISTEN, since Alertmanager must know its webhook URL and
+// its email receiver's smarthost before journeygate starts.
 //
 // Interrupts: journeygate and Alertmanager run in process groups of their
 // own, so a terminal's Ctrl-C reaches only this process (and make), which
@@ -42,7 +43,7 @@ func run() int {
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: demo [-journeygate BIN] [-fault NAME] [-v] [-- journeygate run flags]\n"+
 			"runs the example journeys %s unless the run flags select journeys (--journey, --tier)\nfaults:\n",
-			strings.Join(alertmanager.Examples, ", "))
+			strings.Join(append(alertmanager.Examples, alertmanager.InboxExamples...), ", "))
 		for _, n := range alertmanager.FaultNames() {
 			fmt.Fprintf(os.Stderr, "  %-20s %s\n", n, alertmanager.Faults[n])
 		}
@@ -70,7 +71,12 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		return 2
 	}
-	opts := alertmanager.Options{Binary: amBin, Webhooks: []string{"http://" + sinkAddr + "/"}, Fault: *fault}
+	smtpAddr, err := alertmanager.FreeAddr()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		return 2
+	}
+	opts := alertmanager.Options{Binary: amBin, Webhooks: []string{"http://" + sinkAddr + "/"}, Smarthost: smtpAddr, Fault: *fault}
 	if *verbose {
 		// Quiet by default: once the run ends and its sink closes,
 		// Alertmanager logs failed deliveries of the cleanup's resolutions.
@@ -86,14 +92,14 @@ func run() int {
 	if *fault != "" {
 		setup = "FAULT " + *fault + ": " + alertmanager.Faults[*fault]
 	}
-	fmt.Fprintf(os.Stderr, "demo: Alertmanager %s at %s (%s), delivering to sink %s\n\n", alertmanager.Version, am.URL, setup, sinkAddr)
+	fmt.Fprintf(os.Stderr, "demo: Alertmanager %s at %s (%s), delivering to sink %s and mailing %s\n\n", alertmanager.Version, am.URL, setup, sinkAddr, smtpAddr)
 
 	// The examples it serves, by name: a journey added to the catalogue
 	// (against another target, say) is not run against this Alertmanager
 	// unless the flags after -- select journeys themselves.
 	args := []string{"run", "--env", "local"}
 	if !selectsJourneys(flag.Args()) {
-		args = append(args, alertmanager.ExampleArgs()...)
+		args = append(args, alertmanager.DemoArgs()...)
 	}
 	args = append(args, flag.Args()...)
 	cmd := exec.Command(*bin, args...)
@@ -101,6 +107,7 @@ func run() int {
 	cmd.Env = append(os.Environ(),
 		"JOURNEYGATE_ALERTMANAGER_URL="+am.URL,
 		"JOURNEYGATE_SINK_LISTEN="+sinkAddr,
+		"JOURNEYGATE_SMTP_LISTEN="+smtpAddr,
 	)
 	// Its own process group: signals reach it only through the forwarder,
 	// once each. It gets SIGTERM should this process die first.
