@@ -298,7 +298,10 @@ var (
 // Query, and three more for a deployment (its overrides, and the
 // environment's recent scheduled runs and their results, for the freeze),
 // whose report is then marked with one more UpdateItem
-// (costmodel.ReportWritesPerDeployment).
+// (costmodel.ReportWritesPerDeployment). The freeze's two Queries read
+// indexes that project keys only, so each item they list is one GetItem
+// from the table: here the environment's two runs (the scheduled one and
+// this one) and their eight results.
 // The single store operations are pinned by store's
 // TestDynamoRequestCounts; this pins how the functions compose them.
 func TestStoreCallsPerRun(t *testing.T) {
@@ -318,7 +321,7 @@ func TestStoreCallsPerRun(t *testing.T) {
 	}{
 		// First, so that the deployment's freeze finds a scheduled run.
 		{"scheduled", scheduleTrigger, calls{"Query": 1, "UpdateItem": 1}},
-		{"deployment", codedeployTrigger, calls{"Query": 4, "UpdateItem": 2}},
+		{"deployment", codedeployTrigger, calls{"Query": 4, "GetItem": 2 + 2*4, "UpdateItem": 2}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -365,4 +368,5 @@ func BenchmarkStoreCalls(b *testing.B) {
 	b.ReportMetric(float64(sched.Plan.writes()+sched.Gate.writes()), "writes-per-run")
 	b.ReportMetric(float64(sched.Gate["Query"]), "queries-per-scheduled-decision")
 	b.ReportMetric(float64(deploy.Gate["Query"]), "queries-per-deployment-decision")
+	b.ReportMetric(float64(deploy.Gate["GetItem"]), "item-reads-per-deployment-decision")
 }

@@ -216,7 +216,7 @@ func TestTable(t *testing.T) {
 			if r := raw.Resources[verdicts.(string)]; r.DeletionPolicy != tc.policy || r.UpdateReplacePolicy != tc.policy {
 				t.Errorf("verdict log group: DeletionPolicy %q, UpdateReplacePolicy %q; want %s as the table", r.DeletionPolicy, r.UpdateReplacePolicy, tc.policy)
 			}
-			// The indexes are the store's: same names and keys.
+			// The indexes are the store's: same names, keys and projection.
 			gsis := assertions.NewCapture(nil)
 			check(t, "indexes", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), props(map[string]any{"GlobalSecondaryIndexes": gsis}))
@@ -225,11 +225,11 @@ func TestTable(t *testing.T) {
 			for _, g := range *gsis.AsArray() {
 				m := g.(map[string]any)
 				keys := m["KeySchema"].([]any)
-				got = append(got, fmt.Sprintf("%s(%s,%s)", m["IndexName"], keys[0].(map[string]any)["AttributeName"], keys[1].(map[string]any)["AttributeName"]))
+				got = append(got, fmt.Sprintf("%s(%s,%s) %v", m["IndexName"], keys[0].(map[string]any)["AttributeName"], keys[1].(map[string]any)["AttributeName"], m["Projection"].(map[string]any)["ProjectionType"]))
 			}
 			var want []string
 			for _, ix := range in.GlobalSecondaryIndexes {
-				want = append(want, fmt.Sprintf("%s(%s,%s)", *ix.IndexName, *ix.KeySchema[0].AttributeName, *ix.KeySchema[1].AttributeName))
+				want = append(want, fmt.Sprintf("%s(%s,%s) %s", *ix.IndexName, *ix.KeySchema[0].AttributeName, *ix.KeySchema[1].AttributeName, ix.Projection.ProjectionType))
 			}
 			slices.Sort(got)
 			slices.Sort(want)

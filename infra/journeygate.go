@@ -216,7 +216,7 @@ func (j *JourneyGate) addTable() {
 			IndexName:      ix.IndexName,
 			PartitionKey:   attr(ix.KeySchema[0].AttributeName),
 			SortKey:        attr(ix.KeySchema[1].AttributeName),
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
+			ProjectionType: awsdynamodb.ProjectionType(ix.Projection.ProjectionType), // the store's: KEYS_ONLY
 		})
 	}
 	j.table = table

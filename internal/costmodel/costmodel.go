@@ -111,6 +111,11 @@ const (
 	ResultIndexes = 4
 	// RunIndexes is how many indexes list a run (GSI2, GSI4).
 	RunIndexes = 2
+	// IndexWriteUnits is what a new item costs in each index that lists
+	// it: the indexes project keys only (dynamo.TableInput), an entry far
+	// under 1 KB. An update that changes no key (the verdict, the report
+	// mark) writes no index.
+	IndexWriteUnits = 1
 	// KeyBytes is what keys and bookkeeping attributes add to a record's
 	// JSON size in its item (PK, SK, four GSI keys, kind, expiresAt).
 	KeyBytes = 256
@@ -149,10 +154,11 @@ type Model struct {
 	// SinkPoll paces the runner's reads of the sink table while a journey
 	// waits (store.DeliveryPollBackoff).
 	SinkPoll poll.Backoff
-	// FreezeReadBytes is what a deployment decision's freeze reads from
-	// the indexes (the environment's scheduled runs and their results in
-	// the window), eventually consistent.
-	FreezeReadBytes int
+	// FreezeItemBytes are the sizes of the items a deployment decision's
+	// freeze reads (the environment's scheduled runs and their results in
+	// the window): the indexes list their keys, and each is one
+	// eventually consistent GetItem from the table.
+	FreezeItemBytes []int
 }
 
 // Defaults fills in the assumptions: hook 100 ms, plan 100 ms, gate 300 ms,
@@ -318,7 +324,7 @@ func (m Model) journey(j JourneyRun) Cost {
 	c.Lambda = float64(invocations)*LambdaRequest + runner +
 		float64(j.Deliveries)*(LambdaRequest+lambdaCompute(m.Memory.Sink, m.SinkDuration))
 	c.Other = float64(j.Screenshots) * S3Put
-	wru := float64(j.Attempts*ResultWritesPerAttempt)*writeUnits(j.ResultBytes)*(1+ResultIndexes) +
+	wru := float64(j.Attempts*ResultWritesPerAttempt)*(writeUnits(j.ResultBytes)+ResultIndexes*IndexWriteUnits) +
 		float64(j.Deliveries*WritesPerDelivery)*writeUnits(j.DeliveryBytes)
 	// The runner's two reads return the run item (Map starts the journeys
 	// together, so few results are stored yet); each sink poll reads the
@@ -340,7 +346,9 @@ func (m Model) overhead(r Run) Cost {
 	for _, j := range r.Journeys {
 		resultBytes += j.Attempts * j.ResultBytes
 	}
-	wru := float64(WritesPerRun) * writeUnits(r.RunItemBytes) * (1 + RunIndexes)
+	// The plan's PutItem of the run is listed by its indexes; the gate's
+	// UpdateItem of the verdict changes no key, so no index.
+	wru := float64(WritesPerRun)*writeUnits(r.RunItemBytes) + RunIndexes*IndexWriteUnits
 	// The gate reads the run with all its results, strongly consistent.
 	rru := readUnits(r.RunItemBytes + resultBytes)
 	// Every run starts at the hook: a deployment's event, or a schedule's
@@ -350,10 +358,14 @@ func (m Model) overhead(r Run) Cost {
 	c.Lambda += LambdaRequest + lambdaCompute(m.Memory.Hook, m.HookDuration)
 	switch r.Trigger {
 	case Deployment:
-		wru += ReportWritesPerDeployment * writeUnits(r.RunItemBytes) * (1 + RunIndexes)
+		wru += ReportWritesPerDeployment * writeUnits(r.RunItemBytes) // no key changes
 		// Overrides: a consistent Query of an (often empty) partition;
-		// the freeze: two eventually consistent index Queries.
-		rru += 1 + math.Max(1, readUnits(m.FreezeReadBytes)/2)
+		// the freeze: two eventually consistent Queries of keys-only
+		// indexes, then one eventually consistent GetItem per item.
+		rru += 1 + math.Max(1, readUnits(len(m.FreezeItemBytes)*KeyBytes)/2)
+		for _, n := range m.FreezeItemBytes {
+			rru += readUnits(n) / 2
+		}
 	case Schedule:
 		c.Other += SchedulerInvocation
 	}

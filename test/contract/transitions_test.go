@@ -266,11 +266,14 @@ func BenchmarkCostModel(b *testing.B) {
 	// window and their results: one run per tick of the default global
 	// schedule (30 of them at every minute).
 	every := infra.DefaultSchedules[journey.TierGlobal]
-	perSched := sched.RunItemBytes
-	for _, j := range sched.Journeys {
-		perSched += j.Attempts * j.ResultBytes
+	for range int(gate.DefaultFreezeWindow / every) {
+		m.FreezeItemBytes = append(m.FreezeItemBytes, sched.RunItemBytes)
+		for _, j := range sched.Journeys {
+			for range j.Attempts {
+				m.FreezeItemBytes = append(m.FreezeItemBytes, j.ResultBytes)
+			}
+		}
 	}
-	m.FreezeReadBytes = int(gate.DefaultFreezeWindow/every) * perSched
 	var gate, scheduled, express costmodel.Estimate
 	for b.Loop() {
 		gate = m.Standard(deploy)

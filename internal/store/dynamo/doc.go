@@ -43,8 +43,8 @@
 //
 // Indexes. GSI keys are written on the item itself, so a result is one write
 // however many indexes list it. An item has one key per index, so the four
-// History filter combinations need four indexes (all project ALL, keyed on
-// GSInPK and the shared GSISK):
+// History filter combinations need four indexes (all keyed on GSInPK and
+// the shared GSISK, all projecting keys only):
 //
 //	index  serves                                           partitions
 //	GSI1   History(journey, environment)                    HIST#L#<env>#<journey>
@@ -64,6 +64,18 @@
 // asks for no more than the items Limit still allows. Index reads are
 // eventually consistent (usually well under a second); GetRun, Results and
 // Deliveries read the base table strongly consistently.
+//
+// Keys only, because a write to an item is also a write to each index that
+// lists it, billed by the size of what the index holds: a result of a few
+// KB written to ALL-projecting indexes costs its size in write units five
+// times over; keys-only entries cost one unit each, and an update that
+// changes no key (the verdict, the report mark) writes no index at all.
+// History and RecentRuns therefore read each listed item from the table:
+// one GetItem per key, up to 8 at once, eventually consistent (half a
+// read unit per 4 KB, what the index Query read before), then strongly
+// consistent for an item that did not come back yet; an item gone by then
+// (expired) is left out. The results are the same; a listing costs one
+// request per item instead of one per MB.
 //
 // Sizes. An item may not exceed 400 KB. A result's evidence is already an
 // excerpt, so real results fit; when one would not, PutResult cuts every

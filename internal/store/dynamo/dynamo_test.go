@@ -96,7 +96,8 @@ func sameCounts(a, b map[string]int) bool {
 // TestDynamoRequestCounts pins the request budget issue 7 counts on: one
 // write per run, one per result, one for the verdict, one per sink
 // delivery, one Query to read a run's results back, one per read of a
-// run's deliveries. functions' TestStoreCallsPerRun pins how the functions
+// run's deliveries; a History or RecentRuns read is one Query of an index
+// (keys only) and one GetItem per item it lists. functions' TestStoreCallsPerRun pins how the functions
 // compose these per journey run, per run and per gate decision.
 func TestDynamoRequestCounts(t *testing.T) {
 	client := dynalite.Start(t).Client()
@@ -153,8 +154,14 @@ func TestDynamoRequestCounts(t *testing.T) {
 				err = fmt.Errorf("got %d results, want 1", len(rs))
 			}
 			return err
-		}, map[string]int{"Query": 1}},
-		{"RecentRuns", gateFn, func() error { _, err := gt.RecentRuns(ctx, store.RunQuery{Environment: "local"}); return err }, map[string]int{"Query": 1}},
+		}, map[string]int{"Query": 1, "GetItem": 1}},
+		{"RecentRuns", gateFn, func() error {
+			runs, err := gt.RecentRuns(ctx, store.RunQuery{Environment: "local"})
+			if err == nil && len(runs) != 1 {
+				err = fmt.Errorf("got %d runs, want 1", len(runs))
+			}
+			return err
+		}, map[string]int{"Query": 1, "GetItem": 1}},
 		// The sink Lambda stores each notification with one write; an
 		// await reads them with one Query per poll.
 		{"PutDelivery", runner, func() error {
@@ -403,6 +410,10 @@ func TestCreateTableIsIdempotent(t *testing.T) {
 	var names []string
 	for _, ix := range out.Table.GlobalSecondaryIndexes {
 		names = append(names, aws.ToString(ix.IndexName))
+		// Keys only: an index write is one unit however large the item.
+		if ix.Projection == nil || ix.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
+			t.Errorf("index %s projects %+v, want keys only", aws.ToString(ix.IndexName), ix.Projection)
+		}
 	}
 	if len(names) != 4 {
 		t.Errorf("indexes = %v, want 4", names)

@@ -3,9 +3,11 @@ package dynamo
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -244,14 +246,17 @@ func (d *Store) History(ctx context.Context, q store.HistoryQuery) ([]journey.Re
 	case q.Journey != "":
 		index, attr, pk = IndexHistoryByJourney, attrGSI3PK, histPK(q.Journey)
 	}
-	var out []journey.Result
-	err := d.query(ctx, newestFirst(d.table, index, attr, pk, q.Since), q.Limit, func(item map[string]types.AttributeValue) error {
-		r, err := d.decodeResult(item)
-		out = append(out, r)
-		return err
-	})
+	items, err := d.indexed(ctx, newestFirst(d.table, index, attr, pk, q.Since), q.Limit)
 	if err != nil {
 		return nil, d.wrapQuery(ctx, "query history "+index, err)
+	}
+	out := make([]journey.Result, 0, len(items))
+	for _, item := range items {
+		r, err := d.decodeResult(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -268,14 +273,86 @@ func (d *Store) RecentRuns(ctx context.Context, q store.RunQuery) ([]store.RunRe
 	if q.Environment != "" {
 		index, attr, pk = IndexByEnvironment, attrGSI2PK, runsPK(q.Environment)
 	}
-	var out []store.RunRecord
-	err := d.query(ctx, newestFirst(d.table, index, attr, pk, q.Since), q.Limit, func(item map[string]types.AttributeValue) error {
-		r, err := d.decodeRun(item)
-		out = append(out, r)
-		return err
-	})
+	items, err := d.indexed(ctx, newestFirst(d.table, index, attr, pk, q.Since), q.Limit)
 	if err != nil {
 		return nil, d.wrapQuery(ctx, "query runs "+index, err)
+	}
+	out := make([]store.RunRecord, 0, len(items))
+	for _, item := range items {
+		r, err := d.decodeRun(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// indexGets bounds the GetItem requests indexed has in flight at once.
+const indexGets = 8
+
+// indexed reads up to limit (0 = all) keys from an index, which projects
+// keys only, and then each item from the table, in the index's order:
+// one eventually consistent GetItem per key, and a strongly consistent
+// one for a key whose item that did not return yet (the index lists an
+// item only after the table has it). An item gone from the table by then
+// (expired) is left out. Request errors are *queryError.
+func (d *Store) indexed(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]map[string]types.AttributeValue, error) {
+	var keys []map[string]types.AttributeValue
+	err := d.query(ctx, in, limit, func(item map[string]types.AttributeValue) error {
+		keys = append(keys, map[string]types.AttributeValue{attrPK: item[attrPK], attrSK: item[attrSK]})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]map[string]types.AttributeValue, len(keys))
+	errs := make([]error, len(keys))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, indexGets)
+	for i, key := range keys {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			for _, consistent := range []bool{false, true} {
+				out, err := d.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(d.table), Key: key, ConsistentRead: aws.Bool(consistent)})
+				if err != nil {
+					errs[i] = &queryError{err}
+					cancel()
+					return
+				}
+				if out.Item != nil {
+					items[i] = out.Item
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// The first error that is not the cancellation the first one caused.
+	var first error
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		if first == nil {
+			first = e
+		}
+		if !errors.Is(e, context.Canceled) {
+			return nil, e
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	out := items[:0]
+	for _, item := range items {
+		if item != nil {
+			out = append(out, item)
+		}
 	}
 	return out, nil
 }

@@ -33,8 +33,10 @@ var tableBackoff = poll.Backoff{First: 20 * time.Millisecond, Max: time.Second, 
 
 // TableInput describes the table the DynamoDB store needs: on-demand, the
 // base key (PK, SK) and four global secondary indexes on (GSInPK, GSISK),
-// projecting all attributes. The CDK construct must declare the same,
-// plus time to live on TTLAttribute (local stand-ins cannot set TTL).
+// projecting keys only: an index entry costs one write unit however large
+// its item, and History and RecentRuns read the items from the table. The
+// CDK construct must declare the same, plus time to live on TTLAttribute
+// (local stand-ins cannot set TTL).
 func TableInput(table string) *dynamodb.CreateTableInput {
 	s := types.ScalarAttributeTypeS
 	attrs := []types.AttributeDefinition{{AttributeName: aws.String(attrPK), AttributeType: s}, {AttributeName: aws.String(attrSK), AttributeType: s}}
@@ -52,7 +54,7 @@ func TableInput(table string) *dynamodb.CreateTableInput {
 				{AttributeName: aws.String(ix.pk), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(attrGSISK), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		})
 	}
 	attrs = append(attrs, types.AttributeDefinition{AttributeName: aws.String(attrGSISK), AttributeType: s})
