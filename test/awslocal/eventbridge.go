@@ -393,7 +393,9 @@ func equal(a, b any) bool {
 // Each <name> of InputPathsMap is replaced by the value at its path; a
 // template that is a JSON string (in quotes) gets each value escaped for
 // a JSON string, as EventBridge keeps such output valid JSON, and the
-// result keeps its quotes (what the target receives). Elsewhere strings
+// result keeps its quotes, as SNS targets receive it (users report the
+// quotes in their SNS mail: hashicorp/terraform-provider-aws#43253,
+// aws/aws-cdk#38121). Elsewhere strings
 // are put in as they are and other values as JSON. A path that matches
 // nothing gives an empty value.
 func transform(tr InputTransformer, doc map[string]any) string {
