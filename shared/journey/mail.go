@@ -71,13 +71,13 @@ func ParseMail(raw []byte) Mail {
 		m.Header.Add(textproto.CanonicalMIMEHeaderKey(fields.Key()), fields.Value())
 	}
 	if from, err := mr.Header.AddressList("From"); err == nil && len(from) > 0 {
-		m.From = from[0].Address
+		m.From = lowerDomain(from[0].Address)
 	} else if err != nil {
 		problems = append(problems, fmt.Errorf("header From: %w", err))
 	}
 	if to, err := mr.Header.AddressList("To"); err == nil {
 		for _, a := range to {
-			m.To = append(m.To, a.Address)
+			m.To = append(m.To, lowerDomain(a.Address))
 		}
 	} else {
 		problems = append(problems, fmt.Errorf("header To: %w", err))
@@ -176,6 +176,15 @@ func (m Mail) summary(limit int) string {
 		s += ":\n" + excerpt([]byte(body), limit)
 	}
 	return s
+}
+
+// lowerDomain lowercases an address's domain, which is case-insensitive,
+// and keeps its local part as sent, which need not be (RFC 5321 2.4).
+func lowerDomain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[:i] + strings.ToLower(addr[i:])
+	}
+	return addr
 }
 
 func orNone(s string) string {
