@@ -36,33 +36,41 @@ func startSMTP(t *testing.T, cfg sink.SMTPConfig) (*sink.Sink, string) {
 // SMTP listener at addr as a mailer would (go-smtp's client), and returns
 // the first SMTP error: a refused recipient, or the answer to DATA.
 func sendMail(addr string, raw string, to ...string) error {
+	_, err := sendMailTimed(addr, raw, to...)
+	return err
+}
+
+// sendMailTimed is sendMail, returning when the client ended the DATA:
+// the moment before it sent the final ".".
+func sendMailTimed(addr string, raw string, to ...string) (dataEnd time.Time, err error) {
 	c, err := smtp.Dial(addr)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	defer c.Close()
 	if err := c.Hello("mailer.example.com"); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if err := c.Mail("alerts@example.com", nil); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	for _, r := range to {
 		if err := c.Rcpt(r, nil); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if _, err := w.Write([]byte(raw)); err != nil {
-		return err
+		return time.Time{}, err
 	}
+	dataEnd = time.Now()
 	if err := w.Close(); err != nil {
-		return err
+		return dataEnd, err
 	}
-	return c.Quit()
+	return dataEnd, c.Quit()
 }
 
 // smtpCode returns the SMTP reply code of err, 0 if it is none.
