@@ -233,10 +233,11 @@ func needsInbox(js []journey.Journey) bool {
 	return false
 }
 
-// needsSink reports whether a journey of js awaits the sink.
+// needsSink reports whether a journey of js awaits the sink: webhooks
+// (Journey.Sink) or texts (Journey.SMS).
 func needsSink(js []journey.Journey) bool {
 	for _, j := range js {
-		if j.Sink {
+		if j.Sink || j.SMS != "" { // texts arrive as webhooks too (/sms)
 			return true
 		}
 	}

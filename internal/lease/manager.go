@@ -118,7 +118,7 @@ func (m *Manager) Lease(ctx context.Context, environment, holder string, pools [
 			}
 			values[k] = v
 		}
-		out = append(out, journey.NewResource(name, l.res.ID, values))
+		out = append(out, journey.NewLeasedResource(name, l.res.ID, values, l.rec.AcquiredAt))
 	}
 	return out, release, nil
 }

@@ -80,6 +80,9 @@ type Sink struct {
 	smtpAddr    string
 	inboxes     map[string]bool
 	refusedMail int
+
+	// refusedSMS counts the texts the SMS route refused (sms.go).
+	refusedSMS int
 }
 
 // run holds one run's retained deliveries. first is the absolute index of
@@ -185,15 +188,19 @@ func (s *Sink) Elsewhere(runID string) (otherRuns, unattributed int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// An inbox counts other inboxes' mail and the recipients refused; a
-	// run counts other runs' webhooks and those for no run.
-	inbox := strings.HasPrefix(runID, journey.InboxKeyPrefix)
+	// number other numbers' texts and the texts refused; a run other
+	// runs' webhooks and those for no run.
+	kind := keyKind(runID)
 	for id, r := range s.runs {
-		if id != runID && strings.HasPrefix(id, journey.InboxKeyPrefix) == inbox {
+		if id != runID && keyKind(id) == kind {
 			otherRuns += r.total
 		}
 	}
-	if inbox {
+	switch kind {
+	case journey.InboxKeyPrefix:
 		return otherRuns, s.refusedMail
+	case journey.SMSKeyPrefix:
+		return otherRuns, s.refusedSMS
 	}
 	return otherRuns, s.unattributed
 }
@@ -299,9 +306,9 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(w, http.StatusMethodNotAllowed, "method %s not allowed: the sink accepts deliveries by POST", r.Method)
 		return
 	}
-	if s.cfg.Token != "" && !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="journeygate-sink"`)
-		reject(w, http.StatusUnauthorized, "missing or wrong sink token: send \"Authorization: Bearer <token>\" or the %s header", TokenHeader)
+	if s.cfg.Token != "" && !s.authorized(r) && !s.authorizedSMS(r, path) {
+		w.Header().Set("WWW-Authenticate", Challenge(path))
+		reject(w, http.StatusUnauthorized, "missing or wrong sink token: send \"Authorization: Bearer <token>\" or the %s header (on %s, also the token as a Basic password)", TokenHeader, SMSPath)
 		return
 	}
 	// A malformed path is answered before the body is read; Attribute
@@ -322,6 +329,10 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reject(w, http.StatusBadRequest, "reading body: %v", err)
+		return
+	}
+	if provider, ok, err := SMSRoute(path); ok {
+		s.serveSMS(w, r.Header, body, provider, err)
 		return
 	}
 	runID, _, err := Attribute(path, r.Header, body, s.cfg.Correlate)

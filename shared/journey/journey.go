@@ -89,6 +89,12 @@ type Journey struct {
 	// selected journey sets it. The inbox's waits end at once as error in
 	// a journey that does not.
 	Inbox bool
+	// SMS names the pool of receiving numbers the journey's texts are
+	// sent to (T.SMS): each resource defines the value "number". The pool
+	// must be listed in Needs too, so each attempt leases a number of its
+	// own and `journeygate run` starts its sink for the provider's
+	// webhooks.
+	SMS string
 	// Browser says the journey drives a headless Chromium (package
 	// shared/browser): it runs in the browser runner in the cloud, and
 	// locally within the run's browser concurrency, since each Chromium

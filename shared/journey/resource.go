@@ -22,6 +22,7 @@ import (
 type Resource struct {
 	pool, id string
 	values   map[string]string
+	leasedAt time.Time
 }
 
 // NewResource returns the resource id of pool with a copy of values. Leasers
@@ -33,6 +34,19 @@ func NewResource(pool, id string, values map[string]string) *Resource {
 	}
 	return r
 }
+
+// NewLeasedResource is NewResource for a resource its leaser took at
+// leasedAt (Resource.LeasedAt).
+func NewLeasedResource(pool, id string, values map[string]string, leasedAt time.Time) *Resource {
+	r := NewResource(pool, id, values)
+	r.leasedAt = leasedAt
+	return r
+}
+
+// LeasedAt is when the attempt's lease on the resource was acquired, by
+// the leaser's clock; zero when the leaser does not say. A text to a
+// leased number received before it belongs to an earlier holder (T.SMS).
+func (r *Resource) LeasedAt() time.Time { return r.leasedAt }
 
 // Pool names the pool the resource was leased from.
 func (r *Resource) Pool() string { return r.pool }
@@ -127,6 +141,7 @@ func (t *T) lease(ctx context.Context) (func(context.Context) error, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.AttemptValue(leasedAtKey{}, func() any { return time.Now() })
 	t.resources = make(map[string]*Resource, len(got))
 	for _, r := range got {
 		t.resources[r.Pool()] = r

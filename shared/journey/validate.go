@@ -111,6 +111,9 @@ func Validate(journeys []Journey) error {
 			add(j.Name, "cleanupBudget", "must be 0 (the default of %s) or positive up to %s, got %s", DefaultCleanupBudget, MaxCleanupBudget, j.CleanupBudget)
 		}
 		validateNeeds(j.Needs, func(field, format string, args ...any) { add(j.Name, field, format, args...) })
+		if j.SMS != "" && !slices.Contains(j.Needs, j.SMS) {
+			add(j.Name, "sms", "pool %q is not in needs: list it there too, so each attempt leases a number of its own", j.SMS)
+		}
 	}
 	return errors.Join(errs...)
 }

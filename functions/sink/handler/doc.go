@@ -5,7 +5,9 @@
 //
 // Every request but GET /healthz is authenticated: by the environment's
 // secret token ("Authorization: Bearer <token>" or the X-Journeygate-Token
-// header, compared in constant time) or by an HMAC-SHA256 signature of the
+// header; on /sms also as the password of Basic credentials, which SMS
+// providers send from the webhook URL's user info; compared in constant
+// time) or by an HMAC-SHA256 signature of the
 // body ("X-Journeygate-Signature: sha256=<hex>"). A request without
 // credentials is answered 401, one with wrong credentials 403; neither is
 // stored. Bodies over Config.MaxBody are answered 413.
@@ -17,4 +19,11 @@
 // (sink.StoredHeader) and are keyed by the function URL's request ID; the
 // store's delivery TTL expires them. A store failure is answered 503 so
 // the sender retries.
+//
+// Texts SMS providers post to /sms or /sms/{provider} (a form, as Twilio
+// and Vonage send them, or JSON) are attributed by their receiving number
+// instead: stored under journey.SMSKey ("sms/+15551234567") with a
+// normalised body (sink.ParseSMS), where the journey that leased the
+// number reads them (journey.T.SMS). A text without a receiving number or
+// with a malformed body is answered 400 and not stored (sms.go).
 package handler

@@ -128,14 +128,17 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 		}
 		return respond(status, nil, "%v", err), nil
 	}
-	switch h.authenticate(header, body) {
+	switch h.authenticateRoute(path, header, body) {
 	case authMissing:
 		log.Warn("delivery without credentials rejected")
-		return respond(http.StatusUnauthorized, map[string]string{"WWW-Authenticate": `Bearer realm="journeygate-sink"`},
-			"missing credentials: send \"Authorization: Bearer <token>\", the %s header, or an HMAC-SHA256 %s of the body", sink.TokenHeader, sink.SignatureHeader), nil
+		return respond(http.StatusUnauthorized, map[string]string{"WWW-Authenticate": sink.Challenge(path)},
+			"missing credentials: send \"Authorization: Bearer <token>\", the %s header, an HMAC-SHA256 %s of the body, or on %s the token as a Basic password", sink.TokenHeader, sink.SignatureHeader, sink.SMSPath), nil
 	case authWrong:
 		log.Warn("delivery with wrong credentials rejected")
 		return respond(http.StatusForbidden, nil, "wrong sink token or signature"), nil
+	}
+	if provider, ok, err := sink.SMSRoute(path); ok {
+		return h.handleSMS(ctx, log, req, header, body, provider, err), nil
 	}
 	runID, how, err := sink.Attribute(path, header, body, h.cfg.Correlate)
 	if err != nil {
