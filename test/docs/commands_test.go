@@ -41,6 +41,7 @@ var covered = map[string]coverage{
 	"make run FAULT=slow-group-wait":    {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault slow-group-wait"},
 	"make run FAULT=no-resolved":        {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault no-resolved"},
 	"make run FAULT=ui-not-routed":      {by: []string{"test/integration.TestMakeRunDemo", "test/integration.TestFaultsFailTheGateNamingTheStep"}, how: "runs the demo with -fault ui-not-routed: exit 1, Failed naming silence-through-ui and step web UI opened; in-process, the step keeps a screenshot"},
+	"make run FAULT=wrong-smarthost":    {by: []string{"test/integration.TestMakeRunDemo", "test/soak.TestCoverageNamesEveryFault"}, how: "runs the demo with -fault wrong-smarthost: exit 1, Failed naming alert-to-email, step mail delivered and 0 mails for this inbox"},
 
 	// README.md, docs/adopt.md
 	"journeygate init shop-journeys --module github.com/acme/shop-journeys": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},
