@@ -68,6 +68,10 @@ type deployFile struct {
 		SinkConcurrency           int                 `yaml:"sink_reserved_concurrency"`
 		NamePrefix                string              `yaml:"name_prefix"`
 		EnvironmentsFile          string              `yaml:"environments_file"`
+		// InboxDomain and InboxRuleSet are Props.InboxDomain and
+		// Props.InboxRuleSet.
+		InboxDomain  string `yaml:"inbox_domain"`
+		InboxRuleSet string `yaml:"inbox_rule_set"`
 	} `yaml:"environments"`
 }
 
@@ -175,7 +179,15 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 				ReportRetentionDays:       e.ReportRetention,
 				SinkReservedConcurrency:   e.SinkConcurrency,
 				Schedules:                 map[journey.Tier]time.Duration{},
+				InboxDomain:               expand(e.InboxDomain, "inbox_domain"),
+				InboxRuleSet:              expand(e.InboxRuleSet, "inbox_rule_set"),
 			},
+		}
+		if why := inboxDomainProblem(d.Props.InboxDomain); why != "" {
+			p.Add(at("inbox_domain"), "%q: %s", d.Props.InboxDomain, why)
+		}
+		if why := inboxRuleSetProblem(d.Props.InboxDomain, d.Props.InboxRuleSet); why != "" {
+			p.Add(at("inbox_rule_set"), "%q: %s", d.Props.InboxRuleSet, why)
 		}
 		if u := d.Props.PagerDutyURL; u != "" && !strings.HasPrefix(u, "https://") {
 			p.Add(at("pagerduty_url"), "%q: an Events API v2 integration URL starts with https://", u)

@@ -128,6 +128,19 @@ type Props struct {
 	// and the construct's rules listen on (default: the account's default
 	// bus).
 	EventBus awsevents.IEventBus
+	// InboxDomain, when set, is a domain (or subdomain) the team owns whose
+	// mail SES receives for the journeys' inboxes (T.Inbox): its MX record
+	// points at SES's inbound endpoint of the stack's region, and an SES
+	// receipt rule for it stores each message in the reports bucket and
+	// hands it to the sink (docs/deploy.md). Without it, no SES resources
+	// are made and inbox waits fail at once.
+	InboxDomain string
+	// InboxRuleSet names an existing SES receipt rule set (typically the
+	// region's active one) the inbox rule is added to. Empty: the
+	// construct creates the set PREFIX-ENV-inbox, which must be made
+	// active (aws ses set-active-receipt-rule-set); SES has one active set
+	// per region and CloudFormation cannot activate one.
+	InboxRuleSet string
 }
 
 // DefaultSchedules are the scheduled run intervals per tier. The global
@@ -387,6 +400,7 @@ func (p Props) resolve() (*resolved, error) {
 		}
 	}
 	errs = append(errs, checkVpc(p)...)
+	errs = append(errs, checkInbox(p)...)
 	if p.EnvironmentsFile == "" {
 		errs = append(errs, errors.New("no environments file: set Props.EnvironmentsFile to the file the runner and the gate read (environments_file in deploy.yaml)"))
 	} else if err := r.readEnvironments(p); err != nil {

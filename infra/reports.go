@@ -87,6 +87,8 @@ func (j *JourneyGate) addReports() {
 		fn.AddEnvironment(jsii.String("JOURNEYGATE_REPORT_BUCKET"), j.reports.BucketName(), nil)
 		fn.AddEnvironment(jsii.String("JOURNEYGATE_ARTIFACT_PREFIX"), jsii.String(ArtifactPrefix(j.props.Environment)), nil)
 	}
+	// SES stores the inbox domain's raw mail here too (inbox.go).
+	j.addInbox()
 }
 
 // retentionDaysOf is d in whole days, rounded up.
