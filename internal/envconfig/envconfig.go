@@ -262,6 +262,8 @@ func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error 
 			}
 		}
 		checkPools(p, env, needs)
+		env.Name = name
+		checkSMSPools(p, env, journeys)
 		for _, j := range journeys {
 			if !j.RunsIn(name) {
 				continue

@@ -10,6 +10,7 @@ import (
 
 	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/internal/yamlerr"
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // Pool defaults and bounds.
@@ -230,6 +231,35 @@ func checkPools(problems *yamlerr.Problems, env Environment, needs map[string][]
 	for _, p := range pools {
 		if _, ok := env.Pools[p]; !ok {
 			problems.Add([]string{"environments", env.Name, "pools"}, "missing pool %q needed by journey %s", p, strings.Join(needs[p], ", "))
+		}
+	}
+}
+
+// checkSMSPools reports, for the pool each journey receives texts on
+// (journey.Journey.SMS) that env defines, a resource without the value
+// journey.SMSNumberValue, or one whose literal number is not a phone
+// number (journey.NormalizeNumber); a reference is resolved only when
+// leased. The number is a secret like every value: never in the message.
+func checkSMSPools(problems *yamlerr.Problems, env Environment, journeys []journey.Journey) {
+	checked := map[string]bool{}
+	for _, j := range journeys {
+		pool, ok := env.Pools[j.SMS]
+		if j.SMS == "" || !ok || checked[j.SMS] || !j.RunsIn(env.Name) {
+			continue
+		}
+		checked[j.SMS] = true
+		for i, r := range pool.Resources {
+			at := []string{"environments", env.Name, "pools", j.SMS, "resources", strconv.Itoa(i), "values"}
+			v, ok := r.Values[journey.SMSNumberValue]
+			if !ok {
+				problems.Add(at, "resource %q defines no %q, the receiving number journey %s's texts are sent to", r.ID, journey.SMSNumberValue, j.Name)
+				continue
+			}
+			if ref, err := secrets.Parse(v); err == nil && ref.Scheme == secrets.Literal {
+				if _, err := journey.NormalizeNumber(v); err != nil {
+					problems.Add(append(at, journey.SMSNumberValue), "resource %q: the number is not a phone number: write + and the digits, country code first (E.164)", r.ID)
+				}
+			}
 		}
 	}
 }

@@ -128,3 +128,44 @@ func TestCheckNeedsPools(t *testing.T) {
 		t.Errorf("local defines tenants: %v", err)
 	}
 }
+
+func TestCheckSMSPools(t *testing.T) {
+	data := `environments:
+  local:
+    targets: {api: "http://127.0.0.1:1"}
+    pools:
+      numbers:
+        resources:
+          - {id: line-1, values: {number: "+1 555 000 0001"}}
+          - {id: line-2, values: {number: "env:LINE_2"}}
+      tenants:
+        resources:
+          - {id: a, values: {phone: "+15550000003"}}
+  staging:
+    targets: {api: "http://127.0.0.1:1"}
+    pools:
+      numbers:
+        resources:
+          - {id: line-1, values: {number: "+1 555 CALL-NOW"}}
+          - {id: line-2, values: {number: "+15550000002"}}
+      tenants:
+        resources:
+          - {id: a, values: {phone: "+15550000003"}}
+`
+	cfg, err := Parse("envs.yaml", []byte(data), env(map[string]string{"LINE_2": "x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := []journey.Journey{{Name: "texted", Needs: []string{"numbers", "tenants"}, SMS: "numbers"}}
+	err = cfg.Check(js)
+	if err == nil || !strings.Contains(err.Error(), `environments.staging.pools.numbers.resources.0.values.number: resource "line-1": the number is not a phone number`) {
+		t.Errorf("Check = %v, want staging's bad literal number named", err)
+	}
+	if strings.Contains(err.Error(), "CALL-NOW") || strings.Contains(err.Error(), "local.pools.numbers") {
+		t.Errorf("Check = %v: the number is a secret, and local's numbers are valid or references", err)
+	}
+	js[0].SMS = "tenants"
+	if err := cfg.Check(js); err == nil || !strings.Contains(err.Error(), `resource "a" defines no "number"`) {
+		t.Errorf("Check = %v, want tenants' resource without a number named", err)
+	}
+}
