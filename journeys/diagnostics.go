@@ -130,8 +130,9 @@ func routeMatchers(r amRoute) string {
 }
 
 // describeReceiver renders a receiver with its integrations: a webhook's
-// URL (Alertmanager shows <secret> for it) and send_resolved, or that it
-// has none, so what it receives goes nowhere.
+// URL (Alertmanager shows <secret> for it), an email's recipient and
+// smarthost, and send_resolved, or that it has none, so what it receives
+// goes nowhere.
 func describeReceiver(r map[string]any) string {
 	name, _ := r["name"].(string)
 	var kinds []string
@@ -149,6 +150,12 @@ func describeReceiver(r map[string]any) string {
 			part := strings.TrimSuffix(k, "_configs")
 			if u, ok := c["url"]; ok {
 				part += fmt.Sprintf(" %v", u)
+			}
+			if to, ok := c["to"]; ok {
+				part += fmt.Sprintf(" to %v", to)
+			}
+			if host, ok := c["smarthost"]; ok {
+				part += fmt.Sprintf(" via %v", host)
 			}
 			if sr, ok := c["send_resolved"]; ok {
 				part += fmt.Sprintf(" (send_resolved %v)", sr)

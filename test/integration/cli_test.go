@@ -111,7 +111,8 @@ func TestMakeRunDemo(t *testing.T) {
 		{"ui-not-routed", "ui-not-routed", 1, []string{"VERDICT: Failed", "silence-through-ui", "web UI opened", "failed", "answered 404"}},
 		// Alertmanager mails a port nobody listens on: the email journey
 		// waits out its mail step, saying no mail reached its inbox.
-		{"wrong-smarthost", "wrong-smarthost", 1, []string{"VERDICT: Failed", "alert-to-email", "mail delivered", "sla-breach", "0 mails for this inbox"}},
+		{"wrong-smarthost", "wrong-smarthost", 1, []string{"VERDICT: Failed", "alert-to-email", "mail delivered", "sla-breach", "0 mails for this inbox",
+			"receiver journeygate-inbox: email to {{ .CommonLabels.jg_inbox }} via 127.0.0.1:"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
