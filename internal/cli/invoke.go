@@ -65,7 +65,7 @@ eventbridge).
 
 Sample events are in events/: codedeploy-hook.json, codepipeline-job.json,
 schedule.json, manual.json (hook); runner-plan.json, runner-run.json;
-gate-decide.json, gate-forced-failure.json; sink-delivery.json.
+gate-decide.json, gate-forced-failure.json; sink-delivery.json, sink-sms.json.
 
 Flags:
 `
