@@ -44,8 +44,9 @@ type Variant struct {
 // Variants are the configurations beyond infra/deploy.yaml whose resources
 // differ: a PagerDuty subscription, a tier without a schedule, a report
 // retention of its own and pool secrets granted to the runner; a Lambda
-// deployment group's function versions granted to the runner; a runner
-// attached to a team's VPC, with a security group of its own.
+// deployment group's function versions granted to the runner; an inbox
+// domain's SES receipt rule; a runner attached to a team's VPC, with a
+// security group of its own.
 var Variants = []Variant{{
 	Name: "journeygate-staging+pagerduty+pools",
 	Env:  "staging",
@@ -65,6 +66,15 @@ var Variants = []Variant{{
 	Adjust: func(d *infra.Deployment) {
 		d.Props.DeploymentGroups = append(d.Props.DeploymentGroups, "checkout/checkout-staging")
 		d.Props.LambdaDeploymentFunctions = map[string][]string{"checkout/checkout-staging": {"checkout-api"}}
+	},
+}, {
+	// An inbox domain: the SES receipt rule set and rule, the bucket
+	// policy letting SES put raw mail, SES's permission to invoke the
+	// sink.
+	Name: "journeygate-staging+inbox",
+	Env:  "staging",
+	Adjust: func(d *infra.Deployment) {
+		d.Props.InboxDomain = "inbox.example.com"
 	},
 }, {
 	Name: "journeygate-staging+vpc",
