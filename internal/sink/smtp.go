@@ -76,6 +76,16 @@ func (s *Sink) ListenSMTP(addr string, cfg SMTPConfig) (string, error) {
 	return s.smtpAddr, nil
 }
 
+// smtpMaxLine is the line length the SMTP listener accepts.
+func (s *Sink) smtpMaxLine() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.smtp == nil || s.smtp.MaxLineLength <= 0 {
+		return 2000 // go-smtp's default
+	}
+	return s.smtp.MaxLineLength
+}
+
 // InboxDomain returns the SMTP listener's inbox domain, "" before
 // ListenSMTP.
 func (s *Sink) InboxDomain() string {
@@ -134,6 +144,12 @@ func (m *mailSession) Data(r io.Reader) error {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se
+		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			// Permanent: the same message would meet the same limit, and
+			// a 4xx would have the sender retry it until it gives up.
+			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
+				Message: fmt.Sprintf("a line of the message is over %d bytes (RFC 5321 allows 1000)", m.b.s.smtpMaxLine())}
 		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "reading message: " + err.Error()}
 	}

@@ -117,8 +117,9 @@ func runInbox(t *testing.T, s *sink.Sink, runID string, attempt int, sla time.Du
 }
 
 // Bad input gets an SMTP answer and stores nothing: a recipient that is
-// no open inbox of the listener's domain is refused 550 at RCPT, and a
-// message over the size bound 552 at the end of DATA.
+// no open inbox of the listener's domain is refused 550 at RCPT, a
+// message over the size bound 552 at the end of DATA, and one with a line
+// over the line limit 500.
 func TestSMTPRefusesBadInput(t *testing.T) {
 	s, addr := startSMTP(t, sink.SMTPConfig{MaxBytes: 2048})
 	open := journey.InboxAddress("run-1", "mail-arrives", 1, domain)
@@ -144,6 +145,12 @@ func TestSMTPRefusesBadInput(t *testing.T) {
 	big := mailFor(open, "run-1") + strings.Repeat(strings.Repeat("x", 70)+"\r\n", 60)
 	if err := sendMail(addr, big, open); smtpCode(err) != 552 {
 		t.Errorf("a %d-byte message over the 2048-byte bound: %v, want 552", len(big), err)
+	}
+	// A line over go-smtp's 2000-byte limit, in a message within the
+	// bound: refused for good (5xx), never 4xx, which has senders retry.
+	long := mailFor(open, "run-1") + strings.Repeat("y", 2100) + "\r\n"
+	if err := sendMail(addr, long, open); smtpCode(err) != 500 || !strings.Contains(err.Error(), "over 2000 bytes") {
+		t.Errorf("a message with a 2100-byte line: %v, want 500 naming the limit", err)
 	}
 	if ds := stored(t, s, open, 200*time.Millisecond); len(ds) != 0 {
 		t.Fatalf("the sink stored %d refused messages", len(ds))
