@@ -382,3 +382,52 @@ func TestParseSMS(t *testing.T) {
 		})
 	}
 }
+
+// TestSMSRetryNeverSeesEarlierAttempt: an attempt that failed after its
+// number was texted is retried, as the runner retries (Execute with the
+// next Attempt); the retry leases the number again (the pool has one
+// free) and reads only the texts since its own lease.
+func TestSMSRetryNeverSeesEarlierAttempt(t *testing.T) {
+	s, base := start(t, sink.Config{Token: smsToken})
+	m := smsManager(t)
+	u, _ := url.Parse(base + "/sms")
+	u.User = url.UserPassword("twilio", smsToken)
+	twilio := &provider{url: u.String()}
+	var bodies []string
+	var mu sync.Mutex
+	j := journey.Journey{
+		Name: "text-retried", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce,
+		Needs: []string{"numbers"}, SMS: "numbers",
+		Steps: []journey.Step{{Name: "text received", SLA: 10 * time.Second, Do: func(ctx context.Context, jt *journey.T) error {
+			if code := twilio.text(t, "+15557770000", jt.SMS().Number(), fmt.Sprintf("attempt %d", jt.Attempt())); code != http.StatusNoContent {
+				return journey.Failf("text: status %d", code)
+			}
+			txt, err := jt.SMS().Await(ctx, "a text", func(journey.Text) error { return nil })
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			bodies = append(bodies, txt.Body)
+			mu.Unlock()
+			if jt.Attempt() == 1 {
+				return journey.Failf("first attempt fails after its text")
+			}
+			return nil
+		}}},
+	}
+	// Hold the pool's other number, so both attempts lease the same one.
+	other, release, err := m.Lease(context.Background(), "local", "holder-of-the-other", []string{"numbers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(context.Background()) //nolint:errcheck
+	for attempt, want := range []journey.Outcome{journey.Failed, journey.Passed} {
+		res := journey.Execute(context.Background(), j, m.Apply(journey.Options{RunID: "run-1", Environment: "local", Sink: s, Attempt: attempt + 1}))
+		if res.Outcome != want {
+			t.Fatalf("attempt %d: outcome %s, want %s: %s", attempt+1, res.Outcome, want, res.Message)
+		}
+	}
+	if fmt.Sprint(bodies) != "[attempt 1 attempt 2]" {
+		t.Errorf("attempts read %q; the retry must read its own text, never the first attempt's (other number held: %s)", bodies, other[0].ID())
+	}
+}
