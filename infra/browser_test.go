@@ -97,14 +97,14 @@ func TestBrowserRunner(t *testing.T) {
 	if runner["Layers"] != nil {
 		t.Errorf("runner layers %v, want none", runner["Layers"])
 	}
-	// The definition routes browser journeys to it, and the state
-	// machine may invoke it.
+	// The definition names it to the plan as the browser journeys'
+	// function, and the state machine may invoke it.
 	def, err := s.Definition()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(def, `"Resource": "`+infra.PlaceholderFunctionARN(infra.FunctionBrowserRunner)+`"`) || !strings.Contains(def, `"`+flow.StateRunBrowserJourney+`"`) {
-		t.Errorf("definition does not run browser journeys on the browser runner:\n%s", def)
+	if !strings.Contains(def, `"`+flow.RunnerBrowser+`": "`+infra.PlaceholderFunctionARN(infra.FunctionBrowserRunner)+`"`) {
+		t.Errorf("definition does not give browser journeys the browser runner:\n%s", def)
 	}
 	smRole := mustJSON(t, s.Template.Resources)
 	browserID := ""
@@ -120,7 +120,8 @@ func TestBrowserRunner(t *testing.T) {
 
 // TestNoBrowserRunnerWithoutBrowserJourneys: a catalogue whose journeys
 // all make requests gets no browser runner, no layer (no Chromium to
-// stage) and a definition that ends a browser item as an error.
+// stage) and a definition that names no browser runner to the plan (which
+// then refuses a browser journey, flow.ErrNoRunner).
 func TestNoBrowserRunnerWithoutBrowserJourneys(t *testing.T) {
 	var api []journey.Journey
 	for _, j := range synth(t, "staging").Deployment.Props.Catalogue.All() {
@@ -148,8 +149,8 @@ func TestNoBrowserRunnerWithoutBrowserJourneys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(def, flow.StateRunBrowserJourney+`"`) || !strings.Contains(def, flow.ErrNoRunner) {
-		t.Errorf("definition without a browser runner must end browser items as %s:\n%s", flow.ErrNoRunner, def)
+	if strings.Contains(def, `"`+flow.RunnerBrowser+`": "`) || !strings.Contains(def, `"`+flow.RunnerAPI+`": "`+infra.PlaceholderFunctionARN(infra.FunctionRunner)+`"`) {
+		t.Errorf("definition without a browser runner must name the runner's function only:\n%s", def)
 	}
 }
 

@@ -78,10 +78,11 @@ const DefaultBrowserRunnerMB = 2048
 // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
 const FullCPUMB = 1769
 
-// ItemTransitions is what one Map item of a run bills on the routed state
-// machine (internal/flow since issue 17): the RouteJourney Choice and the
-// runner's Task (RunJourney or RunBrowserJourney).
-const ItemTransitions = 2
+// ItemTransitions is what one Map item of a run bills (internal/flow): its
+// one Task, RunJourney, which invokes the function the plan gave the
+// journey (issue 19; a RouteJourney Choice before a Task per runner cost 2
+// since issue 17).
+const ItemTransitions = 1
 
 // The DynamoDB requests of the cloud path, as functions.TestStoreCallsPerRun
 // and store.TestDynamoRequestCounts pin them, and the indexes that list an
@@ -202,8 +203,7 @@ type JourneyRun struct {
 	// none when it passed.
 	Screenshots int
 	// Transitions is what its Map item bills per invocation, retries
-	// aside: ItemTransitions where the item routes by runner; 0 counts 1,
-	// the Task alone.
+	// aside: ItemTransitions; 0 counts 1, the Task alone.
 	Transitions int
 	// CPU is the CPU time its runner invocations used, measured with a
 	// full core at hand (Duration includes it). With less, as below

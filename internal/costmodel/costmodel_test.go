@@ -104,7 +104,7 @@ func TestDeploymentOverhead(t *testing.T) {
 // TestBrowserJourney pins what a UI journey run counts: the browser
 // runner's memory at the x86_64 price for its duration, the same request,
 // result write, runner reads and logs as an API journey, the Map item's
-// two transitions (RouteJourney and RunBrowserJourney), and an S3 put of
+// one transition (RunJourney, as for an API journey), and an S3 put of
 // a screenshot only when a step did not pass.
 func TestBrowserJourney(t *testing.T) {
 	m := Defaults(Memory{Hook: 256, Runner: 512, Gate: 256, Sink: 256, BrowserRunner: 2048}, testPoll)
@@ -114,17 +114,17 @@ func TestBrowserJourney(t *testing.T) {
 	// 2 GB for 4 s at the x86_64 price and one request; the result (5 KB)
 	// written to the table and a keys-only entry to each of 4 indexes;
 	// the runner's 2 reads and 1 poll;
-	// 800 bytes of logs and 350 of platform log; 2 transitions; no put.
+	// 800 bytes of logs and 350 of platform log; 1 transition; no put.
 	lambda := 0.20/1e6 + 2*4*0.0000166667
 	dynamo := (5+4)*0.625/1e6 + 3*0.125/1e6
 	logs := (800 + 350) / 1e9 * 0.50
 	near(t, "UI journey Lambda", e.JourneyRuns.Lambda, lambda)
 	near(t, "UI journey DynamoDB", e.JourneyRuns.DynamoDB, dynamo)
 	near(t, "UI journey logs", e.JourneyRuns.Logs, logs)
-	near(t, "UI journey Step Functions", e.JourneyRuns.StepFunctions, 2*0.025/1000)
+	near(t, "UI journey Step Functions", e.JourneyRuns.StepFunctions, 0.025/1000)
 	near(t, "UI journey other", e.JourneyRuns.Other, 0)
-	near(t, "UI journey total", e.MarginalPerJourneyRun(), lambda+dynamo+logs+2*0.025/1000)
-	// The run keeps its 4 transitions: the item's 2 are the journey's.
+	near(t, "UI journey total", e.MarginalPerJourneyRun(), lambda+dynamo+logs+0.025/1000)
+	// The run keeps its 4 transitions: the item's is the journey's.
 	near(t, "run Step Functions", e.Overhead.StepFunctions, 4*0.025/1000)
 
 	// A failing attempt puts one screenshot: $0.005 per 1,000 PUTs.

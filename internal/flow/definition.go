@@ -12,17 +12,13 @@ const (
 	StateStart       = "Start"
 	StatePlan        = "Plan"
 	StateRunJourneys = "RunJourneys"
-	StateRunJourney  = "RunJourney"
-	// StateRouteJourney sends a Map item to its runner's Task.
-	StateRouteJourney = "RouteJourney"
-	// StateRunBrowserJourney runs a browser journey on the browser runner.
-	StateRunBrowserJourney = "RunBrowserJourney"
-	// StateJourneyUnroutable ends an item whose runner this state machine
-	// does not have with outcome error.
-	StateJourneyUnroutable = "JourneyUnroutable"
-	StateJourneyFaulted    = "JourneyFaulted"
-	StateForcedFailure     = "ForcedFailure"
-	StateDecide            = "Decide"
+	// StateRunJourney invokes the function the plan gave the journey:
+	// the runner, or the browser runner for a journey that drives a
+	// browser.
+	StateRunJourney     = "RunJourney"
+	StateJourneyFaulted = "JourneyFaulted"
+	StateForcedFailure  = "ForcedFailure"
+	StateDecide         = "Decide"
 	// StateLastResort reports Failed through the hook when Decide failed.
 	StateLastResort = "LastResort"
 	// StateUnreported ends an execution whose Failed nobody could report:
@@ -146,57 +142,44 @@ func Build(o Options) (map[string]any, error) {
 		}}
 	}
 
-	runTask := func(resource, comment string) map[string]any {
-		return map[string]any{
-			"Type":               "Task",
-			"Comment":            comment,
-			"Resource":           resource,
-			"TimeoutSecondsPath": "$.timeoutSeconds",
+	// The plan names each journey's function from these (the runner's
+	// or the browser runner's), so one Task per item invokes it: no
+	// routing state, one transition per journey.
+	functions := map[string]any{RunnerAPI: o.RunnerArn}
+	if strings.TrimSpace(o.BrowserRunnerArn) != "" {
+		functions[RunnerBrowser] = o.BrowserRunnerArn
+	}
+	itemStates := map[string]any{
+		StateRunJourney: map[string]any{
+			"Type":     "Task",
+			"Comment":  "Run one journey on the function the plan gave it (the browser runner for journeys that drive a browser) and record its result; a failed journey is a result, not an error.",
+			"Resource": LambdaInvokeResource,
+			// The item is already {FunctionName, Payload}, so its paths
+			// read the same before and after Parameters.
+			"Parameters": map[string]any{
+				"FunctionName.$": "$.FunctionName",
+				"Payload.$":      "$.Payload",
+			},
+			"OutputPath":         "$.Payload",
+			"TimeoutSecondsPath": "$.Payload.timeoutSeconds",
 			"Retry":              lambdaRetry(),
 			"Catch":              catchAll("$.error", StateJourneyFaulted),
 			"End":                true,
-		}
-	}
-	route := func(runner, next string) map[string]any {
-		return map[string]any{"Variable": "$.runner", "StringEquals": runner, "Next": next}
-	}
-	choices := []any{route(RunnerAPI, StateRunJourney)}
-	itemStates := map[string]any{
-		StateRouteJourney: map[string]any{
-			"Type":    "Choice",
-			"Comment": "Each journey to its runner: the browser runner for journeys that drive a browser, the runner for the others.",
-			"Default": StateJourneyUnroutable,
 		},
-		StateRunJourney: runTask(o.RunnerArn, "Run one journey and record its result; a failed journey is a result, not an error."),
 		StateJourneyFaulted: map[string]any{
 			"Type":    "Pass",
 			"Comment": "The runner crashed, timed out or faulted: tell the gate which journey.",
 			"Parameters": map[string]any{
-				"journey.$": "$.journey",
+				"journey.$": "$.Payload.journey",
 				"outcome":   "error",
 				"error.$":   "$.error",
 			},
 			"End": true,
 		},
-		StateJourneyUnroutable: map[string]any{
-			"Type":    "Pass",
-			"Comment": "No runner here for the journey's runner: it ends as an error, never runs where it cannot.",
-			"Parameters": map[string]any{
-				"journey.$": "$.journey",
-				"outcome":   "error",
-				"error":     map[string]any{"Error": ErrNoRunner, "Cause": NoRunnerCause},
-			},
-			"End": true,
-		},
 	}
-	if strings.TrimSpace(o.BrowserRunnerArn) != "" {
-		choices = append(choices, route(RunnerBrowser, StateRunBrowserJourney))
-		itemStates[StateRunBrowserJourney] = runTask(o.BrowserRunnerArn, "Run one browser journey on the browser runner (Chromium) and record its result; a failed journey is a result, not an error.")
-	}
-	itemStates[StateRouteJourney].(map[string]any)["Choices"] = choices
 	item := map[string]any{
 		"ProcessorConfig": map[string]any{"Mode": "INLINE"},
-		"StartAt":         StateRouteJourney,
+		"StartAt":         StateRunJourney,
 		"States":          itemStates,
 	}
 
@@ -211,7 +194,7 @@ func Build(o Options) (map[string]any, error) {
 			"Type":           "Task",
 			"Comment":        "Select the run's journeys and record the run.",
 			"Resource":       o.RunnerArn,
-			"Parameters":     map[string]any{"action": ActionPlan, "input.$": "$.input"},
+			"Parameters":     map[string]any{"action": ActionPlan, "input.$": "$.input", "functions": functions},
 			"ResultPath":     "$.plan",
 			"TimeoutSeconds": PlanTimeoutSeconds,
 			"Retry":          lambdaRetry(),
@@ -223,14 +206,18 @@ func Build(o Options) (map[string]any, error) {
 			"Comment":        "One runner invocation per planned journey.",
 			"ItemsPath":      "$.plan.journeys",
 			"MaxConcurrency": concurrency,
+			// Each item invokes its journey's function with a RunRequest.
 			"ItemSelector": map[string]any{
-				"action":           ActionRun,
-				"runId.$":          "$.input.runId",
-				"environment.$":    "$.input.environment",
-				"trigger.$":        "$.input.trigger",
-				"journey.$":        "$$.Map.Item.Value.name",
-				"timeoutSeconds.$": "$$.Map.Item.Value.timeoutSeconds",
-				"runner.$":         "$$.Map.Item.Value.runner",
+				"FunctionName.$": "$$.Map.Item.Value.function",
+				"Payload": map[string]any{
+					"action":           ActionRun,
+					"runId.$":          "$.input.runId",
+					"environment.$":    "$.input.environment",
+					"trigger.$":        "$.input.trigger",
+					"journey.$":        "$$.Map.Item.Value.name",
+					"timeoutSeconds.$": "$$.Map.Item.Value.timeoutSeconds",
+					"runner.$":         "$$.Map.Item.Value.runner",
+				},
 			},
 			"ItemProcessor": item,
 			"ResultPath":    "$.items",
@@ -285,12 +272,17 @@ func Build(o Options) (map[string]any, error) {
 	}, nil
 }
 
-// ErrNoRunner is the error of a journey whose runner the state machine
-// does not have (StateJourneyUnroutable); NoRunnerCause its cause.
-const (
-	ErrNoRunner   = "journeygate.NoRunner"
-	NoRunnerCause = "no runner in this state machine for the journey's runner: a browser journey needs the browser runner, which the stack has when its catalogue has a browser journey"
-)
+// ErrNoRunner names what the plan refuses a journey for when the state
+// machine has no function for its runner (a browser journey without the
+// browser runner, which the stack has when its catalogue has a browser
+// journey): the run fails before any journey runs, never runs one where
+// it cannot.
+const ErrNoRunner = "journeygate.NoRunner"
+
+// LambdaInvokeResource is the Task resource that invokes a Lambda function
+// named by its parameters (FunctionName, Payload), here the one the plan
+// gave each journey; its result is the invocation's {"Payload", ...}.
+const LambdaInvokeResource = "arn:aws:states:::lambda:invoke"
 
 // lambdaRetry retries Lambda service errors.
 func lambdaRetry() []any {

@@ -129,8 +129,8 @@ func TestTaskRetries(t *testing.T) {
 			}
 		})
 	}
-	if tasks != 5 {
-		t.Errorf("found %d Tasks, want 5 (Plan, RunJourney, RunBrowserJourney, Decide, LastResort)", tasks)
+	if tasks != 4 {
+		t.Errorf("found %d Tasks, want 4 (Plan, RunJourney, Decide, LastResort)", tasks)
 	}
 }
 
@@ -220,7 +220,9 @@ func TestEveryPathReachesTheGate(t *testing.T) {
 }
 
 // TestMapItemsNeverFail checks that a runner fault becomes the item's
-// output naming the journey, so the Map itself completes.
+// output naming the journey, so the Map itself completes; and that each
+// item is one Task invoking the function the plan gave its journey, from
+// the functions the Plan Task names: one transition per journey.
 func TestMapItemsNeverFail(t *testing.T) {
 	m := parsed(t)["States"].(map[string]any)[StateRunJourneys].(map[string]any)
 	if got := m["MaxConcurrency"]; got != float64(testOptions.MaxConcurrency) {
@@ -229,66 +231,56 @@ func TestMapItemsNeverFail(t *testing.T) {
 	if got := m["ItemsPath"]; got != "$.plan.journeys" {
 		t.Errorf("ItemsPath = %v", got)
 	}
-	if got := m["ItemSelector"].(map[string]any)["runner.$"]; got != "$$.Map.Item.Value.runner" {
-		t.Errorf("ItemSelector runner.$ = %v, want the planned journey's runner", got)
+	sel := m["ItemSelector"].(map[string]any)
+	payload, _ := sel["Payload"].(map[string]any)
+	if payload["runner.$"] != "$$.Map.Item.Value.runner" || sel["FunctionName.$"] != "$$.Map.Item.Value.function" {
+		t.Errorf("ItemSelector %v, want the planned journey's function, and its runner in the payload", sel)
 	}
 	proc := m["ItemProcessor"].(map[string]any)
 	states := proc["States"].(map[string]any)
-	// The item starts by routing: each runner has its Task.
-	route := states[proc["StartAt"].(string)].(map[string]any)
-	if route["Type"] != "Choice" {
-		t.Fatalf("item starts with %v, want the Choice routing to a runner", route)
+	if len(states) != 2 {
+		t.Errorf("item states %v, want the Task and its fault's Pass", states)
 	}
-	routes := map[string]string{}
-	for _, c := range route["Choices"].([]any) {
-		c := c.(map[string]any)
-		if c["Variable"] != "$.runner" {
-			t.Errorf("choice %v does not route by $.runner", c)
-		}
-		routes[c["StringEquals"].(string)] = c["Next"].(string)
+	run := states[proc["StartAt"].(string)].(map[string]any)
+	params, _ := run["Parameters"].(map[string]any)
+	if proc["StartAt"] != StateRunJourney || run["Type"] != "Task" || run["Resource"] != LambdaInvokeResource ||
+		params["FunctionName.$"] != "$.FunctionName" || params["Payload.$"] != "$.Payload" || run["OutputPath"] != "$.Payload" {
+		t.Errorf("item starts with %v, want a Task invoking the item's function with its payload, output the answer", run)
 	}
-	want := map[string]string{RunnerAPI: testOptions.RunnerArn, RunnerBrowser: testOptions.BrowserRunnerArn}
-	if len(routes) != len(want) {
-		t.Errorf("routes %v, want one per runner %v", routes, want)
+	if run["TimeoutSecondsPath"] != "$.Payload.timeoutSeconds" {
+		t.Errorf("TimeoutSecondsPath = %v, want $.Payload.timeoutSeconds", run["TimeoutSecondsPath"])
 	}
-	for runner, arn := range want {
-		run, ok := states[routes[runner]].(map[string]any)
-		if !ok {
-			t.Errorf("runner %q is not routed to a state: %v", runner, routes)
-			continue
-		}
-		if run["Type"] != "Task" || run["Resource"] != arn {
-			t.Errorf("runner %q goes to %v, want a Task on %s", runner, run, arn)
-		}
-		if run["TimeoutSecondsPath"] != "$.timeoutSeconds" {
-			t.Errorf("%s TimeoutSecondsPath = %v, want $.timeoutSeconds", routes[runner], run["TimeoutSecondsPath"])
-		}
-		if !catchesAll(run) {
-			t.Fatalf("%s does not catch States.ALL", routes[runner])
-		}
-		c := run["Catch"].([]any)[0].(map[string]any)
-		faulted := states[c["Next"].(string)].(map[string]any)
-		params := faulted["Parameters"].(map[string]any)
-		if faulted["End"] != true || params["journey.$"] != "$.journey" || params["error.$"] != c["ResultPath"] || params["outcome"] != "error" {
-			t.Errorf("caught runner fault must end the item with {journey, outcome: error, error}: %v (catch %v)", faulted, c)
-		}
+	if !catchesAll(run) {
+		t.Fatalf("%s does not catch States.ALL", StateRunJourney)
 	}
-	// Any other runner, or browser without a browser runner, ends the
-	// item as an error naming the journey: it never runs elsewhere.
-	def, err := Build(Options{RunnerArn: "r", GateArn: "g", HookArn: "h"})
+	c := run["Catch"].([]any)[0].(map[string]any)
+	faulted := states[c["Next"].(string)].(map[string]any)
+	fp := faulted["Parameters"].(map[string]any)
+	if faulted["End"] != true || fp["journey.$"] != "$.Payload.journey" || fp["error.$"] != c["ResultPath"] || fp["outcome"] != "error" {
+		t.Errorf("caught runner fault must end the item with {journey, outcome: error, error}: %v (catch %v)", faulted, c)
+	}
+	// The plan is told each runner's function: the browser runner's only
+	// when there is one.
+	without, err := Build(Options{RunnerArn: "r", GateArn: "g", HookArn: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, d := range map[string]map[string]any{"with browser runner": parsed(t), "without": def} {
-		proc := d["States"].(map[string]any)[StateRunJourneys].(map[string]any)["ItemProcessor"].(map[string]any)
-		route := proc["States"].(map[string]any)[StateRouteJourney].(map[string]any)
-		other := proc["States"].(map[string]any)[route["Default"].(string)].(map[string]any)
-		params := other["Parameters"].(map[string]any)
-		if other["Type"] != "Pass" || other["End"] != true || params["journey.$"] != "$.journey" || params["outcome"] != "error" {
-			t.Errorf("%s: Default %v, want the item ended with {journey, outcome: error, error}", name, other)
+	for name, tc := range map[string]struct {
+		def  map[string]any
+		want map[string]any
+	}{
+		"with browser runner": {parsed(t), map[string]any{RunnerAPI: testOptions.RunnerArn, RunnerBrowser: testOptions.BrowserRunnerArn}},
+		"without":             {without, map[string]any{RunnerAPI: "r"}},
+	} {
+		plan := tc.def["States"].(map[string]any)[StatePlan].(map[string]any)["Parameters"].(map[string]any)
+		got, _ := plan["functions"].(map[string]any)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: Plan's functions %v, want %v", name, got, tc.want)
 		}
-		if n := len(route["Choices"].([]any)); name == "without" && n != 1 {
-			t.Errorf("without a browser runner: %d routes, want the runner's only", n)
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%s: Plan's functions %v, want %v", name, got, tc.want)
+			}
 		}
 	}
 }
@@ -330,7 +322,7 @@ func TestPathsReadFieldsThatAlwaysExist(t *testing.T) {
 	}{
 		{"input", Input{}, []string{"runId", "environment", "trigger"}},
 		{"plan", Plan{}, []string{"journeys"}},
-		{"planned journey", PlannedJourney{}, []string{"name", "timeoutSeconds", "runner"}},
+		{"planned journey", PlannedJourney{}, []string{"name", "timeoutSeconds", "runner", "function"}},
 		{"summary", JourneySummary{}, []string{"journey", "outcome"}},
 	}
 	for _, tt := range tests {

@@ -7,17 +7,14 @@
 // # Shape
 //
 //	Start (Pass: {"input": <execution input>})
-//	  -> Plan (Task, runner: {"action":"plan","input":...} -> $.plan)
+//	  -> Plan (Task, runner: {"action":"plan","input":...,"functions":
+//	     {"api": runner ARN[, "browser": browser runner ARN]}} -> $.plan)
 //	  -> RunJourneys (Map over $.plan.journeys, MaxConcurrency N -> $.items)
-//	       item: RouteJourney (Choice on $.runner, the planned journey's
-//	             Runner)
-//	             "api": RunJourney (Task, runner: RunRequest,
-//	             TimeoutSecondsPath $.timeoutSeconds) -> End
-//	             "browser": RunBrowserJourney (Task, browser runner: the
-//	             same RunRequest, retry, catch and timeout) -> End
-//	             anything else, or "browser" without a browser runner:
-//	             JourneyUnroutable (Pass: {journey, outcome: "error",
-//	             error: ErrNoRunner}) -> End
+//	       item ({"FunctionName": the planned journey's Function,
+//	             "Payload": RunRequest}):
+//	             RunJourney (Task, lambda:invoke of FunctionName with
+//	             Payload, output the answer, TimeoutSecondsPath
+//	             $.Payload.timeoutSeconds) -> End
 //	             on any error: JourneyFaulted (Pass: {journey, outcome:
 //	             "error", error}) -> End
 //	  -> Decide (Task, gate: {"input","plan","items"}) -> End
@@ -31,12 +28,19 @@
 //
 //   - JSONPath only, no JSONata: the definition must run unchanged under
 //     aws-local-stepfunctions, which ignores JSONata silently.
-//   - Tasks name the Lambda function ARN directly as their Resource (the
-//     form CDK's LambdaInvoke emits with payloadResponseOnly), so a Task's
-//     input is the function's payload and its result is the function's
-//     response, with no Payload envelope. aws-local-stepfunctions keys its
-//     taskResourceLocalHandlers override on the state name; the state names
-//     are the exported State* constants.
+//   - Plan, Decide and LastResort name the Lambda function ARN directly as
+//     their Resource (the form CDK's LambdaInvoke emits with
+//     payloadResponseOnly), so a Task's input is the function's payload
+//     and its result is the function's response, with no Payload
+//     envelope. RunJourney invokes the function the plan gave its journey
+//     (lambda:invoke, FunctionName from the item): the plan routes, so an
+//     item is one state, one billed transition per journey (issue 19),
+//     where a Choice before a Task per runner cost two. A journey whose
+//     runner the state machine has no function for (a browser journey
+//     without the browser runner) fails the plan (ErrNoRunner), before
+//     any journey runs. aws-local-stepfunctions keys its
+//     taskResourceLocalHandlers override on the state name; the state
+//     names are the exported State* constants.
 //   - Every Task retries Lambda service errors (LambdaServiceErrors) as AWS
 //     recommends for Lambda Tasks: LambdaRetryAttempts retries with backoff
 //     and full jitter. Nothing else is retried, except by Decide: a journey
@@ -54,7 +58,8 @@
 //     exist (Input.RunID, Input.Environment, Input.Trigger, Plan.Journeys
 //     and each PlannedJourney's fields, Runner included), because a JSONPath that matches
 //     nothing is a States.Runtime error that no Catch can catch. The Go
-//     types marshal those fields even when empty, and the hook validates
+//     types marshal those fields even when empty (PlannedJourney.Function
+//     too), and the hook validates
 //     the input before starting an execution.
 //   - No state may pass StateDataLimit (States.DataLimitExceeded is
 //     caught by nothing, not even States.ALL), and JSONPath cannot shorten

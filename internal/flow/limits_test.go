@@ -196,7 +196,9 @@ func TestDecideInputWorstCase(t *testing.T) {
 		name := strings.Repeat("j", journey.MaxNameLen-3) + strconv.Itoa(100+i)
 		plan.Journeys = append(plan.Journeys, PlannedJourney{
 			Name: name, Mode: journey.ModeObserve, Tier: journey.TierGlobal,
-			SLASeconds: 4321.123456789012, TimeoutSeconds: 900,
+			SLASeconds: 4321.123456789012, TimeoutSeconds: 900, Runner: RunnerBrowser,
+			// The longest function ARN: a 64-character name in a long region.
+			Function: "arn:aws:lambda:ap-southeast-5:123456789012:function:" + strings.Repeat("f", 64),
 		})
 		faulted = append(faulted, JourneySummary{Journey: name, Outcome: journey.Errored, Error: &TaskError{Error: errorType, Cause: string(cause)}})
 		summarized = append(summarized, JourneySummary{

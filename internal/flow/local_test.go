@@ -63,31 +63,41 @@ const def = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const scenario = process.env.SCENARIO;
 const fail = (name, msg) => { const e = new Error(msg); e.name = name; throw e; };
 const calls = [];
-// Both runners behave alike; the scenario says which one and which journey fails.
+// Both runners behave alike; the scenario says which one and which journey
+// fails. The one Task invokes the function the plan named (lambda:invoke:
+// the library hands the override the evaluated Parameters, and the result
+// is the invocation's, the function's answer under Payload).
 const run = async (task, p) => {
   calls.push([task, p]);
   if (scenario === 'runner-times-out' && p.journey === 'a') await new Promise(r => setTimeout(r, 1500));
   if (scenario === 'browser-runner-times-out' && p.journey === 'b') await new Promise(r => setTimeout(r, 2500));
   if (scenario === 'runner-crashes' && p.journey === 'b') fail('Runtime.ExitError', 'panic: nil map');
   if (scenario === 'runner-fault-retried') fail('StoreError', 'recording result: throttled');
-  return { journey: p.journey, outcome: 'passed', attempt: 1 };
+  return { Payload: { journey: p.journey, outcome: 'passed', attempt: 1 }, StatusCode: 200 };
 };
+const runners = { [process.env.RUNNER_ARN]: 'runner', [process.env.BROWSER_RUNNER_ARN]: 'browser-runner' };
 const sm = new StateMachine(def);
 const input = { runId: 'cd-d-ABC-1', environment: 'staging', trigger: { type: 'codedeploy', deploymentId: 'd-ABC', lifecycleEventHookExecutionId: 'h-1' } };
 const ex = sm.run(input, { overrides: {
-  retryIntervalOverrides: { Plan: 0, RunJourney: 0, RunBrowserJourney: 0, Decide: 0 },
+  retryIntervalOverrides: { Plan: 0, RunJourney: 0, Decide: 0 },
   taskResourceLocalHandlers: {
     Plan: async (p) => {
       calls.push(['Plan', p]);
       if (scenario === 'plan-fails') fail('ConfigError', 'no environment "staging"');
       if (scenario === 'plan-throttled' && calls.filter(c => c[0] === 'Plan').length === 1) fail('Lambda.TooManyRequestsException', 'slow down');
-      return { runId: p.input.runId, environment: p.input.environment, journeys: [
+      // As the runner plans: each journey gets its runner's function
+      // from the ones the definition names, or the plan is refused.
+      const journeys = [
         { name: 'a', mode: 'enforce', tier: 'global', slaSeconds: 1, timeoutSeconds: 1, runner: 'api' },
         { name: 'b', mode: 'enforce', tier: 'domain', slaSeconds: 1, timeoutSeconds: 2, runner: 'browser' },
-        { name: 'c', mode: 'observe', tier: 'domain', slaSeconds: 1, timeoutSeconds: 5, runner: scenario === 'unknown-runner' ? 'gpu' : 'api' } ] };
+        { name: 'c', mode: 'observe', tier: 'domain', slaSeconds: 1, timeoutSeconds: 5, runner: scenario === 'unknown-runner' ? 'gpu' : 'api' } ];
+      for (const j of journeys) {
+        j.function = (p.functions || {})[j.runner];
+        if (!j.function) fail('ConfigError', 'configuration: journey ' + j.name + ' runs on the ' + j.runner + ' runner, and this state machine has none (journeygate.NoRunner)');
+      }
+      return { runId: p.input.runId, environment: p.input.environment, journeys };
     },
-    RunJourney: async (p) => run('RunJourney', p),
-    RunBrowserJourney: async (p) => run('RunBrowserJourney', p),
+    RunJourney: async (p) => run(runners[p.FunctionName] || 'unknown function ' + p.FunctionName, p.Payload),
     Decide: async (p) => { calls.push(['Decide', p]); return { runId: p.input.runId, status: 'decided' }; },
   } } });
 ex.result
@@ -117,7 +127,7 @@ func TestDefinitionRunsLocally(t *testing.T) {
 					t.Errorf("item %+v, want passed", it)
 				}
 			}
-			if n[StateRunJourney] != 2 || n[StateRunBrowserJourney] != 1 {
+			if n["runner"] != 2 || n["browser-runner"] != 1 || len(n) != 4 {
 				t.Errorf("calls %v, want a and c on the runner, b on the browser runner", n)
 			}
 		}},
@@ -129,28 +139,27 @@ func TestDefinitionRunsLocally(t *testing.T) {
 				t.Errorf("item a = %+v, want passed", a)
 			}
 		}},
+		// Without the browser runner the definition names the runner's
+		// function only, so the plan refuses the browser journey and the
+		// gate reports the fault: it never runs on the runner.
 		{"no-browser-runner", &noBrowser, func(t *testing.T, g GateRequest, n map[string]int) {
-			b := itemFor(g, "b")
-			if b == nil || b.Outcome != "error" || b.Error == nil || b.Error.Error != ErrNoRunner || b.Error.Cause != NoRunnerCause {
-				t.Errorf("item b = %+v, want outcome error %s: a browser journey never runs on the runner", b, ErrNoRunner)
+			if g.Fault == nil || g.Fault.Error != "ConfigError" || !strings.Contains(g.Fault.Cause, ErrNoRunner) || !strings.Contains(g.Fault.Cause, "journey b") {
+				t.Errorf("gate fault = %+v, want the plan's ConfigError naming journey b and %s", g.Fault, ErrNoRunner)
 			}
-			if n[StateRunJourney] != 2 || n[StateRunBrowserJourney] != 0 {
-				t.Errorf("calls %v, want a and c on the runner, b nowhere", n)
+			if n["runner"]+n["browser-runner"] != 0 {
+				t.Errorf("calls %v, want no journey run", n)
 			}
 		}},
 		{"unknown-runner", nil, func(t *testing.T, g GateRequest, n map[string]int) {
-			if c := itemFor(g, "c"); c == nil || c.Outcome != "error" || c.Error == nil || c.Error.Error != ErrNoRunner {
-				t.Errorf("item c = %+v, want outcome error %s", c, ErrNoRunner)
-			}
-			if g.Fault != nil || len(g.Items) != 3 {
-				t.Errorf("gate got %+v, want three items without fault", g)
+			if g.Fault == nil || g.Fault.Error != "ConfigError" || !strings.Contains(g.Fault.Cause, "gpu") {
+				t.Errorf("gate fault = %+v, want the plan's ConfigError naming the gpu runner", g.Fault)
 			}
 		}},
 		{"plan-fails", nil, func(t *testing.T, g GateRequest, n map[string]int) {
 			if g.Fault == nil || g.Fault.Error != "ConfigError" || !strings.Contains(g.Fault.Cause, "staging") {
 				t.Errorf("gate fault = %+v, want the ConfigError", g.Fault)
 			}
-			if n["RunJourney"]+n["RunBrowserJourney"] != 0 || n["Plan"] != 1 {
+			if n["runner"]+n["browser-runner"] != 0 || n["Plan"] != 1 {
 				t.Errorf("calls %v: a plan fault must not be retried nor run journeys", n)
 			}
 			if g.Input.RunID != "cd-d-ABC-1" || g.Input.Trigger.DeploymentID != "d-ABC" {
@@ -178,7 +187,7 @@ func TestDefinitionRunsLocally(t *testing.T) {
 			}
 		}},
 		{"runner-fault-retried", nil, func(t *testing.T, g GateRequest, n map[string]int) {
-			if n["RunJourney"] != 2 || n["RunBrowserJourney"] != 1 {
+			if n["runner"] != 2 || n["browser-runner"] != 1 {
 				t.Errorf("runners called %v, want once per journey (no retry of a function error)", n)
 			}
 			for _, it := range g.Items {
@@ -201,7 +210,7 @@ func TestDefinitionRunsLocally(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "-e", stubScript)
-			cmd.Env = append(os.Environ(), "MODULES="+modules, "SCENARIO="+tt.scenario)
+			cmd.Env = append(os.Environ(), "MODULES="+modules, "SCENARIO="+tt.scenario, "RUNNER_ARN="+o.RunnerArn, "BROWSER_RUNNER_ARN="+testOptions.BrowserRunnerArn)
 			cmd.Stdin = strings.NewReader(def)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

@@ -77,12 +77,18 @@ type RunnerRequest struct {
 	Action string `json:"action"`
 	// Input is set for ActionPlan.
 	Input *Input `json:"input,omitempty"`
+	// Functions is set for ActionPlan by the state machine: the ARN of
+	// the function that runs each runner's journeys (RunnerAPI, and
+	// RunnerBrowser when it has a browser runner). The plan gives each
+	// journey its function (PlannedJourney.Function), which the Map item
+	// invokes, and refuses a journey whose runner is not there.
+	Functions map[string]string `json:"functions,omitempty"`
 	// RunRequest fields are set for ActionRun.
 	RunRequest
 }
 
 // RunRequest asks the runner to run one journey of a run; it is each Map
-// item's input, built by the Map's ItemSelector.
+// item's Payload, built by the Map's ItemSelector.
 type RunRequest struct {
 	RunID       string          `json:"runId,omitempty"`
 	Environment string          `json:"environment,omitempty"`
@@ -91,7 +97,7 @@ type RunRequest struct {
 	// TimeoutSeconds bounds the runner Task (TimeoutSecondsPath).
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
 	// Runner is the planned journey's runner (RunnerAPI or
-	// RunnerBrowser), which the item's Choice routed it by.
+	// RunnerBrowser).
 	Runner string `json:"runner,omitempty"`
 }
 
@@ -124,9 +130,13 @@ type PlannedJourney struct {
 	// attempt's SLAs and step graces plus a margin for cleanup and
 	// recording), rounded up; always at least 1.
 	TimeoutSeconds int `json:"timeoutSeconds"`
-	// Runner names the function that runs the journey (RunnerFor): the
-	// Map item's Choice routes by it, so it is always set.
+	// Runner names the function that runs the journey (RunnerFor), so it
+	// is always set.
 	Runner string `json:"runner"`
+	// Function is the ARN of that function, from the plan request's
+	// Functions: the Map item's one Task invokes it by this path, so it is
+	// always in the JSON ("" when the request named no functions).
+	Function string `json:"function"`
 }
 
 // Runners: which function runs a planned journey.

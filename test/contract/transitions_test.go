@@ -54,12 +54,12 @@ var measuredRuns struct {
 // TestTransitionsPerRun executes the deployed definition the way a
 // deployment and the global schedule start it, with the example journeys,
 // and pins the state transitions Standard workflows bill: Start, Plan, the
-// Map state and Decide per run, and per journey its item's RouteJourney
-// Choice and its runner's Task, RunJourney or RunBrowserJourney
-// (costmodel.ItemTransitions; the runner's retries happen inside its Task,
-// without transitions). A
-// definition that adds a state adds cost to every run and fails here. It
-// also keeps what the executions did for BenchmarkCostModel.
+// Map state and Decide per run, and per journey its item's one Task,
+// RunJourney, invoking the function the plan gave it, the runner or the
+// browser runner (costmodel.ItemTransitions; the runner's retries happen
+// inside its Task, without transitions). A definition that adds a state
+// adds cost to every run and fails here. It also keeps what the
+// executions did for BenchmarkCostModel.
 func TestTransitionsPerRun(t *testing.T) {
 	t.Parallel()
 	times := &invocationTimes{took: map[string]time.Duration{}}
@@ -130,7 +130,7 @@ func TestTransitionsPerRun(t *testing.T) {
 				t.Fatalf("%d journeys ran, want %d", len(names), tc.journeys)
 			}
 			if res.Transitions != tc.want {
-				t.Errorf("%d state transitions for %d journeys, want %d (4 per run and 2 per journey: its runner's Choice and Task): %+v", res.Transitions, tc.journeys, tc.want, res.States)
+				t.Errorf("%d state transitions for %d journeys, want %d (4 per run and 1 per journey: its RunJourney Task): %+v", res.Transitions, tc.journeys, tc.want, res.States)
 			}
 			run := measure(t, w.store, runID, results, times, tc.trigger)
 			run.Transitions, run.Elapsed = res.Transitions, elapsed

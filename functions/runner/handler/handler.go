@@ -191,7 +191,7 @@ func (h *Handler) handle(ctx context.Context, req flow.RunnerRequest) (any, erro
 		if req.Input == nil {
 			return nil, &InvalidRequestError{Reason: `action "plan" needs "input"`}
 		}
-		return h.Plan(ctx, *req.Input)
+		return h.plan(ctx, *req.Input, req.Functions)
 	case flow.ActionRun:
 		return h.Run(ctx, req.RunRequest)
 	case "":
@@ -201,8 +201,17 @@ func (h *Handler) handle(ctx context.Context, req flow.RunnerRequest) (any, erro
 	}
 }
 
-// Plan selects the run's journeys, records the run and returns the plan.
+// Plan selects the run's journeys, records the run and returns the plan,
+// without the functions that run them (see flow.RunnerRequest.Functions).
 func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
+	return h.plan(ctx, in, nil)
+}
+
+// plan is Plan, each planned journey given the function that runs it when
+// functions (by runner) is not nil. A journey whose runner has no function
+// there is a ConfigError before the run is recorded: the state machine
+// was built without the runner the catalogue needs (flow.ErrNoRunner).
+func (h *Handler) plan(ctx context.Context, in flow.Input, functions map[string]string) (flow.Plan, error) {
 	if err := in.Validate(); err != nil {
 		return flow.Plan{}, &InvalidRequestError{Reason: err.Error()}
 	}
@@ -231,7 +240,13 @@ func (h *Handler) Plan(ctx context.Context, in flow.Input) (flow.Plan, error) {
 	plan := flow.Plan{RunID: in.RunID, Environment: in.Environment, Journeys: []flow.PlannedJourney{}}
 	planned := make([]gate.Planned, 0, len(selected))
 	for _, j := range selected {
-		plan.Journeys = append(plan.Journeys, h.planned(j))
+		p := h.planned(j)
+		if functions != nil {
+			if p.Function = functions[p.Runner]; p.Function == "" {
+				return flow.Plan{}, &ConfigError{Err: fmt.Errorf("journey %s runs on the %s runner, and this state machine has none (%s): deploy the stack from this catalogue", j.Name, p.Runner, flow.ErrNoRunner)}
+			}
+		}
+		plan.Journeys = append(plan.Journeys, p)
 		planned = append(planned, gate.Planned{Name: j.Name, Mode: j.Mode})
 	}
 	rec := store.RunRecord{

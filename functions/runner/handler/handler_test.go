@@ -434,3 +434,51 @@ func TestPlanMarksRunners(t *testing.T) {
 		t.Errorf("planned runners %v, want %v", got, want)
 	}
 }
+
+// TestPlanGivesFunctions: with the functions the state machine names, each
+// planned journey gets its runner's function, which its Map item invokes;
+// a journey whose runner has none there is refused before the run is
+// recorded (flow.ErrNoRunner), never sent to another runner.
+func TestPlanGivesFunctions(t *testing.T) {
+	step := journey.Step{Name: "login answers", SLA: 2 * time.Second, Do: get("/login")}
+	mk := func(name string, browser bool) journey.Journey {
+		return journey.Journey{Name: name, Description: name, Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce,
+			Targets: []string{"api"}, Browser: browser, Steps: []journey.Step{step}}
+	}
+	reg, err := journey.NewRegistry(mk("api-login", false), mk("ui-login", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := func(runID string, functions map[string]string) string {
+		b, _ := json.Marshal(flow.RunnerRequest{Action: flow.ActionPlan, Functions: functions,
+			Input: &flow.Input{RunID: runID, Environment: "staging", Trigger: trigger.Trigger{Type: trigger.Schedule}}})
+		return string(b)
+	}
+	f := newFixtureWith(t, reg)
+	both := map[string]string{flow.RunnerAPI: "arn:runner", flow.RunnerBrowser: "arn:browser-runner"}
+	var plan flow.Plan
+	if err := f.invoke(t, payload("r-functions", both), &plan); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, pj := range plan.Journeys {
+		got[pj.Name] = pj.Function
+	}
+	if want := map[string]string{"api-login": "arn:runner", "ui-login": "arn:browser-runner"}; !maps.Equal(got, want) {
+		t.Errorf("planned functions %v, want %v", got, want)
+	}
+
+	err = f.invoke(t, payload("r-no-browser", map[string]string{flow.RunnerAPI: "arn:runner"}), &plan)
+	var ce *runner.ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("plan without the browser runner: err = %v (%s), want a ConfigError", err, errorType(err))
+	}
+	for _, want := range []string{"ui-login", flow.RunnerBrowser, flow.ErrNoRunner} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if _, err := f.store.GetRun(context.Background(), "r-no-browser"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("refused plan: GetRun = %v, want no run recorded", err)
+	}
+}
