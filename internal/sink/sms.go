@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -146,9 +147,31 @@ func smsFields(contentType string, body []byte) (map[string]string, error) {
 			fields[k] = v
 		case json.Number:
 			fields[k] = v.String()
+		default:
+			// Other values are the provider's business, but not where a
+			// number or the text belongs.
+			for _, names := range [][]string{smsToFields, smsFromFields, smsTextFields, smsIDFields} {
+				if slices.Contains(names, k) {
+					return nil, fmt.Errorf("field %q is %s: want a string", k, jsonKind(v))
+				}
+			}
 		}
 	}
 	return fields, nil
+}
+
+// jsonKind names the kind of a decoded JSON value for an error.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	default:
+		return "an object"
+	}
 }
 
 // guessProvider names the provider whose field names the text uses.

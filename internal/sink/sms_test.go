@@ -281,6 +281,7 @@ func TestSMSRouteRejects(t *testing.T) {
 		{"malformed form", "/sms", bearer, form, "To=%zz&Body=hi", 400, "malformed form body"},
 		{"malformed JSON", "/sms", bearer, "application/json", `{"to":"+15550000001"`, 400, "malformed JSON body"},
 		{"JSON not an object", "/sms", bearer, "application/json", `["+15550000001"]`, 400, "malformed JSON body"},
+		{"JSON number in an array", "/sms", bearer, "application/json", `{"to":["+15550000001"]}`, 400, `field "to" is an array: want a string`},
 		{"letters in the number", "/sms", bearer, form, "To=twilio&Body=hi", 400, `receiving number: phone number "twilio" has 't'`},
 		{"too many digits", "/sms", bearer, form, "To=%2B1234567890123456&Body=hi", 400, "has 16 digits"},
 		{"unsupported Content-Type", "/sms", bearer, "text/xml", "<To>+15550000001</To>", 415, `unsupported Content-Type "text/xml" for a text`},
@@ -328,8 +329,8 @@ func TestSMSRouteRejects(t *testing.T) {
 			t.Errorf("%s: stored %d deliveries (%v)", key, len(ds), err)
 		}
 	}
-	if others, refused := s.Elsewhere("sms/+15559999999"); others != 0 || refused != 11 {
-		t.Errorf("Elsewhere = %d other numbers' texts, %d refused; want 0, 11", others, refused)
+	if others, refused := s.Elsewhere("sms/+15559999999"); others != 0 || refused != 12 {
+		t.Errorf("Elsewhere = %d other numbers' texts, %d refused; want 0, 12", others, refused)
 	}
 }
 
