@@ -50,11 +50,11 @@ var covered = map[string]coverage{
 	// docs/cli.md: the synopsis
 	"journeygate list [--tier global|domain] [--json]": {by: []string{"internal/cli.TestListShowsEveryJourneyWithSLAs", "internal/cli.TestUsageAndConfigErrorsExit2"},
 		how: "list, and its flags' errors"},
-	"journeygate run [--env local] [--journey NAME]... [--tier global|domain] [--concurrency 4] [--junit FILE] [--json] [--deployment ID] [--report FILE.html] [--sink-listen ADDR] [--stage STAGE] [--target-version VERSION]": {
+	"journeygate run [--env local] [--journey NAME]... [--tier global|domain] [--concurrency 4] [--junit FILE] [--json] [--deployment ID] [--report FILE.html] [--sink-listen ADDR] [--smtp-listen ADDR] [--stage STAGE] [--target-version VERSION]": {
 		by: []string{"internal/cli.TestRunJSONIsMachineReadable", "internal/cli.TestRunSelectsTheEnvironmentsJourneys", "internal/cli.TestRunWithDeploymentAppliesPolicies",
 			"internal/cli.TestRunWritesHTMLReport", "internal/cli.TestTwoRunsAtOnceGetTheirOwnSink", "test/integration.TestTwoConcurrentRunsShareOneAlertmanager",
-			"internal/cli.TestRunStageDecidesTarget", "internal/cli.TestUsageAndConfigErrorsExit2"},
-		how: "run with --json --tier, --env and --journey, --deployment, --report, --junit and --sink-listen against real Alertmanagers; --stage and --target-version against a test target, and their errors"},
+			"internal/cli.TestRunStageDecidesTarget", "internal/cli.TestUsageAndConfigErrorsExit2", "internal/cli.TestRunSMTPListen"},
+		how: "run with --json --tier, --env and --journey, --deployment, --report, --junit and --sink-listen against real Alertmanagers; --smtp-listen with an inbox journey mailing it; --stage and --target-version against a test target, and their errors"},
 	"journeygate history [--journey NAME] [--env NAME] [--window 7d] [--min-runs 20] [--max-flake-rate 5%]": {
 		by: []string{"internal/cli.TestHistoryReadiness", "internal/cli.TestHistoryFlagErrors"}, how: "history with each flag, and each flag's errors"},
 	"journeygate show RUN_ID [--json]":                       {by: []string{"internal/cli.TestShowPrintsTheWholeRun"}, how: "show, plain and --json"},
