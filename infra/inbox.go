@@ -71,7 +71,7 @@ func inboxRuleSetProblem(domain, ruleSet string) string {
 
 // InboxRuleSetName is the receipt rule set the inbox's rule is in:
 // Props.InboxRuleSet, or the one the construct created (which must be
-// made the region's active set: see docs/deploy.md); "" without an inbox
+// made the region's active set: see docs/inbox.md); "" without an inbox
 // domain.
 func (j *JourneyGate) InboxRuleSetName() string {
 	switch {

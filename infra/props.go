@@ -132,7 +132,7 @@ type Props struct {
 	// mail SES receives for the journeys' inboxes (T.Inbox): its MX record
 	// points at SES's inbound endpoint of the stack's region, and an SES
 	// receipt rule for it stores each message in the reports bucket and
-	// hands it to the sink (docs/deploy.md). Without it, no SES resources
+	// hands it to the sink (docs/inbox.md). Without it, no SES resources
 	// are made and inbox waits fail at once.
 	InboxDomain string
 	// InboxRuleSet names an existing SES receipt rule set (typically the

@@ -92,6 +92,11 @@ var covered = map[string]coverage{
 		how: "needs AWS: compares with the deployed stack; the staging stack is synthesized instead"},
 	"make deploy ENV=staging": {needsAWS: true, by: []string{"infra.TestFunctions", "infra.TestNoUnsuppressedNagErrors", "test/cfnvalidate.TestTemplatesPassAWSValidators", "test/contract.TestCodeDeployHealthyTargetSucceeds"},
 		how: "needs AWS: synthesized instead (cdk-nag, AWS's validators), and the contract test runs the synthesized staging state machine"},
+	// docs/inbox.md
+	"aws sesv2 create-email-identity --email-identity inbox.example.com": {needsAWS: true, by: []string{"infra.TestInbox"},
+		how: "needs AWS: verifies the inbox domain with SES (DNS records it prints); the stack with an inbox domain is synthesized instead, its receipt rule for the domain checked"},
+	"aws ses set-active-receipt-rule-set --rule-set-name journeygate-staging-inbox": {needsAWS: true, by: []string{"infra.TestInbox", "test/cfnvalidate.TestTemplatesPassAWSValidators"},
+		how: "needs AWS: activates the rule set; the stack with an inbox domain is synthesized instead: TestInbox checks the set journeygate-staging-inbox holds the inbox rule, and AWS's validators check the journeygate-staging+inbox variant"},
 	`aws deploy update-deployment-group --application-name alertmanager --current-deployment-group-name alertmanager-staging --alarm-configuration "enabled=true,alarms=[{name=journeygate-staging-global-journeys},{name=journeygate-staging-alert-to-notification}]" --auto-rollback-configuration "enabled=true,events=DEPLOYMENT_FAILURE,DEPLOYMENT_STOP_ON_ALARM"`: {
 		needsAWS: true, by: []string{"infra.TestAlarmsAndOutputs"},
 		how: "needs AWS: configures a deployment group; the synthesized staging stack's alarms carry the names it lists"},
