@@ -56,6 +56,8 @@ type Handler struct {
 	leases  *lease.Manager // leases.go
 	// artifacts keeps screenshots (artifacts.go); nil keeps none.
 	artifacts journey.Artifacts
+	// inboxDomain is the journeys' inbox domain (inbox.go); "" none.
+	inboxDomain string
 }
 
 // Option configures optional dependencies of a Handler.
@@ -370,7 +372,7 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		RunID: req.RunID, Environment: req.Environment, Attempt: attempt,
 		Targets: env.TargetsFor(trig.Traffic()), Settings: env.Settings,
 		Stage: trig.Stage, TargetVersion: trig.TargetVersion,
-		HTTPClient: h.client, Sink: h.sink, Logger: log, Artifacts: h.artifacts,
+		HTTPClient: h.client, Sink: h.sink, Logger: log, Artifacts: h.artifacts, InboxDomain: h.inboxDomain,
 	}), runner.Attempts{
 		Deadline: taskDeadline,
 		Record: func(res journey.Result) (journey.Result, error) {
