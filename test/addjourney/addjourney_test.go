@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,7 @@ func TestAddingAJourneyKeepsTheDemoAndTestsGreen(t *testing.T) {
 		if strings.Contains(out, extraName) {
 			t.Errorf("make run ran %s; its demo runs the examples it serves, by name:\n%s", extraName, out)
 		}
-		for _, name := range alertmanager.Examples {
+		for _, name := range append(slices.Clone(alertmanager.Examples), alertmanager.InboxExamples...) {
 			if !strings.Contains(out, name) {
 				t.Errorf("make run did not run the example %s:\n%s", name, out)
 			}
