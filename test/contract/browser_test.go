@@ -54,9 +54,10 @@ func useShippedChromium() error {
 
 // TestJourneysReachTheirRunners: a run of an API journey and a UI journey
 // (silence-through-ui, driving Alertmanager's web UI in the shipped
-// Chromium) goes through the deployed definition: the plan marks each
-// journey's runner, the Map routes the API journey to the runner and the
-// UI journey to the browser runner, each exactly once, and both pass.
+// Chromium) goes through the deployed definition: the plan gives each
+// journey its runner's function, and the Map item's one Task invokes the
+// runner for the API journey and the browser runner for the UI journey,
+// each exactly once, and both pass.
 func TestJourneysReachTheirRunners(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, options{})
