@@ -12,15 +12,17 @@ import (
 // sdkService is the import path prefix of the AWS SDK's service clients.
 const sdkService = "github.com/aws/aws-sdk-go-v2/service/"
 
-// credentialClients are the clients config.LoadDefaultConfig links into
-// every function for its credential providers (STS for web identity and
-// assumed roles, SSO, SSO OIDC and sign-in for SSO profiles), whether or
-// not a Lambda uses them.
+// credentialClients are the clients config.LoadDefaultConfig links for
+// its credential providers (STS for web identity and assumed roles, SSO,
+// SSO OIDC and sign-in for SSO profiles). No function links them: a
+// Lambda's credentials are in its environment, and the mains build their
+// aws.Config from it (package internal/awsenv), so that the four clients'
+// initialisers do not run at every cold start (issue 19).
 var credentialClients = []string{"signin", "sso", "ssooidc", "sts"}
 
 // linkedClients is, per function, every AWS SDK service client it may
-// link (github.com/aws/aws-sdk-go-v2/service/NAME and its packages),
-// besides credentialClients. Each one's package initialisers (its
+// link (github.com/aws/aws-sdk-go-v2/service/NAME and its packages);
+// credentialClients are never allowed. Each one's package initialisers (its
 // endpoint tables, at least) run at every cold start of the function, so
 // a new client is a decision: add it here with the reason, and measure
 // BenchmarkColdInit (issue 19: at most 20 ms median).
@@ -51,6 +53,7 @@ var linkedClients = map[string][]string{
 		"dynamodb",        // the store
 		"dynamodbstreams", // linked by feature/dynamodb/attributevalue
 		"secretsmanager",  // the bearer token, read at cold start (package awssm: not ssm)
+		"s3",              // the mail SES's receipt rule stored, read per aws:ses record (handler/ses.go)
 	},
 }
 
@@ -74,7 +77,11 @@ func TestLinkedAWSClients(t *testing.T) {
 			if !ok {
 				t.Fatalf("function %s has no row in linkedClients (functions/links_test.go): list the AWS clients it links", name)
 			}
-			allowed = append(slices.Clone(allowed), credentialClients...)
+			for _, client := range allowed {
+				if slices.Contains(credentialClients, client) {
+					t.Fatalf("linkedClients[%q] allows %s, a credential provider's client: build aws.Config with internal/awsenv, not config.LoadDefaultConfig", name, client)
+				}
+			}
 			// Each package with the packages it imports, so a new client
 			// can be traced to the package that brought it.
 			cmd := exec.Command(goBin, "list", "-tags", "lambda.norpc", "-deps", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./"+name)
@@ -107,11 +114,15 @@ func TestLinkedAWSClients(t *testing.T) {
 				}
 			}
 			for _, client := range slices.Sorted(maps.Keys(linked)) {
+				via := "through another SDK module"
+				if len(importers[client]) > 0 {
+					via = "imported by " + strings.Join(importers[client], ", ")
+				}
+				if slices.Contains(credentialClients, client) {
+					t.Errorf("function %s links %s%s (%s), a client of config.LoadDefaultConfig's credential providers: a Lambda's credentials are in its environment, so build aws.Config with internal/awsenv and keep github.com/aws/aws-sdk-go-v2/config out of the function (issue 19)", name, sdkService, client, via)
+					continue
+				}
 				if !slices.Contains(allowed, client) {
-					via := "through another SDK module"
-					if len(importers[client]) > 0 {
-						via = "imported by " + strings.Join(importers[client], ", ")
-					}
 					t.Errorf("function %s links a new AWS client %s%s (%s): its initialisers run at every cold start (issue 19); if the function needs it, add %q to linkedClients[%q] in functions/links_test.go with the reason and check BenchmarkColdInit", name, sdkService, client, via, client, name)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,8 +45,10 @@ func uiAlertSilence(key string) string {
 	return fmt.Sprintf(`%s a[href^="#/silences/new"][href*="jg_key%%3D%%22%s%%22"]`, uiAlert, url.QueryEscape(key))
 }
 
-// uiSilenceURL is the address of a silence's page, #/silences/ID.
-var uiSilenceURL = regexp.MustCompile(`#/silences/([0-9a-f-]{36})$`)
+// uiSilenceURL is the address of a silence's page, #/silences/ID. It is
+// compiled on first use: a package-level regexp is compiled at every cold
+// start of the runner, which links the whole catalogue (issue 19).
+var uiSilenceURL = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`#/silences/([0-9a-f-]{36})$`) })
 
 // clearInput empties a form field the way typing does, so the UI's own
 // input handler sees the change (Type appends to what is there).
@@ -157,7 +160,7 @@ func SilenceThroughUI() journey.Journey {
 				if err := p.Eval(ctx, "location.hash", &hash); err != nil {
 					return err
 				}
-				m := uiSilenceURL.FindStringSubmatch(hash)
+				m := uiSilenceURL().FindStringSubmatch(hash)
 				if m == nil {
 					return journey.Failf("after Create the UI shows %s, not a silence's page (#/silences/ID)", hash)
 				}

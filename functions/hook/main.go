@@ -30,13 +30,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codedeploy"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/journeygate/journeygate/functions/hook/handler"
+	"github.com/journeygate/journeygate/internal/awsenv"
 	"github.com/journeygate/journeygate/internal/metrics"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
 )
@@ -79,7 +79,7 @@ func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 			cfg.Services = append(cfg.Services, s)
 		}
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}

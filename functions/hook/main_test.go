@@ -14,5 +14,7 @@ func TestBuild(t *testing.T) {
 		{Name: "no table", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_ENVIRONMENT": "staging"}, Want: "JOURNEYGATE_TABLE is not set"},
 		{Name: "no state machine", Env: map[string]string{"JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_TABLE": "jg"}, Want: "no state machine ARN"},
 		{Name: "no environment", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_TABLE": "jg"}, Want: "no environment"},
+		{Name: "no AWS credentials", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_TABLE": "jg", "AWS_ACCESS_KEY_ID": ""}, Want: "no AWS credentials in the environment"},
+		{Name: "no region", Env: map[string]string{"JOURNEYGATE_STATE_MACHINE_ARN": "arn", "JOURNEYGATE_ENVIRONMENT": "staging", "JOURNEYGATE_TABLE": "jg", "AWS_REGION": ""}, Want: "AWS_REGION is not set"},
 	})
 }

@@ -25,11 +25,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/journeygate/journeygate/functions/sink/handler"
+	"github.com/journeygate/journeygate/internal/awsenv"
 	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/internal/secrets/awssm"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
@@ -45,10 +45,10 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-// build reads the configuration and wires the handler with the default
-// AWS configuration.
+// build reads the configuration and wires the handler with the AWS
+// configuration of the Lambda environment (package awsenv).
 func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
-	return wire(ctx, getenv, log, func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) })
+	return wire(ctx, getenv, log, func(context.Context) (aws.Config, error) { return awsenv.Config(getenv) })
 }
 
 // wire reads the configuration, loads the AWS configuration with loadAWS,

@@ -46,7 +46,7 @@ func (c *common) openExistingStore(ctx context.Context) (store.Store, error) {
 		var ds dynamo.Spec
 		if ds, err = dynamo.ParseSpec(spec); err == nil {
 			ds.Create = false
-			st, err = dynamo.Open(ctx, ds)
+			st, err = backend.OpenDynamo(ctx, ds)
 		}
 	case strings.Contains(spec, "://"):
 		st, err = backend.Open(ctx, spec) // an unsupported scheme: Open says so

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/journeygate/journeygate/internal/yamlerr"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -347,14 +348,23 @@ func keys(m map[string]string) string {
 	return strings.Join(out, ", ")
 }
 
-var varPattern = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+// varPattern is ${VAR} or ${VAR:-default}, compiled on first use: a
+// package-level regexp is compiled at every cold start of every function
+// that links this package, whether or not it expands anything (issue 19).
+var varPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+})
 
 // Expand replaces ${VAR} and ${VAR:-default}. An unset variable without a
 // default is an error rather than an empty string that fails later.
 func Expand(s string, getenv func(string) string) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	re := varPattern()
 	var missing []string
-	out := varPattern.ReplaceAllStringFunc(s, func(m string) string {
-		sub := varPattern.FindStringSubmatch(m)
+	out := re.ReplaceAllStringFunc(s, func(m string) string {
+		sub := re.FindStringSubmatch(m)
 		if v := getenv(sub[1]); v != "" {
 			return v
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/journeygate/journeygate/internal/display"
@@ -242,13 +243,16 @@ func describe(r Reason) string {
 
 // legacyBreach is the "took X, over its SLA of Y" that journey.Classify
 // put at the start of an SLA-breach message before the timing moved to
-// the step's fields alone.
-var legacyBreach = regexp.MustCompile(`^took \S+, over its SLA of \S+(: |$)`)
+// the step's fields alone. It is compiled on first use, not at every cold
+// start of every function that links this package (issue 19).
+var legacyBreach = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^took \S+, over its SLA of \S+(: |$)`)
+})
 
 // trimBreachPrefix drops a stored result's legacy timing prefix, since
 // describe says the timing already.
 func trimBreachPrefix(msg string) string {
-	return legacyBreach.ReplaceAllString(msg, "")
+	return legacyBreach().ReplaceAllString(msg, "")
 }
 
 // oneLine collapses runs of whitespace (newlines included) into single spaces

@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,12 +88,8 @@ type Outcome struct {
 }
 
 // NewRunID returns a sortable, unique run ID such as
-// 20261121T101500Z-3f9a1c.
-func NewRunID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
+// 20261121T101500Z-3f9a1c (trigger.NewRunID).
+func NewRunID(now time.Time) string { return trigger.NewRunID(now) }
 
 // Run executes plan and returns its outcome. It does not return an error:
 // any fault is part of a Failed verdict, which is also recorded when the

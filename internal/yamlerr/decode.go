@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -27,6 +28,15 @@ func Decode(file string, data []byte, v any) error { return decode(file, data, v
 func DecodeLax(file string, data []byte, v any) error { return decode(file, data, v, false) }
 
 func decode(file string, data []byte, v any, known bool) error {
+	// The usual case, one document that fits v, takes one parse: the
+	// second one below, into a yaml.Node for the error's lines, is for a
+	// file that is wrong (every cold start of the runner and the gate reads
+	// an environments file, issue 19).
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(known)
+	if err := strict.Decode(v); err == nil {
+		return checkOneDocument(file, data, strict)
+	}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -35,20 +45,10 @@ func decode(file string, data []byte, v any, known bool) error {
 		}
 		return syntaxError(file, data, err)
 	}
-	for {
-		var extra yaml.Node
-		err := dec.Decode(&extra)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return syntaxError(file, data, err)
-		}
-		if len(extra.Content) > 0 && !(extra.Content[0].ShortTag() == "!!null" && extra.Content[0].Value == "") {
-			return fmt.Errorf("%s:%d: a second YAML document (after ---): the file holds one", file, extra.Content[0].Line)
-		}
+	if err := checkOneDocument(file, data, dec); err != nil {
+		return err
 	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict = yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(known)
 	err := strict.Decode(v)
 	var te *yaml.TypeError
@@ -66,14 +66,38 @@ func decode(file string, data []byte, v any, known bool) error {
 	}
 }
 
+// The regexps below read yaml.v3's errors, so they are compiled on first
+// use, when a file is wrong: compiled at package initialisation, they cost
+// every cold start of every function that links this package, which reads
+// only files that parse (issue 19).
+
+// checkOneDocument reads the rest of data after the first document from
+// dec: nothing, or empty documents, is fine; a second document or a syntax
+// error after the first is an error.
+func checkOneDocument(file string, data []byte, dec *yaml.Decoder) error {
+	for {
+		var extra yaml.Node
+		err := dec.Decode(&extra)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return syntaxError(file, data, err)
+		}
+		if len(extra.Content) > 0 && !(extra.Content[0].ShortTag() == "!!null" && extra.Content[0].Value == "") {
+			return fmt.Errorf("%s:%d: a second YAML document (after ---): the file holds one", file, extra.Content[0].Line)
+		}
+	}
+}
+
 // syntaxLine is the "line N: " a yaml.v3 syntax error may start with.
-var syntaxLine = regexp.MustCompile(`^line (\d+): `)
+var syntaxLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): `) })
 
 // syntaxError rewrites yaml.v3's "yaml: line N: problem" as "file:N:
 // problem", N being the line that is wrong (see wrongLine).
 func syntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := syntaxLine.FindStringSubmatch(msg); m != nil {
+	if m := syntaxLine().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		problem := msg[len(m[0]):]
 		if wrong := wrongLine(data, line, problem); wrong > line {
@@ -113,7 +137,7 @@ func wrongLine(data []byte, from int, problem string) int {
 		if err == nil || errors.Is(err, io.EOF) {
 			continue
 		}
-		if m := syntaxLine.FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil && strings.TrimPrefix(err.Error(), "yaml: ")[len(m[0]):] == problem {
+		if m := syntaxLine().FindStringSubmatch(strings.TrimPrefix(err.Error(), "yaml: ")); m != nil && strings.TrimPrefix(err.Error(), "yaml: ")[len(m[0]):] == problem {
 			return n
 		}
 	}
@@ -131,18 +155,20 @@ func quoteUnprintable(msg string) string {
 
 var (
 	// typeErrorLine is one of a yaml.TypeError's Errors.
-	typeErrorLine = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
+	typeErrorLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^line (\d+): (.*)$`) })
 	// notFound is a key the target type has no field for.
-	notFound = regexp.MustCompile(`(?s)^field (.*) not found in type `)
+	notFound = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^field (.*) not found in type `) })
 	// cannotUnmarshal is a value of the wrong kind; yaml.v3 cuts the
 	// value to 7 bytes and "...".
-	cannotUnmarshal = regexp.MustCompile("(?s)^cannot unmarshal (!!\\w+)(?: `(.*)`)? into ")
+	cannotUnmarshal = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile("(?s)^cannot unmarshal (!!\\w+)(?: `(.*)`)? into ")
+	})
 )
 
 // typeError records one of a yaml.TypeError's Errors at its line and key
 // path, in the file's terms.
 func (p *Problems) typeError(e string, top reflect.Type) {
-	m := typeErrorLine.FindStringSubmatch(e)
+	m := typeErrorLine().FindStringSubmatch(e)
 	if m == nil {
 		p.list = append(p.list, fmt.Sprintf("%s: %s", p.file, quoteUnprintable(e)))
 		return
@@ -152,8 +178,8 @@ func (p *Problems) typeError(e string, top reflect.Type) {
 	var path []string
 	found := false
 	switch {
-	case notFound.MatchString(msg):
-		key := notFound.FindStringSubmatch(msg)[1]
+	case notFound().MatchString(msg):
+		key := notFound().FindStringSubmatch(msg)[1]
 		path, found = find(&p.root, line, func(n *yaml.Node, isKey bool) bool { return isKey && n.Value == key })
 		msg = fmt.Sprintf("unknown key %q", key)
 		if found {
@@ -161,8 +187,8 @@ func (p *Problems) typeError(e string, top reflect.Type) {
 				msg += " (known: " + strings.Join(known, ", ") + ")"
 			}
 		}
-	case cannotUnmarshal.MatchString(msg):
-		sm := cannotUnmarshal.FindStringSubmatch(msg)
+	case cannotUnmarshal().MatchString(msg):
+		sm := cannotUnmarshal().FindStringSubmatch(msg)
 		tag, value := sm[1], sm[2]
 		path, found = find(&p.root, line, func(n *yaml.Node, isKey bool) bool {
 			return !isKey && n.ShortTag() == tag && strings.HasPrefix(n.Value, strings.TrimSuffix(value, "..."))

@@ -17,19 +17,26 @@ import (
 // Problems collects validation errors with file and line.
 type Problems struct {
 	file string
-	root yaml.Node
-	list []string
+	// unparsed is New's data until the first Add parses it into root: a
+	// file without problems, the usual case (and every cold start of a
+	// function reading its environments file), is not parsed again.
+	unparsed []byte
+	root     yaml.Node
+	list     []string
 }
 
-// New starts collecting problems with data, read from file.
+// New starts collecting problems with data, read from file; data must not
+// change while problems are added.
 func New(file string, data []byte) *Problems {
-	p := &Problems{file: file}
-	_ = yaml.Unmarshal(data, &p.root) // a file that does not parse has no lines to point at
-	return p
+	return &Problems{file: file, unparsed: data}
 }
 
 // Add records a problem at the key path (e.g. environments, staging, region).
 func (p *Problems) Add(path []string, format string, args ...any) {
+	if p.unparsed != nil {
+		_ = yaml.Unmarshal(p.unparsed, &p.root) // a file that does not parse has no lines to point at
+		p.unparsed = nil
+	}
 	loc := p.file
 	line := LineOf(&p.root, path)
 	if line == 0 && len(p.root.Content) > 0 {

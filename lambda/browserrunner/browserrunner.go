@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
+	"github.com/journeygate/journeygate/internal/awsenv"
 	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/lambda/runner"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -34,7 +34,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) ([
 	if bucket == "" {
 		return nil, nil
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}

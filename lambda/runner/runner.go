@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/journeygate/journeygate/functions/runner/handler"
+	"github.com/journeygate/journeygate/internal/awsenv"
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/lease"
 	"github.com/journeygate/journeygate/internal/metrics"
@@ -93,7 +93,7 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 		}
 		opts = append(opts, handler.WithTimeoutMargin(d))
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Config(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}

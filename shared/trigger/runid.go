@@ -1,11 +1,13 @@
 package trigger
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // MaxRunIDLen is the longest run ID: Step Functions' limit on execution
@@ -46,6 +48,17 @@ func RunID(parts ...string) string {
 		id = id[:keep]
 	}
 	return id + "-" + Hash(joined)
+}
+
+// NewRunID returns a sortable, unique run ID such as
+// 20261121T101500Z-3f9a1c: now in UTC to the second, then six random hex
+// digits. It is the ID of a run no trigger names (a schedule's or a manual
+// request's without one); here rather than in the runner, so that the
+// functions that start runs (the hook, the sink) do not link the runner.
+func NewRunID(now time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // RunID returns the run ID of a deployment trigger, the same however often

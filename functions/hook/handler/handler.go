@@ -23,7 +23,6 @@ import (
 	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/internal/metrics"
 	"github.com/journeygate/journeygate/internal/reporter"
-	"github.com/journeygate/journeygate/internal/runner"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/shared/trigger"
 )
@@ -156,7 +155,7 @@ type Option func(*Handler)
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
 // WithNewID sets how a manual request without requestId gets a fresh ID
-// (default runner.NewRunID at the current time).
+// (default trigger.NewRunID at the current time).
 func WithNewID(f func() string) Option { return func(h *Handler) { h.newID = f } }
 
 // WithMetrics writes late reports (metrics.LateReports) to m (default: none).
@@ -192,7 +191,7 @@ func New(cfg Config, sf StepFunctionsAPI, cd CodeDeployAPI, cp CodePipelineAPI, 
 	if runs == nil {
 		errs = append(errs, errors.New("no store of runs"))
 	}
-	h := &Handler{cfg: cfg, sfn: sf, cd: cd, runs: runs, newID: func() string { return runner.NewRunID(time.Now()) }, now: time.Now}
+	h := &Handler{cfg: cfg, sfn: sf, cd: cd, runs: runs, newID: func() string { return trigger.NewRunID(time.Now()) }, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}

@@ -17,10 +17,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/journeygate/journeygate/internal/runner"
 	"github.com/journeygate/journeygate/internal/sink"
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // DeliveryWriter stores a delivery (store.DeliveryStore's write half).
@@ -87,7 +87,7 @@ func New(cfg Config, w DeliveryWriter, opts ...Option) (*Handler, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = sink.DefaultMaxBody
 	}
-	h := &Handler{cfg: cfg, w: w, now: time.Now, newID: func() string { return runner.NewRunID(time.Now()) }}
+	h := &Handler{cfg: cfg, w: w, now: time.Now, newID: func() string { return trigger.NewRunID(time.Now()) }}
 	for _, o := range opts {
 		o(h)
 	}

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
 	"github.com/journeygate/journeygate/internal/store/embedded"
@@ -32,7 +35,7 @@ func Open(ctx context.Context, spec string) (store.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		d, err := dynamo.Open(ctx, s)
+		d, err := OpenDynamo(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -47,4 +50,21 @@ func Open(ctx context.Context, spec string) (store.Store, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// OpenDynamo opens the DynamoDB table s names (dynamo.Open): a loopback
+// endpoint with dummy static credentials, a table in AWS with the SDK's
+// default chain (environment, shared config, SSO, roles) and s.Region if
+// given. It makes no request unless s.Create.
+func OpenDynamo(ctx context.Context, s dynamo.Spec) (*dynamo.Store, error) {
+	return dynamo.Open(ctx, s, defaultConfig)
+}
+
+// defaultConfig loads the SDK's default configuration, in region if given.
+func defaultConfig(ctx context.Context, region string) (aws.Config, error) {
+	var loads []func(*config.LoadOptions) error
+	if region != "" {
+		loads = append(loads, config.WithRegion(region))
+	}
+	return config.LoadDefaultConfig(ctx, loads...)
 }

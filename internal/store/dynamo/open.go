@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -120,7 +119,15 @@ func ParseSpec(spec string) (Spec, error) {
 }
 
 // Open builds a DynamoDB client for s and returns the store on its table.
-func Open(ctx context.Context, s Spec) (*Store, error) {
+// A loopback endpoint gets dummy static credentials; a table in AWS gets
+// the AWS configuration cloud returns for s.Region ("" when the spec gives
+// none): package backend passes the SDK's default chain
+// (backend.OpenDynamo). This package does not import the SDK's config
+// package itself: every Lambda function links this one (New), and config
+// would link the clients of its credential providers (STS, SSO, SSO OIDC,
+// sign-in) into each, whose initialisers run at every cold start (issue
+// 19).
+func Open(ctx context.Context, s Spec, cloud func(ctx context.Context, region string) (aws.Config, error)) (*Store, error) {
 	var opts dynamodb.Options
 	if s.Local() {
 		opts = dynamodb.Options{
@@ -132,11 +139,10 @@ func Open(ctx context.Context, s Spec) (*Store, error) {
 			opts.Region = localRegion
 		}
 	} else {
-		var loads []func(*config.LoadOptions) error
-		if s.Region != "" {
-			loads = append(loads, config.WithRegion(s.Region))
+		if cloud == nil {
+			return nil, fmt.Errorf("open dynamodb store %s: no AWS configuration for a table in AWS", s.Table)
 		}
-		cfg, err := config.LoadDefaultConfig(ctx, loads...)
+		cfg, err := cloud(ctx, s.Region)
 		if err != nil {
 			return nil, fmt.Errorf("open dynamodb store %s: load AWS config: %w", s.Table, err)
 		}

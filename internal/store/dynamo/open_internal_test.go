@@ -11,7 +11,7 @@ import (
 // stand-in closes them (issue 20 item 6): the same short idle timeout the
 // tests' own dynalite client needed.
 func TestLocalEndpointDropsIdleConnectionsEarly(t *testing.T) {
-	d, err := Open(t.Context(), Spec{Table: "t", Endpoint: "http://127.0.0.1:8000"})
+	d, err := Open(t.Context(), Spec{Table: "t", Endpoint: "http://127.0.0.1:8000"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
