@@ -1,6 +1,7 @@
 // Command sink is the sink Lambda behind a function URL: it stores the
 // notifications the system under test sends during journeys (see package
-// handler).
+// handler), and, with an inbox domain, the mail SES's receipt rule hands
+// it.
 //
 // Environment: JOURNEYGATE_TABLE (required, the DynamoDB table); the
 // bearer token as JOURNEYGATE_SINK_TOKEN_SECRET (a Secrets Manager secret's
@@ -9,8 +10,11 @@
 // JOURNEYGATE_SINK_HMAC_SECRET (at least one credential is required);
 // JOURNEYGATE_SINK_MAX_BODY (bytes), JOURNEYGATE_SINK_CORRELATE
 // (comma-separated JSON Pointers), JOURNEYGATE_DELIVERY_TTL (a Go
-// duration). An unreadable token secret stops the function from starting,
-// with an error naming the variable and the secret, never the value.
+// duration); JOURNEYGATE_INBOX_DOMAIN and JOURNEYGATE_INBOX_BUCKET (both
+// or neither: the inbox domain, and where SES stores its mail) and
+// JOURNEYGATE_INBOX_PREFIX. An unreadable token secret stops the function
+// from starting, with an error naming the variable and the secret, never
+// the value.
 package main
 
 import (
@@ -47,13 +51,14 @@ func main() {
 
 // build reads the configuration and wires the handler with the AWS
 // configuration of the Lambda environment (package awsenv).
-func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Handler, error) {
+func build(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler.Function, error) {
 	return wire(ctx, getenv, log, func(context.Context) (aws.Config, error) { return awsenv.Config(getenv) })
 }
 
 // wire reads the configuration, loads the AWS configuration with loadAWS,
-// reads the token secret and wires the handler.
-func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loadAWS func(context.Context) (aws.Config, error)) (*handler.Handler, error) {
+// reads the token secret and wires the handler, with the SES inbox when
+// the construct configured one (inboxFromEnv).
+func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loadAWS func(context.Context) (aws.Config, error)) (*handler.Function, error) {
 	table := getenv("JOURNEYGATE_TABLE")
 	if table == "" {
 		return nil, errors.New("JOURNEYGATE_TABLE is not set")
@@ -93,5 +98,13 @@ func wire(ctx context.Context, getenv func(string) string, log *slog.Logger, loa
 			return nil, fmt.Errorf("JOURNEYGATE_SINK_TOKEN_SECRET: reading the sink token: %w", err)
 		}
 	}
-	return handler.New(cfg, dynamo.New(dynamodb.NewFromConfig(awsCfg), table, opts...), handler.WithLogger(log))
+	h, err := handler.New(cfg, dynamo.New(dynamodb.NewFromConfig(awsCfg), table, opts...), handler.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	in, err := inboxFromEnv(getenv, h, awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	return &handler.Function{HTTP: h, Inbox: in}, nil
 }

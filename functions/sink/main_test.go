@@ -18,6 +18,8 @@ import (
 func TestBuild(t *testing.T) {
 	buildtest.Run(t, build, []buildtest.Case{
 		{Name: "configured", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "2048", "JOURNEYGATE_SINK_CORRELATE": "/groupLabels/jg_run, /commonLabels/jg_run", "JOURNEYGATE_DELIVERY_TTL": "24h"}, Want: ""},
+		{Name: "with the inbox", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_INBOX_DOMAIN": "inbox.example.com", "JOURNEYGATE_INBOX_BUCKET": "reports", "JOURNEYGATE_INBOX_PREFIX": "inbox/"}, Want: ""},
+		{Name: "inbox domain without its bucket", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_INBOX_DOMAIN": "inbox.example.com"}, Want: "JOURNEYGATE_INBOX_BUCKET"},
 		{Name: "no table", Env: nil, Want: "JOURNEYGATE_TABLE is not set"},
 		{Name: "no credentials", Env: map[string]string{"JOURNEYGATE_TABLE": "jg"}, Want: "anonymous"},
 		{Name: "bad max body", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_SINK_TOKEN": "t", "JOURNEYGATE_SINK_MAX_BODY": "1MB"}, Want: "JOURNEYGATE_SINK_MAX_BODY"},
@@ -108,7 +110,7 @@ func TestTokenSecret(t *testing.T) {
 			// The secret's value is the token: accepted (202, not
 			// attributed to a run, so nothing is stored); another is not.
 			for bearer, want := range map[string]int{token: http.StatusAccepted, "wrong-token": http.StatusForbidden} {
-				resp, err := h.Handle(ctx, events.LambdaFunctionURLRequest{
+				resp, err := h.HTTP.Handle(ctx, events.LambdaFunctionURLRequest{
 					RawPath: "/", Body: "{}",
 					Headers:        map[string]string{"authorization": "Bearer " + bearer},
 					RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: http.MethodPost}},
