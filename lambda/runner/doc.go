@@ -17,7 +17,10 @@
 // EventBridge bus for journey-failed events, default "default"),
 // JOURNEYGATE_CATALOGUE_FINGERPRINT (the fingerprint of the catalogue the
 // stack was synthesized from, journey.Fingerprint: the runner refuses to
-// start when its own catalogue's differs). The environments file's pools
+// start when its own catalogue's differs), JOURNEYGATE_INBOX_DOMAIN (the
+// domain of the journeys' inbox addresses, whose mail the stack's SES
+// receipt rule hands the sink; without it inbox waits fail at once). The
+// environments file's pools
 // reference their secrets in Secrets Manager or SSM Parameter Store (read
 // once per container and TTL) or in this process's environment (env:).
 //

@@ -117,6 +117,11 @@ func build(ctx context.Context, catalogue func() (*journey.Registry, error), get
 		urlFor := func(runID string) string { return strings.TrimRight(u, "/") + "/run/" + url.PathEscape(runID) }
 		opts = append(opts, handler.WithSink(store.NewSinkReader(st, urlFor, poll.Backoff{})))
 	}
+	if d := getenv("JOURNEYGATE_INBOX_DOMAIN"); d != "" {
+		// The stack's SES receipt rule receives the domain's mail and the
+		// sink stores it where the sink reader reads it (T.Inbox).
+		opts = append(opts, handler.WithInboxDomain(d))
+	}
 	return handler.New(reg, envs, st, append(opts, extra...)...)
 }
 

@@ -33,6 +33,7 @@ func buildWith(catalogue func() (*journey.Registry, error)) func(context.Context
 func TestBuild(t *testing.T) {
 	buildtest.Run(t, buildWith(testCatalogue), []buildtest.Case{
 		{Name: "configured", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": envFile, "JOURNEYGATE_SINK_URL": "https://x.lambda-url.us-east-1.on.aws/", "JOURNEYGATE_TIMEOUT_MARGIN": "10s"}, Want: ""},
+		{Name: "with an inbox domain", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": envFile, "JOURNEYGATE_SINK_URL": "https://x.lambda-url.us-east-1.on.aws/", "JOURNEYGATE_INBOX_DOMAIN": "inbox.example.com"}, Want: ""},
 		{Name: "no table", Env: map[string]string{"JOURNEYGATE_ENVIRONMENTS_FILE": envFile}, Want: "JOURNEYGATE_TABLE is not set"},
 		{Name: "bad sink URL", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": envFile, "JOURNEYGATE_SINK_URL": "sink"}, Want: "JOURNEYGATE_SINK_URL"},
 		{Name: "bad margin", Env: map[string]string{"JOURNEYGATE_TABLE": "jg", "JOURNEYGATE_ENVIRONMENTS_FILE": envFile, "JOURNEYGATE_TIMEOUT_MARGIN": "soon"}, Want: "JOURNEYGATE_TIMEOUT_MARGIN"},
