@@ -26,4 +26,11 @@
 // normalised body (sink.ParseSMS), where the journey that leased the
 // number reads them (journey.T.SMS). A text without a receiving number or
 // with a malformed body is answered 400 and not stored (sms.go).
+//
+// With an inbox domain, the same function is invoked by SES's receipt
+// rule (Function tells the two event shapes apart): an Inbox reads each
+// message from the bucket where the rule's S3 action stored it and stores
+// it once per inbox recipient under its inbox key (journey.InboxKey),
+// where the journey's T.Inbox reads it; the SES message ID and receipt
+// time make a redelivered event store nothing new (ses.go).
 package handler
