@@ -3,6 +3,7 @@ package handler_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -333,6 +334,36 @@ func TestSESToStore(t *testing.T) {
 			t.Errorf("%s %s: header %q, text %q, %d bytes stored", res.Outcome, res.Message, got.Header.Get(sinkfn.TruncatedHeader), got.Text, len(got.Raw))
 		}
 	})
+}
+
+// TestSESMailOverTheItem: a message under the store's byte bound whose
+// item would not fit even gzipped (incompressible attachments) is stored
+// as its headers and the note too, not refused.
+func TestSESMailOverTheItem(t *testing.T) {
+	w := newSESWorld(t)
+	addr := journey.InboxAddress(sesRun, "alert-to-email", 1, sesDomain)
+	noise := make([]byte, 600<<10)
+	if _, err := rand.Read(noise); err != nil {
+		t.Fatal(err)
+	}
+	mail := alertMail(addr, "[FIRING:1] random attachment", sesRun)
+	mail = append(mail[:len(mail)-len("--b1--\r\n")], []byte("--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"+
+		base64Std(noise)+"\r\n--b1--\r\n")...)
+	if len(mail) > store.MaxDeliveryBody {
+		t.Fatalf("the message is %d bytes, over the store's bound: this test is of the item limit", len(mail))
+	}
+	w.put(t, "randommessage001", mail)
+	if err := w.invoke(sesEvent(t, "randommessage001", addr)); err != nil {
+		t.Fatal(err)
+	}
+	ds := w.mails(t, inboxKey(t, addr))
+	if len(ds) != 1 {
+		t.Fatalf("%d mails stored, want 1", len(ds))
+	}
+	m := journey.ParseMail(ds[0].Body)
+	if m.Subject != "[FIRING:1] random attachment" || !strings.HasPrefix(m.Header.Get(sinkfn.TruncatedHeader), fmt.Sprintf("%d bytes;", len(mail))) {
+		t.Errorf("stored subject %q, %s %q", m.Subject, sinkfn.TruncatedHeader, m.Header.Get(sinkfn.TruncatedHeader))
+	}
 }
 
 // TestHandleEventDispatch: the one function serves both event shapes, and
