@@ -69,6 +69,9 @@ func TestInbox(t *testing.T) {
 	if err := json.Unmarshal(s.JSON, &raw); err != nil {
 		t.Fatal(err)
 	}
+	check(t, "output naming the rule set to activate", func() {
+		tpl.HasOutput(jsii.String("JourneyGateInboxRuleSetName"), props(map[string]any{"Value": "journeygate-staging-inbox"}))
+	})
 	deps := raw.Resources[rules[0]].DependsOn
 	for _, want := range []string{"ReportStoreReportsPolicy", "InboxInvokeSink", "InboxRuleSet"} {
 		if !strings.Contains(strings.Join(deps, " "), want) {
