@@ -151,7 +151,7 @@ func TestInbox(t *testing.T) {
 				t.Errorf("%s %v without an inbox domain", typ, ids)
 			}
 		}
-		for _, absent := range []string{"ses.amazonaws.com", "JOURNEYGATE_INBOX_", "expire-inbox", `"` + infra.InboxPrefix} {
+		for _, absent := range []string{"ses.amazonaws.com", "JOURNEYGATE_INBOX_", "expire-inbox", `"` + infra.InboxPrefix, "InboxRuleSetName"} {
 			if strings.Contains(string(s.JSON), absent) {
 				t.Errorf("the template has %q without an inbox domain", absent)
 			}
