@@ -325,6 +325,14 @@ func (p Props) resolve() (*resolved, error) {
 		if len(r.journeys) == 0 {
 			errs = append(errs, fmt.Errorf("the catalogue (Props.Catalogue): none of its %d journeys runs in %q (journey.Journey.Environments)", len(p.Catalogue.All()), p.Environment))
 		}
+		if p.InboxDomain == "" {
+			// Its waits would end as error at every run: refuse it here.
+			for _, j := range r.journeys {
+				if j.Inbox {
+					errs = append(errs, fmt.Errorf("journey %q reads mail (Inbox: true) and runs in %q, which has no inbox domain: set Props.InboxDomain (inbox_domain in deploy.yaml, docs/inbox.md), or leave %q out of the journey's Environments", j.Name, p.Environment, p.Environment))
+				}
+			}
+		}
 	}
 	if len(r.journeys) > flow.MaxJourneysPerRun {
 		// A scheduled run of everything would fail at Plan every time.

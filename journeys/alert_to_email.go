@@ -23,6 +23,10 @@ func AlertToEmail() journey.Journey {
 		Targets:     []string{target},
 		Diagnostics: diagnostics,
 		Inbox:       true,
+		// Where mail reaches a run's inbox: the local SMTP listener. A
+		// deployed environment joins once deploy.yaml gives it an
+		// inbox_domain (docs/inbox.md); the stack refuses it before.
+		Environments: []string{"local"},
 		Steps: []journey.Step{
 			{Name: "alert accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				return fireAndCleanUp(ctx, t, alert{Labels: labels(t, name, "jg_inbox", t.Inbox().Address())})
