@@ -45,8 +45,9 @@ func Attribute(escapedPath string, header http.Header, body []byte, correlate []
 }
 
 // checkRunID rejects a run ID no run can have, so it is never stored: too
-// long, not UTF-8, or holding a control character (the store's keys are
-// UTF-8 without NUL; a control character only garbles logs).
+// long, not UTF-8, holding a control character (the store's keys are
+// UTF-8 without NUL; a control character only garbles logs), or naming an
+// inbox or a number instead of a run.
 func checkRunID(runID, how string) error {
 	if len(runID) > maxRunID {
 		return fmt.Errorf("run ID (from %s) is %d bytes long; at most %d allowed", how, len(runID), maxRunID)
@@ -56,6 +57,13 @@ func checkRunID(runID, how string) error {
 	}
 	if i := strings.IndexFunc(runID, unicode.IsControl); i >= 0 {
 		return fmt.Errorf("run ID (from %s) %q has a control character at byte %d; run IDs are printable", how, runID, i)
+	}
+	// An inbox's mail and a number's texts are stored under these keys:
+	// a webhook naming one as its run would land among them.
+	for _, p := range []string{journey.InboxKeyPrefix, journey.SMSKeyPrefix} {
+		if strings.HasPrefix(runID, p) {
+			return fmt.Errorf("run ID (from %s) %q starts with %q, which no run ID does: mail and texts are delivered by SMTP and to /sms, not as webhooks", how, runID, p)
+		}
 	}
 	return nil
 }

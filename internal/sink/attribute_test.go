@@ -24,6 +24,11 @@ func TestAttribute(t *testing.T) {
 		{"unattributed", "/hook", "", []byte(`{}`), "", "", ""},
 		{"extra path segments", "/run/a/b", "", nil, "", "", "extra segments"},
 		{"too long", "/run/" + strings.Repeat("x", MaxRunIDLen+1), "", nil, "", "path", "at most 256"},
+		// Channel keys are not run IDs: a webhook cannot land among an
+		// inbox's mail or a number's texts.
+		{"inbox key in path", "/run/inbox%2Fjgaaaaaaaaaaaaaaaa", "", nil, "", "", `starts with "inbox/"`},
+		{"sms key in header", "/", "sms/+15551234567", nil, "", "", `starts with "sms/"`},
+		{"sms key in body", "/hook", "", []byte(`{"groupLabels":{"jg_run":"sms/+1555"}}`), "", "", `starts with "sms/"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

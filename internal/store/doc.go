@@ -53,6 +53,12 @@
 //
 // # Deliveries
 //
+// A delivery's RunID is the key its readers read it by: a run's ID for a
+// webhook, "inbox/jg<token>" for mail to an inbox (journey.InboxKey: one
+// attempt of one journey of one run) and "sms/+<number>" for texts to a
+// leased number (journey.SMSKey: its readers skip texts received before
+// their lease). The sinks refuse a webhook naming either prefix as its run.
+//
 // Deliveries expire after DefaultDeliveryTTL unless the backend is told
 // otherwise; expiresAt is ReceivedAt plus the TTL in whole epoch seconds
 // (Expiry), and no read returns a delivery at or past it
