@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -307,6 +308,22 @@ func BenchmarkCostModel(b *testing.B) {
 	}
 	apiGate := m.Standard(api)
 	b.ReportMetric(apiGate.PerJourneyRun(), "usd-per-api-journey-run")
+	// The inbox's cloud path (issue 18) for the mail Alertmanager sends
+	// (the fixture captured from v0.28.1): SES, S3, the sink, the store.
+	mail, err := os.ReadFile("../../shared/journey/testdata/mail/alertmanager-v0.28.1.eml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	inbox := m.Inbox(costmodel.ReceivedMail{Bytes: len(mail), Recipients: 1})
+	b.ReportMetric(inbox.Total()*1000, "usd-per-1000-inbox-mails")
+	// Its latency after SES has the message, from the model: the sink's
+	// invocation, then a waiting journey's next store read (the reader
+	// polls at most DeliveryPollBackoff.Max apart: half that on average).
+	// SES's own receipt and its S3 and Lambda actions publish no latency.
+	afterSES := m.SinkDuration + store.DeliveryPollBackoff.Max/2
+	b.ReportMetric(float64(afterSES.Microseconds())/1000, "inbox-cloud-ms-after-ses-expected")
+	b.Logf("inbox: a %d-byte mail costs $%.8f (Lambda %.8f, DynamoDB %.8f, logs %.8f, SES and S3 %.8f); after SES has it, %s expected to the journey (sink %s + half the reader's %s poll), plus SES's receipt, unpublished",
+		len(mail), inbox.Total(), inbox.Lambda, inbox.DynamoDB, inbox.Logs, inbox.Other, afterSES, m.SinkDuration, store.DeliveryPollBackoff.Max)
 	// The runner's CPU against its wall time: what the memory choice
 	// rests on (costmodel.RunnerDuration).
 	var cpu, wall time.Duration
