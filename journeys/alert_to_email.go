@@ -23,9 +23,7 @@ func AlertToEmail() journey.Journey {
 		Targets:     []string{target},
 		Diagnostics: diagnostics,
 		Inbox:       true,
-		// Where mail reaches a run's inbox: the local SMTP listener. A
-		// deployed environment joins once deploy.yaml gives it an
-		// inbox_domain (docs/inbox.md); the stack refuses it before.
+		// Local only until deploy.yaml gives an environment an inbox_domain.
 		Environments: []string{"local"},
 		Steps: []journey.Step{
 			{Name: "alert accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
