@@ -46,32 +46,9 @@ func BenchmarkSinkAwaitDetection(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			var lat []time.Duration
-			var seq atomic.Int64
-			for b.Loop() {
-				lat = lat[:0]
-				var mu sync.Mutex
-				sem := make(chan struct{}, awaitParallel)
-				var wg sync.WaitGroup
-				for range awaitSamples {
-					runID := fmt.Sprintf("bench-%d", seq.Add(1))
-					arrive := time.Duration(rand.Int64N(int64(maxArrival)))
-					sem <- struct{}{}
-					wg.Go(func() {
-						defer func() { <-sem }()
-						d, err := awaitOnce(s, runID, arrive, mismatch)
-						if err != nil {
-							b.Errorf("run %s: %v", runID, err)
-							return
-						}
-						mu.Lock()
-						lat = append(lat, d)
-						mu.Unlock()
-					})
-				}
-				wg.Wait()
-			}
-			reportLatency(b, lat)
+			reportLatency(b, sampleLatencies(b, func(runID string, arrive time.Duration) (time.Duration, error) {
+				return awaitOnce(s, runID, arrive, mismatch)
+			}))
 		})
 	}
 }
@@ -145,4 +122,37 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	}
 	b.ReportMetric(at(0.50), "median-ms")
 	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+// sampleLatencies runs awaitSamples awaits per benchmark iteration,
+// awaitParallel at once, each for a run of its own whose message arrives
+// after a random delay up to maxArrival, and returns the last iteration's
+// latencies: await(runID, arrive) does one and measures it.
+func sampleLatencies(b *testing.B, await func(runID string, arrive time.Duration) (time.Duration, error)) []time.Duration {
+	var lat []time.Duration
+	var seq atomic.Int64
+	for b.Loop() {
+		lat = lat[:0]
+		var mu sync.Mutex
+		sem := make(chan struct{}, awaitParallel)
+		var wg sync.WaitGroup
+		for range awaitSamples {
+			runID := fmt.Sprintf("bench-%d", seq.Add(1))
+			arrive := time.Duration(rand.Int64N(int64(maxArrival)))
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				d, err := await(runID, arrive)
+				if err != nil {
+					b.Errorf("run %s: %v", runID, err)
+					return
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	return lat
 }

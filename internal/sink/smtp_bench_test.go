@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,32 +32,9 @@ func BenchmarkInboxAwaitDetection(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			var lat []time.Duration
-			var seq atomic.Int64
-			for b.Loop() {
-				lat = lat[:0]
-				var mu sync.Mutex
-				sem := make(chan struct{}, awaitParallel)
-				var wg sync.WaitGroup
-				for range awaitSamples {
-					runID := fmt.Sprintf("bench-%d", seq.Add(1))
-					arrive := time.Duration(rand.Int64N(int64(maxArrival)))
-					sem <- struct{}{}
-					wg.Go(func() {
-						defer func() { <-sem }()
-						d, err := awaitMailOnce(s, addr, runID, arrive, mismatch)
-						if err != nil {
-							b.Errorf("run %s: %v", runID, err)
-							return
-						}
-						mu.Lock()
-						lat = append(lat, d)
-						mu.Unlock()
-					})
-				}
-				wg.Wait()
-			}
-			reportLatency(b, lat)
+			reportLatency(b, sampleLatencies(b, func(runID string, arrive time.Duration) (time.Duration, error) {
+				return awaitMailOnce(s, addr, runID, arrive, mismatch)
+			}))
 		})
 	}
 }
