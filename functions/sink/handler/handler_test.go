@@ -40,16 +40,21 @@ func (r *recorder) PutDelivery(_ context.Context, d journey.Delivery) error {
 }
 
 func sampleEvent(t *testing.T) events.LambdaFunctionURLRequest {
+	return readEvent[events.LambdaFunctionURLRequest](t, "sink-delivery.json")
+}
+
+// readEvent decodes the sample event events/NAME.
+func readEvent[E any](t *testing.T, name string) E {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "sink-delivery.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var req events.LambdaFunctionURLRequest
-	if err := json.Unmarshal(b, &req); err != nil {
+	var ev E
+	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatal(err)
 	}
-	return req
+	return ev
 }
 
 func newHandler(t *testing.T, cfg sinkfn.Config, w sinkfn.DeliveryWriter) lambda.Handler {

@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,15 +144,7 @@ func (w *sesWorld) mails(t *testing.T, key string) []journey.Delivery {
 }
 
 func sampleSESEvent(t *testing.T) events.SimpleEmailEvent {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "ses-inbox.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.SimpleEmailEvent
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
+	ev := readEvent[events.SimpleEmailEvent](t, "ses-inbox.json")
 	// Received now: the store's delivery TTL would expire the sample's
 	// date.
 	now := time.Now().UTC().Truncate(time.Millisecond)

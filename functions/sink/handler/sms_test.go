@@ -2,10 +2,7 @@ package handler_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,16 +31,7 @@ const smsEnvs = `environments:
 // URL hands it to the sink, the form base64-encoded, with the Basic
 // credentials Twilio sends from the webhook URL.
 func smsEvent(t *testing.T) events.LambdaFunctionURLRequest {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "sink-sms.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.LambdaFunctionURLRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		t.Fatal(err)
-	}
-	return req
+	return readEvent[events.LambdaFunctionURLRequest](t, "sink-sms.json")
 }
 
 // TestSMSToStore: the sink Lambda stores a form-encoded text under its
