@@ -166,7 +166,20 @@ func TestECSDeploymentThroughLifecycleHooks(t *testing.T) {
 				}
 			}
 			if n := len(w.sf.Executions()); n != len(answers) || len(runs) != len(answers) {
-				t.Errorf("%d executions, %d runs for %d stages: want one each however often ECS invokes", n, len(runs), len(answers))
+				t.Fatalf("%d executions, %d runs for %d stages: want one each however often ECS invokes", n, len(runs), len(answers))
+			}
+			// The hook answers from the recorded verdict, which the gate
+			// writes before its execution ends: wait for every execution,
+			// so none is still running when the test stops its harness,
+			// and each ends as its stage's answer says.
+			failed := 0
+			for _, res := range w.waitExecutions(len(answers)) {
+				if gateOutput(t, res).Status == "Failed" {
+					failed++
+				}
+			}
+			if want := map[string]int{hookhandler.ECSSucceeded: 0, hookhandler.ECSFailed: 1}[tc.wantStatus]; failed != want {
+				t.Errorf("%d executions ended Failed, want %d", failed, want)
 			}
 		})
 	}
