@@ -405,8 +405,8 @@ func TestLeasesThroughTheRunnerLambdaOnDynamoDB(t *testing.T) {
 		if sum.Outcome != journey.Passed {
 			t.Fatalf("Map item %+v: the expired lease was not reclaimed", sum)
 		}
-		if waited := time.Since(start); waited < 400*time.Millisecond || waited > 8*time.Second {
-			t.Errorf("ran after %s, want about the dead lease's 500ms", waited)
+		if waited := time.Since(start); waited < 400*time.Millisecond {
+			t.Errorf("ran after %s, before the dead lease's 500ms were up", waited)
 		}
 		if err := dead.Release(t.Context()); !errors.Is(err, store.ErrNotHeld) {
 			t.Errorf("release by the dead holder = %v, want store.ErrNotHeld", err)
