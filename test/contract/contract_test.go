@@ -108,7 +108,7 @@ func TestCodeDeployBrokenTargetFailsNamingJourneyAndStep(t *testing.T) {
 // CodeDeploy may deliver a hook more than once; one run, one report.
 func TestRedeliveredHookStartsOneRun(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, options{})
+	w := newWorld(t, options{apiOnly: true})
 	addDeployment(w, "hook-twice")
 	ev := codeDeployEvent(t, "hook-twice")
 	var wg sync.WaitGroup
@@ -174,7 +174,7 @@ func TestCodePipelineJobReportsOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, options{fault: tc.fault})
+			w := newWorld(t, options{fault: tc.fault, apiOnly: true})
 			jobID := "11111111-2222-3333-4444-" + map[bool]string{true: "000000000001", false: "000000000002"}[tc.success]
 			w.cp.AddJob(jobID, pipelineJob)
 			ev := event(t, "codepipeline-job.json", "c0d5e8b2-4a7f-4e0b-9d41-6f1b2c3d4e5f", jobID, `\"environment\":\"staging\"`, `\"environment\":\"local\"`)

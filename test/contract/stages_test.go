@@ -22,7 +22,7 @@ func TestCodeDeployBeforeAllowTrafficTestsTheNewVersion(t *testing.T) {
 	}{{"drop-notifications", "Failed"}, {"healthy", "Succeeded"}} {
 		t.Run(tc.newVersion, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, options{newVersion: tc.newVersion})
+			w := newWorld(t, options{newVersion: tc.newVersion, apiOnly: true})
 			hookID := "hook-" + tc.newVersion
 			w.cd.AddDeployment(deploymentID, awslocal.Deployment{
 				Application: "incident-pipeline", Group: "alertmanager-prod",
@@ -56,7 +56,7 @@ func TestCodeDeployBeforeAllowTrafficTestsTheNewVersion(t *testing.T) {
 // at AfterAllowTraffic the journeys run against the live targets, healthy.
 func TestCodeDeployAfterAllowTrafficTestsTheLiveVersion(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, options{newVersion: "drop-notifications"})
+	w := newWorld(t, options{newVersion: "drop-notifications", apiOnly: true})
 	w.cd.AddDeployment(deploymentID, awslocal.Deployment{
 		Application: "incident-pipeline", Group: "alertmanager-prod", FunctionName: "alertmanager",
 		HookExecutionIDs: []string{"hook-after"}, Stage: "AfterAllowTraffic",
@@ -138,7 +138,7 @@ func TestECSDeploymentThroughLifecycleHooks(t *testing.T) {
 	} {
 		t.Run(tc.newVersion, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, options{newVersion: tc.newVersion})
+			w := newWorld(t, options{newVersion: tc.newVersion, apiOnly: true})
 			answers := w.ecsDeployment(ecsStages, "DEPLOY-"+strings.ToUpper(tc.newVersion[:4]), time.Second, 240)
 			reached := ecsStages[len(answers)-1]
 			last := answers[reached][len(answers[reached])-1]

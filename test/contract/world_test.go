@@ -98,6 +98,11 @@ type options struct {
 	// runnerEvents, when set, is where the runners publish their Journey
 	// Failed events (the default bus), as deployed.
 	runnerEvents runnerhandler.EventsAPI
+	// apiOnly leaves the journeys that drive a browser out of the world's
+	// catalogue: for tests of what starts and answers a run (deployment
+	// stages), where a Chromium per run only loads a shared machine. The
+	// browser runner's path has tests of its own (browser_test.go).
+	apiOnly bool
 }
 
 func newWorld(t *testing.T, o options) *world {
@@ -182,6 +187,17 @@ func newWorld(t *testing.T, o options) *world {
 	reg, err := alertmanager.ExampleRegistry()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.apiOnly {
+		var api []journey.Journey
+		for _, j := range reg.All() {
+			if !j.Browser {
+				api = append(api, j)
+			}
+		}
+		if reg, err = journey.NewRegistry(api...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	reader := store.NewSinkReader(w.store, func(run string) string { return sinkURL + "/run/" + run }, poll.DefaultBackoff)
 	runnerOpts := []runnerhandler.Option{runnerhandler.WithSink(reader)}
