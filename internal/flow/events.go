@@ -82,7 +82,7 @@ type JourneyFailed struct {
 	StepNumber int    `json:"stepNumber"`
 	Steps      int    `json:"steps"`
 	// Message is the failing step's message (the journey's when no step
-	// failed), bounded to MaxEventMessage runes.
+	// failed) on one line, bounded to MaxEventMessage runes.
 	Message string `json:"message"`
 	// ElapsedMs is how long the journey ran.
 	ElapsedMs int64 `json:"elapsedMs"`
@@ -110,7 +110,9 @@ func NewJourneyFailed(res journey.Result, by trigger.Trigger) JourneyFailed {
 			msg = s.Message
 		}
 	}
-	d.Message = display.Cut(msg, MaxEventMessage)
+	// One line: the page quotes it inside one text, where a newline
+	// would show as a literal \n.
+	d.Message = display.OneLine(msg, MaxEventMessage)
 	return d
 }
 

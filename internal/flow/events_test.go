@@ -62,6 +62,16 @@ func TestNewJourneyFailed(t *testing.T) {
 			t.Errorf("got\n %+v, want\n %+v", got, want)
 		}
 	})
+	t.Run("multi-line message", func(t *testing.T) {
+		res := base
+		res.Outcome = journey.Failed
+		res.Steps = []journey.StepResult{{Name: "paid", Outcome: journey.Failed, Message: "2 checks failed:\n\tstatus 500\n  body: {}\n"}}
+		// The page quotes the message inside one text: a newline there
+		// reads as a literal \n.
+		if got := NewJourneyFailed(res, trigger).Message; got != "2 checks failed: status 500 body: {}" {
+			t.Errorf("message %q, want it on one line", got)
+		}
+	})
 	t.Run("no failing step", func(t *testing.T) {
 		res := base
 		res.Outcome, res.Message = journey.Errored, "run cancelled"
