@@ -155,13 +155,16 @@ func TestNoBrowserRunnerWithoutBrowserJourneys(t *testing.T) {
 }
 
 // TestBrowserRunnerNeedsItsBuild: with a browser journey, a missing
-// browser runner build or Chromium layer is a synth error saying to build.
+// browser runner build or Chromium layer is a synth error saying to build;
+// the layer's names the package and version make build stages, in this
+// repository and in a starter repository alike (no test/node_modules).
 func TestBrowserRunnerNeedsItsBuild(t *testing.T) {
 	for _, tc := range []struct {
 		name, remove, want string
 	}{
 		{"no bootstrap", infra.FunctionBrowserRunner, "function browser-runner (a journey drives a browser)"},
-		{"no layer", filepath.Join(infra.ChromiumLayerDir, "chromium", chromiumlayer.FileChromium), "lacks chromium.br: run `make build` first"},
+		{"no layer", filepath.Join(infra.ChromiumLayerDir, "chromium", chromiumlayer.FileChromium),
+			"lacks chromium.br: run `make build` first (when a journey drives a browser it stages the bin/*.br files of the npm package @sparticuz/chromium " + chromiumlayer.Version + ")"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) {
@@ -169,6 +172,8 @@ func TestBrowserRunnerNeedsItsBuild(t *testing.T) {
 			})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to mention %q", err, tc.want)
+			} else if strings.Contains(err.Error(), "node_modules") {
+				t.Errorf("err = %v: a starter repository has no node_modules", err)
 			}
 		})
 	}

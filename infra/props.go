@@ -283,7 +283,7 @@ func checkBrowserDist(dist string) []error {
 		}
 	}
 	if len(missing) > 0 {
-		errs = append(errs, fmt.Errorf("the browser runner's Chromium layer %s lacks %s: run `make build` first (it stages @sparticuz/chromium's bin/*.br from test/node_modules, installed by npm ci in test/)", layer, strings.Join(missing, ", ")))
+		errs = append(errs, fmt.Errorf("the browser runner's Chromium layer %s lacks %s: run `make build` first (when a journey drives a browser it stages the bin/*.br files of the npm package %s %s)", layer, strings.Join(missing, ", "), chromiumlayer.Package, chromiumlayer.Version))
 	}
 	return errs
 }

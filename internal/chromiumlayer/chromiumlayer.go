@@ -16,6 +16,15 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
+// The npm package whose files the layer holds, and its version: the one
+// test/package.json pins (this repository's make build copies its files
+// from test/node_modules) and a starter repository's make build fetches
+// with npm pack.
+const (
+	Package = "@sparticuz/chromium"
+	Version = "153.0.0"
+)
+
 // The files the layer holds, as @sparticuz/chromium ships them in bin/.
 const (
 	// FileChromium is the brotli-compressed Chromium executable.

@@ -1,7 +1,8 @@
 // Package chromiumlayer unpacks the Chromium the browser runner ships: the
-// brotli-compressed files of the npm package @sparticuz/chromium (pinned in
-// test/package.json), which `make build` stages as the browser runner's
-// Lambda layer and Lambda mounts under LayerDir. The package's own
+// brotli-compressed files of the npm package @sparticuz/chromium (Package
+// at Version, pinned in test/package.json), which `make build` stages as
+// the browser runner's Lambda layer (here from test/node_modules, in a
+// starter repository with npm pack) and Lambda mounts under LayerDir. The package's own
 // JavaScript, which unpacks them for Node functions, cannot run in a Go
 // function, so Install does the same in Go at cold start: chromium.br to
 // the executable, swiftshader.tar.br beside it, al2023.tar.br (the shared
