@@ -37,11 +37,12 @@ func cmdList(args []string, e env) error {
 			Owner       string   `json:"owner"`
 			Covers      []string `json:"covers"`
 			Mode        string   `json:"mode"`
+			Browser     bool     `json:"browser"` // Journey.Browser: a starter's make build asks it
 			Steps       []step   `json:"steps"`
 		}
 		var out []entry
 		for _, j := range all {
-			en := entry{Name: j.Name, Description: j.Description, Tier: string(j.Tier), Owner: j.Owner, Covers: j.Covers, Mode: string(j.Mode)}
+			en := entry{Name: j.Name, Description: j.Description, Tier: string(j.Tier), Owner: j.Owner, Covers: j.Covers, Mode: string(j.Mode), Browser: j.Browser}
 			for _, s := range j.Steps {
 				en.Steps = append(en.Steps, step{Name: s.Name, SLA: s.SLA.String()})
 			}
