@@ -17,6 +17,8 @@ import (
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
+
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 )
 
 // Module is journeygate's module path, the one a starter requires.
@@ -64,6 +66,10 @@ type Params struct {
 // data is what the templates see.
 type data struct {
 	Module, Version, Replace, GoVersion, CDKVersion, Prefix string
+	// ChromiumPackage and ChromiumVersion are the npm package make build
+	// stages as the browser runner's layer when a journey drives a
+	// browser: the one journeygate's browser runner unpacks.
+	ChromiumPackage, ChromiumVersion string
 	// VersionKnown is false when Version is Placeholder.
 	VersionKnown bool
 }
@@ -74,7 +80,8 @@ func Write(dir string, p Params) ([]string, error) {
 	if err := module.CheckImportPath(p.Module); err != nil {
 		return nil, invalidf("--module: %v", err)
 	}
-	d := data{Module: p.Module, Version: p.Version, GoVersion: GoVersion, CDKVersion: CDKVersion, Prefix: Prefix(p.Module), VersionKnown: p.Version != ""}
+	d := data{Module: p.Module, Version: p.Version, GoVersion: GoVersion, CDKVersion: CDKVersion, Prefix: Prefix(p.Module), VersionKnown: p.Version != "",
+		ChromiumPackage: chromiumlayer.Package, ChromiumVersion: chromiumlayer.Version}
 	if d.Version == "" {
 		d.Version = Placeholder
 	} else if !semver.IsValid(d.Version) {

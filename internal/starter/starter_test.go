@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/mod/modfile"
+
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 )
 
 // repoRoot is journeygate's checkout, two directories up.
@@ -28,7 +30,7 @@ func TestWriteRendersEveryFile(t *testing.T) {
 	}
 	for _, want := range []string{"go.mod", "Makefile", "README.md", "cdk.json", ".gitignore", "journeys/environments.yaml",
 		"journeys/catalogue.go", "journeys/order_placed.go", "cmd/journeygate/main.go", "cmd/target/main.go",
-		"functions/runner/main.go", "functions/gate/main.go", "infra/main.go"} {
+		"functions/runner/main.go", "functions/gate/main.go", "functions/browser-runner/main.go", "infra/main.go"} {
 		if !slices.Contains(files, want) {
 			t.Errorf("%s not written (wrote %v)", want, files)
 		}
@@ -53,6 +55,14 @@ func TestWriteRendersEveryFile(t *testing.T) {
 	main, _ := os.ReadFile(filepath.Join(dir, "cmd", "journeygate", "main.go"))
 	if !strings.Contains(string(main), `"example.com/acme/shop-journeys/journeys"`) || !strings.Contains(string(main), "cli.Main(") {
 		t.Errorf("cmd/journeygate/main.go does not run cli.Main on the module's journeys:\n%s", main)
+	}
+	browserMain, _ := os.ReadFile(filepath.Join(dir, "functions", "browser-runner", "main.go"))
+	if !strings.Contains(string(browserMain), `"example.com/acme/shop-journeys/journeys"`) || !strings.Contains(string(browserMain), "browserrunner.Start(journeys.Registry)") {
+		t.Errorf("functions/browser-runner/main.go does not run browserrunner.Start on the module's journeys:\n%s", browserMain)
+	}
+	makefile, _ := os.ReadFile(filepath.Join(dir, "Makefile"))
+	if want := "CHROMIUM_PACKAGE ?= " + chromiumlayer.Package + "@" + chromiumlayer.Version; !strings.Contains(string(makefile), want) {
+		t.Errorf("Makefile lacks %q (the Chromium journeygate's browser runner unpacks)", want)
 	}
 	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil {

@@ -45,11 +45,11 @@ var covered = map[string]coverage{
 
 	// README.md, docs/adopt.md
 	"journeygate init shop-journeys --module github.com/acme/shop-journeys": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},
-		how: "runs this checkout's journeygate init DIR --module example.com/acme/shop-journeys (with --replace to this checkout), then go mod tidy, make build, make run, make test and make synth in the new repository"},
+		how: "runs this checkout's journeygate init DIR --module example.com/acme/shop-journeys (with --replace to this checkout), then go mod tidy, make build, make run, make test and make synth in the new repository, then make build and make synth again with a UI journey added"},
 
 	// docs/cli.md: the synopsis
-	"journeygate list [--tier global|domain] [--json]": {by: []string{"internal/cli.TestListShowsEveryJourneyWithSLAs", "internal/cli.TestUsageAndConfigErrorsExit2"},
-		how: "list, and its flags' errors"},
+	"journeygate list [--tier global|domain] [--json]": {by: []string{"internal/cli.TestListShowsEveryJourneyWithSLAs", "internal/cli.TestListJSONSaysWhichJourneysDriveABrowser", "internal/cli.TestUsageAndConfigErrorsExit2"},
+		how: "list, list --json (browser among its fields), and its flags' errors"},
 	"journeygate run [--env local] [--journey NAME]... [--tier global|domain] [--concurrency 4] [--junit FILE] [--json] [--deployment ID] [--report FILE.html] [--sink-listen ADDR] [--smtp-listen ADDR] [--stage STAGE] [--target-version VERSION]": {
 		by: []string{"internal/cli.TestRunJSONIsMachineReadable", "internal/cli.TestRunSelectsTheEnvironmentsJourneys", "internal/cli.TestRunWithDeploymentAppliesPolicies",
 			"internal/cli.TestRunWritesHTMLReport", "internal/cli.TestTwoRunsAtOnceGetTheirOwnSink", "test/integration.TestTwoConcurrentRunsShareOneAlertmanager",

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeygate/journeygate/internal/chromiumlayer"
 	"github.com/journeygate/journeygate/test/repo"
 )
 
@@ -32,8 +33,12 @@ const (
 // checkout, then in it, as its README says: go mod tidy, make build (the
 // four bootstraps, linux/arm64), make run (the sample journey against the
 // sample shop: Succeeded, exit 0), make test, make synth (its stack,
-// offline, free of cdk-nag errors). A failing step fails the test with
-// the command's output.
+// offline, free of cdk-nag errors); then it adds a UI journey (Browser:
+// true) and runs make build and make synth again: the browser runner
+// (linux/amd64) and Chromium for Lambda (npm pack, from the npm cache
+// once fetched) are built and staged then and only then, and the stack
+// has the browser runner on x86_64 with its layer. A failing step fails
+// the test with the command's output.
 func TestInitStarterBuildsRunsAndSynthesizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a new repository's CLI, functions and stack")
@@ -79,7 +84,13 @@ func TestInitStarterBuildsRunsAndSynthesizes(t *testing.T) {
 
 	step(t, dir, env, 5*time.Minute, "make", "build")
 	for _, fn := range []string{"hook", "runner", "gate", "sink"} {
-		checkBootstrap(t, filepath.Join(dir, "dist", fn, "bootstrap"))
+		checkBootstrap(t, filepath.Join(dir, "dist", fn, "bootstrap"), elf.EM_AARCH64)
+	}
+	// No journey drives a browser yet: no browser runner, no Chromium.
+	for _, d := range []string{"browser-runner", "chromium-layer"} {
+		if _, err := os.Stat(filepath.Join(dir, "dist", d)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("make build without a browser journey made dist/%s (stat: %v)", d, err)
+		}
 	}
 
 	out = step(t, dir, env, 5*time.Minute, "make", "run")
@@ -93,6 +104,131 @@ func TestInitStarterBuildsRunsAndSynthesizes(t *testing.T) {
 
 	step(t, dir, env, 8*time.Minute, "make", "synth")
 	checkStack(t, filepath.Join(dir, "cdk.out"), prefix+"-staging")
+	if t.Failed() {
+		return
+	}
+
+	// A UI journey (built and synthesized, never run): make build then
+	// builds the browser runner (x86-64) and stages Chromium for Lambda
+	// from npm, and the stack has the browser runner with its layer.
+	addBrowserJourney(t, dir)
+	step(t, dir, env, 5*time.Minute, "make", "build")
+	checkBootstrap(t, filepath.Join(dir, "dist", "browser-runner", "bootstrap"), elf.EM_X86_64)
+	for _, f := range chromiumlayer.Files {
+		if fi, err := os.Stat(filepath.Join(dir, "dist", "chromium-layer", "chromium", f)); err != nil || fi.Size() == 0 {
+			t.Errorf("make build with a browser journey staged no dist/chromium-layer/chromium/%s (%v)", f, err)
+		}
+	}
+	step(t, dir, env, 8*time.Minute, "make", "synth")
+	stack := filepath.Join(dir, "cdk.out", prefix+"-staging.template.json")
+	checkBrowserRunner(t, stack)
+	checkStack(t, filepath.Join(dir, "cdk.out"), prefix+"-staging")
+}
+
+// browserJourney is a UI journey a team could write: it opens the sample
+// shop in Chromium (shared/browser). The test builds and synthesizes it,
+// never runs it.
+const browserJourney = `package journeys
+
+import (
+	"context"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/browser"
+	"github.com/journeygate/journeygate/shared/journey"
+)
+
+// ShopPage: the shop answers in a browser.
+func ShopPage() journey.Journey {
+	return journey.Journey{
+		Name:        "shop-page",
+		Description: "the shop answers in a browser",
+		Tier:        journey.TierDomain,
+		Owner:       "shop-team",
+		Covers:      []string{"shop"},
+		Mode:        journey.ModeEnforce,
+		Targets:     []string{shop},
+		Browser:     true,
+		Steps: []journey.Step{
+			{Name: "shop page shown", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+				page, err := browser.Open(ctx, t, shop)
+				if err != nil {
+					return err
+				}
+				if err := page.Navigate(ctx, "/healthz"); err != nil {
+					return err
+				}
+				return page.WaitText(ctx, "body", "ok")
+			}},
+		},
+	}
+}
+`
+
+// addBrowserJourney writes browserJourney into the repository in dir and
+// adds it to the catalogue's All.
+func addBrowserJourney(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "journeys", "shop_page.go"), []byte(browserJourney), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	catalogue := filepath.Join(dir, "journeys", "catalogue.go")
+	src, err := os.ReadFile(catalogue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const entry = "\t\tOrderPlaced(),\n"
+	if !bytes.Contains(src, []byte(entry)) {
+		t.Fatalf("journeys/catalogue.go does not list OrderPlaced() in All:\n%s", src)
+	}
+	src = bytes.Replace(src, []byte(entry), []byte(entry+"\t\tShopPage(),\n"), 1)
+	if err := os.WriteFile(catalogue, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkBrowserRunner checks the synthesized template has the browser
+// runner, on x86_64 with a layer (the Chromium layer the stack defines).
+func checkBrowserRunner(t *testing.T, template string) {
+	t.Helper()
+	data, err := os.ReadFile(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				Architectures []string
+				Layers        []any
+				Environment   struct{ Variables map[string]any }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatalf("%s: %v", template, err)
+	}
+	var runners, layers int
+	for id, r := range tpl.Resources {
+		switch r.Type {
+		case "AWS::Lambda::LayerVersion":
+			layers++
+		case "AWS::Lambda::Function":
+			if _, ok := r.Properties.Environment.Variables["JOURNEYGATE_CHROMIUM_LAYER"]; !ok {
+				continue
+			}
+			runners++
+			if len(r.Properties.Architectures) != 1 || r.Properties.Architectures[0] != "x86_64" {
+				t.Errorf("browser runner %s: architectures %v, want [x86_64]", id, r.Properties.Architectures)
+			}
+			if len(r.Properties.Layers) != 1 {
+				t.Errorf("browser runner %s: layers %v, want the Chromium layer", id, r.Properties.Layers)
+			}
+		}
+	}
+	if runners != 1 || layers != 1 {
+		t.Errorf("%s: %d browser runners (a function with JOURNEYGATE_CHROMIUM_LAYER) and %d layers, want 1 and 1", filepath.Base(template), runners, layers)
+	}
 }
 
 // starterEnv is the environment of the starter's commands: this process's
@@ -154,9 +290,10 @@ func step(t *testing.T, dir string, env []string, timeout time.Duration, name st
 	return out
 }
 
-// checkBootstrap checks path is a static linux/arm64 executable, as
-// Lambda's provided.al2023 runtime on arm64 runs it.
-func checkBootstrap(t *testing.T, path string) {
+// checkBootstrap checks path is a static linux executable for machine
+// (arm64, or x86-64 for the browser runner), as Lambda's provided.al2023
+// runtime runs it.
+func checkBootstrap(t *testing.T, path string, machine elf.Machine) {
 	t.Helper()
 	f, err := elf.Open(path)
 	if err != nil {
@@ -164,8 +301,8 @@ func checkBootstrap(t *testing.T, path string) {
 		return
 	}
 	defer f.Close()
-	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
-		t.Errorf("%s: %s %s, want an arm64 executable", path, f.Machine, f.Type)
+	if f.Machine != machine || f.Type != elf.ET_EXEC {
+		t.Errorf("%s: %s %s, want an %s executable", path, f.Machine, f.Type, machine)
 	}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
