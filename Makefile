@@ -25,7 +25,7 @@ export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-run: cli $(ALERTMANAGER) ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed|wrong-smarthost breaks it)
+run: cli $(ALERTMANAGER) browser-tools ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed|wrong-smarthost breaks it)
 	@$(GO) build -o bin/demo ./test/cmd/demo
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code
@@ -75,13 +75,13 @@ cli: ## build the CLI into bin/
 
 tools: $(ALERTMANAGER) test/node_modules/.installed browser-tools ## build pinned tools into .tools/, install test/node_modules and chromium
 
-browser-tools: ## install Debian's chromium for the browser test when it is missing (as root; otherwise say how)
+browser-tools: ## install Debian's chromium for the UI journey and the browser test when it is missing (as root; otherwise say how)
 	@if command -v $(CHROMIUM) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium (Debian package) for the browser test"; \
+		echo "installing chromium (Debian package) for the UI journey and the browser test"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else \
-		echo "warning: $(CHROMIUM) is missing and this is not root: test/browser will fail until it is installed:"; \
+		echo "warning: $(CHROMIUM) is missing and this is not root: the UI journey (make run) and test/browser fail until it is installed:"; \
 		echo "  sudo apt-get update && sudo apt-get install -y chromium   (or make test CHROMIUM=/path/to/chromium)"; \
 	fi
 
