@@ -13,12 +13,13 @@ import (
 func cmdInit(args []string, e env) error {
 	fs := newFlagSet("init", e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: journeygate init DIR --module PATH [--replace DIR]")
+		fmt.Fprintln(fs.Output(), "usage: journeygate init DIR --module PATH [--version VERSION | --replace DIR]")
 		fmt.Fprintln(fs.Output(), "\nWrites a new repository of journeys on journeygate into DIR (new or empty).")
 		fs.PrintDefaults()
 	}
 	modulePath := fs.String("module", "", "the new repository's Go module `PATH` (required), e.g. github.com/acme/shop-journeys")
 	replace := fs.String("replace", "", "a journeygate checkout `DIR` the new go.mod replaces journeygate with (for trying a development build)")
+	versionFlag := fs.String("version", "", "the journeygate `VERSION` the new go.mod requires (default: the one this journeygate was built at)")
 	// DIR may come before or after the flags.
 	var dir string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
@@ -42,7 +43,15 @@ func cmdInit(args []string, e env) error {
 	case *modulePath == "":
 		return usagef("--module PATH is required: the new repository's Go module path, e.g. github.com/acme/shop-journeys")
 	}
-	version := starter.RunningVersion()
+	version := *versionFlag
+	if version == "" {
+		version = starter.RunningVersion()
+	}
+	if version == "" && *replace == "" {
+		// go.mod would require a version that exists nowhere: go mod tidy
+		// would fail on it, far from the cause.
+		return usagef("this journeygate is a development build and cannot tell its own version, so the new go.mod would require none that exists; nothing was written: run init again with --replace DIR (a journeygate checkout, such as the one this was built from) or --version VERSION (a released journeygate)")
+	}
 	files, err := starter.Write(dir, starter.Params{Module: *modulePath, Version: version, Replace: *replace})
 	var invalid *starter.InvalidError
 	if errors.As(err, &invalid) {
@@ -55,14 +64,10 @@ func cmdInit(args []string, e env) error {
 	for _, f := range files {
 		fmt.Fprintf(e.stdout, "  %s\n", filepath.ToSlash(f))
 	}
-	switch {
-	case *replace != "":
+	if *replace != "" {
 		abs, _ := filepath.Abs(*replace)
 		fmt.Fprintf(e.stdout, "journeygate: %s, replaced by the checkout in %s\n", starter.Module, abs)
-	case version == "":
-		fmt.Fprintf(e.stderr, "journeygate init: this journeygate cannot tell its own version (a development build): go.mod requires %s@%s, a placeholder; set a released version (go get %s@VERSION) or run init again with --replace DIR\n",
-			starter.Module, starter.Placeholder, starter.Module)
-	default:
+	} else {
 		fmt.Fprintf(e.stdout, "journeygate: %s@%s\n", starter.Module, version)
 	}
 	fmt.Fprintf(e.stdout, "\nnext:\n  cd %s\n  go mod tidy\n  make run     # VERDICT: Succeeded\n", dir)

@@ -65,7 +65,7 @@ func TestInitStarterBuildsRunsAndSynthesizes(t *testing.T) {
 		}
 	}
 	t.Run("init refuses a directory that is not empty", func(t *testing.T) {
-		code, out := command(tmp, env, time.Minute, cli, "init", dir, "--module", module)
+		code, out := command(tmp, env, time.Minute, cli, "init", dir, "--module", module, "--replace", root)
 		if code != 2 || !strings.Contains(out, dir+" is not empty") {
 			t.Errorf("init into %s again: exit %d, want 2 naming it:\n%s", dir, code, out)
 		}
