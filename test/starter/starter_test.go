@@ -94,7 +94,7 @@ func TestInitStarterBuildsRunsAndSynthesizes(t *testing.T) {
 	}
 
 	out = step(t, dir, env, 5*time.Minute, "make", "run")
-	for _, want := range []string{"ok   order-placed 2/2 order confirmed", "VERDICT: Succeeded — 1/1 journey passed"} {
+	for _, want := range []string{"ok   order-placed 2/2 order confirmed", "VERDICT: Succeeded — 1/1 journey passed", "journeygate exit code: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make run does not say %q:\n%s", want, out)
 		}
