@@ -25,7 +25,7 @@ export JOURNEYGATE_CHROMIUM := $(CHROMIUM)
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-run: cli $(ALERTMANAGER) browser-tools ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed|wrong-smarthost breaks it)
+run: cli $(ALERTMANAGER) browser-tools ## run the example journeys against a real local Alertmanager (FAULT=drop-notifications|slow-group-wait|no-resolved|ui-not-routed|wrong-smarthost|group-by-instance|wrong-webhook-url breaks it)
 	@$(GO) build -o bin/demo ./test/cmd/demo
 	@code=0; bin/demo -journeygate bin/journeygate $(if $(FAULT),-fault $(FAULT)) || code=$$?; \
 	echo "journeygate exit code: $$code"; exit $$code

@@ -40,6 +40,8 @@ Usage:
                       [--concurrency N] [--junit FILE] [--json] [--deployment ID]
                       [--report FILE.html] [--browser-concurrency N]
                       [--chromium PATH] [--artifacts DIR]
+                      [--sink-listen ADDR] [--smtp-listen ADDR]
+                      [--stage STAGE] [--target-version VERSION] [-v]
   journeygate history [--journey NAME] [--env NAME] [--window 7d]
                       [--min-runs 20] [--max-flake-rate 5%%]
   journeygate show    RUN_ID [--json] [--html FILE.html]
@@ -47,7 +49,7 @@ Usage:
   journeygate decide  --run ID [--by NAME] [--endpoint SERVICE=URL]... [--json]
   journeygate leases  [--env NAME] [--pool NAME] [--json]
   journeygate invoke  runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...
-  journeygate init    DIR --module PATH [--replace DIR]
+  journeygate init    DIR --module PATH [--version VERSION | --replace DIR]
 
 Common flags:
   --config FILE   environments file (default: %s)

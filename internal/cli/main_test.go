@@ -37,6 +37,7 @@ func TestUsageAndConfigErrorsExit2(t *testing.T) {
 		{"unknown journey", []string{"run", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
 		{"unknown tier", []string{"run", "--tier", "gold", "--store", store}, `unknown tier "gold"`},
 		{"zero concurrency", []string{"run", "--concurrency", "0", "--store", store}, "--concurrency"},
+		{"zero browser concurrency", []string{"run", "--browser-concurrency", "0", "--store", store}, "--browser-concurrency must be at least 1"},
 		{"unknown environment", []string{"run", "--env", "prod", "--store", store}, `no environment "prod"`},
 		{"missing config file", []string{"run", "--config", "/nonexistent/envs.yaml", "--store", store}, "/nonexistent/envs.yaml"},
 		{"bad config file", []string{"run", "--config", badConfig, "--store", store}, badConfig + ":4"},

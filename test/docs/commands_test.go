@@ -42,19 +42,28 @@ var covered = map[string]coverage{
 	"make run FAULT=no-resolved":        {by: []string{"test/integration.TestMakeRunDemo"}, how: "runs the demo with -fault no-resolved"},
 	"make run FAULT=ui-not-routed":      {by: []string{"test/integration.TestMakeRunDemo", "test/integration.TestFaultsFailTheGateNamingTheStep"}, how: "runs the demo with -fault ui-not-routed: exit 1, Failed naming silence-through-ui and step web UI opened; in-process, the step keeps a screenshot"},
 	"make run FAULT=wrong-smarthost":    {by: []string{"test/integration.TestMakeRunDemo", "test/soak.TestCoverageNamesEveryFault"}, how: "runs the demo with -fault wrong-smarthost: exit 1, Failed naming alert-to-email, step mail delivered and 0 mails for this inbox"},
+	"make run FAULT=group-by-instance":  {by: []string{"test/integration.TestMakeRunDemo", "test/soak.TestCoverageNamesEveryFault"}, how: "runs the demo with -fault group-by-instance: exit 1, Failed naming alert-grouping and step one notification with all three"},
+	"make run FAULT=wrong-webhook-url":  {by: []string{"test/integration.TestMakeRunDemo", "test/soak.TestCoverageNamesEveryFault"}, how: "runs the demo with -fault wrong-webhook-url: exit 1, Failed naming alert-to-notification, step notification delivered and 0 deliveries for this run"},
 
 	// README.md, docs/adopt.md
-	"journeygate init shop-journeys --module github.com/acme/shop-journeys": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},
-		how: "runs this checkout's journeygate init DIR --module example.com/acme/shop-journeys (with --replace to this checkout), then go mod tidy, make build, make run, make test and make synth in the new repository, then make build and make synth again with a UI journey added"},
+	"go build -o bin/journeygate ./cmd/journeygate": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes"},
+		how: "builds this checkout's CLI with go build -o DIR/bin/journeygate ./cmd/journeygate, as make cli does into bin/"},
+	"bin/journeygate init ../shop-journeys --module github.com/acme/shop-journeys --replace .": {by: []string{"test/starter.TestInitStarterBuildsRunsAndSynthesizes", "internal/cli.TestInit"},
+		how: "runs that CLI's init DIR --module example.com/acme/shop-journeys --replace (this checkout), then go mod tidy, make build, make run, make test and make synth in the new repository, then make build and make synth again with a UI journey added; TestInit: without --replace or --version a development build refuses"},
+
+	// docs/journeys.md
+	"curl -u jg:$JOURNEYGATE_SINK_TOKEN --data-urlencode To=+15557654321 --data-urlencode From=+15550001111 --data-urlencode 'Body=Your login code is 123456' http://127.0.0.1:9097/sms/twilio": {
+		by:  []string{"internal/sink.TestSMSAttributionByLeasedNumber", "internal/sink.TestSMSRouteRejects"},
+		how: "the same request in Go: a Twilio-shaped form (To, From, Body) with the sink token as a Basic password, posted to the sink's /sms route while a journey awaits the leased number's text, answered 204; and what the route refuses"},
 
 	// docs/cli.md: the synopsis
 	"journeygate list [--tier global|domain] [--json]": {by: []string{"internal/cli.TestListShowsEveryJourneyWithSLAs", "internal/cli.TestListJSONSaysWhichJourneysDriveABrowser", "internal/cli.TestUsageAndConfigErrorsExit2"},
 		how: "list, list --json (browser among its fields), and its flags' errors"},
-	"journeygate run [--env local] [--journey NAME]... [--tier global|domain] [--concurrency 4] [--junit FILE] [--json] [--deployment ID] [--report FILE.html] [--sink-listen ADDR] [--smtp-listen ADDR] [--stage STAGE] [--target-version VERSION]": {
+	"journeygate run [--env local] [--journey NAME]... [--tier global|domain] [--concurrency 4] [--junit FILE] [--json] [--deployment ID] [--report FILE.html] [--browser-concurrency 2] [--chromium PATH] [--artifacts DIR] [--sink-listen ADDR] [--smtp-listen ADDR] [--stage STAGE] [--target-version VERSION] [-v]": {
 		by: []string{"internal/cli.TestRunJSONIsMachineReadable", "internal/cli.TestRunSelectsTheEnvironmentsJourneys", "internal/cli.TestRunWithDeploymentAppliesPolicies",
 			"internal/cli.TestRunWritesHTMLReport", "internal/cli.TestTwoRunsAtOnceGetTheirOwnSink", "test/integration.TestTwoConcurrentRunsShareOneAlertmanager",
-			"internal/cli.TestRunStageDecidesTarget", "internal/cli.TestUsageAndConfigErrorsExit2", "internal/cli.TestRunSMTPListen"},
-		how: "run with --json --tier, --env and --journey, --deployment, --report, --junit and --sink-listen against real Alertmanagers; --smtp-listen with an inbox journey mailing it; --stage and --target-version against a test target, and their errors"},
+			"internal/cli.TestRunStageDecidesTarget", "internal/cli.TestUsageAndConfigErrorsExit2", "internal/cli.TestRunSMTPListen", "internal/cli.TestRunKeepsSecretsOutOfEveryOutput"},
+		how: "run with --json --tier, --env and --journey, --deployment, --report, --junit and --sink-listen against real Alertmanagers; --smtp-listen with an inbox journey mailing it; --stage and --target-version against a test target, and their errors; -v; --browser-concurrency's error; --chromium and --artifacts only as run -h lists them (this test's flag check)"},
 	"journeygate history [--journey NAME] [--env NAME] [--window 7d] [--min-runs 20] [--max-flake-rate 5%]": {
 		by: []string{"internal/cli.TestHistoryReadiness", "internal/cli.TestHistoryFlagErrors"}, how: "history with each flag, and each flag's errors"},
 	"journeygate show RUN_ID [--json]":                       {by: []string{"internal/cli.TestShowPrintsTheWholeRun"}, how: "show, plain and --json"},
@@ -65,8 +74,8 @@ var covered = map[string]coverage{
 	"journeygate decide --run ID [--endpoint codedeploy=URL]": {by: []string{"internal/cli.TestDecideReportsToAWaitingHookOnce"}, how: "decide --run --endpoint codedeploy=URL against a local CodeDeploy"},
 	"journeygate invoke runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...": {
 		by: []string{"internal/cli.TestInvokeHelp", "internal/cli.TestInvokeUsageErrors", "internal/cli.TestInvokeSink"}, how: "invoke's usage, errors and each function"},
-	"journeygate init DIR --module PATH [--replace DIR]": {by: []string{"internal/cli.TestInit", "test/starter.TestInitStarterBuildsRunsAndSynthesizes"},
-		how: "init's usage and errors, and init --module --replace into a temporary folder, whose repository then builds, runs and synthesizes"},
+	"journeygate init DIR --module PATH [--version VERSION | --replace DIR]": {by: []string{"internal/cli.TestInit", "test/starter.TestInitStarterBuildsRunsAndSynthesizes"},
+		how: "init's usage and errors, init --version, and init --module --replace into a temporary folder, whose repository then builds, runs and synthesizes"},
 	// docs/cli.md: invoke examples
 	"journeygate invoke hook --event events/codedeploy-hook.json": {by: []string{"internal/cli.TestInvokeHookDryRun"}, how: "invoke hook with each sample hook event, a dry run"},
 	"journeygate invoke runner --event events/runner-plan.json --env local": {by: []string{"internal/cli.TestInvokeRunnerThenGate"},

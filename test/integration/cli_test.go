@@ -103,7 +103,8 @@ func TestMakeRunDemo(t *testing.T) {
 	}{
 		{"healthy", "", 0, []string{"VERDICT: Succeeded"}},
 		{"drop-notifications", "drop-notifications", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
-		// The other faults README's make run commands name.
+		// The other faults README's make run commands name (every fault
+		// test/alertmanager knows).
 		{"slow-group-wait", "slow-group-wait", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
 		{"no-resolved", "no-resolved", 1, []string{"VERDICT: Failed", "resolve-lifecycle", "resolved notification delivered", "sla-breach"}},
 		// The web UI is not routed: the UI journey fails opening it, the
@@ -113,6 +114,10 @@ func TestMakeRunDemo(t *testing.T) {
 		// waits out its mail step, saying no mail reached its inbox.
 		{"wrong-smarthost", "wrong-smarthost", 1, []string{"VERDICT: Failed", "alert-to-email", "mail delivered", "sla-breach", "0 mails for this inbox",
 			"receiver journeygate-inbox: email to {{ .CommonLabels.jg_inbox }} via 127.0.0.1:"}},
+		// Alerts grouped per instance: the grouped notification holds one.
+		{"group-by-instance", "group-by-instance", 1, []string{"VERDICT: Failed", "alert-grouping", "one notification with all three", "failed", `expected "a,b,c"`}},
+		// The webhook receiver posts where nothing listens: no delivery.
+		{"wrong-webhook-url", "wrong-webhook-url", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach", "0 deliveries for this run"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
