@@ -68,7 +68,13 @@ type Instance struct {
 	// URL is where journeys reach Alertmanager: itself, or under fault
 	// ui-not-routed the front proxy before it.
 	URL string
-	cmd *exec.Cmd
+	// Webhooks are the URLs its webhook receiver posts to, and Smarthost
+	// the host:port its email receiver mails ("" without one): what it was
+	// given, which under faults wrong-webhook-url and wrong-smarthost is
+	// not Options.Webhooks and Options.Smarthost.
+	Webhooks  []string
+	Smarthost string
+	cmd       *exec.Cmd
 	// front is the front proxy of fault ui-not-routed; nil otherwise.
 	front *http.Server
 	dir   string
@@ -78,9 +84,24 @@ type Instance struct {
 
 // Config renders the Alertmanager configuration for opts.
 func Config(opts Options) (string, error) {
+	r, err := render(opts)
+	return r.config, err
+}
+
+// rendered is a configuration with the addresses it delivers to.
+type rendered struct {
+	config    string
+	webhooks  []string
+	smarthost string
+}
+
+// render renders the Alertmanager configuration for opts, and returns it
+// with the webhook URLs and smarthost it names, which a fault may have
+// replaced.
+func render(opts Options) (rendered, error) {
 	if opts.Fault != "" {
 		if _, ok := Faults[opts.Fault]; !ok {
-			return "", fmt.Errorf("unknown fault %q (known: %s)", opts.Fault, strings.Join(FaultNames(), ", "))
+			return rendered{}, fmt.Errorf("unknown fault %q (known: %s)", opts.Fault, strings.Join(FaultNames(), ", "))
 		}
 	}
 	groupWait, receiver, sendResolved := "500ms", "journeygate-sink", true
@@ -97,15 +118,15 @@ func Config(opts Options) (string, error) {
 	case "wrong-webhook-url":
 		var err error
 		if webhooks, err = deadURLs(opts.Webhooks); err != nil {
-			return "", err
+			return rendered{}, err
 		}
 	case "wrong-smarthost":
 		if smarthost == "" {
-			return "", errors.New("fault wrong-smarthost needs Options.Smarthost: it breaks the email receiver, which exists only with it")
+			return rendered{}, errors.New("fault wrong-smarthost needs Options.Smarthost: it breaks the email receiver, which exists only with it")
 		}
 		var err error
 		if smarthost, err = FreeAddr(); err != nil {
-			return "", err
+			return rendered{}, err
 		}
 	}
 	var b strings.Builder
@@ -127,9 +148,9 @@ func Config(opts Options) (string, error) {
 		}
 	}
 	if len(opts.Webhooks) == 0 {
-		return "", errors.New("no webhook URLs: Alertmanager must deliver to a sink")
+		return rendered{}, errors.New("no webhook URLs: Alertmanager must deliver to a sink")
 	}
-	return b.String(), nil
+	return rendered{config: b.String(), webhooks: webhooks, smarthost: smarthost}, nil
 }
 
 // emailRoute routes alerts that carry a jg_inbox label (an inbox
@@ -194,7 +215,7 @@ func FaultNames() []string {
 // Start writes the configuration, starts Alertmanager on a free loopback
 // port with clustering off, and waits until it is ready.
 func Start(ctx context.Context, opts Options) (*Instance, error) {
-	cfg, err := Config(opts)
+	cfg, err := render(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +227,9 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		inst, err := start(ctx, bin, cfg, opts)
+		inst, err := start(ctx, bin, cfg.config, opts)
 		if err == nil {
+			inst.Webhooks, inst.Smarthost = cfg.webhooks, cfg.smarthost
 			if opts.Fault == uiNotRouted {
 				if err := inst.routeOnlyAPI(); err != nil {
 					inst.Stop()

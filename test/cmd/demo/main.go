@@ -92,7 +92,7 @@ func run() int {
 	if *fault != "" {
 		setup = "FAULT " + *fault + ": " + alertmanager.Faults[*fault]
 	}
-	fmt.Fprintf(os.Stderr, "demo: Alertmanager %s at %s (%s), delivering to sink %s and mailing %s\n\n", alertmanager.Version, am.URL, setup, sinkAddr, smtpAddr)
+	fmt.Fprint(os.Stderr, banner(am, setup, sinkAddr, smtpAddr)+"\n\n")
 
 	// The examples it serves, by name: a journey added to the catalogue
 	// (against another target, say) is not run against this Alertmanager
@@ -127,6 +127,29 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "demo: journeygate:", err)
 		return 1 // no verdict: fail closed
 	}
+}
+
+// banner says what the demo started and where Alertmanager delivers: the
+// webhook URLs and smarthost it was given, each with the run's sink or SMTP
+// listener it should reach, so a fault that points it elsewhere shows.
+func banner(am *alertmanager.Instance, setup, sinkAddr, smtpAddr string) string {
+	var hooks []string
+	for _, u := range am.Webhooks {
+		if strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/") == sinkAddr {
+			hooks = append(hooks, u+" (the run's sink)")
+		} else {
+			hooks = append(hooks, u+" (not the run's sink "+sinkAddr+")")
+		}
+	}
+	s := fmt.Sprintf("demo: Alertmanager %s at %s (%s), delivering to %s", alertmanager.Version, am.URL, setup, strings.Join(hooks, ", "))
+	switch {
+	case am.Smarthost == "":
+	case am.Smarthost == smtpAddr:
+		s += " and mailing smarthost " + am.Smarthost + " (the run's SMTP listener)"
+	default:
+		s += " and mailing smarthost " + am.Smarthost + " (not the run's SMTP listener " + smtpAddr + ")"
+	}
+	return s
 }
 
 // selectsJourneys reports whether journeygate run flags choose the
