@@ -16,6 +16,7 @@ import (
 func TestAwaitTimeoutSaysWhatArrived(t *testing.T) {
 	tests := []struct {
 		name     string
+		token    string
 		send     func(t *testing.T, base string)
 		message  string
 		evidence string
@@ -35,6 +36,14 @@ func TestAwaitTimeoutSaysWhatArrived(t *testing.T) {
 			message: "awaiting the firing notification: waited 300ms, 0 deliveries for this run (2 for other runs, 1 for no run)",
 		},
 		{
+			name:  "a delivery refused for a wrong token",
+			token: "s3cret",
+			send: func(t *testing.T, base string) {
+				send(t, "POST", base+"/run/run-1", map[string]string{"Authorization": "Bearer guess"}, strings.NewReader(`{"status":"firing"}`))
+			},
+			message: "awaiting the firing notification: waited 300ms, 0 deliveries for this run (0 for other runs); 1 delivery refused: missing or wrong sink token",
+		},
+		{
 			name: "a delivery for this run that does not match",
 			send: func(t *testing.T, base string) {
 				send(t, "POST", base+"/", nil, strings.NewReader(`{"status":"resolved","groupLabels":{"jg_run":"run-1"}}`))
@@ -45,7 +54,7 @@ func TestAwaitTimeoutSaysWhatArrived(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, base := start(t, sink.Config{Correlate: []string{"/groupLabels/jg_run"}})
+			s, base := start(t, sink.Config{Token: tc.token, Correlate: []string{"/groupLabels/jg_run"}})
 			var awaitErr error
 			res := run(t, s, "run-1", journey.Step{Name: "firing delivered", SLA: 300 * time.Millisecond, Do: func(ctx context.Context, jt *journey.T) error {
 				tc.send(t, base)

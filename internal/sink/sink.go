@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -81,8 +82,16 @@ type Sink struct {
 	inboxes     map[string]bool
 	refusedMail int
 
-	// refusedSMS counts the texts the SMS route refused (sms.go).
+	// refusedSMS counts the texts the SMS route refused as malformed
+	// (sms.go).
 	refusedSMS int
+
+	// unauthorized counts the deliveries refused for a missing or wrong
+	// token, by kind of key (keyKind); challenged holds the texts the SMS
+	// route challenged for credentials and that did not come back with
+	// them (yet), as Twilio's do once challenged (sms.go).
+	unauthorized map[string]int
+	challenged   map[[sha256.Size]byte]bool
 }
 
 // run holds one run's retained deliveries. first is the absolute index of
@@ -307,6 +316,7 @@ func (s *Sink) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Token != "" && !s.authorized(r) && !s.authorizedSMS(r, path) {
+		s.refuseUnauthorized(r, path)
 		w.Header().Set("WWW-Authenticate", Challenge(path))
 		reject(w, http.StatusUnauthorized, "missing or wrong sink token: send \"Authorization: Bearer <token>\" or the %s header (on %s, also the token as a Basic password)", TokenHeader, SMSPath)
 		return

@@ -2,10 +2,12 @@ package sink
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -205,6 +207,10 @@ func fieldNames(fields map[string]string) string {
 // serveSMS stores a text posted to the SMS route under its receiving
 // number's key, or answers why not and stores nothing.
 func (s *Sink) serveSMS(w http.ResponseWriter, header http.Header, body []byte, provider string, routeErr error) {
+	// A text challenged for credentials came back with them.
+	s.mu.Lock()
+	delete(s.challenged, sha256.Sum256(body))
+	s.mu.Unlock()
 	key, stored, err := "", []byte(nil), routeErr
 	if err == nil {
 		key, stored, err = ParseSMS(provider, header, body)
@@ -227,6 +233,64 @@ func (s *Sink) serveSMS(w http.ResponseWriter, header http.Header, body []byte, 
 	}
 	w.Header().Set("X-Journeygate-Delivery", d.ID)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxChallenged bounds the texts challenged for credentials the sink
+// remembers (Sink.challenged).
+const maxChallenged = 1000
+
+// refuseUnauthorized counts r, refused for a missing or wrong token on
+// escapedPath, for Unauthorized. A text posted to the SMS route without
+// any credentials is the first half of a provider's handshake (Twilio
+// sends the webhook URL's credentials only once challenged): it is
+// remembered by its body, and counts only until it comes back with
+// credentials, right (serveSMS) or wrong (counted then).
+func (s *Sink) refuseUnauthorized(r *http.Request, escapedPath string) {
+	kind := ""
+	var sum *[sha256.Size]byte
+	if _, ok, _ := SMSRoute(escapedPath); ok {
+		kind = journey.SMSKeyPrefix
+		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+		if err == nil && int64(len(body)) <= s.cfg.MaxBody {
+			h := sha256.Sum256(body)
+			sum = &h
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sum != nil {
+		if r.Header.Get("Authorization") == "" && r.Header.Get(TokenHeader) == "" {
+			if s.challenged == nil {
+				s.challenged = map[[sha256.Size]byte]bool{}
+			}
+			if len(s.challenged) < maxChallenged {
+				s.challenged[*sum] = true
+			}
+			return
+		}
+		delete(s.challenged, *sum)
+	}
+	if s.unauthorized == nil {
+		s.unauthorized = map[string]int{}
+	}
+	s.unauthorized[kind]++
+}
+
+var _ journey.SinkRefusals = (*Sink)(nil)
+
+// Unauthorized returns how many deliveries of key's kind the sink refused
+// for a missing or wrong token (journey.SinkRefusals): a run's webhooks,
+// a number's texts (those challenged that never came back with
+// credentials among them); never an inbox's mail, which needs no token.
+func (s *Sink) Unauthorized(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kind := keyKind(key)
+	n := s.unauthorized[kind]
+	if kind == journey.SMSKeyPrefix {
+		n += len(s.challenged)
+	}
+	return n
 }
 
 // keyKind is the kind of SinkReader key: journey.InboxKeyPrefix,

@@ -239,7 +239,7 @@ func TestSMSWaitSaysWhatArrived(t *testing.T) {
 	if res.Outcome != journey.SLABreach {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Message)
 	}
-	for _, want := range []string{"awaiting the code", "1 text for this number (1 for other numbers, 1 refused)", `body "wrong code" has no code`} {
+	for _, want := range []string{"awaiting the code", "1 text for this number (1 for other numbers, 1 refused (malformed))", `body "wrong code" has no code`} {
 		if !strings.Contains(res.Message, want) {
 			t.Errorf("message %q lacks %q", res.Message, want)
 		}
@@ -247,6 +247,52 @@ func TestSMSWaitSaysWhatArrived(t *testing.T) {
 	ev := res.Steps[0].Evidence
 	if len(ev) == 0 || ev[len(ev)-1].Label != "texts for this number (1)" || !strings.Contains(ev[len(ev)-1].Detail, "from +15557770000") {
 		t.Errorf("evidence %+v, want the text seen", ev)
+	}
+}
+
+// TestSMSWaitCountsTextsRefusedForToken: a text a Twilio-shaped sender
+// posts with a wrong Basic password, or with none once challenged, is
+// refused 401 and named in the wait's message; one that comes back with
+// the right password after the challenge is not.
+func TestSMSWaitCountsTextsRefusedForToken(t *testing.T) {
+	for _, tc := range []struct {
+		name, user string // the webhook URL's user info: "" for none
+		want       string
+	}{
+		{"wrong password", "twilio:guess", "0 texts for this number (0 for other numbers); 1 text refused: missing or wrong sink token"},
+		{"no credentials", "", "0 texts for this number (0 for other numbers); 1 text refused: missing or wrong sink token"},
+		{"right password", "twilio:" + smsToken, "1 text for this number (0 for other numbers); "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, base := start(t, sink.Config{Token: smsToken})
+			m := smsManager(t)
+			u, _ := url.Parse(base + "/sms")
+			if user, pass, ok := strings.Cut(tc.user, ":"); ok {
+				u.User = url.UserPassword(user, pass)
+			}
+			twilio := &provider{url: u.String()}
+			j := journey.Journey{
+				Name: "text-refused", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce,
+				Needs: []string{"numbers"}, SMS: "numbers",
+				Steps: []journey.Step{{Name: "code received", SLA: 500 * time.Millisecond, Do: func(ctx context.Context, jt *journey.T) error {
+					twilio.text(t, "+15557770000", jt.SMS().Number(), "no code here")
+					_, err := jt.SMS().Await(ctx, "the code", func(txt journey.Text) error {
+						return fmt.Errorf("body %q has no code", txt.Body)
+					})
+					return err
+				}}},
+			}
+			res := journey.Execute(context.Background(), j, m.Apply(journey.Options{RunID: "run-1", Environment: "local", Sink: s}))
+			if res.Outcome != journey.SLABreach {
+				t.Fatalf("outcome %s: %s", res.Outcome, res.Message)
+			}
+			if !strings.Contains(res.Message, tc.want) {
+				t.Errorf("message %q lacks %q", res.Message, tc.want)
+			}
+			if tc.user == "twilio:"+smsToken && strings.Contains(res.Message, "refused") {
+				t.Errorf("message %q counts a text refused, but the text came back with the token", res.Message)
+			}
+		})
 	}
 }
 

@@ -19,6 +19,17 @@ type SinkTally interface {
 	Elsewhere(runID string) (otherRuns, unattributed int)
 }
 
+// SinkRefusals is a SinkReader that also counts the deliveries it refused
+// for a missing or wrong sink token (the in-process sink does), so a sink
+// wait that times out can say its sender reached the sink and was turned
+// away: "1 text refused: missing or wrong sink token".
+type SinkRefusals interface {
+	// Unauthorized returns how many deliveries of key's kind (a run's
+	// webhooks, an inbox's mail, a number's texts) the sink has refused
+	// so far for a missing or wrong sink token.
+	Unauthorized(key string) int
+}
+
 // AwaitError is a sink wait (SinkClient.Await) that ended without the
 // delivery awaited. Its message says what was awaited, how long, and what
 // arrived instead: "awaiting the firing notification: waited 10s, 0
@@ -36,6 +47,10 @@ type AwaitError struct {
 	// other runs and for no run (the in-process sink: since the run
 	// started); -1 when the sink cannot tell.
 	OtherRuns, Unattributed int
+	// Unauthorized counts the deliveries of this kind the sink refused
+	// for a missing or wrong sink token (SinkRefusals); 0 when it refused
+	// none or cannot tell.
+	Unauthorized int
 	// Mismatch says why the last delivery seen did not match, or nil.
 	Mismatch error
 	// Fault is why the sink could not be read, when that ended the wait.
@@ -59,6 +74,9 @@ func (e *AwaitError) Error() string {
 			fmt.Fprintf(&b, ", %d %s", e.Unattributed, e.channel.unattributedName())
 		}
 		b.WriteString(")")
+	}
+	if e.Unauthorized > 0 {
+		fmt.Fprintf(&b, "; %d %s refused: missing or wrong sink token", e.Unauthorized, e.channel.noun(e.Unauthorized))
 	}
 	if e.Mismatch != nil {
 		fmt.Fprintf(&b, "; %v", e.Mismatch)
@@ -93,6 +111,9 @@ func (s *SinkClient) elsewhere() (int, int) {
 func (s *SinkClient) awaitError(what string, start time.Time, err error) *AwaitError {
 	ae := &AwaitError{What: what, Waited: time.Since(start), Seen: len(s.unclaimed()), Err: err, channel: s.ch}
 	ae.OtherRuns, ae.Unattributed = s.elsewhere()
+	if sr, ok := s.reader.(SinkRefusals); ok {
+		ae.Unauthorized = sr.Unauthorized(s.key())
+	}
 	var te *poll.TimeoutError
 	switch {
 	case !errors.As(err, &te) || te.Last == nil || errors.Is(te.Last, errNoDelivery):

@@ -180,7 +180,7 @@ func (t *T) newSMS() *SMS {
 	}
 	s.client = &SinkClient{t: t, reader: t.opts.Sink, ch: channel{
 		key: SMSKeyPrefix + s.number, one: "text", many: "texts",
-		scope: "this number", others: "other numbers", unattributed: "refused",
+		scope: "this number", others: "other numbers", unattributed: "refused (malformed)",
 		evidence: "text",
 		show:     func(d Delivery, limit int) string { return ParseText(d).summary(t.redact, limit) },
 		since:    since,
