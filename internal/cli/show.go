@@ -266,7 +266,7 @@ func slaText(s journey.StepResult) string {
 	if s.Outcome == journey.Skipped {
 		return fmt.Sprintf("not run (SLA %s)", gate.FormatDuration(s.SLA))
 	}
-	text := fmt.Sprintf("%s of SLA %s", gate.FormatDuration(s.Elapsed), gate.FormatDuration(s.SLA))
+	text := fmt.Sprintf("%s of SLA %s", journey.FormatOverrun(s.Elapsed, s.SLA), gate.FormatDuration(s.SLA))
 	if s.SLA > 0 && s.Elapsed > s.SLA {
 		text += fmt.Sprintf(" (over by %s)", gate.FormatDuration(s.Elapsed-s.SLA))
 	}

@@ -310,7 +310,7 @@ func (v Verdict) Explain() string {
 			fmt.Fprintf(&b, "  attempt: %d\n", r.Attempt)
 		}
 		if r.StepIndex > 0 {
-			fmt.Fprintf(&b, "  elapsed: %s (SLA %s)\n", FormatDuration(r.Elapsed), FormatDuration(r.SLA))
+			fmt.Fprintf(&b, "  elapsed: %s (SLA %s)\n", journey.FormatOverrun(r.Elapsed, r.SLA), FormatDuration(r.SLA))
 		}
 		fmt.Fprintf(&b, "  message: %s\n", indentRest(r.Message, "           "))
 	}

@@ -561,3 +561,18 @@ func TestFormatDuration(t *testing.T) {
 		})
 	}
 }
+
+// A breach by under half a millisecond reads as over its SLA in the
+// verdict and in the elapsed line alike, both to the millisecond, never
+// "elapsed: 10s (SLA 10s)".
+func TestExplainBreachJustOverItsSLA(t *testing.T) {
+	r := slaBreach("a")
+	r.Steps[2].SLA = 10 * time.Second
+	r.Steps[2].Elapsed = 10*time.Second + 411*time.Microsecond
+	out := Decide(Input{Planned: enforce("a"), Results: []journey.Result{r}}).Explain()
+	for _, want := range []string{"sla-breach, took 10.001s, SLA 10s", "  elapsed: 10.001s (SLA 10s)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -336,7 +336,7 @@ func newReason(rs gate.Reason, anchors map[string]string) pageReason {
 // timing renders elapsed against the SLA: "10.003s of SLA 10s (over by
 // 3ms)".
 func timing(elapsed, sla time.Duration) string {
-	s := dur(elapsed) + " of SLA " + dur(sla)
+	s := overrun(elapsed, sla) + " of SLA " + dur(sla)
 	if sla > 0 && elapsed > sla {
 		s += " (over by " + dur(elapsed-sla) + ")"
 	}

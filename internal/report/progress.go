@@ -288,9 +288,9 @@ func plainLine(e journey.Event, after journey.Outcome) (string, bool) {
 		}
 		line := fmt.Sprintf("  %s %s %d/%d %s", mark, e.Journey, e.Index+1, e.StepCount, e.StepName)
 		if s.Outcome == journey.Passed {
-			return line + fmt.Sprintf(" (%s, SLA %s)", dur(s.Elapsed), dur(s.SLA)), true
+			return line + fmt.Sprintf(" (%s, SLA %s)", overrun(s.Elapsed, s.SLA), dur(s.SLA)), true
 		}
-		line += fmt.Sprintf(": %s (%s, SLA %s)", s.Outcome, dur(s.Elapsed), dur(s.SLA))
+		line += fmt.Sprintf(": %s (%s, SLA %s)", s.Outcome, overrun(s.Elapsed, s.SLA), dur(s.SLA))
 		if s.Message != "" {
 			line += ": " + oneLine(s.Message, plainMessageRunes)
 		}

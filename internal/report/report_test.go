@@ -385,3 +385,23 @@ func TestSummaryIsTerminalSafe(t *testing.T) {
 		}
 	}
 }
+
+// A breach by under half a millisecond reads as over its SLA in the
+// summary's elapsed line, to the millisecond as the verdict line does
+// (gate's TestExplainBreachJustOverItsSLA).
+func TestSummaryBreachJustOverItsSLA(t *testing.T) {
+	r := fixture()
+	for i, res := range r.Results {
+		if res.Journey == "alert-to-notification" {
+			s := &r.Results[i].Steps[len(res.Steps)-1]
+			s.SLA, s.Elapsed = 10*time.Second, 10*time.Second+411*time.Microsecond
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  elapsed: 10.001s (SLA 10s)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
+	}
+}

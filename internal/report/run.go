@@ -201,6 +201,10 @@ func modeLabel(rw row) string {
 // dur renders a duration the way the gate does.
 func dur(d time.Duration) string { return gate.FormatDuration(d) }
 
+// overrun renders a step's elapsed time against its SLA as dur does, but
+// never a breach as equal to its SLA (journey.FormatOverrun).
+func overrun(elapsed, sla time.Duration) string { return journey.FormatOverrun(elapsed, sla) }
+
 // oneLine collapses whitespace (newlines included) into single spaces,
 // makes control characters visible (see termSafe) and bounds the text to
 // limit runes by cutting its middle (display.Cut), so the cause survives
@@ -241,5 +245,5 @@ func stepLine(i, n int, s journey.StepResult) string {
 	if s.Outcome == journey.Skipped {
 		return fmt.Sprintf("%d/%d %s: skipped (SLA %s)", i+1, n, s.Name, dur(s.SLA))
 	}
-	return fmt.Sprintf("%d/%d %s: %s in %s (SLA %s)", i+1, n, s.Name, s.Outcome, dur(s.Elapsed), dur(s.SLA))
+	return fmt.Sprintf("%d/%d %s: %s in %s (SLA %s)", i+1, n, s.Name, s.Outcome, overrun(s.Elapsed, s.SLA), dur(s.SLA))
 }

@@ -96,7 +96,7 @@ func writeDetail(w *bufio.Writer, rw row) {
 		return
 	}
 	s := rw.result.Steps[i]
-	fmt.Fprintf(w, "  elapsed: %s (SLA %s)\n", dur(s.Elapsed), dur(s.SLA))
+	fmt.Fprintf(w, "  elapsed: %s (SLA %s)\n", overrun(s.Elapsed, s.SLA), dur(s.SLA))
 	if len(s.Evidence) == 0 {
 		return
 	}
@@ -124,7 +124,7 @@ func writeEarlier(w *bufio.Writer, rw row) {
 	for _, a := range rw.earlier {
 		line := fmt.Sprintf("attempt %d: %s", a.Attempt, attemptHeadline(a))
 		if i := a.FailedStep(); i >= 0 {
-			line += fmt.Sprintf(" in %s (SLA %s)", dur(a.Steps[i].Elapsed), dur(a.Steps[i].SLA))
+			line += fmt.Sprintf(" in %s (SLA %s)", overrun(a.Steps[i].Elapsed, a.Steps[i].SLA), dur(a.Steps[i].SLA))
 		}
 		line += ": " + attemptMessage(a)
 		w.WriteString("  ")

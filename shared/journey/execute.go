@@ -291,19 +291,25 @@ func guarded(ctx context.Context, limit, grace time.Duration, fn func(context.Co
 
 // BreachMessage says how far a step overran its SLA, e.g. "took 10.2s, SLA
 // 10s", for reports to put beside a breach's message. The elapsed time is
-// shown precisely enough to differ from the SLA: "took 10s, SLA 10s" would
-// explain nothing.
+// shown as FormatOverrun does, never equal to the SLA it overran: "took
+// 10s, SLA 10s" would explain nothing.
 func BreachMessage(elapsed, sla time.Duration) string {
 	return fmt.Sprintf("took %s, SLA %s", FormatOverrun(elapsed, sla), sla)
 }
 
-// FormatOverrun renders elapsed rounded to milliseconds, or finer when that
-// rounding would make it look no longer than sla.
+// FormatOverrun renders elapsed, measured against sla, rounded to
+// milliseconds (microseconds under one), as every report shows a step's
+// time: "10.004s". An elapsed over sla that this rounding would show no
+// longer than sla is rounded up instead, so a breach always reads as over
+// its SLA: 10.000411s against 10s is "10.001s".
 func FormatOverrun(elapsed, sla time.Duration) string {
-	for _, unit := range []time.Duration{time.Millisecond, time.Microsecond} {
-		if r := elapsed.Round(unit); r > sla || elapsed <= sla {
-			return r.String()
-		}
+	unit := time.Millisecond
+	if elapsed != 0 && elapsed < time.Millisecond && elapsed > -time.Millisecond {
+		unit = time.Microsecond
 	}
-	return elapsed.String()
+	r := elapsed.Round(unit)
+	if elapsed > sla && r <= sla {
+		r = elapsed.Truncate(unit) + unit
+	}
+	return r.String()
 }

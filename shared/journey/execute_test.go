@@ -469,8 +469,13 @@ func TestBreachMessageShowsTheOverrun(t *testing.T) {
 		want         string
 	}{
 		{10*time.Second + 200*time.Millisecond, 10 * time.Second, "took 10.2s, SLA 10s"},
-		{10*time.Second + 300*time.Microsecond, 10 * time.Second, "took 10.0003s, SLA 10s"},
-		{10*time.Second + 2, 10 * time.Second, "took 10.000000002s, SLA 10s"},
+		{10*time.Second + 4*time.Millisecond + 200*time.Microsecond, 10 * time.Second, "took 10.004s, SLA 10s"},
+		// Rounded to milliseconds as every report rounds, but up when
+		// rounding would show the breach at its SLA.
+		{10*time.Second + 411*time.Microsecond, 10 * time.Second, "took 10.001s, SLA 10s"},
+		{10*time.Second + 2, 10 * time.Second, "took 10.001s, SLA 10s"},
+		{400 * time.Microsecond, 300 * time.Microsecond, "took 400µs, SLA 300µs"},
+		{300*time.Microsecond + 1, 300 * time.Microsecond, "took 301µs, SLA 300µs"},
 	}
 	for _, tc := range cases {
 		if got := journey.BreachMessage(tc.elapsed, tc.sla); got != tc.want {

@@ -339,7 +339,7 @@ func TestFailedRunReportInChromium(t *testing.T) {
 				t.Fatalf("no %s in the page", stepSel)
 			}
 			wantName := fmt.Sprintf("%d/%d %s", want.index, want.steps, want.step.Name)
-			elapsed, sla := gate.FormatDuration(want.step.Elapsed), gate.FormatDuration(want.step.SLA)
+			elapsed, sla := journey.FormatOverrun(want.step.Elapsed, want.step.SLA), gate.FormatDuration(want.step.SLA)
 			if !s.Visible || !s.InView || !s.TimingVisible || s.Name != wantName {
 				t.Errorf("failing step %+v: want %q visible in the viewport", s, wantName)
 			}
