@@ -1,7 +1,7 @@
 // Package store is journeygate's store interface: the records of runs,
 // their journey results and verdicts, the interfaces every backend
 // implements (Store, RunReader, ReportMarker, DeliveryStore, OverrideStore,
-// VerdictReviser, LeaseStore), the errors they return and the validation
+// VerdictReviser, LeaseStore, PageStore), the errors they return and the validation
 // they share, and what is built on the interfaces alone (LoadRun,
 // RunIDsWithPrefix, NewSinkReader, GatePolicy, ScheduledResults).
 //
@@ -99,4 +99,13 @@
 // strictly before the acquirer's AcquiredAt (the holder's clock, LeaseFree).
 // Only the holder (an ID unique per acquisition) renews or releases it;
 // anyone else gets ErrNotHeld and changes nothing.
+//
+// # Page records
+//
+// A PageStore (checked by storetest.RunPages) keeps the last page sent for
+// each (environment, journey): the run whose failure paged, its result's
+// StartedAt and when the page went out. PutPage replaces the record
+// unconditionally; package paging reads it to tell a repeat failure from
+// a new one. A page record is neither a run nor a result: History and
+// RecentRuns never list it.
 package store

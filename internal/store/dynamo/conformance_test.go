@@ -37,3 +37,8 @@ func TestPoliciesConformance(t *testing.T) {
 	client := dynalite.Start(t).Client()
 	storetest.RunPolicies(t, func(t *testing.T) storetest.PolicyStore { return dynamo.New(client, newTable(t, client)) })
 }
+
+func TestPagesConformance(t *testing.T) {
+	client := dynalite.Start(t).Client()
+	storetest.RunPages(t, func(t *testing.T) store.PageStore { return dynamo.New(client, newTable(t, client)) })
+}

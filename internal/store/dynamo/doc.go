@@ -18,7 +18,7 @@
 //	result     RUN#<run>   RESULT#<journey>#A    HIST#L#<env>#<jn>  HIST#<env>   HIST#<journey>  HIST    T#<run>#<journey>#A
 //	delivery   SINK#<run>  T#<delivery id>       -                  -            -               -       -
 //
-// Every item also has "kind" (run, result, delivery, override) and, when a TTL
+// Every item also has "kind" (run, result, delivery, override, lease, page) and, when a TTL
 // applies, "expiresAt" (epoch seconds; the table's TTL setting names it).
 // The record's own fields are flattened beside the keys with attributevalue,
 // under their JSON names; the verdict is the run item's "verdict" map.
@@ -132,4 +132,17 @@
 // attribute, is the lease's expiry (or the release time) plus
 // LeaseRetention, so the table's TTL only clears leases of resources no
 // longer used, never one that decides who may take a resource.
+//
+// # Page records
+//
+// One item per (environment, journey), L the environment's length in
+// bytes; it has no GSI key, so no index lists it:
+//
+//	item   PK                        SK     attributes
+//	page   PAGE#L#<env>#<journey>    PAGE   kind, environment, journey, runId, failedAt, pagedAt, expiresAt
+//
+// LastPage is one strongly consistent GetItem; PutPage one unconditional
+// PutItem (the last writer wins). "expiresAt" is PagedAt plus
+// PageRetention: a record the TTL deleted is no record, and the next
+// failure pages.
 package dynamo

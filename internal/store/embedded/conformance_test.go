@@ -29,3 +29,7 @@ func TestLeasesConformance(t *testing.T) {
 func TestPoliciesConformance(t *testing.T) {
 	storetest.RunPolicies(t, func(t *testing.T) storetest.PolicyStore { return openTemp(t) })
 }
+
+func TestPagesConformance(t *testing.T) {
+	storetest.RunPages(t, func(t *testing.T) store.PageStore { return openTemp(t) })
+}

@@ -51,6 +51,12 @@
 //
 //	leases                  env pool resource                Lease
 //
+// Page records (PageStore) are one record per environment and journey in
+// the pages bucket (created by the first PutPage, no schema bump), each
+// PutPage one transaction replacing the record:
+//
+//	pages                   env journey                      PageRecord
+//
 // # Sharing the file between processes
 //
 // bbolt locks its file exclusively while it is open, and two `journeygate
