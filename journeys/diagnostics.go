@@ -3,7 +3,11 @@ package journeys
 import (
 	"context"
 	"fmt"
+	"net"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -53,9 +57,18 @@ type amConfig struct {
 	Receivers []map[string]any `yaml:"receivers"`
 }
 
+// inboxListenerSetting is the setting that holds the host:port the run's
+// SMTP listener binds when the environment fixes it (inbox.listen): the
+// smarthost an email receiver must mail. Unset (a free port, or the cloud,
+// where the smarthost is Amazon SES's), the diagnostic compares nothing.
+const inboxListenerSetting = "inbox_listener"
+
 // captureRouting reads Alertmanager's status and renders its routing tree
-// and receivers, one line each:
+// and receivers, one line each, after what it can tell of the cause: an
+// email receiver mailing another smarthost than the run's SMTP listener,
+// and integrations whose notification requests fail (from /metrics):
 //
+//	cause: Alertmanager mails smarthost 127.0.0.1:35275 (receiver journeygate-inbox), not this run's SMTP listener 127.0.0.1:33843 (setting inbox_listener)
 //	route: receiver blackhole, group_by [alertname jg_run jg_key], group_wait 500ms, ...
 //	receiver blackhole: no integrations: what it receives goes nowhere
 func captureRouting(ctx context.Context, t *journey.T) (string, error) {
@@ -86,7 +99,140 @@ func captureRouting(ctx context.Context, t *journey.T) (string, error) {
 	for _, r := range cfg.Receivers {
 		b.WriteString(describeReceiver(r) + "\n")
 	}
+	causes := smarthostCauses(cfg, t.Setting(inboxListenerSetting))
+	metrics, err := readMetrics(ctx, t)
+	if err != nil {
+		fmt.Fprintf(&b, "notification metrics: not read (%v)\n", err)
+	} else {
+		causes = append(causes, failingIntegrations(cfg, metrics)...)
+	}
+	if len(causes) > 0 {
+		return strings.Join(causes, "\n") + "\n" + strings.TrimRight(b.String(), "\n"), nil
+	}
 	return strings.TrimRight(b.String(), "\n"), nil
+}
+
+// integration is one entry of a receiver's <kind>_configs.
+type integration struct {
+	receiver string
+	config   map[string]any
+}
+
+// integrations returns the configuration's integrations (its receivers'
+// <kind>_configs entries) by kind: email, webhook, ...
+func integrations(cfg amConfig) map[string][]integration {
+	out := map[string][]integration{}
+	for _, r := range cfg.Receivers {
+		name, _ := r["name"].(string)
+		for k, v := range r {
+			kind, ok := strings.CutSuffix(k, "_configs")
+			if !ok {
+				continue
+			}
+			list, _ := v.([]any)
+			for _, item := range list {
+				c, _ := item.(map[string]any)
+				out[kind] = append(out[kind], integration{name, c})
+			}
+		}
+	}
+	return out
+}
+
+// smarthostCauses names each email receiver that mails another smarthost
+// than the run's SMTP listener at listener. It claims a mismatch only when
+// it sees one: listener known and the ports differ (the hosts may be two
+// names of one machine).
+func smarthostCauses(cfg amConfig, listener string) []string {
+	if listener == "" {
+		return nil
+	}
+	_, listenPort, err := net.SplitHostPort(listener)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	emails := integrations(cfg)["email"]
+	sort.Slice(emails, func(i, j int) bool { return emails[i].receiver < emails[j].receiver })
+	for _, e := range emails {
+		host, _ := e.config["smarthost"].(string)
+		if _, port, err := net.SplitHostPort(host); err != nil || port == listenPort {
+			continue
+		}
+		out = append(out, fmt.Sprintf("cause: Alertmanager mails smarthost %s (receiver %s), not this run's SMTP listener %s (setting %s)",
+			host, orNone(e.receiver), listener, inboxListenerSetting))
+	}
+	return out
+}
+
+// readMetrics returns Alertmanager's /metrics text.
+func readMetrics(ctx context.Context, t *journey.T) (string, error) {
+	resp, err := t.HTTP(target).Get(ctx, "/metrics")
+	if err != nil {
+		return "", err
+	}
+	if err := resp.Expect(200); err != nil {
+		return "", err
+	}
+	return string(resp.Body), nil
+}
+
+// integrationLabel is the integration label of an Alertmanager metric.
+var integrationLabel = regexp.MustCompile(`(?:^|,)integration="([^"]*)"`)
+
+// failingIntegrations names each integration the configuration uses whose
+// notification requests Alertmanager counts as failed in metrics (its
+// /metrics text): its counters cover every receiver of that integration
+// since Alertmanager started, and its log says why they failed. A
+// webhook's URL, which its status API hides, is the first thing to check.
+func failingIntegrations(cfg amConfig, metrics string) []string {
+	type count struct{ failed, total float64 }
+	counts := map[string]*count{}
+	for _, line := range strings.Split(metrics, "\n") {
+		name, rest, ok := strings.Cut(line, "{")
+		if !ok || (name != "alertmanager_notification_requests_total" && name != "alertmanager_notification_requests_failed_total") {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		m := integrationLabel.FindStringSubmatch(labels)
+		fields := strings.Fields(value)
+		if !ok || m == nil || len(fields) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			continue
+		}
+		c := counts[m[1]]
+		if c == nil {
+			c = &count{}
+			counts[m[1]] = c
+		}
+		if name == "alertmanager_notification_requests_failed_total" {
+			c.failed += v
+		} else {
+			c.total += v
+		}
+	}
+	used := integrations(cfg)
+	kinds := make([]string, 0, len(used))
+	for k := range used {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var out []string
+	for _, kind := range kinds {
+		c := counts[kind]
+		if c == nil || c.failed == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("failing: %.0f of Alertmanager's %.0f %s notification requests since it started failed (alertmanager_notification_requests_failed_total)",
+			c.failed, c.total, kind))
+		if kind == "webhook" && slices.ContainsFunc(used[kind], func(e integration) bool { return fmt.Sprint(e.config["url"]) == "<secret>" }) {
+			out = append(out, "  its status API shows webhook URLs as <secret>: check the receiver's URL against the sink's address")
+		}
+	}
+	return out
 }
 
 // writeRoute writes a route and, indented, its child routes.
