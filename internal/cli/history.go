@@ -140,8 +140,9 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	}
 	tw.Flush()
 
-	fmt.Fprintf(e.stdout, "\nReady to enforce? Observe-mode journeys with at least %d runs in the window, a flake rate of at most %s, and their last %d runs all passed:\n",
-		policy.MinRuns, readiness.Percent(policy.MaxFlakeRate), policy.MinRuns)
+	fmt.Fprintf(e.stdout, "\nReady to enforce? Observe-mode journeys with at least %d %s in the window, a flake rate of at most %s, and %s:\n",
+		policy.MinRuns, pluralize(policy.MinRuns, "run", "runs"), readiness.Percent(policy.MaxFlakeRate),
+		pluralize(policy.MinRuns, "their last run passed", fmt.Sprintf("their last %d runs all passed", policy.MinRuns)))
 	if len(observed) == 0 {
 		fmt.Fprintln(e.stdout, "  (no observe-mode journeys: every journey is enforced)")
 		return nil
@@ -150,7 +151,7 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	fmt.Fprintln(tw, "JOURNEY\tREADY\tWHY")
 	for _, s := range observed {
 		if s.Ready {
-			fmt.Fprintf(tw, "%s\tready to enforce\t%d runs, flake rate %s, the last %d passed\n", s.Journey, len(s.Runs), readiness.Percent(s.FlakeRate()), policy.MinRuns)
+			fmt.Fprintf(tw, "%s\tready to enforce\t%d %s, flake rate %s, the last %s\n", s.Journey, len(s.Runs), pluralize(len(s.Runs), "run", "runs"), readiness.Percent(s.FlakeRate()), pluralize(policy.MinRuns, "one passed", fmt.Sprintf("%d passed", policy.MinRuns)))
 			continue
 		}
 		fmt.Fprintf(tw, "%s\tnot ready\t%s\n", s.Journey, strings.Join(s.NotReady, "; "))

@@ -115,6 +115,15 @@ func TestHistoryReadiness(t *testing.T) {
 			},
 		},
 		{
+			name:  "one run needed: said in the singular",
+			args:  []string{"--min-runs", "1", "--max-flake-rate", "10%"},
+			wants: []string{"at least 1 run in the window, a flake rate of at most 10.0%, and their last run passed:\n"},
+			rows: [][]string{
+				{"young", "ready", "to", "enforce", "12", "runs,", "flake", "rate", "0.0%,", "the", "last", "one", "passed"},
+				{"broken", "not", "ready", "the", "last", "run", "failed", "(sla-breach", "at"},
+			},
+		},
+		{
 			name:  "one journey",
 			args:  []string{"--journey", "young", "--window", "30d"},
 			wants: []string{"(last 30d;"},

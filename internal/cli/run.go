@@ -181,7 +181,7 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 
 	runID := runner.NewRunID(time.Now())
 	if !*asJSON {
-		fmt.Fprintf(progressOut, "journeygate run %s: %d journeys against %s (%s)\n", runID, len(selected), *envName, sinkText)
+		fmt.Fprintf(progressOut, "journeygate run %s: %d %s against %s (%s)\n", runID, len(selected), pluralize(len(selected), "journey", "journeys"), *envName, sinkText)
 	}
 	start := time.Now()
 	out := runner.Run(ctx, runner.Plan{

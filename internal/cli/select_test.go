@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,5 +37,27 @@ func TestRunSelectsTheEnvironmentsJourneys(t *testing.T) {
 	}
 	if _, err := selectJourneys(reg, []string{"local-only"}, "", "staging"); err == nil || !strings.Contains(err.Error(), "local") {
 		t.Errorf("naming a journey scoped to local in staging: %v, want an error saying where it runs", err)
+	}
+}
+
+// TestRunNamesHowManyJourneys: the line that starts a run counts its
+// journeys in the singular for one, the plural otherwise.
+func TestRunNamesHowManyJourneys(t *testing.T) {
+	nop := func(context.Context, *journey.T) error { return nil }
+	for _, tc := range []struct {
+		journeys []journey.Journey
+		want     string
+	}{
+		{[]journey.Journey{oneStep("alone", journey.ModeEnforce, nop)}, ": 1 journey against "},
+		{[]journey.Journey{oneStep("one", journey.ModeEnforce, nop), oneStep("two", journey.ModeEnforce, nop)}, ": 2 journeys against "},
+	} {
+		useJourneys(t, tc.journeys...)
+		code, stdout, stderr := runWith(t, "run", "--store", filepath.Join(t.TempDir(), "s.db"))
+		if code != exitSucceeded {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		if !strings.Contains(stdout, tc.want) {
+			t.Errorf("output lacks %q:\n%s", tc.want, stdout)
+		}
 	}
 }

@@ -197,8 +197,12 @@ func judge(s Stats, p Policy) []string {
 		}
 	}
 	if failed > 0 {
-		why = append(why, fmt.Sprintf("%d of the last %d runs failed (latest: %s at %s)",
-			failed, len(recent), newest.Class, newest.StartedAt.UTC().Format("2006-01-02 15:04 UTC")))
+		which := fmt.Sprintf("%d of the last %d runs failed (latest: ", failed, len(recent))
+		if len(recent) == 1 {
+			which = "the last run failed ("
+		}
+		why = append(why, fmt.Sprintf("%s%s at %s)",
+			which, newest.Class, newest.StartedAt.UTC().Format("2006-01-02 15:04 UTC")))
 	}
 	return why
 }

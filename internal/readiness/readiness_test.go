@@ -70,6 +70,8 @@ func TestCompute(t *testing.T) {
 		{"an old failure does not", journey.ModeObserve, cat(times(1, fail...), times(20, ok...)), DefaultPolicy(), true, nil, 20, 0},
 		{"every rule named", journey.ModeObserve, cat(times(2, []journey.Outcome{journey.Errored, journey.Errored}...), times(3, flaky...)), DefaultPolicy(), false,
 			[]string{"5/20 runs", "flake rate 60.0% > 5.0%", "2 of the last 5 runs failed (latest: error at 2026-11-20 11:00 UTC)"}, 3, 3},
+		{"one run needed, and it failed: said in the singular", journey.ModeObserve, cat(times(3, ok...), times(1, fail...)), Policy{MinRuns: 1, MaxFlakeRate: 0.25}, false,
+			[]string{"the last run failed (sla-breach at 2026-11-20 13:00 UTC)"}, 3, 0},
 		{"own thresholds", journey.ModeObserve, cat(times(4, ok...), times(1, flaky...)), Policy{MinRuns: 5, MaxFlakeRate: 0.25}, true, nil, 5, 1},
 		{"enforced journeys are not judged", journey.ModeEnforce, times(3, fail...), DefaultPolicy(), false, nil, 0, 0},
 	}
