@@ -103,8 +103,8 @@
 // # Page records
 //
 // A PageStore (checked by storetest.RunPages) keeps the last page sent for
-// each (environment, journey): the run whose failure paged, its result's
-// StartedAt and when the page went out. PutPage replaces the record
+// each (environment, journey): the run whose failure paged, the streak's
+// first failure, when the page went out and the newest failure seen since. PutPage replaces the record
 // unconditionally; package paging reads it to tell a repeat failure from
 // a new one. A page record is neither a run nor a result: History and
 // RecentRuns never list it.

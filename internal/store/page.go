@@ -7,7 +7,8 @@ import (
 )
 
 // PageRecord is the last page sent for a journey failing in an
-// environment: which failing result paged, and when. Package paging reads
+// environment: which failing result paged, when, and the newest failure
+// of the streak seen since. Package paging reads
 // it to tell a repeat failure of the same streak from a new one.
 type PageRecord struct {
 	// Environment and Journey key the record: one per pair.
@@ -15,11 +16,15 @@ type PageRecord struct {
 	Journey     string `json:"journey"`
 	// RunID is the run whose failure paged.
 	RunID string `json:"runId"`
-	// FailedAt is the StartedAt of the failing result that paged: a
-	// passing result of the journey started at or after it ends the streak.
+	// FailedAt is the StartedAt of the streak's first failure that paged
+	// (a reminder keeps it).
 	FailedAt time.Time `json:"failedAt"`
-	// PagedAt is when the page went out.
+	// PagedAt is when the last page went out.
 	PagedAt time.Time `json:"pagedAt"`
+	// LastFailedAt is the StartedAt of the newest failure of the streak
+	// decided so far: a passing result of the journey started at or after
+	// it ends the streak. Zero reads as FailedAt.
+	LastFailedAt time.Time `json:"lastFailedAt,omitzero"`
 }
 
 // PageStore keeps one PageRecord per (environment, journey), kept apart
@@ -53,7 +58,10 @@ func (p PageRecord) Validate() error {
 	if err := checkTime("PageRecord.FailedAt", p.FailedAt, true); err != nil {
 		return err
 	}
-	return checkTime("PageRecord.PagedAt", p.PagedAt, true)
+	if err := checkTime("PageRecord.PagedAt", p.PagedAt, true); err != nil {
+		return err
+	}
+	return checkTime("PageRecord.LastFailedAt", p.LastFailedAt, false)
 }
 
 // DescribePage names a page record's key in messages.

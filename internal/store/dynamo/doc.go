@@ -139,7 +139,7 @@
 // bytes; it has no GSI key, so no index lists it:
 //
 //	item   PK                        SK     attributes
-//	page   PAGE#L#<env>#<journey>    PAGE   kind, environment, journey, runId, failedAt, pagedAt, expiresAt
+//	page   PAGE#L#<env>#<journey>    PAGE   kind, environment, journey, runId, failedAt, pagedAt, lastFailedAt, expiresAt
 //
 // LastPage is one strongly consistent GetItem; PutPage one unconditional
 // PutItem (the last writer wins). "expiresAt" is PagedAt plus

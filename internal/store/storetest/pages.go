@@ -22,7 +22,7 @@ func RunPages(t *testing.T, open func(t *testing.T) store.PageStore) {
 }
 
 func newPage(env, journeyName, runID string, failed time.Time) store.PageRecord {
-	return store.PageRecord{Environment: env, Journey: journeyName, RunID: runID, FailedAt: failed, PagedAt: failed.Add(1500 * time.Millisecond)}
+	return store.PageRecord{Environment: env, Journey: journeyName, RunID: runID, FailedAt: failed, PagedAt: failed.Add(1500 * time.Millisecond), LastFailedAt: failed.Add(time.Minute)}
 }
 
 func checkPage(t *testing.T, s store.PageStore, env, journeyName string, want store.PageRecord) {
@@ -32,7 +32,7 @@ func checkPage(t *testing.T, s store.PageStore, env, journeyName string, want st
 		t.Fatalf("LastPage(%s, %s): %v", env, journeyName, err)
 	}
 	if got.Environment != want.Environment || got.Journey != want.Journey || got.RunID != want.RunID ||
-		!got.FailedAt.Equal(want.FailedAt) || !got.PagedAt.Equal(want.PagedAt) {
+		!got.FailedAt.Equal(want.FailedAt) || !got.PagedAt.Equal(want.PagedAt) || !got.LastFailedAt.Equal(want.LastFailedAt) {
 		t.Errorf("LastPage(%s, %s):\ngot:  %s\nwant: %s", env, journeyName, dump(got), dump(want))
 	}
 }
@@ -51,6 +51,7 @@ func testPageReplace(t *testing.T, s store.PageStore) {
 	}
 	checkPage(t, s, "staging", "checkout", first)
 	second := newPage("staging", "checkout", "run-9", at(time.Hour))
+	second.LastFailedAt = time.Time{} // optional
 	if err := s.PutPage(ctx, second); err != nil {
 		t.Fatalf("PutPage replacing: %v", err)
 	}
