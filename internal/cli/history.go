@@ -60,7 +60,7 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 	}
 	if *name != "" {
 		if _, ok := reg.Get(*name); !ok {
-			return usagef("--journey: unknown journey %q (known: %s)", *name, strings.Join(reg.Names(), ", "))
+			return usagef("--journey: unknown journey %q (known: %s)%s", *name, strings.Join(reg.Names(), ", "), journey.DidYouMean(*name, reg.Names()))
 		}
 	}
 	modes := map[string]journey.Mode{}

@@ -35,10 +35,13 @@ func TestUsageAndConfigErrorsExit2(t *testing.T) {
 		{"unknown command", []string{"deploy"}, `unknown command "deploy"`},
 		{"unknown flag", []string{"run", "--nope"}, "nope"},
 		{"unknown journey", []string{"run", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
+		{"mistyped journey", []string{"run", "--journey", "alert-to-notificaton", "--store", store}, `unknown journey "alert-to-notificaton" (known: alert-grouping, `},
+		{"mistyped journey suggested", []string{"run", "--journey", "alert-to-notificaton", "--store", store}, `); did you mean "alert-to-notification"?`},
 		{"unknown tier", []string{"run", "--tier", "gold", "--store", store}, `unknown tier "gold"`},
 		{"zero concurrency", []string{"run", "--concurrency", "0", "--store", store}, "--concurrency"},
 		{"zero browser concurrency", []string{"run", "--browser-concurrency", "0", "--store", store}, "--browser-concurrency must be at least 1"},
 		{"unknown environment", []string{"run", "--env", "prod", "--store", store}, `no environment "prod"`},
+		{"mistyped environment", []string{"run", "--env", "locl", "--store", store}, `no environment "locl" (defined: local, production, staging); did you mean "local"?`},
 		{"missing config file", []string{"run", "--config", "/nonexistent/envs.yaml", "--store", store}, "/nonexistent/envs.yaml"},
 		{"bad config file", []string{"run", "--config", badConfig, "--store", store}, badConfig + ":4"},
 		{"stray argument", []string{"list", "extra"}, `unexpected argument "extra"`},
@@ -46,6 +49,7 @@ func TestUsageAndConfigErrorsExit2(t *testing.T) {
 		{"stage without its test targets", []string{"run", "--stage", "BeforeAllowTraffic", "--journey", "alert-to-notification", "--store", store}, `no test_targets.alertmanager, which journey "alert-to-notification" needs at stage BeforeAllowTraffic`},
 		{"bad window", []string{"history", "--since", "a while", "--store", store}, "--since"},
 		{"history unknown journey", []string{"history", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
+		{"history mistyped journey", []string{"history", "--journey", "alert-grouping2", "--store", store}, `unknown journey "alert-grouping2" (known: alert-grouping, alert-to-email, `},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

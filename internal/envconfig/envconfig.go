@@ -213,7 +213,7 @@ func (c *Config) Names() []string {
 func (c *Config) Get(name string) (Environment, error) {
 	e, ok := c.Environments[name]
 	if !ok {
-		return Environment{}, fmt.Errorf("%s: no environment %q (defined: %s)", c.File, name, strings.Join(c.Names(), ", "))
+		return Environment{}, fmt.Errorf("%s: no environment %q (defined: %s)%s", c.File, name, strings.Join(c.Names(), ", "), journey.DidYouMean(name, c.Names()))
 	}
 	return e, nil
 }

@@ -43,6 +43,9 @@ func TestParseValid(t *testing.T) {
 	if _, err := cfg.Get("prod"); err == nil || !strings.Contains(err.Error(), `no environment "prod"`) || !strings.Contains(err.Error(), "local") {
 		t.Errorf("unknown environment error should name it and the known ones: %v", err)
 	}
+	if _, err := cfg.Get("locl"); err == nil || !strings.HasSuffix(err.Error(), `no environment "locl" (defined: local); did you mean "local"?`) {
+		t.Errorf("a mistyped environment: %v, want the close name suggested", err)
+	}
 }
 
 func TestParseErrorsNameFileLineAndField(t *testing.T) {

@@ -66,7 +66,7 @@ func (r *Registry) Select(s Selector) ([]Journey, error) {
 	want := map[string]bool{}
 	for _, n := range s.Names {
 		if _, ok := r.byName[n]; !ok {
-			return nil, fmt.Errorf("unknown journey %q (known: %v)", n, r.Names())
+			return nil, fmt.Errorf("unknown journey %q (known: %s)%s", n, strings.Join(r.Names(), ", "), DidYouMean(n, r.Names()))
 		}
 		if j := r.journeys[r.byName[n]]; s.Environment != "" && !j.RunsIn(s.Environment) {
 			return nil, fmt.Errorf("journey %q runs only in %s, not in %q", n, strings.Join(j.Environments, ", "), s.Environment)

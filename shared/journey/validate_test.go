@@ -209,7 +209,8 @@ func TestRegistry(t *testing.T) {
 		{"by services", journey.Selector{Services: []string{"catalog"}}, []string{"b-global", "c-search", "d-global"}, ""},
 		{"by services, none covered", journey.Selector{Services: []string{"billing"}}, []string{"b-global", "d-global"}, ""},
 		{"tier and services", journey.Selector{Tier: journey.TierDomain, Services: []string{"payments"}}, []string{"a-payments"}, ""},
-		{"unknown name", journey.Selector{Names: []string{"a-payments", "nope"}}, nil, `unknown journey "nope"`},
+		{"unknown name", journey.Selector{Names: []string{"a-payments", "nope"}}, nil, `unknown journey "nope" (known: a-payments, b-global, c-search, d-global)`},
+		{"mistyped name", journey.Selector{Names: []string{"c-serch"}}, nil, `unknown journey "c-serch" (known: a-payments, b-global, c-search, d-global); did you mean "c-search"?`},
 		{"unknown tier", journey.Selector{Tier: "tier1"}, nil, `unknown tier "tier1"`},
 	}
 	for _, tc := range tests {
