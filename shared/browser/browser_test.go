@@ -39,6 +39,9 @@ const brokenPage = `<!doctype html><html><head><title>Broken</title></head><body
 
 const statusPage = `<!doctype html><html><head><title>Status</title></head><body><h1 id="status">Status: degraded</h1></body></html>`
 
+// blankPage has neither a title nor any text, as an unrouted UI's answer.
+const blankPage = `<!doctype html><html><head></head><body><div id="app"></div></body></html>`
+
 func pageServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -52,6 +55,7 @@ func pageServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/delayed", serve(delayedPage))
 	mux.HandleFunc("/broken", serve(brokenPage))
 	mux.HandleFunc("/status", serve(statusPage))
+	mux.HandleFunc("/blank", serve(blankPage))
 	mux.HandleFunc("/api/fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream exploded", http.StatusInternalServerError)
 	})
@@ -222,6 +226,54 @@ func TestMissingElementIsBreachWithEvidence(t *testing.T) {
 	data, err := os.ReadFile(shot.Attachment)
 	if err != nil || !bytes.HasPrefix(data, []byte("\x89PNG")) || len(data) > browser.MaxScreenshotBytes {
 		t.Errorf("screenshot file: %d bytes, err %v", len(data), err)
+	}
+}
+
+// A page with no title and no text: the evidence and the message leave
+// out the title and the page text rather than show them empty.
+func TestBlankPageEvidenceOmitsEmptyFields(t *testing.T) {
+	t.Parallel()
+	needChromium(t)
+	srv := pageServer(t)
+	for _, awaited := range []string{"#never", ""} {
+		res := execute(t, uiJourney("blank", time.Second, func(ctx context.Context, t *journey.T) error {
+			p, err := browser.Open(ctx, t, "web")
+			if err != nil {
+				return err
+			}
+			if err := p.Navigate(ctx, "/blank"); err != nil {
+				return err
+			}
+			if awaited == "" {
+				return journey.Failf("the page is blank")
+			}
+			return p.WaitVisible(ctx, awaited)
+		}), srv.URL, nil)
+		var page *journey.Evidence
+		for i, e := range res.Steps[1].Evidence {
+			if e.Label == "browser page web" {
+				page = &res.Steps[1].Evidence[i]
+			}
+		}
+		if page == nil {
+			t.Fatalf("awaiting %q: no page evidence: %+v", awaited, res.Steps[1].Evidence)
+		}
+		if !strings.Contains(page.Detail, "URL: "+srv.URL+"/blank") {
+			t.Errorf("awaiting %q: page evidence lacks the URL: %q", awaited, page.Detail)
+		}
+		for _, not := range []string{"title:", "page text:"} {
+			if strings.Contains(page.Detail, not) {
+				t.Errorf("awaiting %q: page evidence shows an empty %q: %q", awaited, not, page.Detail)
+			}
+		}
+		if awaited != "" {
+			if !strings.Contains(page.Detail, "the page has no text") {
+				t.Errorf("page evidence %q does not say the page has no text", page.Detail)
+			}
+			if msg := res.Steps[1].Message; strings.Contains(msg, "title") || strings.Contains(msg, `page text: ""`) || !strings.Contains(msg, "the page has no text") {
+				t.Errorf("message shows empty fields: %s", msg)
+			}
+		}
 	}
 }
 

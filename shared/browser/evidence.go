@@ -148,8 +148,14 @@ func (p *Page) capture(ctx context.Context, secrets []string) error {
 	if err != nil {
 		fmt.Fprintf(&b, "URL: %s\nthe page could not be read: %v\n", p.URL(), err)
 	} else {
-		fmt.Fprintf(&b, "URL: %s\ntitle: %s\n", pr.URL, pr.Title)
+		// Fields the page leaves empty (no title, no text) are left out.
+		fmt.Fprintf(&b, "URL: %s\n", pr.URL)
+		if strings.TrimSpace(pr.Title) != "" {
+			fmt.Fprintf(&b, "title: %s\n", pr.Title)
+		}
+		hasText := strings.TrimSpace(pr.Body) != ""
 		switch {
+		case awaited == "" && !hasText:
 		case awaited == "":
 			fmt.Fprintf(&b, "page text:\n%s\n", pr.Body)
 		case pr.Found:
@@ -160,6 +166,8 @@ func (p *Page) capture(ctx context.Context, secrets []string) error {
 			fmt.Fprintf(&b, "awaited %s: present, %s:\n%s\n", awaited, visible, pr.HTML)
 		case pr.Near != "":
 			fmt.Fprintf(&b, "awaited %s: no match; nearest match %s:\n%s\n", awaited, pr.Near, pr.HTML)
+		case !hasText:
+			fmt.Fprintf(&b, "awaited %s: no match, nor any prefix of it; the page has no text\n", awaited)
 		default:
 			fmt.Fprintf(&b, "awaited %s: no match, nor any prefix of it; page text:\n%s\n", awaited, pr.Body)
 		}

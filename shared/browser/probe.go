@@ -37,7 +37,10 @@ func (pr probeResult) describe() string {
 	default:
 		fmt.Fprintf(&b, "%s has text %q", pr.selector, clip(pr.Text, 200))
 	}
-	fmt.Fprintf(&b, " on %s (title %q)", pr.URL, clip(pr.Title, 120))
+	fmt.Fprintf(&b, " on %s", pr.URL)
+	if title := clip(pr.Title, 120); title != "" {
+		fmt.Fprintf(&b, " (title %q)", title)
+	}
 	switch {
 	case pr.Found:
 		if pr.HTML != "" && !pr.Visible {
@@ -45,6 +48,8 @@ func (pr probeResult) describe() string {
 		}
 	case pr.Near != "":
 		fmt.Fprintf(&b, "; nearest match %s: %s", pr.Near, clip(pr.HTML, 300))
+	case strings.TrimSpace(pr.Body) == "":
+		b.WriteString("; the page has no text")
 	default:
 		fmt.Fprintf(&b, "; page text: %q", clip(pr.Body, 300))
 	}
