@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"time"
+
 	"github.com/journeygate/journeygate/internal/display"
 	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/shared/journey"
@@ -91,6 +93,13 @@ type JourneyFailed struct {
 	StepSLAMs     int64 `json:"stepSlaMs,omitempty"`
 	// Attempt is the result's attempt number within the run.
 	Attempt int `json:"attempt"`
+	// Repeat is true when a scheduled, enforced failure repeats a failing
+	// streak that already paged (package paging): the alarm topic's rule
+	// skips it; it is published all the same. Always false otherwise.
+	Repeat bool `json:"repeat"`
+	// FailingSince is when the streak's first paged failure started (this
+	// failure's start for a new streak); zero when not decided.
+	FailingSince time.Time `json:"failingSince,omitzero"`
 }
 
 // NewJourneyFailed describes res, a result of a run started by by.

@@ -79,7 +79,8 @@ func TestNewJourneyFailed(t *testing.T) {
 		if got.Step != "" || got.StepNumber != 0 || got.Message != "run cancelled" {
 			t.Errorf("step %q #%d message %q, want no step and the journey's message", got.Step, got.StepNumber, got.Message)
 		}
-		// The fields the alarm topic's message reads are there even when empty.
+		// The fields the alarm topic's message and rule read are there even
+		// when empty: "repeat": [false] never matches an absent field.
 		b, err := json.Marshal(JourneyFailed{})
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +89,7 @@ func TestNewJourneyFailed(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"runId", "environment", "journey", "outcome", "step", "message", "mode", "tier"} {
+		for _, k := range []string{"runId", "environment", "journey", "outcome", "step", "message", "mode", "tier", "repeat"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("empty detail lacks %q: %s", k, b)
 			}

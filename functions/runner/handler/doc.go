@@ -26,7 +26,12 @@
 //     mode, is then published as an EventBridge event (WithEvents: source
 //     "journeygate", detail type "Journey Failed", detail
 //     flow.JourneyFailed); a failed publish is logged and changes nothing
-//     either. A flaky pass publishes nothing.
+//     either. A flaky pass publishes nothing. A scheduled, enforced
+//     failure is first given to package paging (WithPager; by default
+//     over the store when it keeps page records): a repeat of a failing
+//     streak that already paged is published with repeat=true, which the
+//     alarm topic's rule skips; the page record is written only after a
+//     page's event was published.
 //
 // Each planned journey's Task timeout is flow.JourneyTimeout with the
 // handler's margin (WithTimeoutMargin): every attempt's SLAs, the same

@@ -20,10 +20,12 @@ import (
 	"github.com/journeygate/journeygate/internal/gate"
 	"github.com/journeygate/journeygate/internal/lease"
 	"github.com/journeygate/journeygate/internal/metrics"
+	"github.com/journeygate/journeygate/internal/paging"
 	"github.com/journeygate/journeygate/internal/runner"
 	"github.com/journeygate/journeygate/internal/secrets"
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // DefaultTimeoutMargin is added to a journey's summed SLAs and step
@@ -33,6 +35,10 @@ const DefaultTimeoutMargin = flow.DefaultTimeoutMargin
 // eventTimeout bounds publishing a Journey Failed event, so a slow bus
 // cannot hold the invocation past its Task's timeout.
 const eventTimeout = 5 * time.Second
+
+// pagingTimeout bounds deciding whether a failure pages (package paging)
+// and, apart, writing its page record; a decision that runs out pages.
+const pagingTimeout = 3 * time.Second
 
 // writeReserve is kept from the Lambda deadline for recording the result.
 const writeReserve = 3 * time.Second
@@ -51,9 +57,12 @@ type Handler struct {
 	log     *slog.Logger
 	metrics *metrics.Emitter
 	events  *eventbus.Publisher
-	margin  time.Duration
-	now     func() time.Time
-	leases  *lease.Manager // leases.go
+	// pager marks a scheduled, enforced failure that repeats a streak
+	// which already paged (Repeat); nil marks none.
+	pager  *paging.Pager
+	margin time.Duration
+	now    func() time.Time
+	leases *lease.Manager // leases.go
 	// artifacts keeps screenshots (artifacts.go); nil keeps none.
 	artifacts journey.Artifacts
 	// inboxDomain is the journeys' inbox domain (inbox.go); "" none.
@@ -86,6 +95,11 @@ type EventsAPI = eventbus.API
 func WithEvents(api EventsAPI, bus string) Option {
 	return func(h *Handler) { h.events = eventbus.New(api, bus) }
 }
+
+// WithPager sets what decides whether a scheduled, enforced failure
+// repeats a streak that already paged. Without it, New builds one over
+// the store when the store is a paging.Store and events are published.
+func WithPager(p *paging.Pager) Option { return func(h *Handler) { h.pager = p } }
 
 // WithTimeoutMargin sets what is added to a journey's summed SLAs for its
 // runner Task's timeout (default DefaultTimeoutMargin).
@@ -120,6 +134,13 @@ func New(reg *journey.Registry, envs *envconfig.Config, st store.Store, opts ...
 	h.log = secrets.NewLogger(h.log, h.leases.Redactor())
 	if h.client == nil {
 		h.client = runner.DefaultHTTPClient()
+	}
+	if ps, ok := st.(paging.Store); ok && h.pager == nil && h.events != nil {
+		p, err := paging.New(ps, paging.WithLogger(h.log), paging.WithClock(h.now))
+		if err != nil {
+			return nil, fmt.Errorf("runner handler: %w", err)
+		}
+		h.pager = p
 	}
 	if h.margin < 0 {
 		return nil, fmt.Errorf("runner handler: timeout margin %s is negative", h.margin)
@@ -403,7 +424,7 @@ func (h *Handler) Run(ctx context.Context, req flow.RunRequest) (flow.JourneySum
 		log.Warn("journey metrics not written", "err", err)
 	}
 	if !res.Outcome.OK() {
-		h.publishFailed(ctx, flow.NewJourneyFailed(res, trig), log)
+		h.failed(ctx, res, trig, log)
 	}
 	return flow.JourneySummary{
 		Journey: j.Name, Outcome: class, Attempt: res.Attempt, Attempts: len(attempts),
@@ -426,20 +447,57 @@ func (h *Handler) record(ctx context.Context, res journey.Result) (journey.Resul
 	}
 }
 
-// publishFailed sends the Journey Failed event; failures are logged only.
-// Like the result it follows, it is sent even when ctx is cancelled, but
-// for at most eventTimeout and never past ctx's deadline.
-func (h *Handler) publishFailed(ctx context.Context, detail flow.JourneyFailed, log *slog.Logger) {
+// failed publishes the Journey Failed event of res. A scheduled, enforced
+// failure is first given to the pager, which marks a repeat of a streak
+// that already paged; its page record is written only once the event of
+// a page was published, so an unpublished page is never taken for sent.
+func (h *Handler) failed(ctx context.Context, res journey.Result, trig trigger.Trigger, log *slog.Logger) {
 	if h.events == nil {
 		return
 	}
-	d := eventTimeout
+	detail := flow.NewJourneyFailed(res, trig)
+	var decision *paging.Decision
+	if h.pager != nil && trig.Type == trigger.Schedule && res.Mode == journey.ModeEnforce {
+		// At most half of what is left: the event must still go out.
+		budget := pagingTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			budget = min(budget, time.Until(dl)/2)
+		}
+		dctx, cancel := bounded(ctx, budget)
+		d := h.pager.Decide(dctx, res)
+		cancel()
+		detail.Repeat, detail.FailingSince = d.Repeat, d.FailingSince
+		decision = &d
+		log.Info("journey failure paging", "repeat", d.Repeat, "why", d.Why, "failingSince", d.FailingSince)
+	}
+	published := h.publishFailed(ctx, detail, log)
+	if decision != nil && (published || decision.Repeat) {
+		rctx, cancel := bounded(ctx, pagingTimeout)
+		defer cancel()
+		h.pager.Record(rctx, *decision)
+	}
+}
+
+// bounded is ctx without its cancellation, for at most d and never past
+// ctx's deadline: what follows a recorded result still happens when the
+// invocation's context was cancelled.
+func bounded(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if dl, ok := ctx.Deadline(); ok {
 		d = min(d, time.Until(dl))
 	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
+}
+
+// publishFailed sends the Journey Failed event and reports whether the bus
+// took it; failures are logged only. Like the result it follows, it is
+// sent even when ctx is cancelled, but for at most eventTimeout and never
+// past ctx's deadline.
+func (h *Handler) publishFailed(ctx context.Context, detail flow.JourneyFailed, log *slog.Logger) bool {
+	pctx, cancel := bounded(ctx, eventTimeout)
 	defer cancel()
 	if err := h.events.Put(pctx, flow.DetailJourneyFailed, detail); err != nil {
 		log.Error("journey-failed event not published", "bus", h.events.Bus(), "err", err)
+		return false
 	}
+	return true
 }
