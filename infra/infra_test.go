@@ -5,6 +5,7 @@ package infra_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -481,7 +482,8 @@ func TestEventRulesAndTopic(t *testing.T) {
 	}{
 		{flow.DetailRunCompleted, map[string]any{"environment": []any{"staging"}}, map[string]any{"Id": "VerdictLogs", "Arn": assertions.Match_AnyValue()}},
 		// Only scheduled runs page: a gate's failures go to its deployment.
-		{flow.DetailJourneyFailed, map[string]any{"environment": []any{"staging"}, "mode": []any{"enforce"}, "trigger": map[string]any{"type": []any{"schedule"}}}, assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}})},
+		// A repeat of a streak that already paged pages no one.
+		{flow.DetailJourneyFailed, map[string]any{"environment": []any{"staging"}, "mode": []any{"enforce"}, "trigger": map[string]any{"type": []any{"schedule"}}, "repeat": []any{false}}, assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": topic}})},
 	} {
 		check(t, rule.detail+" rule", func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), props(map[string]any{
@@ -757,12 +759,15 @@ func sameJSON(t *testing.T, a, b string) bool {
 }
 
 // TestJourneyFailedMessageReadsTheDetail checks that every path the alarm
-// topic's message reads is a field of flow.JourneyFailed as the runner
-// marshals it, even when empty: a path that matches nothing would leave a
-// blank in the page on-call gets.
+// topic's message reads, and every field its rule's pattern matches, is a
+// field of flow.JourneyFailed as the runner marshals it, even when empty:
+// a path that matches nothing would leave a blank in the page on-call
+// gets, and a pattern on an absent field would page no one.
+
 func TestJourneyFailedMessageReadsTheDetail(t *testing.T) {
 	s := synth(t, "staging")
 	var paths map[string]any
+	var matched []string
 	for _, id := range s.Template.OfType("AWS::Events::Rule") {
 		p := s.Template.Resources[id].Properties
 		pattern, _ := p["EventPattern"].(map[string]any)
@@ -775,9 +780,20 @@ func TestJourneyFailedMessageReadsTheDetail(t *testing.T) {
 		}
 		tr, _ := targets[0].(map[string]any)["InputTransformer"].(map[string]any)
 		paths, _ = tr["InputPathsMap"].(map[string]any)
+		detail, _ := pattern["detail"].(map[string]any)
+		matched = patternPaths("$.detail", detail)
 	}
 	if len(paths) == 0 {
 		t.Fatalf("no %s rule with an input transformer", flow.DetailJourneyFailed)
+	}
+	// The fields the rule's pattern matches are always there too: a value
+	// list such as "repeat": [false] never matches an absent field.
+	if !slices.Contains(matched, "$.detail.repeat") {
+		t.Errorf("the %s rule matches %v, want $.detail.repeat among them (repeats page no one)", flow.DetailJourneyFailed, matched)
+	}
+	paths = maps.Clone(paths)
+	for _, p := range matched {
+		paths["pattern "+p] = p
 	}
 	b, err := json.Marshal(map[string]any{"detail": flow.JourneyFailed{}})
 	if err != nil {
@@ -804,4 +820,18 @@ func TestJourneyFailedMessageReadsTheDetail(t *testing.T) {
 			t.Errorf("message variable %s reads %s, which an empty flow.JourneyFailed does not have as a value", name, path)
 		}
 	}
+}
+
+// patternPaths lists the paths of an event pattern's value lists under at.
+func patternPaths(at string, pattern map[string]any) []string {
+	var out []string
+	for k, v := range pattern {
+		if sub, ok := v.(map[string]any); ok {
+			out = append(out, patternPaths(at+"."+k, sub)...)
+			continue
+		}
+		out = append(out, at+"."+k)
+	}
+	slices.Sort(out)
+	return out
 }

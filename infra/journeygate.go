@@ -533,7 +533,7 @@ func (j *JourneyGate) addEvents() {
 	j.addVerdictLogRule()
 	journeyFailed := awsevents.NewRule(j.Construct, jsii.String("JourneyFailedRule"), &awsevents.RuleProps{
 		EventBus:    j.props.EventBus, // nil: the default bus
-		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed in a scheduled run; tell on-call through the alarm topic"),
+		Description: jsii.String("journeygate " + j.props.Environment + ": an enforced journey failed in a scheduled run (once per failing streak); tell on-call through the alarm topic"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings(flow.EventSource),
 			DetailType: jsii.Strings(flow.DetailJourneyFailed),
@@ -541,9 +541,11 @@ func (j *JourneyGate) addEvents() {
 			// failures are on the dashboard and in history, not paged. A
 			// deployment gate's failures go to the deployment (its hook
 			// status, the Run Completed event): a gate that rightly fails
-			// a broken new version is not production being broken.
+			// a broken new version is not production being broken. A
+			// repeat of a failing streak that already paged (package
+			// paging) is published for dashboards and history, not paged.
 			Detail: &map[string]any{"environment": []string{j.props.Environment}, "mode": []string{string(journey.ModeEnforce)},
-				"trigger": map[string]any{"type": []string{string(trigger.Schedule)}}},
+				"trigger": map[string]any{"type": []string{string(trigger.Schedule)}}, "repeat": []bool{false}},
 		},
 	})
 	journeyFailed.AddTarget(newTopicTarget(j.topic))

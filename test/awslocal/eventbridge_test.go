@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,5 +96,59 @@ func TestEventBridgeRuleToSNS(t *testing.T) {
 	}
 	if n := len(eb.Events()); n != 2 {
 		t.Errorf("%d events accepted, want 2", n)
+	}
+}
+
+// TestEventBridgeMatchesBooleans checks that a pattern's boolean values
+// match JSON booleans only, as EventBridge's do: "repeat": [false] matches
+// false, neither true, the string "false" nor an absent field.
+func TestEventBridgeMatchesBooleans(t *testing.T) {
+	var mu sync.Mutex
+	var delivered []string
+	eb := awslocal.StartEventBridge(t, func(d awslocal.Delivery) {
+		mu.Lock()
+		defer mu.Unlock()
+		delivered = append(delivered, d.Input)
+	})
+	c := eb.Client()
+	ctx := context.Background()
+	if _, err := c.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("first"), EventPattern: aws.String(`{"detail":{"repeat":[false]}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("first"), Targets: []ebtypes.Target{{
+		Id: aws.String("Page"), Arn: aws.String("arn:aws:sns:us-east-1:123456789012:pages"),
+		InputTransformer: &ebtypes.InputTransformer{InputPathsMap: map[string]string{"id": "$.detail.id"}, InputTemplate: aws.String(`<id>`)},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, detail := range []string{
+		`{"id":"false","repeat":false}`,
+		`{"id":"true","repeat":true}`,
+		`{"id":"string","repeat":"false"}`,
+		`{"id":"absent"}`,
+		`{"id":"null","repeat":null}`,
+	} {
+		out, err := c.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+			Source: aws.String("app"), DetailType: aws.String("Failed"), Detail: aws.String(detail),
+		}}})
+		if err != nil || out.FailedEntryCount != 0 {
+			t.Fatalf("PutEvents(%s): %v %+v", detail, err, out)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(delivered)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // a wrong match would be delivered by now too
+	mu.Lock()
+	defer mu.Unlock()
+	if len(delivered) != 1 || delivered[0] != "false" {
+		t.Errorf("delivered %q, want only the event whose repeat is false", delivered)
 	}
 }
