@@ -25,7 +25,9 @@ import (
 	"github.com/journeygate/journeygate/infra"
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/paging"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 	"github.com/journeygate/journeygate/test/awslocal"
 	"github.com/journeygate/journeygate/test/faultproxy"
 )
@@ -73,35 +75,26 @@ var measuredPages struct {
 	injections []injection
 }
 
-// TestTimeToPage follows a production breakage to the page on-call gets.
-// A scheduler ticks every pageTick and delivers the deployed global
-// schedule's input to the hook (unless maxOverlap executions are still
-// running: a skipped tick, counted), which starts executions of the deployed
-// definition; the runners publish Journey Failed events to a local
-// EventBridge whose rules and targets are the synthesized stack's (the
-// event pattern and input transformer read from the template, installed
-// through the real client's PutRule and PutTargets), and the rule's
-// target, the on-call topic, posts to a confirmed HTTPS subscriber. At a
-// random moment within a tick, Alertmanager's API starts answering 503;
-// the test waits for the first page and for one from a run a tick
-// started after the fault, checks each names a global journey, the
-// environment and a run a tick started, repairs the target and waits until the world
-// is healthy again before the next injection. A healthy world pages no
-// one. The times are reported, never bounded (BenchmarkTimeToPage prints
-// them).
-func TestTimeToPage(t *testing.T) {
-	t.Parallel()
-	deployed, err := infratest.StagingDeployment()
-	if err != nil {
-		t.Fatal(err)
-	}
+// page is one notification the on-call subscriber received.
+type page struct {
+	at      time.Time
+	message string
+}
 
-	// On-call: an HTTPS endpoint subscribed to the topic.
-	type page struct {
-		at      time.Time
-		message string
-	}
-	pages := make(chan page, 64)
+// onCall is on-call's side of a world: an HTTPS endpoint subscribed to the
+// alarm topic of a local SNS, which a local EventBridge feeds through the
+// synthesized stack's rules and targets for the topic (the event pattern
+// and input transformer read from the template, installed through the
+// real client's PutRule and PutTargets).
+type onCall struct {
+	pages chan page
+	sns   *awslocal.SNS
+	eb    *awslocal.EventBridge
+}
+
+func startOnCall(t *testing.T, deployed infratest.Staging) *onCall {
+	t.Helper()
+	oc := &onCall{pages: make(chan page, 64)}
 	sub := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		var m map[string]string
@@ -118,30 +111,33 @@ func TestTimeToPage(t *testing.T) {
 			}
 			resp.Body.Close()
 		case "Notification":
-			pages <- page{at: at, message: m["Message"]}
+			oc.pages <- page{at: at, message: m["Message"]}
 		}
 	}))
 	t.Cleanup(sub.Close)
-	sns := awslocal.StartSNS(t, sub.Client())
+	oc.sns = awslocal.StartSNS(t, sub.Client())
 	topic := awslocal.TopicArn("journeygate-staging-AlarmTopic")
-	if _, err := sns.Subscribe(topic, sub.URL); err != nil {
+	if _, err := oc.sns.Subscribe(topic, sub.URL); err != nil {
 		t.Fatal(err)
 	}
-	eb := awslocal.StartEventBridge(t, func(d awslocal.Delivery) {
+	oc.eb = awslocal.StartEventBridge(t, func(d awslocal.Delivery) {
 		if d.Arn == topic {
-			sns.Publish(d.Arn, "", d.Input)
+			oc.sns.Publish(d.Arn, "", d.Input)
 		}
 	})
-	if n := installTopicRules(t, eb.Client(), deployed, topic); n == 0 {
+	if n := installTopicRules(t, oc.eb.Client(), deployed, topic); n == 0 {
 		t.Fatal("the staging stack has no rule that targets the alarm topic")
 	}
+	return oc
+}
 
-	// Alertmanager behind a front that a fault switches to a proxy
-	// answering 503 to everything.
-	var broken atomic.Bool
-	front := httptest.NewUnstartedServer(nil)
-	t.Cleanup(front.Close)
-	w := newWorld(t, options{runnerEvents: eb.Client(), target: func(amURL string) string {
+// faultyFront returns a world's target option: Alertmanager behind a
+// front that answers through a proxy answering 503 to everything while
+// broken is set.
+func faultyFront(t *testing.T, broken *atomic.Bool) func(amURL string) string {
+	return func(amURL string) string {
+		front := httptest.NewUnstartedServer(nil)
+		t.Cleanup(front.Close)
 		down, err := faultproxy.Start(faultproxy.Config{Upstream: amURL, Status: http.StatusServiceUnavailable})
 		if err != nil {
 			t.Fatal(err)
@@ -159,41 +155,49 @@ func TestTimeToPage(t *testing.T) {
 		})
 		front.Start()
 		return front.URL
-	}})
+	}
+}
 
-	// Drain finished executions (the world's channel holds 16).
-	stop := make(chan struct{})
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for {
-			select {
-			case <-w.finishedC:
-			case <-stop:
-				return
-			}
-		}
-	}()
+// scheduler ticks every pageTick and delivers the deployed global
+// schedule's input to the world's hook, unless overlap executions are
+// still running (a skipped tick, counted). It drains the world's finished
+// executions meanwhile.
+type scheduler struct {
+	w        *world
+	mu       sync.Mutex
+	tickOf   map[string]time.Time // run ID -> its tick
+	hookErrs []error
+	skipped  int
+	stop     chan struct{}
+	ticking  chan struct{}
+	drained  chan struct{}
+}
 
-	// The scheduler: the deployed schedule's input, every pageTick.
+func startScheduler(t *testing.T, w *world, deployed infratest.Staging, overlap int) *scheduler {
+	t.Helper()
 	input, ok := deployed.ScheduleInputs[journey.TierGlobal]
 	if !ok {
 		t.Fatal("the staging stack has no global schedule")
 	}
-	var (
-		tmu      sync.Mutex
-		tickOf   = map[string]time.Time{} // run ID -> its tick
-		hookErrs []error
-		skipped  int
-	)
-	ticking := make(chan struct{})
+	s := &scheduler{w: w, tickOf: map[string]time.Time{}, stop: make(chan struct{}), ticking: make(chan struct{}), drained: make(chan struct{})}
+	// Drain finished executions (the world's channel holds 16).
 	go func() {
-		defer close(ticking)
+		defer close(s.drained)
+		for {
+			select {
+			case <-w.finishedC:
+			case <-s.stop:
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(s.ticking)
 		tk := time.NewTicker(pageTick)
 		defer tk.Stop()
 		for {
 			select {
-			case <-stop:
+			case <-s.stop:
 				return
 			case now := <-tk.C:
 				running := 0
@@ -202,10 +206,10 @@ func TestTimeToPage(t *testing.T) {
 						running++
 					}
 				}
-				if running >= maxOverlap {
-					tmu.Lock()
-					skipped++
-					tmu.Unlock()
+				if running >= overlap {
+					s.mu.Lock()
+					s.skipped++
+					s.mu.Unlock()
 					continue
 				}
 				ev := strings.NewReplacer(
@@ -213,53 +217,113 @@ func TestTimeToPage(t *testing.T) {
 					"<aws.scheduler.schedule-arn>", "arn:aws:scheduler:us-east-1:123456789012:schedule/default/journeygate-staging-JourneyGateglobal-1A2B3C4D5E6F",
 				).Replace(input)
 				resp, err := w.invokeHook([]byte(ev))
-				tmu.Lock()
+				s.mu.Lock()
 				if err != nil {
-					hookErrs = append(hookErrs, err)
+					s.hookErrs = append(s.hookErrs, err)
 				} else {
-					tickOf[resp.RunID] = now
+					s.tickOf[resp.RunID] = now
 				}
-				tmu.Unlock()
+				s.mu.Unlock()
 			}
 		}
 	}()
-	// settled waits until every execution started before since has
-	// finished and one started after it has too: after that, only runs
-	// that saw the target as it is now can page.
-	settled := func(since time.Time) {
-		t.Helper()
-		deadline := time.Now().Add(4 * time.Minute)
-		for time.Now().Before(deadline) {
-			running, after := false, false
-			for _, e := range w.sf.Executions() {
-				done := e.Status != "RUNNING"
-				if e.StartedAt.Before(since) && !done {
-					running = true
-				}
-				if !e.StartedAt.Before(since) && done {
-					after = true
-				}
-			}
-			if !running && after {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("executions did not settle within 4 minutes of %s", since.Format(time.RFC3339Nano))
-	}
-	defer func() {
-		close(stop)
-		<-ticking
-		// Let the executions started finish before the world stops.
-		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if !slices.ContainsFunc(w.sf.Executions(), func(e awslocal.Execution) bool { return e.Status == "RUNNING" }) {
-				break
-			}
-		}
-		<-drained
-	}()
+	return s
+}
 
-	settled(time.Now())
+// tick returns the tick that started run, if one did.
+func (s *scheduler) tick(run string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tk, ok := s.tickOf[run]
+	return tk, ok
+}
+
+// errs returns the hook's errors so far.
+func (s *scheduler) errs() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.hookErrs)
+}
+
+// skips returns how many ticks were skipped so far.
+func (s *scheduler) skips() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.skipped
+}
+
+// halt stops the ticks and lets the executions started finish before the
+// world stops.
+func (s *scheduler) halt() {
+	close(s.stop)
+	<-s.ticking
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !slices.ContainsFunc(s.w.sf.Executions(), func(e awslocal.Execution) bool { return e.Status == "RUNNING" }) {
+			break
+		}
+	}
+	<-s.drained
+}
+
+// settled waits until every execution started before since has finished
+// and one started after it has too: after that, only runs that saw the
+// target as it is now can page.
+func settled(t *testing.T, w *world, since time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		running, after := false, false
+		for _, e := range w.sf.Executions() {
+			done := e.Status != "RUNNING"
+			if e.StartedAt.Before(since) && !done {
+				running = true
+			}
+			if !e.StartedAt.Before(since) && done {
+				after = true
+			}
+		}
+		if !running && after {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("executions did not settle within 4 minutes of %s", since.Format(time.RFC3339Nano))
+}
+
+// TestTimeToPage follows a production breakage to the page on-call gets.
+// A scheduler ticks every pageTick and delivers the deployed global
+// schedule's input to the hook (unless maxOverlap executions are still
+// running: a skipped tick, counted), which starts executions of the deployed
+// definition; the runners publish Journey Failed events to a local
+// EventBridge whose rules and targets are the synthesized stack's, and the
+// rule's target, the on-call topic, posts to a confirmed HTTPS subscriber
+// (startOnCall). At a random moment within a tick, Alertmanager's API
+// starts answering 503; the test waits for the first page and for one
+// from a run a tick started after the fault, checks each names a global
+// journey, the environment and a run a tick started, repairs the target
+// and waits until the world is healthy again before the next injection. A
+// healthy world pages no one. The times are reported, never bounded
+// (BenchmarkTimeToPage prints them).
+//
+// The runners' pager reminds at every failure here (a reminder interval of
+// a nanosecond), so a fresh run pages although a run under way at the
+// fault paged first: what is measured is how fast a failure becomes a
+// page, its paging decision included. That a streak pages once is
+// TestFailingStreakPagesOnce's.
+func TestTimeToPage(t *testing.T) {
+	t.Parallel()
+	deployed, err := infratest.StagingDeployment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := startOnCall(t, deployed)
+	pages := oc.pages
+	var broken atomic.Bool
+	w := newWorld(t, options{runnerEvents: oc.eb.Client(), target: faultyFront(t, &broken), paging: []paging.Option{paging.WithReminder(time.Nanosecond)}})
+	sched := startScheduler(t, w, deployed, maxOverlap)
+	defer sched.halt()
+
+	settled(t, w, time.Now())
 	select {
 	case p := <-pages:
 		t.Fatalf("a healthy world paged on-call: %s", p.message)
@@ -272,9 +336,7 @@ func TestTimeToPage(t *testing.T) {
 			<-pages
 		}
 		time.Sleep(rand.N(pageTick))
-		tmu.Lock()
-		skippedBefore := skipped
-		tmu.Unlock()
+		skippedBefore := sched.skips()
 		fault := time.Now()
 		broken.Store(true)
 		// The first page after the fault (perhaps from a run already under
@@ -288,15 +350,10 @@ func TestTimeToPage(t *testing.T) {
 			select {
 			case p = <-pages:
 			case <-deadline:
-				tmu.Lock()
-				errs := slices.Clone(hookErrs)
-				tmu.Unlock()
-				t.Fatalf("injection %d: no page from a run started after the fault within 2 minutes of it (first page: %q; hook errors: %v; deliveries: %d)", i+1, first.message, errs, len(sns.Deliveries()))
+				t.Fatalf("injection %d: no page from a run started after the fault within 2 minutes of it (first page: %q; hook errors: %v; deliveries: %d)", i+1, first.message, sched.errs(), len(oc.sns.Deliveries()))
 			}
 			run := pagedRun(p.message)
-			tmu.Lock()
-			tick, known := tickOf[run]
-			tmu.Unlock()
+			tick, known := sched.tick(run)
 			if !known {
 				t.Fatalf("injection %d: the page names run %q, which no tick started: %s", i+1, run, p.message)
 			}
@@ -313,23 +370,138 @@ func TestTimeToPage(t *testing.T) {
 		}
 		broken.Store(false)
 		repaired := time.Now()
-		tmu.Lock()
-		skippedNow := skipped - skippedBefore
-		tmu.Unlock()
+		skippedNow := sched.skips() - skippedBefore
 		m := injection{toPage: first.at.Sub(fault), pipeline: fresh.at.Sub(freshTick), page: first.message, skipped: skippedNow}
 		measured = append(measured, m)
 		t.Logf("injection %d: the first page %s after the fault; a run started %s after it paged %s after its tick (%d ticks skipped meanwhile): %s", i+1,
 			m.toPage.Round(time.Millisecond), freshTick.Sub(fault).Round(time.Millisecond), m.pipeline.Round(time.Millisecond), skippedNow, first.message)
-		settled(repaired)
+		settled(t, w, repaired)
 	}
-	tmu.Lock()
-	if len(hookErrs) > 0 {
-		t.Errorf("the hook failed %d scheduled ticks, first: %v", len(hookErrs), hookErrs[0])
+	if errs := sched.errs(); len(errs) > 0 {
+		t.Errorf("the hook failed %d scheduled ticks, first: %v", len(errs), errs[0])
 	}
-	tmu.Unlock()
 	measuredPages.Lock()
 	measuredPages.injections = measured
 	measuredPages.Unlock()
+}
+
+// TestFailingStreakPagesOnce breaks Alertmanager's API for several
+// scheduled runs (the world of TestTimeToPage, its pager as deployed):
+// each global journey that fails pages on-call once, its failures in the
+// runs after the first are still published as Journey Failed events,
+// marked repeat, and reach no one; once the fault is healed and a run
+// passes, the next fault pages again. Ticks start no run while one is
+// still going, so no two runs decide at once (two racing first failures
+// may both page, by design: a duplicate, never a missed page).
+func TestFailingStreakPagesOnce(t *testing.T) {
+	t.Parallel()
+	deployed, err := infratest.StagingDeployment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := startOnCall(t, deployed)
+	var broken atomic.Bool
+	w := newWorld(t, options{runnerEvents: oc.eb.Client(), target: faultyFront(t, &broken)})
+	sched := startScheduler(t, w, deployed, 1)
+	defer sched.halt()
+
+	settled(t, w, time.Now())
+	const runsPerStreak = 3
+	var received []page
+	for streak := 1; streak <= 2; streak++ {
+		fault := time.Now()
+		broken.Store(true)
+		finishedSince(t, w, fault, runsPerStreak)
+		broken.Store(false)
+		settled(t, w, time.Now()) // a run started after the repair passed
+		// Every run of the streak is over, its events published: wait
+		// for the pages the rule let through, then for nothing more.
+		pagesOf, repeatsOf := map[string]int{}, map[string]int{}
+		for _, e := range oc.eb.Events() {
+			if e.DetailType != flow.DetailJourneyFailed || e.Received.Before(fault) {
+				continue
+			}
+			var d flow.JourneyFailed
+			if err := json.Unmarshal(e.Detail, &d); err != nil {
+				t.Fatalf("detail %s: %v", e.Detail, err)
+			}
+			if d.Environment != "staging" || d.Mode != journey.ModeEnforce || d.Trigger.Type != trigger.Schedule {
+				continue
+			}
+			if d.Repeat {
+				repeatsOf[d.Journey]++
+			} else {
+				pagesOf[d.Journey]++
+			}
+		}
+		if len(pagesOf) == 0 {
+			t.Fatalf("streak %d: no journey failure paged over %d failing runs (repeats %v)", streak, runsPerStreak, repeatsOf)
+		}
+		want := 0
+		for j, n := range pagesOf {
+			want += n
+			if n != 1 {
+				t.Errorf("streak %d: journey %s published %d failures that page, want 1", streak, j, n)
+			}
+			if repeatsOf[j] == 0 {
+				t.Errorf("streak %d: journey %s has no repeat failure over %d failing runs", streak, j, runsPerStreak)
+			}
+		}
+		for j := range repeatsOf {
+			if pagesOf[j] == 0 {
+				t.Errorf("streak %d: journey %s repeated a streak that never paged", streak, j)
+			}
+		}
+		got := map[string]int{}
+		deadline := time.After(2 * time.Minute)
+		for n := 0; n < want; n++ {
+			select {
+			case p := <-oc.pages:
+				received = append(received, p)
+				for j := range pagesOf {
+					if strings.Contains(p.message, "journey "+j+" failed") {
+						got[j]++
+					}
+				}
+			case <-deadline:
+				t.Fatalf("streak %d: %d of %d pages reached on-call within 2 minutes (%v)", streak, n, want, pagesOf)
+			}
+		}
+		for j := range pagesOf {
+			if got[j] != 1 {
+				t.Errorf("streak %d: on-call got %d pages for journey %s, want 1", streak, got[j], j)
+			}
+		}
+		t.Logf("streak %d: over %d failing runs, failures that page %v, repeats published, not paged %v", streak, runsPerStreak, pagesOf, repeatsOf)
+	}
+	// The two streaks' pages were all the subscriber got.
+	if len(oc.pages) > 0 {
+		p := <-oc.pages
+		t.Errorf("on-call got a page beyond one per journey per streak: %s (before it: %d pages)", p.message, len(received))
+	}
+	if errs := sched.errs(); len(errs) > 0 {
+		t.Errorf("the hook failed %d scheduled ticks, first: %v", len(errs), errs[0])
+	}
+}
+
+// finishedSince waits until n executions started at or after since have
+// finished.
+func finishedSince(t *testing.T, w *world, since time.Time, n int) {
+	t.Helper()
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		done := 0
+		for _, e := range w.sf.Executions() {
+			if !e.StartedAt.Before(since) && e.Status != "RUNNING" {
+				done++
+			}
+		}
+		if done >= n {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%d executions started after %s did not finish within 4 minutes", n, since.Format(time.RFC3339Nano))
 }
 
 // installTopicRules puts every rule of the template that targets the

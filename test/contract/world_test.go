@@ -29,6 +29,7 @@ import (
 	"github.com/journeygate/journeygate/infra/infratest"
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/flow"
+	"github.com/journeygate/journeygate/internal/paging"
 	"github.com/journeygate/journeygate/internal/reporter"
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/internal/store/dynamo"
@@ -98,6 +99,9 @@ type options struct {
 	// runnerEvents, when set, is where the runners publish their Journey
 	// Failed events (the default bus), as deployed.
 	runnerEvents runnerhandler.EventsAPI
+	// paging, when not nil, configures the runners' pager (package
+	// paging) over the world's store, e.g. its reminder interval.
+	paging []paging.Option
 	// apiOnly leaves the journeys that drive a browser out of the world's
 	// catalogue: for tests of what starts and answers a run (deployment
 	// stages), where a Chromium per run only loads a shared machine. The
@@ -203,6 +207,13 @@ func newWorld(t *testing.T, o options) *world {
 	runnerOpts := []runnerhandler.Option{runnerhandler.WithSink(reader)}
 	if o.runnerEvents != nil {
 		runnerOpts = append(runnerOpts, runnerhandler.WithEvents(o.runnerEvents, ""))
+	}
+	if o.paging != nil {
+		pager, err := paging.New(w.store, o.paging...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runnerOpts = append(runnerOpts, runnerhandler.WithPager(pager))
 	}
 	runnerH, err := runnerhandler.New(reg, envs, w.store, runnerOpts...)
 	if err != nil {
