@@ -231,8 +231,8 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 			p.Add(at("environments_file"), "%v", err)
 		} else if envs, err := envconfig.Parse(envsFile, envsData, runnerEnv); err != nil {
 			p.Add(path, "the runner's environments file does not resolve with this runner_environment: %v", err)
-		} else if _, err := envs.Get(name); err != nil {
-			p.Add(path, "%v: add it to %s", err, envsFile)
+		} else if _, ok := envs.Environments[name]; !ok {
+			p.Add(path, "no environment %q in %s (defined: %s): add it there%s", name, envsFile, strings.Join(envs.Names(), ", "), journey.DidYouMean(name, envs.Names()))
 		}
 		out = append(out, d)
 	}

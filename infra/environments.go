@@ -12,6 +12,7 @@ import (
 
 	"github.com/journeygate/journeygate/internal/envconfig"
 	"github.com/journeygate/journeygate/internal/yamlerr"
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // envFileVariable names the environments file in the runner's and the
@@ -61,7 +62,7 @@ func (r *resolved) readEnvironments(p Props) error {
 	problems := yamlerr.New(p.EnvironmentsFile, data)
 	env, ok := cfg.Environments[p.Environment]
 	if !ok {
-		problems.Add([]string{"environments", p.Environment}, "no environment %q (defined: %s): add it, or deploy one of those", p.Environment, strings.Join(cfg.Names(), ", "))
+		problems.Add([]string{"environments", p.Environment}, "no environment %q (defined: %s): add it, or deploy one of those%s", p.Environment, strings.Join(cfg.Names(), ", "), journey.DidYouMean(p.Environment, cfg.Names()))
 		return problems.Err()
 	}
 	r.env = env

@@ -49,10 +49,15 @@ func shippedEnvironments(t *testing.T) string {
 // line, not a stack whose every run fails.
 func TestEnvironmentMissingFromTheFile(t *testing.T) {
 	file := shippedEnvironments(t)
-	_, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) { d.Props.Environment = "acme-prod" })
-	want := fmt.Sprintf(`%s:%d: environments.acme-prod: no environment "acme-prod" (defined: local, production, staging)`, file, lineOf(t, file, "", "environments:"))
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("err = %v\nwant it to say %s", err, want)
+	for name, want := range map[string]string{
+		"acme-prod":  `no environment "acme-prod" (defined: local, production, staging): add it, or deploy one of those`,
+		"prodcution": `no environment "prodcution" (defined: local, production, staging): add it, or deploy one of those; did you mean "production"?`,
+	} {
+		_, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) { d.Props.Environment = name })
+		want = fmt.Sprintf(`%s:%d: environments.%s: %s`, file, lineOf(t, file, "", "environments:"), name, want)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v\nwant it to say %s", err, want)
+		}
 	}
 }
 

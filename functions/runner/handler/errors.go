@@ -3,6 +3,8 @@ package handler
 import (
 	"fmt"
 	"strings"
+
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // InvalidRequestError is a payload the runner cannot act on.
@@ -39,7 +41,7 @@ func (e *UnknownJourneyError) Error() string {
 	if len(e.Known) > knownNamed {
 		known = fmt.Sprintf("%s and %d more", strings.Join(e.Known[:knownNamed], ", "), len(e.Known)-knownNamed)
 	}
-	return fmt.Sprintf("unknown journey %q (%d known: %s)", e.Name, len(e.Known), known)
+	return fmt.Sprintf("unknown journey %q (%d known: %s)%s", e.Name, len(e.Known), known, journey.DidYouMean(e.Name, e.Known))
 }
 
 // StoreError is a store operation that failed; Op says which.

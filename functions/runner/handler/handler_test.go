@@ -244,6 +244,7 @@ func TestFaultsAreNamedErrors(t *testing.T) {
 		{"unknown journey in plan", planPayload("r-4", "staging", trigger.Trigger{Type: trigger.Manual}, nil, "", []string{"checkout"}), "UnknownJourneyError", `unknown journey "checkout"`},
 		{"run without fields", `{"action":"run"}`, "InvalidRequestError", "[runId environment journey]"},
 		{"run unknown journey", `{"action":"run","runId":"r-5","environment":"staging","journey":"checkout"}`, "UnknownJourneyError", `"checkout"`},
+		{"run a mistyped journey", `{"action":"run","runId":"r-5","environment":"staging","journey":"logni"}`, "UnknownJourneyError", `unknown journey "logni" (3 known: login, pay, search); did you mean "login"?`},
 		{"run of an unrecorded run", `{"action":"run","runId":"r-6","environment":"staging","journey":"login"}`, "StoreError", "reading run r-6"},
 	}
 	for _, tt := range tests {
