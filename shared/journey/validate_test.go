@@ -3,6 +3,8 @@ package journey_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -249,6 +251,32 @@ func TestJourneyHelpers(t *testing.T) {
 	}{{[]string{"db"}, true}, {[]string{"web", "api"}, true}, {[]string{"web"}, false}, {nil, false}} {
 		if got := j.CoversAny(tc.services); got != tc.want {
 			t.Errorf("CoversAny(%q) = %t, want %t", tc.services, got, tc.want)
+		}
+	}
+}
+
+// TestValidateNamesWhereAStepIsWritten: a step's problem leads with the
+// file and line of its Do, relative to the working directory, so a team
+// finds the step without searching; a journey's own fields, and a step
+// without Do, have no position to give.
+func TestValidateNamesWhereAStepIsWritten(t *testing.T) {
+	_, _, line, _ := runtime.Caller(0)
+	inline := journey.Step{Name: "pay", Do: func(ctx context.Context, t *journey.T) error { return nil }}
+	j := valid("checkout", okStep("add to cart"), inline, journey.Step{Name: "ship", SLA: time.Second})
+	j.Owner = ""
+	err := journey.Validate([]journey.Journey{j})
+	if err == nil {
+		t.Fatal("Validate = nil, want an error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{
+		`journey "checkout": owner: is required (the team that answers for it)`,
+		fmt.Sprintf(`validate_test.go:%d: journey "checkout": step 2/3 (pay) sla: is missing`, line+1),
+		`journey "checkout": step 3/3 (ship) do: is missing (the step has nothing to run)`,
+	}
+	for _, w := range want {
+		if !slices.Contains(lines, w) {
+			t.Errorf("no line is %q in:\n%v", w, err)
 		}
 	}
 }
