@@ -8,23 +8,25 @@ import (
 
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // ReminderInterval is how long a failing streak stays quiet after a page:
 // a failure this long or longer after the last page pages again.
 const ReminderInterval = 60 * time.Minute
 
-// Store is what the pager reads and writes: the page records and the
-// journey's results.
+// Store is what the pager reads and writes: the page records, the
+// journey's results, and the runs they belong to.
 type Store interface {
 	store.PageStore
 	History(ctx context.Context, q store.HistoryQuery) ([]journey.Result, error)
+	GetRun(ctx context.Context, runID string) (store.RunRecord, error)
 }
 
 // Why a decision was taken, for logs.
 const (
 	WhyFirst     = "no page recorded"
-	WhyRecovered = "the journey passed since the last failure"
+	WhyRecovered = "the journey passed against live traffic since the last failure"
 	WhyReminder  = "reminder"
 	WhyStore     = "store error"
 	WhyRepeat    = "repeat of a streak that paged"
@@ -113,7 +115,7 @@ func (p *Pager) Decide(ctx context.Context, res journey.Result) Decision {
 		return page(WhyStore, res.StartedAt)
 	}
 	for _, r := range results {
-		if r.Outcome.OK() && !r.StartedAt.Before(since) {
+		if r.Outcome.OK() && !r.StartedAt.Before(since) && p.sawLive(ctx, r) {
 			return page(WhyRecovered, res.StartedAt)
 		}
 	}
@@ -122,6 +124,20 @@ func (p *Pager) Decide(ctx context.Context, res journey.Result) Decision {
 		next.LastFailedAt = res.StartedAt
 	}
 	return Decision{Repeat: true, Why: WhyRepeat, FailingSince: rec.FailedAt, next: next}
+}
+
+// sawLive tells whether passed, a result that passed, ran against the
+// live targets: a deployment gate's run at a pre-traffic stage checks the
+// new version through the test targets, and its pass says nothing of what
+// the streak is about. In doubt (the run unreadable) it counts, so the
+// next failure pages.
+func (p *Pager) sawLive(ctx context.Context, passed journey.Result) bool {
+	run, err := p.st.GetRun(ctx, passed.RunID)
+	if err != nil {
+		p.log.Error("run of a pass not read: it ends the streak", "run", passed.RunID, "journey", passed.Journey, "err", err)
+		return true
+	}
+	return run.Trigger.Stage.Traffic() == trigger.Live
 }
 
 // Record writes what d saw: a new page record when d paged, the last

@@ -10,6 +10,7 @@ import (
 	"github.com/journeygate/journeygate/internal/paging"
 	"github.com/journeygate/journeygate/internal/store"
 	"github.com/journeygate/journeygate/shared/journey"
+	"github.com/journeygate/journeygate/shared/trigger"
 )
 
 // fakeStore is a hand-written paging.Store: one page record per key, the
@@ -17,6 +18,10 @@ import (
 type fakeStore struct {
 	pages   map[[2]string]store.PageRecord
 	results []journey.Result
+	// stages holds the stage of each run that has one: a run not in it
+	// is a scheduled run, one in runErr is unreadable.
+	stages  map[string]trigger.Stage
+	runErr  map[string]bool
 	getErr  error
 	histErr error
 	putErr  error
@@ -59,6 +64,17 @@ func (f *fakeStore) History(_ context.Context, q store.HistoryQuery) ([]journey.
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeStore) GetRun(_ context.Context, id string) (store.RunRecord, error) {
+	if f.runErr[id] {
+		return store.RunRecord{}, errors.New("throttled")
+	}
+	tr := trigger.Trigger{Type: trigger.Schedule}
+	if st, ok := f.stages[id]; ok {
+		tr = trigger.Trigger{Type: trigger.CodeDeploy, Stage: st}
+	}
+	return store.RunRecord{ID: id, Environment: "production", Trigger: tr}, nil
 }
 
 // record stores a result, as the runner does before deciding.
@@ -133,6 +149,46 @@ func TestOnePagePerStreak(t *testing.T) {
 					t.Errorf("minute %d: Repeat %v (%s), want Repeat %v (%s)", s.minute, d.Repeat, d.Why, !s.page, s.why)
 				}
 				p.Record(t.Context(), d)
+			}
+		})
+	}
+}
+
+// TestOnlyALivePassEndsTheStreak: a deployment gate's pass at a
+// pre-traffic stage checked the new version through the test targets,
+// not the live ones the streak is failing on, so the next scheduled
+// failure still repeats; a pass after traffic moved, or one whose run
+// cannot be read, ends it.
+func TestOnlyALivePassEndsTheStreak(t *testing.T) {
+	tests := []struct {
+		name   string
+		stage  trigger.Stage
+		broken bool
+		why    string
+	}{
+		{"a pre-traffic gate pass", trigger.BeforeAllowTraffic, false, paging.WhyRepeat},
+		{"an ECS test-traffic gate pass", trigger.PostTestTrafficShift, false, paging.WhyRepeat},
+		{"a post-traffic gate pass", trigger.AfterAllowTraffic, false, paging.WhyRecovered},
+		{"a scheduled pass", "", false, paging.WhyRecovered},
+		{"a pass whose run is unreadable", trigger.BeforeAllowTraffic, true, paging.WhyRecovered},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &fakeStore{stages: map[string]trigger.Stage{}, runErr: map[string]bool{}}
+			var clock time.Time
+			p := newPager(t, st, &clock)
+			first := st.record(result("run-0", 0, journey.Failed))
+			clock = first.StartedAt
+			p.Record(t.Context(), p.Decide(t.Context(), first))
+			if tc.stage != "" {
+				st.stages["gate-1"] = tc.stage
+			}
+			st.runErr["gate-1"] = tc.broken
+			st.record(result("gate-1", 1, journey.Passed))
+			next := st.record(result("run-2", 2, journey.Failed))
+			clock = next.StartedAt
+			if d := p.Decide(t.Context(), next); d.Why != tc.why || d.Repeat != (tc.why == paging.WhyRepeat) {
+				t.Errorf("failure after %s: Repeat %v (%s), want %s", tc.name, d.Repeat, d.Why, tc.why)
 			}
 		})
 	}
