@@ -60,7 +60,26 @@ func sourceOf(fn StepFunc) string {
 			file = rel
 		}
 	}
-	return fmt.Sprintf("%s:%d", file, line)
+	at := fmt.Sprintf("%s:%d", file, line)
+	// A closure is written in the step itself; a named function may be
+	// far from it, so name it: that is what the step's Do says.
+	name := f.Name()
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	if _, short, ok := strings.Cut(name, "."); ok && !isClosureName(short) {
+		at += " (Do: " + short + ")"
+	}
+	return at
+}
+
+// isClosureName tells whether name is the runtime's name of a function
+// literal: F.func1, F.func2.1, .func1 (at package level).
+func isClosureName(name string) bool {
+	for _, part := range strings.Split(name, ".") {
+		if digits, ok := strings.CutPrefix(part, "func"); ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks journey definitions up front and returns every problem

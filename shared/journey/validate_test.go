@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -262,7 +263,7 @@ func TestJourneyHelpers(t *testing.T) {
 func TestValidateNamesWhereAStepIsWritten(t *testing.T) {
 	_, _, line, _ := runtime.Caller(0)
 	inline := journey.Step{Name: "pay", Do: func(ctx context.Context, t *journey.T) error { return nil }}
-	j := valid("checkout", okStep("add to cart"), inline, journey.Step{Name: "ship", SLA: time.Second})
+	j := valid("checkout", okStep("add to cart"), inline, journey.Step{Name: "ship", SLA: time.Second}, journey.Step{Name: "label", Do: labelParcel})
 	j.Owner = ""
 	err := journey.Validate([]journey.Journey{j})
 	if err == nil {
@@ -271,12 +272,33 @@ func TestValidateNamesWhereAStepIsWritten(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	want := []string{
 		`journey "checkout": owner: is required (the team that answers for it)`,
-		fmt.Sprintf(`validate_test.go:%d: journey "checkout": step 2/3 (pay) sla: is missing`, line+1),
-		`journey "checkout": step 3/3 (ship) do: is missing (the step has nothing to run)`,
+		fmt.Sprintf(`validate_test.go:%d: journey "checkout": step 2/4 (pay) sla: is missing`, line+1),
+		`journey "checkout": step 3/4 (ship) do: is missing (the step has nothing to run)`,
+		fmt.Sprintf(`validate_test.go:%d (Do: labelParcel): journey "checkout": step 4/4 (label) sla: is missing`, lineOfText(t, "validate_test.go", "func labelParcel(")),
 	}
 	for _, w := range want {
 		if !slices.Contains(lines, w) {
 			t.Errorf("no line is %q in:\n%v", w, err)
 		}
 	}
+}
+
+// labelParcel is a step function declared apart from its step: a problem
+// of the step names it, since its line is not the step's.
+func labelParcel(context.Context, *journey.T) error { return nil }
+
+// lineOfText returns the 1-based line of file that starts with prefix.
+func lineOfText(t *testing.T, file, prefix string) int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line starting %q", file, prefix)
+	return 0
 }
