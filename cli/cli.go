@@ -37,3 +37,20 @@ func Main(o Options) int {
 		Embedded:     o.EmbeddedEnvironments,
 	})
 }
+
+// CheckEnvironments checks your catalogue against every environment of
+// your environments file (found as Main finds it without --config): each
+// defines the targets and pools of the journeys that run there and sets
+// the settings they declare to values that work. `journeygate run` checks
+// only the environment it runs against, and synth the one it deploys;
+// call this from a test (a starter repository's journeys/catalogue_test.go
+// does) so a target missing from staging fails go test, not the first
+// staging run. A ${VAR} without a default must be set (t.Setenv). Errors
+// name the file, the line, the field and the journey.
+func CheckEnvironments(o Options) error {
+	return internal.CheckEnvironments(internal.Config{
+		Catalogue:    o.Catalogue,
+		Environments: o.Environments,
+		Embedded:     o.EmbeddedEnvironments,
+	})
+}

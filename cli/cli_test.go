@@ -58,3 +58,38 @@ func TestMainIsTheCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEnvironments: every environment of the file is checked, not
+// only one: a target the journey calls that staging lacks is an error
+// naming the file, the line, staging and the journey, while the same
+// file with staging defining it passes.
+func TestCheckEnvironments(t *testing.T) {
+	shop := func() (*journey.Registry, error) {
+		return journey.NewRegistry(journey.Journey{
+			Name: "checkout", Tier: journey.TierGlobal, Owner: "shop", Mode: journey.ModeEnforce, Targets: []string{"shop"},
+			Steps: []journey.Step{{Name: "basket paid", SLA: time.Second, Do: func(context.Context, *journey.T) error { return nil }}},
+		})
+	}
+	dir := t.TempDir()
+	envs := filepath.Join(dir, "envs.yaml")
+	for _, tc := range []struct {
+		name, file, want string
+	}{
+		{"staging lacks the target", "environments:\n  local:\n    targets: {shop: http://127.0.0.1:8080}\n  staging:\n    targets: {}\n",
+			envs + `:5: environments.staging.targets: missing target "shop" used by journey "checkout"`},
+		{"both define it", "environments:\n  local:\n    targets: {shop: http://127.0.0.1:8080}\n  staging:\n    targets: {shop: https://shop.example.com}\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(envs, []byte(tc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := cli.CheckEnvironments(cli.Options{Catalogue: shop, Environments: envs})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("CheckEnvironments = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("CheckEnvironments = %v, want it to say %s", err, tc.want)
+			}
+		})
+	}
+}
