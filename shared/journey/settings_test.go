@@ -2,6 +2,8 @@ package journey_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +125,32 @@ func TestTSettings(t *testing.T) {
 	}
 	if undeclared == nil || !strings.Contains(undeclared.Error(), `setting "region" is not declared as a duration in journey "settings"'s Settings`) {
 		t.Errorf("an undeclared duration: %v", undeclared)
+	}
+}
+
+// TestAnUnknownSettingIsNamed: reading a setting neither declared nor set
+// (a typo) reads "" as before, and the step's evidence says so once,
+// naming the close name; declared or set names leave no such line.
+func TestAnUnknownSettingIsNamed(t *testing.T) {
+	j := valid("orders", step("list", time.Second, func(ctx context.Context, t *journey.T) error {
+		for range 3 {
+			if v := t.Setting("list_limt"); v != "" {
+				return fmt.Errorf("undeclared setting read %q", v)
+			}
+		}
+		_, _ = t.Setting("list_limit"), t.Setting("region")
+		return journey.Failf("no orders listed")
+	}))
+	j.Settings = []journey.Setting{{Name: "list_limit", Default: "10"}}
+	res := execute(t, context.Background(), j, journey.Options{Environment: "local", Settings: map[string]string{"region": "eu"}}, 5*time.Second)
+	var notes []string
+	for _, e := range res.Steps[0].Evidence {
+		if strings.HasPrefix(e.Label, "setting ") {
+			notes = append(notes, e.Label+": "+e.Detail)
+		}
+	}
+	want := []string{`setting "list_limt": not declared in journey "orders"'s Settings nor set in environment "local": read as ""; did you mean "list_limit"?`}
+	if !slices.Equal(notes, want) {
+		t.Errorf("setting evidence %q, want %q", notes, want)
 	}
 }

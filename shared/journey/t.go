@@ -110,12 +110,41 @@ func (t *T) Unique() string {
 
 // Setting returns an environment setting; when the environment does not
 // set it, the default the journey declares (Journey.Settings), else "".
+// A name neither declared nor set, most likely a typo, reads "" and leaves
+// a line of evidence saying so, since the step then fails far from it.
 func (t *T) Setting(key string) string {
 	if v, ok := t.opts.Settings[key]; ok {
 		return v
 	}
-	s, _ := t.declared(key)
+	s, ok := t.declared(key)
+	if !ok {
+		t.noteUnknownSetting(key)
+	}
 	return s.Default
+}
+
+// noteUnknownSetting records, once per step, that key is neither declared
+// nor set, with the known name it most likely mistypes.
+func (t *T) noteUnknownSetting(key string) {
+	label := fmt.Sprintf("setting %q", key)
+	known := make([]string, 0, len(t.journey.Settings)+len(t.opts.Settings))
+	for _, d := range t.journey.Settings {
+		known = append(known, d.Name)
+	}
+	for k := range t.opts.Settings {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	detail := fmt.Sprintf("not declared in journey %q's Settings nor set in environment %q: read as \"\"%s", t.journey.Name, t.opts.Environment, DidYouMean(key, slices.Compact(known)))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if slices.ContainsFunc(t.evidence, func(e Evidence) bool { return e.Label == label }) {
+		return
+	}
+	if len(t.evidence) >= maxEvidence {
+		t.evidence = t.evidence[1:]
+	}
+	t.evidence = append(t.evidence, Evidence{Label: label, Detail: detail})
 }
 
 // Set stores a value for later steps.
