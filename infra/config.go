@@ -217,6 +217,9 @@ func ParseConfig(file string, data []byte, getenv func(string) string, readFile 
 			}
 			d.Props.Schedules[journey.Tier(tier)] = dur
 		}
+		if e.AlarmPeriods >= 0 {
+			checkAlarmRanges(p, at, e.Schedules, d.Props.Schedules, e.AlarmPeriods)
+		}
 		if e.LogRetention != "" {
 			dur, err := time.ParseDuration(e.LogRetention)
 			if err != nil || dur <= 0 {
@@ -261,4 +264,114 @@ func LoadConfig(root string) ([]Deployment, error) {
 		ds[i].Props.EnvironmentsFile = under(ds[i].Props.EnvironmentsFile)
 	}
 	return ds, err
+}
+
+// CloudWatch bounds an alarm's evaluation range, Period ×
+// EvaluationPeriods (PutMetricAlarm's Period): at most one day for a
+// period under an hour, at most seven days otherwise. Each scheduled
+// tier's alarms (addAlarms) take the tier's schedule as Period and
+// alarm_periods as EvaluationPeriods, so a combination past the bound
+// synthesizes, then fails at deploy.
+const (
+	maxShortAlarmRange = 24 * time.Hour     // a period under an hour
+	maxAlarmRange      = 7 * 24 * time.Hour // a period of an hour or more
+)
+
+// alarmRangeLimit is the longest evaluation range CloudWatch accepts for
+// an alarm of period, and the periods it applies to, for messages.
+func alarmRangeLimit(period time.Duration) (time.Duration, string) {
+	if period < time.Hour {
+		return maxShortAlarmRange, "a period under an hour"
+	}
+	return maxAlarmRange, "a period of an hour or more"
+}
+
+// alarmSchedulesFitting says which schedules (whole minutes) have alarms
+// of n periods (n >= 1) that CloudWatch accepts, "" when none does: up to
+// a day's worth of periods under an hour, and from an hour up to seven
+// days' worth, so with 100 periods 14m and 100m fit while 59m does not.
+func alarmSchedulesFitting(n int) string {
+	short := min((maxShortAlarmRange / time.Duration(n)).Truncate(time.Minute), time.Hour-time.Minute)
+	long := (maxAlarmRange / time.Duration(n)).Truncate(time.Minute)
+	switch {
+	case long >= time.Hour && short == time.Hour-time.Minute:
+		return "at most " + shortDuration(long)
+	case long >= time.Hour && short > 0:
+		return fmt.Sprintf("at most %s, or %s to %s", shortDuration(short), shortDuration(time.Hour), shortDuration(long))
+	case long >= time.Hour:
+		return fmt.Sprintf("%s to %s", shortDuration(time.Hour), shortDuration(long))
+	case short > 0:
+		return "at most " + shortDuration(short)
+	}
+	return ""
+}
+
+// checkAlarmRanges adds a problem for each scheduled tier whose alarms
+// CloudWatch would reject: at the tier's schedule when the file sets it
+// (set, parsed into schedules), else at alarm_periods (the default
+// schedules fit the default alarm_periods).
+func checkAlarmRanges(p *yamlerr.Problems, at func(...string) []string, set map[string]string, schedules map[journey.Tier]time.Duration, alarmPeriods int) {
+	n, nWhy := alarmPeriods, ""
+	if n == 0 {
+		n, nWhy = DefaultAlarmPeriods, " (the default)"
+	}
+	for _, tier := range tiers {
+		every, parsed := schedules[tier]
+		_, inFile := set[string(tier)]
+		switch {
+		case inFile && !parsed:
+			continue // its schedule is already a problem
+		case !inFile:
+			every = DefaultSchedules[tier]
+		}
+		if every == 0 {
+			continue // off: no alarms
+		}
+		limit, which := alarmRangeLimit(every)
+		maxN := int(limit / every)
+		if n <= maxN {
+			continue
+		}
+		over := fmt.Sprintf("CloudWatch rejects its alarms, %d periods of %d s being over the %d s (%s) it allows an alarm with %s",
+			n, int64(every/time.Second), int64(limit/time.Second), days(limit), which)
+		fits := alarmSchedulesFitting(n)
+		if inFile {
+			var fix string
+			switch {
+			case maxN == 0:
+				fix = fmt.Sprintf("no alarm_periods fits a period over %s: use a schedule of at most %s", days(maxAlarmRange), shortDuration(maxAlarmRange))
+				if fits != "" {
+					fix += fmt.Sprintf(" (with alarm_periods %d: %s)", n, fits)
+				}
+			case fits == "":
+				fix = fmt.Sprintf("use alarm_periods of at most %d (no schedule fits %d periods)", maxN, n)
+			default:
+				fix = fmt.Sprintf("use alarm_periods of at most %d, or a schedule that fits %d periods (%s)", maxN, n, fits)
+			}
+			p.Add(at("schedules", string(tier)), "%q with alarm_periods %d%s: %s; %s", set[string(tier)], n, nWhy, over, fix)
+			continue
+		}
+		fix := fmt.Sprintf("want at most %d", maxN)
+		if fits != "" {
+			fix += fmt.Sprintf(", or set schedules.%s to a schedule that fits %d periods (%s)", tier, n, fits)
+		}
+		p.Add(at("alarm_periods"), "%d with the %s schedule of %s (the default): %s; %s", n, tier, shortDuration(every), over, fix)
+	}
+}
+
+// days writes 24h as "1 day", 168h as "7 days".
+func days(d time.Duration) string {
+	if n := int(d / (24 * time.Hour)); n != 1 {
+		return fmt.Sprintf("%d days", n)
+	}
+	return "1 day"
+}
+
+// shortDuration writes a whole number of minutes as a schedule takes it:
+// "84h", "100m".
+func shortDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", int64(d/time.Hour))
+	}
+	return fmt.Sprintf("%dm", int64(d/time.Minute))
 }

@@ -35,6 +35,15 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"a qualified function", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      ok/group: [\"checkout:live\"]\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.ok/group.0: function "checkout:live" is not a function name: a qualified name`},
 		{"schedule tier", "environments:\n  staging:\n    schedules:\n      nightly: 5m\n", ConfigPath + `:4: environments.staging.schedules.nightly: unknown tier "nightly"`},
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
+		// CloudWatch rejects an alarm whose Period × EvaluationPeriods
+		// (schedule × alarm_periods) is over one day for a period under an
+		// hour, over seven days otherwise.
+		{"schedule too long for its alarms", "environments:\n  staging:\n    schedules:\n      domain: 96h\n", ConfigPath + `:4: environments.staging.schedules.domain: "96h" with alarm_periods 2 (the default): CloudWatch rejects its alarms, 2 periods of 345600 s being over the 604800 s (7 days) it allows an alarm with a period of an hour or more; use alarm_periods of at most 1, or a schedule that fits 2 periods (at most 84h)`},
+		{"schedule longer than any alarm", "environments:\n  staging:\n    schedules:\n      global: 100000h\n", ConfigPath + `:4: environments.staging.schedules.global: "100000h" with alarm_periods 2 (the default): CloudWatch rejects its alarms, 2 periods of 360000000 s being over the 604800 s (7 days) it allows an alarm with a period of an hour or more; no alarm_periods fits a period over 7 days: use a schedule of at most 168h (with alarm_periods 2: at most 84h)`},
+		{"schedule under an hour, over a day of periods", "environments:\n  staging:\n    alarm_periods: 100\n    schedules:\n      domain: 59m\n", ConfigPath + `:5: environments.staging.schedules.domain: "59m" with alarm_periods 100: CloudWatch rejects its alarms, 100 periods of 3540 s being over the 86400 s (1 day) it allows an alarm with a period under an hour; use alarm_periods of at most 24, or a schedule that fits 100 periods (at most 14m, or 1h to 100m)`},
+		{"alarm periods too many for the default schedule", "environments:\n  staging:\n    alarm_periods: 2000\n", ConfigPath + `:3: environments.staging.alarm_periods: 2000 with the global schedule of 1m (the default): CloudWatch rejects its alarms, 2000 periods of 60 s being over the 86400 s (1 day) it allows an alarm with a period under an hour; want at most 1440`},
+		{"alarm periods too many for the default domain schedule", "environments:\n  staging:\n    alarm_periods: 97\n", ConfigPath + `:3: environments.staging.alarm_periods: 97 with the domain schedule of 15m (the default): CloudWatch rejects its alarms, 97 periods of 900 s being over the 86400 s (1 day) it allows an alarm with a period under an hour; want at most 96, or set schedules.domain to a schedule that fits 97 periods (at most 14m, or 1h to 103m)`},
+		{"alarm periods too many for any schedule", "environments:\n  staging:\n    alarm_periods: 2000\n    schedules:\n      global: 1m\n", ConfigPath + `:5: environments.staging.schedules.global: "1m" with alarm_periods 2000: CloudWatch rejects its alarms, 2000 periods of 60 s being over the 86400 s (1 day) it allows an alarm with a period under an hour; use alarm_periods of at most 1440 (no schedule fits 2000 periods)`},
 		{"negative alarm periods", "environments:\n  staging:\n    alarm_periods: -1\n", ConfigPath + ":3: environments.staging.alarm_periods: -1 is negative"},
 		{"report retention too long", "environments:\n  staging:\n    report_retention_days: 4000\n", ConfigPath + ":3: environments.staging.report_retention_days: 4000: want 1 to 3650 days"},
 		{"concurrency over the inline Map's", "environments:\n  staging:\n    max_concurrency: 41\n", ConfigPath + ":3: environments.staging.max_concurrency: 41: want 1 to 40, the most an inline Map runs at once"},
@@ -137,5 +146,40 @@ func TestParseConfigLambdaDeploymentFunctions(t *testing.T) {
 				t.Errorf("production: LambdaDeploymentFunctions = %v, want none", got)
 			}
 		}
+	}
+}
+
+// TestParseConfigAlarmRangesAtCloudWatchsBound: the schedules and
+// alarm_periods whose alarms are exactly at CloudWatch's bound on Period ×
+// EvaluationPeriods are accepted (one day under an hour's period, seven
+// days from an hour); one period more is refused at the key that makes it.
+func TestParseConfigAlarmRangesAtCloudWatchsBound(t *testing.T) {
+	envs := fuzzcheck.Sample(t, "journeys/environments.yaml")
+	parse := func(data string) error {
+		_, err := ParseConfig(ConfigPath, []byte(data), func(string) string { return "" }, shippedEnvironments(envs))
+		return err
+	}
+	for _, tt := range []struct {
+		name, staging, refused string
+	}{
+		{"7 days of 84h periods", "schedules: {global: 1m, domain: 84h}", ""},
+		{"7 days of 168h periods", "alarm_periods: 1\n    schedules: {global: 168h, domain: off}", ""},
+		{"over 7 days of 168h periods", "schedules: {global: 168h, domain: off}", "environments.staging.schedules.global"},
+		{"7 days of 1h periods", "alarm_periods: 168\n    schedules: {global: 1h, domain: off}", ""},
+		{"over 7 days of 1h periods", "alarm_periods: 169\n    schedules: {global: 1h, domain: off}", "environments.staging.schedules.global"},
+		{"1 day of 1m periods", "alarm_periods: 1440\n    schedules: {domain: off}", ""},
+		{"over 1 day of 1m periods", "alarm_periods: 1441\n    schedules: {domain: off}", "environments.staging.alarm_periods"},
+		{"1 day of 15m periods", "alarm_periods: 96", ""},
+		{"a tier turned off has no alarms", "alarm_periods: 1000\n    schedules: {global: 1m, domain: off}", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := parse("environments:\n  staging:\n    " + tt.staging + "\n")
+			switch {
+			case tt.refused == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused+": ") || !strings.Contains(err.Error(), "CloudWatch rejects its alarms")):
+				t.Fatalf("err = %v\nwant CloudWatch's bound named at %s", err, tt.refused)
+			}
+		})
 	}
 }
