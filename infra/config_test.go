@@ -35,6 +35,8 @@ func TestParseConfigNamesEveryProblemWithItsLine(t *testing.T) {
 		{"a qualified function", "environments:\n  staging:\n    deployment_groups: [ok/group]\n    lambda_deployment_functions:\n      ok/group: [\"checkout:live\"]\n", ConfigPath + `:5: environments.staging.lambda_deployment_functions.ok/group.0: function "checkout:live" is not a function name: a qualified name`},
 		{"schedule tier", "environments:\n  staging:\n    schedules:\n      nightly: 5m\n", ConfigPath + `:4: environments.staging.schedules.nightly: unknown tier "nightly"`},
 		{"schedule not in minutes", "environments:\n  staging:\n    schedules:\n      global: 90s\n", ConfigPath + `:4: environments.staging.schedules.global: "90s": want a whole number of minutes`},
+		{"unknown key's suggestion", "environments:\n  staging:\n    pagerduty: https://events.example.com\n", `); did you mean "pagerduty_url"?`},
+		{"unknown key mistyped", "environments:\n  staging:\n    alarm_period: 3\n", `; did you mean "alarm_periods"?`},
 		// CloudWatch rejects an alarm whose Period × EvaluationPeriods
 		// (schedule × alarm_periods) is over one day for a period under an
 		// hour, over seven days otherwise.
