@@ -83,7 +83,10 @@ type pageReason struct {
 	Blocking string
 	Attempt  int // the attempt it is about (0 or 1: the first)
 	Message  string
-	Run      string // the other run a freeze points at
+	// Causes are what the failing step's diagnostics name as the cause
+	// (see Causes), shown right after the message.
+	Causes []string
+	Run    string // the other run a freeze points at
 }
 
 type pageFlake struct {
@@ -216,7 +219,9 @@ func newPage(r Run, o HTMLOptions) page {
 		p.Override = &pageOverride{By: ov.By, Reason: ov.Reason, At: stamp(ov.At), Until: stamp(ov.ExpiresAt), Deployment: ov.Deployment}
 	}
 	for _, rs := range v.Reasons {
-		p.Reasons = append(p.Reasons, newReason(rs, anchors))
+		pr := newReason(rs, anchors)
+		pr.Causes = ReasonCauses(rs, r.Results)
+		p.Reasons = append(p.Reasons, pr)
 	}
 	for _, f := range v.Flakes {
 		pf := pageFlake{Anchor: anchors[f.Journey], Name: f.Journey, Attempt: f.Attempt}

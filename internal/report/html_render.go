@@ -184,6 +184,11 @@ func renderReasons(w *htmlWriter, reasons []pageReason) {
 		}
 		w.elem("p", "message", r.Message)
 		w.raw("\n")
+		for _, c := range r.Causes {
+			w.raw("<p class=\"cause\"><b>cause:</b> ")
+			w.text(c)
+			w.raw("</p>\n")
+		}
 		if r.Run != "" {
 			w.raw("<p>See the run: <code>journeygate show ")
 			w.text(r.Run)
