@@ -63,6 +63,17 @@ func cmdHistory(ctx context.Context, args []string, e env) error {
 			return usagef("--journey: unknown journey %q (known: %s)%s", *name, strings.Join(reg.Names(), ", "), journey.DidYouMean(*name, reg.Names()))
 		}
 	}
+	if *envName != "" {
+		// As --journey is checked against the catalogue: a mistyped
+		// environment would otherwise read as "no runs".
+		cfg, err := c.loadConfig(e)
+		if err != nil {
+			return err
+		}
+		if _, err := cfg.Get(*envName); err != nil {
+			return usagef("--env: %v", err)
+		}
+	}
 	modes := map[string]journey.Mode{}
 	for _, j := range reg.All() {
 		if *name == "" || j.Name == *name {

@@ -131,6 +131,11 @@ func TestHistoryReadiness(t *testing.T) {
 			nots:  [][]string{{"grouping", "observe"}, {"grouping", "ready"}},
 		},
 		{
+			name: "one environment of the environments file",
+			args: []string{"--env", "local"},
+			rows: [][]string{{"r-young-011", "local"}, {"young", "observe", "12"}},
+		},
+		{
 			name:  "older --since still works",
 			args:  []string{"--since", "24h"},
 			wants: []string{"(last 24h;"},

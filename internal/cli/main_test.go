@@ -49,6 +49,8 @@ func TestUsageAndConfigErrorsExit2(t *testing.T) {
 		{"stage without its test targets", []string{"run", "--stage", "BeforeAllowTraffic", "--journey", "alert-to-notification", "--store", store}, `no test_targets.alertmanager, which journey "alert-to-notification" needs at stage BeforeAllowTraffic`},
 		{"bad window", []string{"history", "--since", "a while", "--store", store}, "--since"},
 		{"history unknown journey", []string{"history", "--journey", "checkout", "--store", store}, `unknown journey "checkout"`},
+		{"history unknown environment", []string{"history", "--env", "prod", "--store", store}, `--env: `},
+		{"history mistyped environment", []string{"history", "--env", "stagng", "--store", store}, `no environment "stagng" (defined: local, production, staging); did you mean "staging"?`},
 		{"history mistyped journey", []string{"history", "--journey", "alert-grouping2", "--store", store}, `unknown journey "alert-grouping2" (known: alert-grouping, alert-to-email, `},
 	}
 	for _, tc := range cases {
