@@ -100,3 +100,20 @@ func TestHTMLWhyLeadsWithTheCause(t *testing.T) {
 		t.Error("the cause is not redacted")
 	}
 }
+
+// run's summary says where a step's binary evidence (a UI journey's
+// screenshot) was saved, below its text, as show does.
+func TestSummarySaysWhereTheScreenshotIs(t *testing.T) {
+	const path = ".journeygate/artifacts/run-1/silence-through-ui-1-2.png"
+	res := withDiagnostic()
+	res.Steps[1].Evidence = []journey.Evidence{{Label: "screenshot alertmanager", Detail: "viewport of http://127.0.0.1:9093/#/alerts", Attachment: path, ContentType: "image/png"}}
+	r := Run{RunID: "run-1", Environment: "local", Results: []journey.Result{res}, Verdict: gate.Verdict{Status: gate.Failed, Summary: "Failed: alert-to-notification"}}
+	var b strings.Builder
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "    screenshot alertmanager:\n      viewport of http://127.0.0.1:9093/#/alerts\n      image/png at " + path + "\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("the summary does not say where the screenshot is; want\n%s\nin\n%s", want, b.String())
+	}
+}

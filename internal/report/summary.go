@@ -108,6 +108,15 @@ func writeDetail(w *bufio.Writer, rw row) {
 		}
 		fmt.Fprintf(w, "    %s:\n", oneLine(e.Label, summaryMaxLineRunes))
 		writeIndented(w, "      ", "      ", e.Detail, summaryMaxEvidenceLines)
+		if e.Attachment != "" {
+			// Where the binary evidence (a screenshot) was saved, as show
+			// says it.
+			kind := e.ContentType
+			if kind == "" {
+				kind = "attachment"
+			}
+			fmt.Fprintf(w, "      %s at %s\n", oneLine(kind, 60), oneLine(e.Attachment, summaryMaxLineRunes))
+		}
 	}
 }
 
