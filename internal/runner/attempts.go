@@ -22,7 +22,7 @@ type Attempts struct {
 }
 
 // ExecuteAttempts runs j with journey.Execute until an attempt passes, ends
-// in a class j.Retry does not retry, j.Retry.Attempts() attempts have run,
+// in a class j.Retry does not retry or with NoRetry set, j.Retry.Attempts() attempts have run,
 // or no time is left for another (see Attempts.Deadline). opts.Attempt
 // numbers the first attempt (default 1); each later one is numbered after
 // the previous as recorded. It returns every attempt, oldest first; an
@@ -46,7 +46,7 @@ func ExecuteAttempts(ctx context.Context, j journey.Journey, opts journey.Option
 		// The wait before a retry (about a second by default, jittered)
 		// rides out a blip of the target instead of meeting it again.
 		wait := j.Retry.Wait()
-		if res.Outcome.OK() || n >= j.Retry.Attempts() || !j.Retry.Retries(res.Outcome) || !roomFor(ctx, a.Deadline, j, wait) {
+		if res.Outcome.OK() || res.NoRetry != "" || n >= j.Retry.Attempts() || !j.Retry.Retries(res.Outcome) || !roomFor(ctx, a.Deadline, j, wait) {
 			return out, nil
 		}
 		opts.Attempt = res.Attempt + 1

@@ -224,6 +224,23 @@ func TestExecuteAttempts(t *testing.T) {
 			t.Errorf("err %v, %d attempts, %d executions; want the store error after one", err, len(got), c.get("j"))
 		}
 	})
+	t.Run("a use of what the journey does not declare is not retried", func(t *testing.T) {
+		var c counter
+		j := counted(&c, "j", journey.Retry{MaxAttempts: 3, Delay: journey.NoRetryDelay}, func(int) error { return nil })
+		j.Targets = []string{"shop"}
+		j.Steps[0].Do = func(ctx context.Context, t *journey.T) error {
+			c.inc("j")
+			_, err := t.HTTP("shpo").Get(ctx, "/")
+			return err
+		}
+		got, _ := ExecuteAttempts(context.Background(), j, journey.Options{Targets: map[string]string{"shop": "http://127.0.0.1:9"}}, Attempts{})
+		if len(got) != 1 || c.get("j") != 1 || got[0].Outcome != journey.Errored || got[0].NoRetry == "" {
+			t.Fatalf("%d attempts, %d executions, want 1 errored attempt with NoRetry: %+v", len(got), c.get("j"), got)
+		}
+		if want := `target "shpo" is not declared in journey "j"'s Targets (declared: shop); did you mean "shop"?`; !strings.Contains(got[0].Message, want) {
+			t.Errorf("message %q, want it to say %s", got[0].Message, want)
+		}
+	})
 	t.Run("no retry without time for one", func(t *testing.T) {
 		var c counter
 		j := counted(&c, "j", journey.Retry{MaxAttempts: 3}, refused)

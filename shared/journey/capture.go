@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -85,13 +86,23 @@ func (t *T) AttemptValue(key any, create func() any) any {
 	return made
 }
 
+// undeclaredTarget is the error of a call to a target the journey does
+// not declare, naming those it does and the one it most likely meant.
+func (t *T) undeclaredTarget(name string) error {
+	declared := "none"
+	if len(t.journey.Targets) > 0 {
+		declared = strings.Join(t.journey.Targets, ", ")
+	}
+	return undeclared("target %q is not declared in journey %q's Targets (declared: %s)%s", name, t.journey.Name, declared, DidYouMean(name, t.journey.Targets))
+}
+
 // Target returns the base URL of the environment target name, as T.HTTP
 // uses it (the stage's targets; see Options.Targets). A target the
 // journey does not declare (Journey.Targets) or the environment does not
 // define is an error, wrapped with Stop: asking again cannot help.
 func (t *T) Target(name string) (string, error) {
 	if !slices.Contains(t.journey.Targets, name) {
-		return "", Stop(fmt.Errorf("target %q is not declared in journey %q's Targets", name, t.journey.Name))
+		return "", t.undeclaredTarget(name)
 	}
 	base, ok := t.opts.Targets[name]
 	if !ok {

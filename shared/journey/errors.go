@@ -204,3 +204,23 @@ func endsWait(err error) bool {
 	}
 	return f.Final()
 }
+
+// UndeclaredError is a step's use of something its journey does not
+// declare: a target not in Targets, the sink without Sink, an inbox
+// without Inbox, SMS without an SMS pool. It is a mistake in the journey's
+// code, class error, that no retry can mend: the attempt ends at once and
+// the journey is not retried (Result.NoRetry).
+type UndeclaredError struct {
+	Err error
+}
+
+func (e *UndeclaredError) Error() string { return e.Err.Error() }
+func (e *UndeclaredError) Unwrap() error { return e.Err }
+
+// Final reports true: polling stops.
+func (e *UndeclaredError) Final() bool { return true }
+
+// undeclared returns an *UndeclaredError of the formatted message.
+func undeclared(format string, args ...any) error {
+	return &UndeclaredError{Err: fmt.Errorf(format, args...)}
+}

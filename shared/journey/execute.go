@@ -172,6 +172,9 @@ func Execute(ctx context.Context, j Journey, opts Options) Result {
 		if sr.Outcome != Passed {
 			res.Outcome = sr.Outcome
 			res.Message = fmt.Sprintf("step %d/%d (%s): %s", i+1, len(j.Steps), s.Name, sr.Message)
+			if t.undeclaredUse {
+				res.NoRetry = "the journey's code uses what the journey does not declare: fix the journey"
+			}
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -203,6 +206,8 @@ func runStep(ctx context.Context, t *T, index int, s Step) StepResult {
 	}
 	sr.Elapsed = time.Since(start)
 	sr.Outcome, sr.Message = Classify(err, sr.Elapsed, s.SLA, context.Cause(ctx)) // the cause says why a run stopped: "interrupted (SIGINT)"
+	var ue *UndeclaredError
+	t.undeclaredUse = sr.Outcome == Errored && errors.As(err, &ue)
 	sr.Message = t.redactCuts(err, sr.Message)
 	if sr.Outcome != Passed {
 		// What explains the failure (a browser's screenshot) joins the

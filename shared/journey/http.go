@@ -80,7 +80,7 @@ func (c *HTTPClient) Delete(ctx context.Context, path string) (*Response, error)
 // error that also ends an Eventually at once: asking again cannot help.
 func (c *HTTPClient) Do(ctx context.Context, method, path string, body any) (*Response, error) {
 	if !c.declared {
-		return nil, Stop(fmt.Errorf("target %q is not declared in journey %q's Targets", c.target, c.t.Journey()))
+		return nil, c.t.undeclaredTarget(c.target)
 	}
 	if !c.known {
 		return nil, Stop(fmt.Errorf("target %q is not defined in environment %q", c.target, c.t.Environment()))

@@ -95,7 +95,7 @@ func (t *T) Inbox() *Inbox {
 		ready: func() error {
 			switch {
 			case !t.journey.Inbox:
-				return Stop(fmt.Errorf("no inbox for journey %q: it does not declare Inbox: true", t.journey.Name))
+				return undeclared("no inbox for journey %q: it does not declare Inbox: true", t.journey.Name)
 			case in.address == "":
 				return Stop(errors.New("no inbox domain for this run: locally set inbox in the environments file; in the cloud, the construct's InboxDomain"))
 			case t.opts.Sink == nil:

@@ -73,12 +73,16 @@ type Result struct {
 	StartedAt   time.Time `json:"startedAt"`
 	// Elapsed is how long the attempt took up to the end of its last
 	// step; its cleanups took CleanupElapsed after that.
-	Elapsed        time.Duration   `json:"elapsed"`
-	CleanupElapsed time.Duration   `json:"cleanupElapsed,omitempty"`
-	Outcome        Outcome         `json:"outcome"`
-	Message        string          `json:"message,omitempty"`
-	Steps          []StepResult    `json:"steps"`
-	Cleanup        []CleanupResult `json:"cleanup,omitempty"`
+	Elapsed        time.Duration `json:"elapsed"`
+	CleanupElapsed time.Duration `json:"cleanupElapsed,omitempty"`
+	Outcome        Outcome       `json:"outcome"`
+	Message        string        `json:"message,omitempty"`
+	// NoRetry says why another attempt cannot help, or "": a step used
+	// something the journey does not declare (UndeclaredError), a mistake
+	// in its code. The runner does not retry such an attempt.
+	NoRetry string          `json:"noRetry,omitempty"`
+	Steps   []StepResult    `json:"steps"`
+	Cleanup []CleanupResult `json:"cleanup,omitempty"`
 }
 
 // FailedStep returns the index of the first step that did not pass, or -1.

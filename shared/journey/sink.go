@@ -73,7 +73,7 @@ func (s *SinkClient) ready() error {
 		return s.ch.ready()
 	}
 	if !s.t.journey.Sink {
-		return Stop(fmt.Errorf("no notification sink for journey %q: it does not declare Sink: true", s.t.journey.Name))
+		return undeclared("no notification sink for journey %q: it does not declare Sink: true", s.t.journey.Name)
 	}
 	if s.reader == nil {
 		return errNoSink

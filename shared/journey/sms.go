@@ -155,7 +155,7 @@ func (t *T) newSMS() *SMS {
 	r := t.resources[pool]
 	switch {
 	case pool == "":
-		problem = fmt.Errorf("no SMS number for journey %q: it does not declare SMS (the pool of receiving numbers)", t.journey.Name)
+		problem = undeclared("no SMS number for journey %q: it does not declare SMS (the pool of receiving numbers)", t.journey.Name)
 	case r == nil:
 		problem = fmt.Errorf("no number leased from pool %q for journey %q: list the pool in Needs", pool, t.journey.Name)
 	default:

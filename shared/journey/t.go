@@ -31,6 +31,8 @@ type T struct {
 	requests int        // HTTP exchanges of the current step, kept or not
 	cleanups []cleanup
 	cleaned  bool // the attempt's cleanups ran: later ones cannot
+	// undeclaredUse: the current step ended in an UndeclaredError.
+	undeclaredUse bool
 	// resources are the attempt's leased resources by pool, set before
 	// the first step and read-only afterwards.
 	resources map[string]*Resource
