@@ -131,6 +131,12 @@ func TestHistoryReadiness(t *testing.T) {
 			nots:  [][]string{{"grouping", "observe"}, {"grouping", "ready"}},
 		},
 		{
+			name: "the latest run only",
+			args: []string{"--journey", "young", "--runs", "1"},
+			rows: [][]string{{"r-young-011", "local"}, {"young", "observe", "12"}},
+			nots: [][]string{{"r-young-010"}},
+		},
+		{
 			name: "one environment of the environments file",
 			args: []string{"--env", "local"},
 			rows: [][]string{{"r-young-011", "local"}, {"young", "observe", "12"}},

@@ -64,16 +64,18 @@ var covered = map[string]coverage{
 			"internal/cli.TestRunWritesHTMLReport", "internal/cli.TestTwoRunsAtOnceGetTheirOwnSink", "test/integration.TestTwoConcurrentRunsShareOneAlertmanager",
 			"internal/cli.TestRunStageDecidesTarget", "internal/cli.TestUsageAndConfigErrorsExit2", "internal/cli.TestRunSMTPListen", "internal/cli.TestRunKeepsSecretsOutOfEveryOutput"},
 		how: "run with --json --tier, --env and --journey, --deployment, --report, --junit and --sink-listen against real Alertmanagers; --smtp-listen with an inbox journey mailing it; --stage and --target-version against a test target, and their errors; -v; --browser-concurrency's error; --chromium and --artifacts only as run -h lists them (this test's flag check)"},
-	"journeygate history [--journey NAME] [--env NAME] [--window 7d] [--min-runs 20] [--max-flake-rate 5%]": {
+	"journeygate history [--journey NAME] [--env NAME] [--window 7d] [--runs 20] [--min-runs 20] [--max-flake-rate 5%]": {
 		by: []string{"internal/cli.TestHistoryReadiness", "internal/cli.TestHistoryFlagErrors"}, how: "history with each flag, and each flag's errors"},
 	"journeygate show RUN_ID [--json]":                       {by: []string{"internal/cli.TestShowPrintsTheWholeRun"}, how: "show, plain and --json"},
 	"journeygate show RUN_ID --html FILE.html":               {by: []string{"internal/cli.TestShowWritesHTMLReport"}, how: "show --html"},
 	"journeygate leases [--env NAME] [--pool NAME] [--json]": {by: []string{"internal/cli.TestLeasesListsPools"}, how: "leases"},
 	`journeygate override --deployment ID --reason "..." [--by NAME] [--ttl 1h]`: {by: []string{"internal/cli.TestOverrideUsage", "internal/cli.TestOverrideRecordsWhoFromUser"},
 		how: "override with and without each flag"},
-	"journeygate decide --run ID [--endpoint codedeploy=URL]": {by: []string{"internal/cli.TestDecideReportsToAWaitingHookOnce"}, how: "decide --run --endpoint codedeploy=URL against a local CodeDeploy"},
-	"journeygate invoke runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]...": {
-		by: []string{"internal/cli.TestInvokeHelp", "internal/cli.TestInvokeUsageErrors", "internal/cli.TestInvokeSink"}, how: "invoke's usage, errors and each function"},
+	"journeygate decide --run ID [--by NAME] [--json] [--endpoint codedeploy=URL]... [-v]": {by: []string{"internal/cli.TestDecideReportsToAWaitingHookOnce", "internal/cli.TestDocsSynopsisListsEveryFlag"},
+		how: "decide --run --endpoint codedeploy=URL against a local CodeDeploy, without -v quiet; --by and --json only as decide -h lists them (this test's flag check, and TestDocsSynopsisListsEveryFlag)"},
+	"journeygate invoke runner|gate|hook|sink --event FILE [--env NAME] [--endpoint SERVICE=URL]... [--state-machine ARN] [--sink-token TOKEN] [--sink-secret KEY] [--timeout 15m] [-v]": {
+		by:  []string{"internal/cli.TestInvokeHelp", "internal/cli.TestInvokeUsageErrors", "internal/cli.TestInvokeSink", "internal/cli.TestInvokeHookAgainstStandIns"},
+		how: "invoke's usage, errors and each function; --sink-token with the sink, --state-machine with the hook against local stand-ins; --sink-secret, --timeout and -v only as invoke -h lists them (this test's flag check)"},
 	"journeygate init DIR --module PATH [--version VERSION | --replace DIR]": {by: []string{"internal/cli.TestInit", "test/starter.TestInitStarterBuildsRunsAndSynthesizes"},
 		how: "init's usage and errors, init --version, and init --module --replace into a temporary folder, whose repository then builds, runs and synthesizes"},
 	// docs/cli.md: invoke examples
