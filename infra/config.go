@@ -1,7 +1,6 @@
 package infra
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,7 +84,7 @@ type deployFile struct {
 func ParseConfig(file string, data []byte, getenv func(string) string, readFile func(path string) ([]byte, error)) ([]Deployment, error) {
 	var raw deployFile
 	if err := yamlerr.Decode(file, data, &raw); err != nil {
-		return nil, suggestKeys(err)
+		return nil, err
 	}
 	p := yamlerr.New(file, data)
 	if len(raw.Environments) == 0 {
@@ -375,37 +374,4 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%dh", int64(d/time.Hour))
 	}
 	return fmt.Sprintf("%dm", int64(d/time.Minute))
-}
-
-// suggestKeys adds to each unknown key problem of yamlerr.Decode's error
-// (`unknown key "pagerduty" (known: account, ..., pagerduty_url, ...)`)
-// the known key it most likely mistypes (journey.DidYouMean); other
-// problems are unchanged. It reads yamlerr's wording: a line it does not
-// recognise is left as it is.
-func suggestKeys(err error) error {
-	lines := strings.Split(err.Error(), "\n")
-	changed := false
-	for i, line := range lines {
-		_, problem, ok := strings.Cut(line, "unknown key ")
-		if !ok {
-			continue
-		}
-		quoted, qerr := strconv.QuotedPrefix(problem)
-		if qerr != nil {
-			continue
-		}
-		known, ok := strings.CutPrefix(problem[len(quoted):], " (known: ")
-		if !ok || !strings.HasSuffix(known, ")") {
-			continue
-		}
-		key, _ := strconv.Unquote(quoted)
-		if hint := journey.DidYouMean(key, strings.Split(strings.TrimSuffix(known, ")"), ", ")); hint != "" {
-			lines[i] += hint
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return errors.New(strings.Join(lines, "\n"))
 }

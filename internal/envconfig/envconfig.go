@@ -3,6 +3,7 @@ package envconfig
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
@@ -275,7 +276,11 @@ func (c *Config) CheckFor(tr trigger.Trigger, journeys []journey.Journey) error 
 				v, ok := env.Settings[s.Name]
 				switch {
 				case !ok && s.Required:
-					p.Add(append(path, "settings"), "missing setting %q required by journey %q", s.Name, j.Name)
+					hint := ""
+					if set := journey.Closest(s.Name, slices.Sorted(maps.Keys(env.Settings))); set != "" {
+						hint = fmt.Sprintf(" (%q is set: a typo?)", set)
+					}
+					p.Add(append(path, "settings"), "missing setting %q required by journey %q%s", s.Name, j.Name, hint)
 				case ok:
 					if err := s.Check(j, v); err != nil {
 						p.Add(append(path, "settings", s.Name), "journey %q: %v", j.Name, err)

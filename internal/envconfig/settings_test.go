@@ -77,6 +77,14 @@ func TestCheckTargetsAndSettings(t *testing.T) {
 			`envs.yaml:4: environments.local.settings: missing setting "tenant" required by journey "grouping"`,
 			`envs.yaml:6: environments.staging.settings: missing setting "tenant" required by journey "grouping"`,
 		}},
+		{name: "a required setting mistyped", data: `environments:
+  local:
+    targets: {api: "http://127.0.0.1:1"}
+    settings:
+      tenat: t-1
+`, want: []string{
+			`envs.yaml:4: environments.local.settings: missing setting "tenant" required by journey "grouping" ("tenat" is set: a typo?)`,
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // Decode decodes the one YAML document in data, read from file, into v,
@@ -184,7 +186,7 @@ func (p *Problems) typeError(e string, top reflect.Type) {
 		msg = fmt.Sprintf("unknown key %q", key)
 		if found {
 			if known := keysOf(typeAt(top, path[:len(path)-1])); len(known) > 0 {
-				msg += " (known: " + strings.Join(known, ", ") + ")"
+				msg += " (known: " + strings.Join(known, ", ") + ")" + journey.DidYouMean(key, known)
 			}
 		}
 	case cannotUnmarshal().MatchString(msg):

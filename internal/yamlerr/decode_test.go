@@ -36,7 +36,7 @@ func TestDecode(t *testing.T) {
 		{"a sequence item in a mapping", "name: a\nnested:\n  window: 5m\n  - x\n", "f.yaml:4: did not find expected key (check its indentation: the block it breaks starts at line 2)"},
 		{"an environments file one space out", "environments:\n  local:\n    targets:\n      alertmanager: http://x\n     settings:\n      quiet_window: 2s\n", "f.yaml:5: did not find expected key (check its indentation: the block it breaks starts at line 2)"},
 		{"a tab", "name: a\nnested:\n\twindow: 5m\n", "f.yaml:3: found character that cannot start any token"},
-		{"unknown key with the known ones", "name: a\nnested:\n  windo: 5m\n", `f.yaml:3: nested.windo: unknown key "windo" (known: window)`},
+		{"unknown key with the known ones", "name: a\nnested:\n  windo: 5m\n", `f.yaml:3: nested.windo: unknown key "windo" (known: window); did you mean "window"?`},
 		{"wrong kind names the want", "count: many\n", `f.yaml:1: count: is a string "many", want an integer`},
 		{"sequence for a mapping", "labels: [a]\n", "f.yaml:1: labels: is a sequence, want a mapping"},
 		{"string for a sequence", "tags: x\n", `f.yaml:1: tags: is a string "x", want a sequence of strings`},

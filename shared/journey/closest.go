@@ -13,6 +13,15 @@ import (
 // journey "order-placd" (known: order-mailed, order-placed); did you mean
 // "order-placed"?`.
 func DidYouMean(name string, known []string) string {
+	if best := Closest(name, known); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+// Closest returns the one name of known that name most likely mistypes,
+// as DidYouMean picks it, or "" when none is close or name is known.
+func Closest(name string, known []string) string {
 	best, bestDist, tie := "", 3, false
 	for _, k := range known {
 		if k == name {
@@ -36,10 +45,10 @@ func DidYouMean(name string, known []string) string {
 			}
 		}
 	}
-	if best == "" || tie {
+	if tie {
 		return ""
 	}
-	return fmt.Sprintf("; did you mean %q?", best)
+	return best
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.
