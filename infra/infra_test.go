@@ -705,14 +705,15 @@ func TestPropsErrorsNameTheProblem(t *testing.T) {
 	_, err := infratest.Synthesize(t.TempDir(), "staging", func(d *infra.Deployment) {
 		d.Props.DistDir = filepath.Join(t.TempDir(), "nothing-built")
 		d.Props.DeploymentGroups = []string{"no-slash"}
-		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierGlobal: 90 * time.Second}
+		d.Props.Schedules = map[journey.Tier]time.Duration{journey.TierGlobal: 90 * time.Second, journey.TierDomain: 96 * time.Hour}
 		d.Props.PagerDutyURL = "http://insecure"
 		d.Props.SinkReservedConcurrency = -1
 	})
 	if err == nil {
 		t.Fatal("bad props synthesized")
 	}
-	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "schedule for tier global: 1m30s", "PagerDutyURL", "sink reserved concurrency -1: want 1 to 1000"} {
+	for _, want := range []string{"run `make build` first", `"no-slash" is not APPLICATION/GROUP`, "schedule for tier global: 1m30s", "PagerDutyURL", "sink reserved concurrency -1: want 1 to 1000",
+		"schedule for tier domain: 96h with AlarmPeriods 2: CloudWatch rejects its alarms, 2 periods of 345600 s being over the 604800 s (7 days) it allows an alarm with a period of an hour or more; want AlarmPeriods of at most 1, or a schedule that fits 2 periods (at most 84h)"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}

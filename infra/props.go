@@ -379,6 +379,23 @@ func (p Props) resolve() (*resolved, error) {
 	if p.AlarmPeriods < 0 {
 		errs = append(errs, fmt.Errorf("AlarmPeriods %d is negative", p.AlarmPeriods))
 	}
+	for _, tier := range tiers {
+		every := p.Schedules[tier]
+		if every < time.Minute || every%time.Minute != 0 || p.AlarmPeriods <= 0 {
+			continue // off, or already a problem
+		}
+		// CloudWatch refuses an alarm whose periods span more than it
+		// allows; synth says so rather than the deploy.
+		limit, which := alarmRangeLimit(every)
+		if maxN := int(limit / every); p.AlarmPeriods > maxN {
+			fix := fmt.Sprintf("want AlarmPeriods of at most %d", maxN)
+			if fits := alarmSchedulesFitting(p.AlarmPeriods); fits != "" {
+				fix += fmt.Sprintf(", or a schedule that fits %d periods (%s)", p.AlarmPeriods, fits)
+			}
+			errs = append(errs, fmt.Errorf("schedule for tier %s: %s with AlarmPeriods %d: CloudWatch rejects its alarms, %d periods of %d s being over the %d s (%s) it allows an alarm with %s; %s",
+				tier, shortDuration(every), p.AlarmPeriods, p.AlarmPeriods, int64(every/time.Second), int64(limit/time.Second), days(limit), which, fix))
+		}
+	}
 	if p.ReportRetentionDays == 0 {
 		p.ReportRetentionDays = DefaultReportRetentionDays
 	}
