@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/journeygate/journeygate/shared/journey"
 )
 
 // commands are the CLI's commands, as docs/cli.md's synopsis lists them.
@@ -105,5 +109,41 @@ func TestDocsSayWhichCommandsTakeConfig(t *testing.T) {
 		if want := command != "list" && command != "init"; takes != want {
 			t.Errorf("journeygate %s takes --config and --store: %v, docs/cli.md says %v", command, takes, want)
 		}
+	}
+}
+
+// docs/cli.md says what run checks before any request: the environment
+// it runs against, not every environment of the file; so it is: staging
+// missing the journey's target stops a run against staging, not one
+// against local.
+func TestDocsSayRunChecksItsEnvironmentOnly(t *testing.T) {
+	doc, _ := synopsis(t)
+	flat := strings.Join(strings.Fields(doc), " ")
+	if !strings.Contains(flat, "`run` checks that the environment it runs against (`--env`) defines the targets") ||
+		!strings.Contains(flat, "It checks only that environment against the journeys") {
+		t.Error("docs/cli.md does not say run checks only the environment it runs against")
+	}
+	if strings.Contains(flat, "`run` checks that every environment") {
+		t.Error("docs/cli.md says run checks every environment")
+	}
+
+	useJourneys(t, journey.Journey{
+		Name: "orders-answer", Tier: journey.TierGlobal, Owner: "team", Mode: journey.ModeEnforce, Targets: []string{"api"},
+		Steps: []journey.Step{{Name: "answers", SLA: 2 * time.Second, Do: func(context.Context, *journey.T) error { return nil }}},
+	})
+	dir := t.TempDir()
+	config := filepath.Join(dir, "envs.yaml")
+	if err := os.WriteFile(config, []byte("environments:\n  local:\n    targets:\n      api: http://127.0.0.1:1\n  staging:\n    targets:\n      web: http://127.0.0.1:1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env string) (int, string) {
+		code, out, stderr := runWith(t, "run", "--env", env, "--config", config, "--store", filepath.Join(dir, "s.db"))
+		return code, out + stderr
+	}
+	if code, out := run("local"); code != exitSucceeded {
+		t.Errorf("run --env local: exit %d, want 0 (staging's values are not local's):\n%s", code, out)
+	}
+	if code, out := run("staging"); code != exitUsage || !strings.Contains(out, `"api"`) || !strings.Contains(out, "orders-answer") {
+		t.Errorf("run --env staging: exit %d, want 2 naming the target api and the journey:\n%s", code, out)
 	}
 }
