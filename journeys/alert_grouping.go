@@ -30,7 +30,7 @@ func AlertGrouping() journey.Journey {
 				}
 				return fireAndCleanUp(ctx, t, alerts...)
 			}},
-			{Name: "one notification with all three", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+			{Name: "one notification with all three", SLA: deliverySLA, Do: func(ctx context.Context, t *journey.T) error {
 				var n notification
 				if _, err := t.Sink().Await(ctx, "the grouped notification", notificationFor(t, "firing", &n)); err != nil {
 					return err

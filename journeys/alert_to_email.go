@@ -29,7 +29,7 @@ func AlertToEmail() journey.Journey {
 			{Name: "alert accepted", SLA: 3 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
 				return fireAndCleanUp(ctx, t, alert{Labels: labels(t, name, "jg_inbox", t.Inbox().Address())})
 			}},
-			{Name: "mail delivered", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+			{Name: "mail delivered", SLA: deliverySLA, Do: func(ctx context.Context, t *journey.T) error {
 				_, err := t.Inbox().Await(ctx, "the firing alert's mail", func(m journey.Mail) error {
 					if !m.Contains(name) || !m.Contains(t.RunID()) {
 						return fmt.Errorf("mail %q names neither %s nor run %s", m.Subject, name, t.RunID())

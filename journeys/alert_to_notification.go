@@ -36,7 +36,7 @@ func AlertToNotification() journey.Journey {
 					return expectStates(alerts, 1, "active")
 				})
 			}},
-			{Name: "notification delivered", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+			{Name: "notification delivered", SLA: deliverySLA, Do: func(ctx context.Context, t *journey.T) error {
 				var n notification
 				if _, err := t.Sink().Await(ctx, "the firing notification", notificationFor(t, "firing", &n)); err != nil {
 					return err

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -20,6 +21,10 @@ import (
 // notifications (a route to a receiver that sends nowhere, a group_wait
 // beyond the SLA, send_resolved off).
 var diagnostics = []journey.Diagnostic{{Name: "alertmanager routes and receivers", Capture: captureRouting}}
+
+// deliverySLA is the SLA of every step that awaits a notification: a
+// group_wait longer than it can only breach.
+const deliverySLA = 10 * time.Second
 
 // amStatus is the part of GET /api/v2/status a diagnostic reads.
 type amStatus struct {
@@ -66,8 +71,11 @@ const inboxListenerSetting = "inbox_listener"
 // captureRouting reads Alertmanager's status and renders its routing tree
 // and receivers, one line each, after what it can tell of the cause: an
 // email receiver mailing another smarthost than the run's SMTP listener,
-// and integrations whose notification requests fail (from /metrics):
+// a route to a receiver with no integrations or with a group_wait beyond
+// the delivery steps' SLA, and integrations whose notification requests
+// fail (from /metrics):
 //
+//	cause: the route to receiver blackhole sends nowhere: the receiver has no integrations
 //	cause: Alertmanager mails smarthost 127.0.0.1:35275 (receiver journeygate-inbox), not this run's SMTP listener 127.0.0.1:33843 (setting inbox_listener)
 //	route: receiver blackhole, group_by [alertname jg_run jg_key], group_wait 500ms, ...
 //	receiver blackhole: no integrations: what it receives goes nowhere
@@ -99,7 +107,8 @@ func captureRouting(ctx context.Context, t *journey.T) (string, error) {
 	for _, r := range cfg.Receivers {
 		b.WriteString(describeReceiver(r) + "\n")
 	}
-	causes := smarthostCauses(cfg, t.Setting(inboxListenerSetting))
+	causes := routeCauses(cfg.Route, receiversWithout(cfg), deliverySLA)
+	causes = append(causes, smarthostCauses(cfg, t.Setting(inboxListenerSetting))...)
 	metrics, err := readMetrics(ctx, t)
 	if err != nil {
 		fmt.Fprintf(&b, "notification metrics: not read (%v)\n", err)
@@ -161,6 +170,45 @@ func smarthostCauses(cfg amConfig, listener string) []string {
 		}
 		out = append(out, fmt.Sprintf("cause: Alertmanager mails smarthost %s (receiver %s), not this run's SMTP listener %s (setting %s)",
 			host, orNone(e.receiver), listener, inboxListenerSetting))
+	}
+	return out
+}
+
+// routeCauses names what in the routing tree under r keeps every
+// notification through a route from arriving in time: a receiver with no
+// integrations (silent, in silent), or a group_wait, as the route sets
+// it, longer than sla (a value Go cannot parse, "1d", is left alone
+// rather than guessed).
+func routeCauses(r amRoute, silent map[string]bool, sla time.Duration) []string {
+	var out []string
+	if silent[r.Receiver] {
+		out = append(out, fmt.Sprintf("cause: the route to receiver %s sends nowhere: the receiver has no integrations", r.Receiver))
+	}
+	if d, err := time.ParseDuration(r.GroupWait); err == nil && d > sla {
+		out = append(out, fmt.Sprintf("cause: the route to receiver %s holds a group's first notification for group_wait %s, longer than the %s a delivery step allows",
+			orNone(r.Receiver), r.GroupWait, sla))
+	}
+	for _, c := range r.Routes {
+		out = append(out, routeCauses(c, silent, sla)...)
+	}
+	return out
+}
+
+// receiversWithout returns the names of the receivers that have no
+// integration (no <kind>_configs entry).
+func receiversWithout(cfg amConfig) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range cfg.Receivers {
+		name, _ := r["name"].(string)
+		silent := true
+		for k, v := range r {
+			if list, _ := v.([]any); strings.HasSuffix(k, "_configs") && len(list) > 0 {
+				silent = false
+			}
+		}
+		if silent {
+			out[name] = true
+		}
 	}
 	return out
 }

@@ -83,3 +83,47 @@ alertmanager_notification_requests_total{integration="webhook"} 5
 		t.Errorf("no failures: failingIntegrations = %q, want none", got)
 	}
 }
+
+// Under drop-notifications and slow-group-wait the diagnostic leads with
+// the route that explains the breach: one to a receiver with no
+// integrations, one whose group_wait outlasts the delivery steps' SLA; a
+// healthy tree, or a group_wait it cannot parse, gives none.
+func TestRouteCauses(t *testing.T) {
+	parse := func(s string) amConfig {
+		var cfg amConfig
+		if err := yaml.Unmarshal([]byte(s), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	receivers := `
+receivers:
+  - name: blackhole
+  - name: journeygate-sink
+    webhook_configs:
+      - url: <secret>
+`
+	tests := []struct {
+		name, route string
+		want        []string
+	}{
+		{"healthy", "route: {receiver: journeygate-sink, group_wait: 500ms}", nil},
+		{"drop-notifications", "route: {receiver: blackhole, group_wait: 500ms}",
+			[]string{"cause: the route to receiver blackhole sends nowhere: the receiver has no integrations"}},
+		{"slow-group-wait", "route: {receiver: journeygate-sink, group_wait: 5m}",
+			[]string{"cause: the route to receiver journeygate-sink holds a group's first notification for group_wait 5m, longer than the 10s a delivery step allows"}},
+		{"a child route", "route: {receiver: journeygate-sink, routes: [{receiver: blackhole, group_wait: 30s}]}", []string{
+			"cause: the route to receiver blackhole sends nowhere: the receiver has no integrations",
+			"cause: the route to receiver blackhole holds a group's first notification for group_wait 30s, longer than the 10s a delivery step allows",
+		}},
+		{"a group_wait in days", "route: {receiver: journeygate-sink, group_wait: 1d}", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := parse(tc.route + receivers)
+			if got := routeCauses(cfg.Route, receiversWithout(cfg), deliverySLA); !slices.Equal(got, tc.want) {
+				t.Errorf("routeCauses = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

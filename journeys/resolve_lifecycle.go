@@ -26,7 +26,7 @@ func ResolveLifecycle() journey.Journey {
 				t.Set("alert", fired)
 				return fireAndCleanUp(ctx, t, fired)
 			}},
-			{Name: "firing notification delivered", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+			{Name: "firing notification delivered", SLA: deliverySLA, Do: func(ctx context.Context, t *journey.T) error {
 				var n notification
 				_, err := t.Sink().Await(ctx, "the firing notification", notificationFor(t, "firing", &n))
 				return err
@@ -38,7 +38,7 @@ func ResolveLifecycle() journey.Journey {
 				}
 				return resolveAlerts(ctx, t, fired)
 			}},
-			{Name: "resolved notification delivered", SLA: 10 * time.Second, Do: func(ctx context.Context, t *journey.T) error {
+			{Name: "resolved notification delivered", SLA: deliverySLA, Do: func(ctx context.Context, t *journey.T) error {
 				var n notification
 				if _, err := t.Sink().Await(ctx, "the resolved notification", notificationFor(t, "resolved", &n)); err != nil {
 					return err

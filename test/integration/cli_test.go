@@ -102,10 +102,12 @@ func TestMakeRunDemo(t *testing.T) {
 		want        []string
 	}{
 		{"healthy", "", 0, []string{"VERDICT: Succeeded"}},
-		{"drop-notifications", "drop-notifications", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
+		{"drop-notifications", "drop-notifications", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach",
+			"cause: the route to receiver blackhole sends nowhere: the receiver has no integrations"}},
 		// The other faults README's make run commands name (every fault
 		// test/alertmanager knows).
-		{"slow-group-wait", "slow-group-wait", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach"}},
+		{"slow-group-wait", "slow-group-wait", 1, []string{"VERDICT: Failed", "alert-to-notification", "notification delivered", "sla-breach",
+			"cause: the route to receiver journeygate-sink holds a group's first notification for group_wait 5m, longer than the 10s a delivery step allows"}},
 		{"no-resolved", "no-resolved", 1, []string{"VERDICT: Failed", "resolve-lifecycle", "resolved notification delivered", "sla-breach"}},
 		// The web UI is not routed: the UI journey fails opening it, the
 		// API journeys pass.
@@ -113,7 +115,8 @@ func TestMakeRunDemo(t *testing.T) {
 		// Alertmanager mails a port nobody listens on: the email journey
 		// waits out its mail step, saying no mail reached its inbox.
 		{"wrong-smarthost", "wrong-smarthost", 1, []string{"VERDICT: Failed", "alert-to-email", "mail delivered", "sla-breach", "0 mails for this inbox",
-			"receiver journeygate-inbox: email to {{ .CommonLabels.jg_inbox }} via 127.0.0.1:"}},
+			"receiver journeygate-inbox: email to {{ .CommonLabels.jg_inbox }} via 127.0.0.1:",
+			"cause: Alertmanager mails smarthost 127.0.0.1:"}},
 		// Alerts grouped per instance: the grouped notification holds one.
 		{"group-by-instance", "group-by-instance", 1, []string{"VERDICT: Failed", "alert-grouping", "one notification with all three", "failed", `expected "a,b,c"`}},
 		// The webhook receiver posts where nothing listens: no delivery.
