@@ -15,7 +15,7 @@ import (
 func TestShowLeadsWithTheDiagnosedCause(t *testing.T) {
 	j := twoStep("checkout", journey.TierGlobal, func(context.Context, *journey.T) error { return journey.Failf("invoice total 0, want 42") })
 	j.Diagnostics = []journey.Diagnostic{{Name: "billing config", Capture: func(context.Context, *journey.T) (string, error) {
-		return "billing v2, up 3h\nroute: invoices to queue billing\nqueue billing: no consumers: what it receives goes nowhere\nqueue audit: 2 consumers", nil
+		return "billing v2, up 3h\nroute: invoices to queue billing\ncause: queue billing has no consumers: what it receives goes nowhere\nqueue audit: 2 consumers", nil
 	}}}
 	useJourneys(t, j)
 	path := filepath.Join(t.TempDir(), "s.db")
@@ -27,7 +27,7 @@ func TestShowLeadsWithTheDiagnosedCause(t *testing.T) {
 	if code != exitSucceeded {
 		t.Fatalf("show: exit %d: %s", code, stderr)
 	}
-	want := "    message: invoice total 0, want 42\n    cause:   queue billing: no consumers: what it receives goes nowhere\n"
+	want := "    message: invoice total 0, want 42\n    cause:   queue billing has no consumers: what it receives goes nowhere\n"
 	if head, _, _ := strings.Cut(out, "\nRun "); !strings.Contains(head, want) {
 		t.Errorf("show's verdict block does not give the cause after the message; want\n%s\nin\n%s", want, head)
 	}
@@ -38,7 +38,7 @@ func TestShowLeadsWithTheDiagnosedCause(t *testing.T) {
 	}
 	html := readFile(t, page)
 	if want := `<p class="message">invoice total 0, want 42</p>
-<p class="cause"><b>cause:</b> queue billing: no consumers: what it receives goes nowhere</p>`; !strings.Contains(html, want) {
+<p class="cause"><b>cause:</b> queue billing has no consumers: what it receives goes nowhere</p>`; !strings.Contains(html, want) {
 		t.Errorf("the report's Why section does not give the cause after the message; want\n%s", want)
 	}
 }

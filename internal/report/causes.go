@@ -1,7 +1,6 @@
 package report
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/journeygate/journeygate/internal/gate"
@@ -17,17 +16,12 @@ const (
 // causePrefixes start a diagnostic's line that states a cause outright.
 var causePrefixes = []string{"cause:", "failing:"}
 
-// findingLine matches a diagnostic's line that reports something absent or
-// broken after its subject: "receiver blackhole: no integrations: what it
-// receives goes nowhere".
-var findingLine = regexp.MustCompile(`(?i):\s+(no|none|nothing|missing|failed|failing|refused|unreachable|unknown)\b`)
-
 // Causes returns what the diagnostics of the failing step of res (or of
 // its step stepIndex, 1-based, when in range) name as the cause, at most
 // two lines of at most 160 runes: the lines that state one ("cause: ...",
-// "failing: ...", with their indented continuation), else the lines that
-// report something absent or broken ("receiver x: no integrations").
-// A leading "cause: " is dropped. nil when no diagnostic names one.
+// "failing: ...", with their indented continuation). A diagnostic names a
+// cause only so: its other lines are what it saw, never guessed at. A
+// leading "cause: " is dropped. nil when no diagnostic names one.
 func Causes(res journey.Result, stepIndex int) []string {
 	i := stepIndex - 1
 	if i < 0 || i >= len(res.Steps) {
@@ -36,7 +30,7 @@ func Causes(res journey.Result, stepIndex int) []string {
 	if i < 0 {
 		return nil
 	}
-	var stated, found []string
+	var stated []string
 	for _, e := range res.Steps[i].Evidence {
 		if !strings.HasPrefix(e.Label, journey.DiagnosticLabel) || strings.HasPrefix(e.Detail, "not captured") {
 			continue
@@ -44,23 +38,17 @@ func Causes(res journey.Result, stepIndex int) []string {
 		lines := strings.Split(strings.ReplaceAll(e.Detail, "\r\n", "\n"), "\n")
 		for n := 0; n < len(lines); n++ {
 			line := lines[n]
-			if hasCausePrefix(line) {
-				stated = append(stated, line)
-				for n+1 < len(lines) && strings.HasPrefix(lines[n+1], " ") && strings.TrimSpace(lines[n+1]) != "" {
-					n++
-					stated = append(stated, lines[n])
-				}
+			if !hasCausePrefix(line) {
 				continue
 			}
-			if findingLine.MatchString(line) {
-				found = append(found, line)
+			stated = append(stated, line)
+			for n+1 < len(lines) && strings.HasPrefix(lines[n+1], " ") && strings.TrimSpace(lines[n+1]) != "" {
+				n++
+				stated = append(stated, lines[n])
 			}
 		}
 	}
 	lines := stated
-	if len(lines) == 0 {
-		lines = found
-	}
 	if len(lines) > maxCauseLines {
 		lines = lines[:maxCauseLines]
 	}

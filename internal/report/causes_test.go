@@ -12,9 +12,9 @@ import (
 
 // routing is the diagnostic the example catalogue records when
 // Alertmanager routes alerts to a receiver without integrations (make run
-// FAULT=drop-notifications): no line says "cause:", one reports what is
-// missing.
-const routing = `alertmanager, cluster disabled, up since 2026-12-04T10:25:09.498Z
+// FAULT=drop-notifications): its first line states the cause.
+const routing = `cause: the route to receiver blackhole sends nowhere: the receiver has no integrations
+alertmanager, cluster disabled, up since 2026-12-04T10:25:09.498Z
 route: receiver blackhole, group_by [alertname jg_run jg_key], group_wait 500ms, group_interval 1s, repeat_interval 4h
   route: matching {jg_inbox=~".+"}, receiver journeygate-inbox
 receiver blackhole: no integrations: what it receives goes nowhere
@@ -45,7 +45,7 @@ func TestCauses(t *testing.T) {
 		want []string
 	}{
 		{"a missing integration", withDiagnostic("last observation", "0 deliveries", journey.DiagnosticLabel+"alertmanager routes and receivers", routing),
-			[]string{"receiver blackhole: no integrations: what it receives goes nowhere"}},
+			[]string{"the route to receiver blackhole sends nowhere: the receiver has no integrations"}},
 		{"stated causes come first, with their continuation, at most two lines",
 			withDiagnostic(journey.DiagnosticLabel+"routing", "alertmanager\nfailing: 3 of 3 webhook notification requests failed\n  its status API shows webhook URLs as <secret>: check the URL\ncause: smarthost 127.0.0.1:1 is not the listener\nreceiver blackhole: no integrations: what it receives goes nowhere"),
 			[]string{"failing: 3 of 3 webhook notification requests failed", "its status API shows webhook URLs as <secret>: check the URL"}},
@@ -53,6 +53,7 @@ func TestCauses(t *testing.T) {
 			[]string{"Alertmanager mails smarthost 127.0.0.1:1, not the run's SMTP listener"}},
 		{"a long cause is cut in its middle", withDiagnostic(journey.DiagnosticLabel+"routing", long), nil},
 		{"nothing named", withDiagnostic(journey.DiagnosticLabel+"routing", "alertmanager\nroute: receiver sink, group_wait 5m"), nil},
+		{"a line that only sounds like a cause is not one", withDiagnostic(journey.DiagnosticLabel+"routing", "queues\nqueue billing: no consumers\nqueue audit: failed over at 10:02"), nil},
 		{"a diagnostic not captured", withDiagnostic(journey.DiagnosticLabel+"routing", "not captured: connection refused: no route"), nil},
 		{"only diagnostics count", withDiagnostic("GET /api/v2/status", "cause: looks like one, is a response body\nreceiver x: no integrations"), nil},
 	}
@@ -81,7 +82,7 @@ func TestCauses(t *testing.T) {
 // message, redacted like the rest of the page.
 func TestHTMLWhyLeadsWithTheCause(t *testing.T) {
 	const secret = "tenant-secret-4711"
-	res := withDiagnostic(journey.DiagnosticLabel+"alertmanager routes and receivers", strings.Replace(routing, "receiver blackhole:", "receiver blackhole-"+secret+":", 1))
+	res := withDiagnostic(journey.DiagnosticLabel+"alertmanager routes and receivers", strings.Replace(routing, "receiver blackhole sends", "receiver blackhole-"+secret+" sends", 1))
 	r := Run{
 		RunID: "run-1", Environment: "local", Results: []journey.Result{res},
 		Verdict: gate.Verdict{Status: gate.Failed, Summary: "Failed: alert-to-notification", Blocking: 1, Reasons: []gate.Reason{{
@@ -91,7 +92,7 @@ func TestHTMLWhyLeadsWithTheCause(t *testing.T) {
 	}
 	out := renderHTML(t, r, HTMLOptions{Redactor: secrets.NewRedactor(secret)})
 	want := `<p class="message">awaiting the firing notification: waited 10s, 0 deliveries for this run</p>
-<p class="cause"><b>cause:</b> receiver blackhole-` + secrets.Redacted + `: no integrations: what it receives goes nowhere</p>
+<p class="cause"><b>cause:</b> the route to receiver blackhole-` + secrets.Redacted + ` sends nowhere: the receiver has no integrations</p>
 `
 	if !strings.Contains(out, want) {
 		t.Errorf("the Why section does not give the cause after the message; want\n%s\nin\n%s", want, out)
