@@ -122,7 +122,7 @@ func Validate(journeys []Journey) error {
 			add(j.Name, "owner", "is required (the team that answers for it)")
 		}
 		if j.Tier == TierDomain && len(j.Covers) == 0 {
-			add(j.Name, "covers", "a domain journey must cover at least one service")
+			add(j.Name, "covers", "a domain journey must cover at least one service (Covers: []string{\"orders\"}: it runs when a deployment touches one of them), or be TierGlobal to run at every deployment")
 		}
 		envs := map[string]bool{}
 		for k, e := range j.Environments {
