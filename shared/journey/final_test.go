@@ -298,3 +298,39 @@ func TestConcurrentAwaitsCountDeliveriesOnce(t *testing.T) {
 		t.Errorf("evidence does not count the 2 deliveries once:\n%s", b)
 	}
 }
+
+// A wait that found no match lists every delivery it saw with what it
+// held, each earlier one on a line of its own, the latest in full: the
+// one that should have matched is often not the latest.
+func TestSeenEvidenceDescribesEveryDelivery(t *testing.T) {
+	sink := &barrierSink{ds: []journey.Delivery{
+		{ID: "d1", Body: []byte("{\"status\":\n \"firing\", \"n\": 1}")},
+		{ID: "d2", Body: []byte(`{"status":"firing","n":2,"pad":"` + strings.Repeat("x", 300) + `"}`)},
+		{ID: "d3", Body: []byte(`{"status":"resolved","n":3}`)},
+	}}
+	sink.readers.Add(1)
+	j := valid("one-wait", step("await", 300*time.Millisecond, func(ctx context.Context, t *journey.T) error {
+		_, err := t.Sink().Await(ctx, "the notification", func(journey.Delivery) error { return errors.New("not this one") })
+		return err
+	}))
+	j.Sink = true
+	res := execute(t, context.Background(), j, journey.Options{Sink: sink}, 10*time.Second)
+	var detail string
+	for _, e := range res.Steps[0].Evidence {
+		if strings.HasPrefix(e.Label, "deliveries for this run") {
+			detail = e.Detail
+		}
+	}
+	lines := strings.Split(detail, "\n")
+	if len(lines) != 4 {
+		t.Fatalf("evidence has %d lines, want 3 deliveries, the latest's excerpt on a line of its own:\n%s", len(lines), detail)
+	}
+	for i, want := range []string{`: {"status": "firing", "n": 1}`, `: {"status":"firing","n":2,"pad":"xxx`, "d3 received ", `{"status":"resolved","n":3}`} {
+		if !strings.Contains(lines[i], want) {
+			t.Errorf("line %d %q does not say %s", i+1, lines[i], want)
+		}
+	}
+	if n := len([]rune(lines[1])); n > 160 || !strings.HasSuffix(lines[1], "…") {
+		t.Errorf("an earlier delivery's line is %d runes (%q), want it cut short", n, lines[1])
+	}
+}

@@ -132,6 +132,20 @@ var errNoDelivery = errors.New("no delivery for this run yet")
 // maxSeenEvidence bounds the deliveries seenEvidence lists.
 const maxSeenEvidence = 4
 
+// seenLineRunes bounds the one-line summary of each earlier delivery
+// seenEvidence lists.
+const seenLineRunes = 120
+
+// seenLine folds a delivery's description onto one line of at most
+// seenLineRunes runes.
+func seenLine(desc string) string {
+	line := []rune(strings.Join(strings.Fields(desc), " "))
+	if len(line) > seenLineRunes {
+		return string(line[:seenLineRunes-1]) + "…"
+	}
+	return string(line)
+}
+
 // unclaimed returns the run's deliveries seen that no Await claimed.
 func (s *SinkClient) unclaimed() []Delivery {
 	s.mu.Lock()
@@ -146,7 +160,8 @@ func (s *SinkClient) unclaimed() []Delivery {
 }
 
 // seenEvidence records, for a wait that found no match, the run's
-// unclaimed deliveries it saw (the last few, with an excerpt of the latest); none
+// unclaimed deliveries it saw (the last few, each on a line, the latest
+// with a longer excerpt); none
 // when nothing arrived, which the wait's message says already.
 func (s *SinkClient) seenEvidence() {
 	seen := s.unclaimed()
@@ -163,6 +178,10 @@ func (s *SinkClient) seenEvidence() {
 		fmt.Fprintf(&b, "%s received %s", d.ID, d.ReceivedAt.UTC().Format(time.RFC3339Nano))
 		if i == len(seen)-1 {
 			fmt.Fprintf(&b, ":\n%s", s.ch.describe(d, s.t.opts.excerptLimit()))
+		} else {
+			// The earlier ones on one line each: often the one that
+			// should have matched is among them.
+			fmt.Fprintf(&b, ": %s", seenLine(s.ch.describe(d, seenLineRunes)))
 		}
 		b.WriteString("\n")
 	}
