@@ -38,7 +38,8 @@ type Mail struct {
 	// values as sent (encoded words undecoded).
 	Header textproto.MIMEHeader
 	// Text and HTML are the first text/plain and text/html parts that are
-	// not attachments.
+	// not attachments, decoded, their lines ending in "\n" (not the
+	// wire's CRLF).
 	Text, HTML string
 	// Links are the URLs in the message: HTML hrefs first, then URLs in
 	// the text, each once, in order.
@@ -115,11 +116,14 @@ func ParseMail(raw []byte) Mail {
 		if err != nil {
 			problems = append(problems, fmt.Errorf("%s part: %w", ct, err))
 		}
+		// The wire's CRLF line ends become Go's "\n", so a match on a
+		// line or a suffix reads as written.
+		text := strings.ReplaceAll(string(body), "\r\n", "\n")
 		switch {
 		case ct == "text/plain" && m.Text == "":
-			m.Text = string(body)
+			m.Text = text
 		case ct == "text/html" && m.HTML == "":
-			m.HTML = string(body)
+			m.HTML = text
 		}
 	}
 	m.Links = mailLinks(m.HTML, m.Text)

@@ -38,7 +38,7 @@ func TestParseMailFixtures(t *testing.T) {
 			// The text part is the receiver's text template, quoted-
 			// printable (=3D) on the wire; the HTML part Alertmanager's
 			// default template, its soft line breaks joined.
-			text:  []string{"alertname=JourneyAlertToEmail\r\n", "jg_run=20261203T230000Z-a1b2c3\r\n"},
+			text:  []string{"alertname=JourneyAlertToEmail\n", "jg_run=20261203T230000Z-a1b2c3\n"},
 			html:  []string{"<title>[FIRING:1] JourneyAlertToEmail k1 20261203T230000Z-a1b2c3 (jgrhgesy55dtunk2ie@inbox", "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"},
 			links: []string{"http://vm:42897/#/alerts?receiver=journeygate-inbox", "http://prometheus.example.com/graph?g0.expr=up+%3D%3D+0", "http://vm:42897"},
 		},
@@ -139,6 +139,9 @@ func TestParseMailFixtures(t *testing.T) {
 				if !strings.Contains(m.Text, w) {
 					t.Errorf("Text lacks %q:\n%s", w, m.Text)
 				}
+			}
+			if strings.Contains(m.Text, "\r") || strings.Contains(m.HTML, "\r") {
+				t.Errorf("a decoded body keeps the wire's CR: text %q", m.Text)
 			}
 			for _, w := range c.noText {
 				if strings.Contains(m.Text, w) || m.Contains(w) {
