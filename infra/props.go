@@ -329,7 +329,7 @@ func (p Props) resolve() (*resolved, error) {
 			// Its waits would end as error at every run: refuse it here.
 			for _, j := range r.journeys {
 				if j.Inbox {
-					errs = append(errs, fmt.Errorf("journey %q reads mail (Inbox: true) and runs in %q, which has no inbox domain: set Props.InboxDomain (inbox_domain in deploy.yaml, docs/inbox.md), or leave %q out of the journey's Environments", j.Name, p.Environment, p.Environment))
+					errs = append(errs, fmt.Errorf("journey %q reads mail (Inbox: true) and runs in %q, which has no inbox domain: set Props.InboxDomain (inbox_domain in deploy.yaml; journeygate's docs/inbox.md), or leave %q out of the journey's Environments", j.Name, p.Environment, p.Environment))
 				}
 			}
 		}
