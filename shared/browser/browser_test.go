@@ -216,6 +216,10 @@ func TestMissingElementIsBreachWithEvidence(t *testing.T) {
 	if e := ev["failed requests web"]; !strings.Contains(e.Detail, "/api/fail → 500") {
 		t.Errorf("failed requests evidence: %+v", e)
 	}
+	// The browser's own favicon request (a 404 here) explains nothing.
+	if e := ev["failed requests web"].Detail + ev["console errors web"].Detail; strings.Contains(e, "favicon.ico") {
+		t.Errorf("evidence names the favicon the browser asked for by itself:\n%s", e)
+	}
 	shot := ev["screenshot web"]
 	if shot.Attachment == "" || shot.ContentType != "image/png" {
 		t.Fatalf("no screenshot attachment: %+v (evidence %+v)", shot, res.Steps[1].Evidence)

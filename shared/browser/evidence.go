@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -42,7 +43,7 @@ func (p *Page) onEvent(ev any) {
 		}
 		p.console = keep(p.console, "uncaught: "+clip(text, 500))
 	case *log.EventEntryAdded:
-		if ev.Entry != nil && ev.Entry.Level == log.EntryLevelError {
+		if ev.Entry != nil && ev.Entry.Level == log.EntryLevelError && !isFavicon(ev.Entry.URL) {
 			line := "log (" + string(ev.Entry.Source) + "): " + ev.Entry.Text
 			if ev.Entry.URL != "" {
 				line += " " + ev.Entry.URL
@@ -55,7 +56,7 @@ func (p *Page) onEvent(ev any) {
 		}
 	case *network.EventResponseReceived:
 		req := p.requests[string(ev.RequestID)]
-		if ev.Response != nil && ev.Response.Status >= 400 {
+		if ev.Response != nil && ev.Response.Status >= 400 && !isFavicon(ev.Response.URL) {
 			if req == "" {
 				req = "GET " + clip(ev.Response.URL, 300)
 			}
@@ -75,6 +76,13 @@ func (p *Page) onEvent(ev any) {
 	case *page.EventNavigatedWithinDocument:
 		p.url = ev.URL
 	}
+}
+
+// isFavicon tells whether u is a site's /favicon.ico, which the browser
+// asks for by itself: its 404 explains no failure and only adds noise.
+func isFavicon(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Path == "/favicon.ico"
 }
 
 func keep(list []string, s string) []string {
