@@ -140,13 +140,9 @@ func (t *T) noteUnknownSetting(key string) {
 	detail := fmt.Sprintf("not declared in journey %q's Settings nor set in environment %q: read as \"\"%s", t.journey.Name, t.opts.Environment, DidYouMean(key, slices.Compact(known)))
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if slices.ContainsFunc(t.evidence, func(e Evidence) bool { return e.Label == label }) {
-		return
+	if !slices.ContainsFunc(t.evidence, func(e Evidence) bool { return e.Label == label }) {
+		t.appendEvidence(Evidence{Label: label, Detail: detail})
 	}
-	if len(t.evidence) >= maxEvidence {
-		t.evidence = t.evidence[1:]
-	}
-	t.evidence = append(t.evidence, Evidence{Label: label, Detail: detail})
 }
 
 // Set stores a value for later steps.
@@ -215,6 +211,12 @@ func (t *T) Evidence(label, format string, args ...any) {
 func (t *T) addEvidence(e Evidence) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.appendEvidence(e)
+}
+
+// appendEvidence adds e, dropping the oldest beyond maxEvidence; t.mu is
+// held.
+func (t *T) appendEvidence(e Evidence) {
 	if len(t.evidence) >= maxEvidence {
 		t.evidence = t.evidence[1:]
 	}
