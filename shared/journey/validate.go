@@ -141,9 +141,10 @@ func Validate(journeys []Journey) error {
 		stepNames := map[string]bool{}
 		for k, s := range j.Steps {
 			field := fmt.Sprintf("step %d/%d (%s)", k+1, len(j.Steps), s.Name)
-			at := sourceOf(s.Do)
+			// Where the step is written, looked up only for a problem: a
+			// valid catalogue pays nothing for it at a Lambda's start.
 			add := func(j, field, format string, args ...any) {
-				errs = append(errs, &ValidationError{Journey: j, Field: field, Problem: fmt.Sprintf(format, args...), At: at})
+				errs = append(errs, &ValidationError{Journey: j, Field: field, Problem: fmt.Sprintf(format, args...), At: sourceOf(s.Do)})
 			}
 			if strings.TrimSpace(s.Name) == "" {
 				add(j.Name, fmt.Sprintf("step %d/%d name", k+1, len(j.Steps)), "is required")
