@@ -81,6 +81,8 @@ type Sink struct {
 	smtpAddr    string
 	inboxes     map[string]bool
 	refusedMail int
+	// refusedTo holds the last maxRefusedTo recipients refused, as sent.
+	refusedTo []string
 
 	// refusedSMS counts the texts the SMS route refused as malformed
 	// (sms.go).

@@ -115,6 +115,17 @@ func (m *mailSession) Logout() error { return nil }
 
 func (m *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
 
+// maxRefusedTo bounds the refused recipients the listener keeps to show.
+const maxRefusedTo = 4
+
+// RefusedRecipients returns the last recipients the SMTP listener refused
+// (journey.SinkRefusedRecipients), oldest first.
+func (s *Sink) RefusedRecipients() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.refusedTo...)
+}
+
 // Rcpt accepts an opened inbox of the listener's domain and answers 550
 // for anything else, so a sender learns at once that the address is wrong.
 func (m *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
@@ -124,6 +135,10 @@ func (m *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	open := ok && s.inboxes[strings.ToLower(strings.Trim(to, "<> "))]
 	if !open {
 		s.refusedMail++
+		if len(s.refusedTo) == maxRefusedTo {
+			s.refusedTo = s.refusedTo[1:]
+		}
+		s.refusedTo = append(s.refusedTo, to)
 	}
 	s.mu.Unlock()
 	if !open {

@@ -321,3 +321,30 @@ func TestSMTPTwoListenersOnOneHost(t *testing.T) {
 		}
 	}
 }
+
+// A service that mails a wrong address is refused (550), and the await
+// that times out for want of its mail shows the address refused, not only
+// a count.
+func TestSMTPRefusedRecipientIsEvidenceOfTimedOutAwait(t *testing.T) {
+	s, addr := startSMTP(t, sink.SMTPConfig{})
+	const wrong = "jgwrongaddress0000@" + domain
+	res := runInbox(t, s, "run-1", 1, 500*time.Millisecond, func(ctx context.Context, jt *journey.T) error {
+		if err := sendMail(addr, "Subject: confirmation\r\n\r\nthanks\r\n", wrong); err == nil {
+			return errors.New("the wrong address was accepted")
+		}
+		_, err := jt.Inbox().Await(ctx, "the confirmation", func(journey.Mail) error { return nil })
+		return err
+	})
+	if !strings.Contains(res.Message, "0 mails for this inbox (0 for other inboxes, 1 refused (unknown recipient))") {
+		t.Errorf("message %q does not count the refused recipient", res.Message)
+	}
+	var refused string
+	for _, e := range res.Steps[0].Evidence {
+		if e.Label == "recipients refused (unknown)" {
+			refused = e.Detail
+		}
+	}
+	if refused != wrong {
+		t.Errorf("refused recipients evidence %q, want %q (evidence %+v)", refused, wrong, res.Steps[0].Evidence)
+	}
+}

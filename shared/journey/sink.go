@@ -110,6 +110,7 @@ func (s *SinkClient) Await(ctx context.Context, what string, match Match) (Deliv
 	countReads(err, reads)
 	if err != nil {
 		s.seenEvidence()
+		s.refusedEvidence()
 		return Delivery{}, s.awaitError(what, start, err)
 	}
 	s.t.Evidence(s.ch.evidenceLabel(), "%s arrived after %s (received %s): %s", what, time.Since(start).Round(time.Millisecond), found.ReceivedAt.Format(time.RFC3339Nano), s.ch.describe(found, s.t.opts.excerptLimit()))

@@ -30,6 +30,14 @@ type SinkRefusals interface {
 	Unauthorized(key string) int
 }
 
+// SinkRefusedRecipients is a SinkReader whose SMTP listener keeps the
+// recipients it refused (the in-process sink keeps the last few), so a
+// mail wait that times out shows the address the service mailed instead
+// of the inbox's.
+type SinkRefusedRecipients interface {
+	RefusedRecipients() []string
+}
+
 // AwaitError is a sink wait (SinkClient.Await) that ended without the
 // delivery awaited. Its message says what was awaited, how long, and what
 // arrived instead: "awaiting the firing notification: waited 10s, 0
@@ -131,6 +139,19 @@ var errNoDelivery = errors.New("no delivery for this run yet")
 
 // maxSeenEvidence bounds the deliveries seenEvidence lists.
 const maxSeenEvidence = 4
+
+// refusedEvidence records, for a mail wait that found no match, the
+// recipients the SMTP listener refused, when it keeps them: a service
+// mailing a wrong address shows which.
+func (s *SinkClient) refusedEvidence() {
+	rr, ok := s.reader.(SinkRefusedRecipients)
+	if !ok || !strings.HasPrefix(s.key(), InboxKeyPrefix) {
+		return
+	}
+	if to := rr.RefusedRecipients(); len(to) > 0 {
+		s.t.Evidence("recipients refused (unknown)", "%s", strings.Join(to, "\n"))
+	}
+}
 
 // seenLineRunes bounds the one-line summary of each earlier delivery
 // seenEvidence lists.
