@@ -219,32 +219,8 @@ func writeRun(w io.Writer, rec store.RunRecord, results []journey.Result, state 
 // VERDICT line already says, with each reason's causes (what the failing
 // step's diagnostics name, report.ReasonCauses) right after its message.
 func explainDetails(v gate.Verdict, results []journey.Result) string {
-	_, rest, _ := strings.Cut(withCauses(v, results), "\n")
+	_, rest, _ := strings.Cut(v.ExplainWith(func(r gate.Reason) []string { return report.ReasonCauses(r, results) }), "\n")
 	return strings.TrimRight(rest, "\n")
-}
-
-// withCauses is v.Explain() with a "cause:" line after each reason's
-// message for each cause report.ReasonCauses finds in results. Explain
-// writes the reasons in order, each ending with its message, so each is
-// looked for after the one before.
-func withCauses(v gate.Verdict, results []journey.Result) string {
-	text := v.Explain()
-	at := 0
-	for _, rs := range v.Reasons {
-		msg := "\n  message: " + strings.ReplaceAll(strings.TrimRight(rs.Message, "\n"), "\n", "\n           ") + "\n"
-		i := strings.Index(text[at:], msg)
-		if i < 0 {
-			break
-		}
-		at += i + len(msg)
-		var add strings.Builder
-		for _, c := range report.ReasonCauses(rs, results) {
-			add.WriteString("  cause:   " + c + "\n")
-		}
-		text = text[:at] + add.String() + text[at:]
-		at += add.Len()
-	}
-	return text
 }
 
 // writeJourney prints one journey with every attempt and step.

@@ -279,7 +279,12 @@ func plural(n int, one, many string) string {
 // Explain renders the verdict for people over several lines: the summary,
 // the counts, then every reason with its journey, mode, whether it blocks,
 // failing step, outcome, elapsed time against the SLA and message.
-func (v Verdict) Explain() string {
+func (v Verdict) Explain() string { return v.ExplainWith(nil) }
+
+// ExplainWith is Explain with a "cause:" line after each reason's message
+// for each line causes returns for it (what its failing step's
+// diagnostics state); nil adds none.
+func (v Verdict) ExplainWith(causes func(Reason) []string) string {
 	var b strings.Builder
 	b.WriteString(v.Summary)
 	b.WriteString("\n")
@@ -313,6 +318,11 @@ func (v Verdict) Explain() string {
 			fmt.Fprintf(&b, "  elapsed: %s (SLA %s)\n", journey.FormatOverrun(r.Elapsed, r.SLA), FormatDuration(r.SLA))
 		}
 		fmt.Fprintf(&b, "  message: %s\n", indentRest(r.Message, "           "))
+		if causes != nil {
+			for _, c := range causes(r) {
+				fmt.Fprintf(&b, "  cause:   %s\n", c)
+			}
+		}
 	}
 	b.WriteString(explainFlakes(v.Flakes))
 	b.WriteString(explainNotes(v.Notes))
